@@ -1,0 +1,22 @@
+# libsolv with conda support, built from Debian trixie's source package by
+# cmake/build-libsolv.sh (cached under KRAIT_DEPS_DIR, keyed by our patches).
+execute_process(
+  COMMAND ${CMAKE_SOURCE_DIR}/cmake/build-libsolv.sh ${KRAIT_DEPS_DIR}
+  OUTPUT_VARIABLE _libsolv_out
+  RESULT_VARIABLE _libsolv_rc
+  OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT _libsolv_rc EQUAL 0)
+  message(FATAL_ERROR "building libsolv failed (cmake/build-libsolv.sh exit ${_libsolv_rc})")
+endif()
+string(REGEX REPLACE ".*\n" "" LIBSOLV_PREFIX "${_libsolv_out}")
+message(STATUS "libsolv (conda) at ${LIBSOLV_PREFIX}")
+set(LIBSOLV_TESTSOLV "${LIBSOLV_PREFIX}/bin/testsolv")
+
+add_library(krait_libsolv INTERFACE)
+target_include_directories(krait_libsolv SYSTEM INTERFACE ${LIBSOLV_PREFIX}/include)
+target_link_libraries(krait_libsolv INTERFACE
+  ${LIBSOLV_PREFIX}/lib/libsolvext.a ${LIBSOLV_PREFIX}/lib/libsolv.a z)
+# Rebuild when a patch changes.
+file(GLOB _libsolv_patches CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/cmake/libsolv-patches/*.patch)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  ${_libsolv_patches} ${CMAKE_SOURCE_DIR}/cmake/build-libsolv.sh)

@@ -1,0 +1,73 @@
+/* The one context object every library call receives: configuration, paths
+ * and the callbacks through which the library talks to its front end (the
+ * library itself never prints).
+ *
+ * Ownership: krait_ctx_new() returns a context the caller frees with
+ * krait_ctx_free(); every string and vector inside is owned by the context. */
+#ifndef KRAIT_CTX_H
+#define KRAIT_CTX_H
+
+#include <stdbool.h>
+
+#include "krait/buf.h"
+#include "krait/err.h"
+
+typedef enum krait_channel_priority {
+  KRAIT_PRIORITY_FLEXIBLE = 0, /* conda's default */
+  KRAIT_PRIORITY_STRICT,
+  KRAIT_PRIORITY_DISABLED,
+} krait_channel_priority;
+
+typedef enum krait_event_level {
+  KRAIT_EV_DEBUG,
+  KRAIT_EV_INFO,
+  KRAIT_EV_WARNING,
+} krait_event_level;
+
+typedef struct krait_ctx krait_ctx;
+
+/* Receives a one-line human message. */
+typedef void (*krait_event_fn)(void *user, krait_event_level level, const char *message);
+/* Progress of a named task (download, extraction, link): done/total in units, total may be 0. */
+typedef void (*krait_progress_fn)(void *user, const char *task, const char *item, double done, double total);
+
+struct krait_ctx {
+  char *root_prefix;           /* KRAIT_ROOT_PREFIX, default ~/.krait */
+  char *target_prefix;         /* the prefix a command acts on, or NULL */
+  char *platform;              /* subdir to solve for (CONDA_SUBDIR / --platform), default native */
+  krait_strv channels;         /* as configured/given, in priority order (names or URLs) */
+  krait_strv default_channels; /* what "defaults" expands to */
+  char *channel_alias;         /* https://conda.anaconda.org */
+  krait_strv pkgs_dirs;        /* first writable one takes new entries */
+  krait_strv envs_dirs;
+  char *repodata_cache_dir;    /* <first pkgs dir>/cache */
+  krait_channel_priority channel_priority;
+  bool add_pip_as_python_dependency;
+  bool offline;
+  bool always_yes;
+  bool dry_run;
+  bool use_lockfiles;
+  int extract_threads;         /* 0 = number of cores */
+  int lock_timeout_seconds;    /* 0 = wait forever */
+  krait_strv pinned_packages;
+  krait_strv condarc_files;    /* which config files were read, in order */
+
+  krait_event_fn on_event;
+  krait_progress_fn on_progress;
+  void *user;
+};
+
+/* A context with built-in defaults and environment variables applied
+ * (no config files read: see krait/config.h for that). */
+KRAIT_API krait_ctx *krait_ctx_new(void);
+KRAIT_API void krait_ctx_free(krait_ctx *ctx);
+/* Emit a message through ctx->on_event (dropped when none is set). */
+KRAIT_API void krait_ctx_event(const krait_ctx *ctx, krait_event_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define krait_warn(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_WARNING, __VA_ARGS__)
+#define krait_info(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_INFO, __VA_ARGS__)
+#define krait_debug(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_DEBUG, __VA_ARGS__)
+KRAIT_API void krait_ctx_progress(const krait_ctx *ctx, const char *task, const char *item, double done,
+                                  double total);
+
+#endif

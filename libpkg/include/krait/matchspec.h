@@ -1,0 +1,56 @@
+/* MatchSpecs (CEP-29): parse, match against a record, print canonically.
+ *
+ * Ownership: krait_matchspec_parse() returns a spec released with
+ * krait_matchspec_free(); the public string fields are owned by the spec and
+ * read-only for callers. krait_matchspec_str() returns a heap string (free()). */
+#ifndef KRAIT_MATCHSPEC_H
+#define KRAIT_MATCHSPEC_H
+
+#include <stdbool.h>
+
+#include "krait/err.h"
+#include "krait/record.h"
+
+typedef struct krait_vspec krait_vspec; /* a parsed version constraint (private) */
+
+typedef struct krait_matchspec {
+  char *channel;       /* "conda-forge", a URL, or NULL */
+  char *subdir;        /* from "channel/subdir::" or [subdir=...], or NULL */
+  char *name;          /* package name; "*" matches any */
+  char *version;       /* normalized version constraint text ("1.8.*", ">=1.2,<2", "==1.8") or NULL */
+  char *build;         /* build string or glob ("external_*") or NULL */
+  char *build_number;  /* constraint text ("3", ">=2") or NULL */
+  char *md5;
+  char *sha256;
+  char *fn;
+  char *url;
+  char *license;
+  char *track_features;
+  bool optional;
+  krait_vspec *vspec;  /* parsed `version` (NULL = any) */
+} krait_matchspec;
+
+/* Parses any CEP-29 form. On error, the message quotes the spec and says what
+ * is wrong, e.g.  invalid spec "numpy >=1.2 <": incomplete version operator. */
+KRAIT_API krait_code krait_matchspec_parse(const char *text, krait_matchspec **out, krait_err *err);
+KRAIT_API void krait_matchspec_free(krait_matchspec *ms);
+/* True when r satisfies name, version, build, build_number, subdir, md5,
+ * sha256, fn (channel is checked by the caller who knows channel identities). */
+KRAIT_API bool krait_matchspec_matches(const krait_matchspec *ms, const krait_record *r);
+/* True when `version` satisfies the version constraint (NULL/any -> true). */
+KRAIT_API bool krait_matchspec_match_version(const krait_matchspec *ms, const char *version);
+/* Canonical form as conda prints it: channel/subdir::name version build[key=value,...]
+ * e.g. "conda-forge::numpy[version='>=1.2,<2']" ... see CEP-29 and tests. */
+KRAIT_API char *krait_matchspec_str(const krait_matchspec *ms);
+/* The "name version build" form libsolv's conda matchspec parser understands
+ * (no channel/subdir/brackets it cannot take). Caller frees. */
+KRAIT_API char *krait_matchspec_solv_str(const krait_matchspec *ms);
+
+/* Version constraint helpers used by the spec parser and the solver. */
+KRAIT_API krait_code krait_vspec_parse(const char *text, krait_vspec **out, krait_err *err);
+KRAIT_API void krait_vspec_free(krait_vspec *vs);
+KRAIT_API bool krait_vspec_matches(const krait_vspec *vs, const char *version);
+/* Glob match used for build strings ("*" wildcards only). */
+KRAIT_API bool krait_glob_match(const char *pattern, const char *text);
+
+#endif

@@ -1,0 +1,165 @@
+/* Package records: JSON in, JSON out, copies. */
+#include "krait/record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void krait_record_init(krait_record *r) {
+  memset(r, 0, sizeof *r);
+  r->size = -1;
+}
+
+void krait_record_free(krait_record *r) {
+  char **strs[] = {&r->name, &r->version, &r->build, &r->channel, &r->subdir, &r->fn, &r->url,
+                   &r->md5, &r->sha256, &r->noarch, &r->license, &r->license_family, &r->features,
+                   &r->arch, &r->platform, &r->python_site_packages_path};
+  for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+    free(*strs[i]);
+    *strs[i] = NULL;
+  }
+  krait_strv_free(&r->depends);
+  krait_strv_free(&r->constrains);
+  krait_strv_free(&r->track_features);
+}
+
+void krait_record_copy(krait_record *d, const krait_record *s) {
+  krait_record_init(d);
+  d->name = krait_strdup(s->name);
+  d->version = krait_strdup(s->version);
+  d->build = krait_strdup(s->build);
+  d->build_number = s->build_number;
+  d->channel = krait_strdup(s->channel);
+  d->subdir = krait_strdup(s->subdir);
+  d->fn = krait_strdup(s->fn);
+  d->url = krait_strdup(s->url);
+  d->md5 = krait_strdup(s->md5);
+  d->sha256 = krait_strdup(s->sha256);
+  d->size = s->size;
+  d->timestamp = s->timestamp;
+  d->noarch = krait_strdup(s->noarch);
+  d->license = krait_strdup(s->license);
+  d->license_family = krait_strdup(s->license_family);
+  d->features = krait_strdup(s->features);
+  d->arch = krait_strdup(s->arch);
+  d->platform = krait_strdup(s->platform);
+  d->python_site_packages_path = krait_strdup(s->python_site_packages_path);
+  krait_strv_copy(&d->depends, &s->depends);
+  krait_strv_copy(&d->constrains, &s->constrains);
+  krait_strv_copy(&d->track_features, &s->track_features);
+}
+
+/* track_features is "a b" or "a,b" in repodata, sometimes a list. */
+static void split_features(krait_strv *out, const char *s) {
+  while (*s) {
+    while (*s == ' ' || *s == ',')
+      s++;
+    const char *e = s;
+    while (*e && *e != ' ' && *e != ',')
+      e++;
+    if (e > s)
+      krait_strv_push_owned(out, krait_strndup(s, (size_t)(e - s)));
+    s = e;
+  }
+}
+
+krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const char *fn, krait_err *err) {
+  krait_record_init(r);
+  if (!obj || obj->type != KRAIT_JSON_OBJECT)
+    return krait_err_set(err, KRAIT_E_PARSE, "package record %s is not a JSON object", fn ? fn : "?");
+  const char *name = krait_json_get_str(obj, "name");
+  const char *version = krait_json_get_str(obj, "version");
+  const char *build = krait_json_get_str(obj, "build");
+  if (!name || !version || !build)
+    return krait_err_set(err, KRAIT_E_PARSE, "package record %s lacks name, version or build",
+                         fn ? fn : (name ? name : "?"));
+  r->name = krait_strdup(name);
+  r->version = krait_strdup(version);
+  r->build = krait_strdup(build);
+  krait_json_get_int(obj, "build_number", &r->build_number);
+  r->fn = krait_strdup(fn ? fn : krait_json_get_str(obj, "fn"));
+  r->channel = krait_strdup(krait_json_get_str(obj, "channel"));
+  r->subdir = krait_strdup(krait_json_get_str(obj, "subdir"));
+  r->url = krait_strdup(krait_json_get_str(obj, "url"));
+  r->md5 = krait_strdup(krait_json_get_str(obj, "md5"));
+  r->sha256 = krait_strdup(krait_json_get_str(obj, "sha256"));
+  krait_json_get_int(obj, "size", &r->size);
+  int64_t ts = 0;
+  if (krait_json_get_int(obj, "timestamp", &ts))
+    r->timestamp = ts > 253402300799LL ? ts : ts * 1000; /* seconds in old records */
+  const krait_json *noarch = krait_json_get(obj, "noarch");
+  if (noarch && noarch->type == KRAIT_JSON_STRING && noarch->len)
+    r->noarch = krait_strdup(noarch->string);
+  else if (noarch && noarch->type == KRAIT_JSON_BOOL && noarch->boolean)
+    r->noarch = krait_strdup("generic");
+  r->license = krait_strdup(krait_json_get_str(obj, "license"));
+  r->license_family = krait_strdup(krait_json_get_str(obj, "license_family"));
+  r->features = krait_strdup(krait_json_get_str(obj, "features"));
+  r->arch = krait_strdup(krait_json_get_str(obj, "arch"));
+  r->platform = krait_strdup(krait_json_get_str(obj, "platform"));
+  r->python_site_packages_path = krait_strdup(krait_json_get_str(obj, "python_site_packages_path"));
+  krait_json_get_strv(obj, "depends", &r->depends);
+  krait_json_get_strv(obj, "constrains", &r->constrains);
+  const krait_json *tf = krait_json_get(obj, "track_features");
+  if (tf && tf->type == KRAIT_JSON_STRING)
+    split_features(&r->track_features, tf->string);
+  else if (tf && tf->type == KRAIT_JSON_ARRAY)
+    krait_json_foreach(it, tf) if (it->type == KRAIT_JSON_STRING) split_features(&r->track_features, it->string);
+  return KRAIT_OK;
+}
+
+void krait_record_write_fields(krait_jw *w, const krait_record *r) {
+  /* alphabetical, as conda's json dumps with sort_keys */
+  if (r->arch)
+    krait_jw_kstr(w, "arch", r->arch);
+  krait_jw_kstr(w, "build", r->build);
+  krait_jw_kint(w, "build_number", r->build_number);
+  krait_jw_kstr(w, "channel", r->channel ? r->channel : "");
+  krait_jw_kstrv(w, "constrains", &r->constrains);
+  krait_jw_kstrv(w, "depends", &r->depends);
+  if (r->features)
+    krait_jw_kstr(w, "features", r->features);
+  krait_jw_kstr(w, "fn", r->fn);
+  if (r->license)
+    krait_jw_kstr(w, "license", r->license);
+  if (r->license_family)
+    krait_jw_kstr(w, "license_family", r->license_family);
+  krait_jw_kstr(w, "md5", r->md5 ? r->md5 : "");
+  krait_jw_kstr(w, "name", r->name);
+  if (r->noarch)
+    krait_jw_kstr(w, "noarch", r->noarch);
+  if (r->platform)
+    krait_jw_kstr(w, "platform", r->platform);
+  if (r->python_site_packages_path)
+    krait_jw_kstr(w, "python_site_packages_path", r->python_site_packages_path);
+  if (r->sha256)
+    krait_jw_kstr(w, "sha256", r->sha256);
+  if (r->size >= 0)
+    krait_jw_kint(w, "size", r->size);
+  krait_jw_kstr(w, "subdir", r->subdir ? r->subdir : "");
+  if (r->timestamp)
+    krait_jw_kint(w, "timestamp", r->timestamp);
+  if (r->track_features.len) {
+    krait_buf tf = KRAIT_BUF_INIT;
+    for (size_t i = 0; i < r->track_features.len; i++)
+      krait_buf_printf(&tf, "%s%s", i ? " " : "", r->track_features.items[i]);
+    krait_jw_kstr(w, "track_features", krait_buf_str(&tf));
+    krait_buf_free(&tf);
+  }
+  krait_jw_kstr(w, "url", r->url ? r->url : "");
+  krait_jw_kstr(w, "version", r->version);
+}
+
+char *krait_record_dist(const krait_record *r) {
+  return krait_asprintf("%s-%s-%s", r->name, r->version, r->build);
+}
+
+const char *krait_record_ext(const krait_record *r) {
+  if (!r->fn)
+    return "";
+  size_t n = strlen(r->fn);
+  if (n > 6 && strcmp(r->fn + n - 6, ".conda") == 0)
+    return ".conda";
+  if (n > 8 && strcmp(r->fn + n - 8, ".tar.bz2") == 0)
+    return ".tar.bz2";
+  return "";
+}
