@@ -14,6 +14,7 @@
 #include "krait/ctx.h"
 #include "krait/err.h"
 #include "krait/record.h"
+#include "krait/virtpkg.h"
 
 typedef enum krait_request_kind {
   KRAIT_REQ_INSTALL,    /* create / install: keep what is installed unless a spec says otherwise */
@@ -29,6 +30,7 @@ typedef struct krait_request {
   const char *prefix;       /* target prefix whose conda-meta is the installed repo (may not exist) */
   const char *debug_dir;    /* --debug-solver: write libsolv's testcase here, or NULL */
   bool ignore_installed;    /* create: the prefix is new, ignore what is there */
+  const krait_virtpkgs *virtual_packages; /* NULL = krait_virtpkgs_detect(ctx, ctx->platform) */
 } krait_request;
 
 typedef struct krait_solution {
