@@ -340,7 +340,9 @@ static void test_multiple_dirs(void) {
   char *wba = krait_path_join(b, "alpha-1.0-0");
   CHECK_STR(out[0], wba);
   CHECK(!krait_path_exists(ea), "A written");
-  CHECK(count_lines(krait_path_join(b, "urls.txt")) == 1, "A's archive should not be fetched again");
+  char *burls = krait_path_join(b, "urls.txt");
+  CHECK(count_lines(burls) == 1, "A's archive should not be fetched again");
+  free(burls);
   free(out[0]);
   free(out[1]);
   /* nothing writable at all */
