@@ -15,6 +15,7 @@
 #include "krait/extract.h"
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "krait/lock.h"
 #include "pool_int.h"
 
 #define PARTIAL_MARK ".krait-partial-"
@@ -490,16 +491,14 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
   rc = krait_cache_writable_dir(ctx, &wdir, err);
   if (rc)
     goto out;
-  int lock_fd = -1;
-  if (ctx->use_lockfiles) {
-    char *lock_path = krait_asprintf("%s/%s.lock", wdir, krait_path_basename(wdir));
-    rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock_fd, err);
-    free(lock_path);
-  }
+  krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
+  char *lock_path = krait_asprintf("%s/%s.lock", wdir, krait_path_basename(wdir));
+  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
+  free(lock_path);
   if (!rc) {
     /* Partials of a crashed run can only be cleaned safely while we hold the
      * lock; without locks another process may be filling them right now. */
-    if (lock_fd >= 0) {
+    if (ctx->use_lockfiles) {
       size_t cleaned = krait_cache_clean_partials(wdir);
       if (cleaned)
         krait_debug(ctx, "%s: removed %zu leftover partial entries", wdir, cleaned);
@@ -520,7 +519,7 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
     free(p.codes);
     free(p.errs);
   }
-  krait_lock_release(lock_fd);
+  krait_lock_release(lock);
   free(wdir);
 out:
   if (rc)

@@ -13,6 +13,7 @@
 #include "krait/cache.h"
 #include "krait/extract.h"
 #include "krait/json.h"
+#include "krait/lock.h"
 
 static char *g_tmp, *g_chan;
 
@@ -436,9 +437,9 @@ static void test_locking(void) {
   CHECK(pipe(pipefd) == 0, "pipe");
   pid_t child = fork();
   if (child == 0) { /* another process holding the cache lock */
-    int fd = -1;
+    krait_lock *held = NULL;
     krait_err e;
-    if (krait_lock_acquire(NULL, lock, 5, &fd, &e) != KRAIT_OK)
+    if (krait_lock_acquire(NULL, lock, 5, &held, &e) != KRAIT_OK)
       _exit(2);
     char c = 'L';
     if (write(pipefd[1], &c, 1) != 1)
@@ -456,7 +457,7 @@ static void test_locking(void) {
   char *out = NULL;
   krait_err err = {0};
   krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
-  CHECK(rc == KRAIT_E_LOCKED && strstr(err.msg, "use_lockfiles"), "locked: %s %s", krait_code_name(rc), err.msg);
+  CHECK(rc == KRAIT_E_LOCKED && strstr(err.msg, "pkgs-lock.lock"), "locked: %s %s", krait_code_name(rc), err.msg);
   ctx->use_lockfiles = false;
   rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
   CHECK(rc == KRAIT_OK, "use_lockfiles=false: %s", err.msg);
@@ -466,9 +467,10 @@ static void test_locking(void) {
   close(pipefd[0]);
   close(pipefd[1]);
   /* the lock is free again */
-  int fd = -1;
-  CHECK(krait_lock_acquire(ctx, lock, 1, &fd, &err) == KRAIT_OK && fd >= 0, "relock: %s", err.msg);
-  krait_lock_release(fd);
+  ctx->use_lockfiles = true;
+  krait_lock *again = NULL;
+  CHECK(krait_lock_acquire(ctx, lock, 1, &again, &err) == KRAIT_OK && again, "relock: %s", err.msg);
+  krait_lock_release(again);
   krait_record_free(&r);
   krait_ctx_free(ctx);
   free(lock);

@@ -7,7 +7,7 @@
  *                               the record's fields win; adds url, channel, fn,
  *                               md5, sha256, size)
  *   urls.txt                    one URL per fetched archive, appended
- *   <basename>.lock             POSIX record lock on byte 21 (conda/mamba convention)
+ *   <basename>.lock             POSIX record lock on byte 21 (krait/lock.h)
  *
  * Lookup: a record is satisfied by an extracted entry in ANY pkgs dir whose
  * repodata_record.json carries the record's sha256 (else md5); it is reused
@@ -95,13 +95,5 @@ KRAIT_API krait_code krait_cache_verify_archive(const char *path, const krait_re
 /* Removes leftover *.krait-partial-* entries of a crashed run from dir
  * (callers hold the dir's lock). Returns how many were removed. */
 KRAIT_API size_t krait_cache_clean_partials(const char *dir);
-
-/* The conda/mamba lock: an fcntl write lock on byte 21 of lock_path, created
- * if needed. timeout_seconds 0 = wait forever. *out_fd receives the fd to
- * pass to krait_lock_release. Filesystems without lock support (ENOLCK,
- * EOPNOTSUPP) give *out_fd = -1 and KRAIT_OK after a warning on ctx. */
-KRAIT_API krait_code krait_lock_acquire(const krait_ctx *ctx, const char *lock_path, int timeout_seconds,
-                                        int *out_fd, krait_err *err);
-KRAIT_API void krait_lock_release(int fd);
 
 #endif
