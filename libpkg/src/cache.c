@@ -16,6 +16,7 @@
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "krait/lock.h"
+#include "extract_int.h"
 #include "pool_int.h"
 
 #define PARTIAL_MARK ".krait-partial-"
@@ -509,6 +510,7 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
     atomic_init(&p.extracted, 0);
     p.codes = krait_calloc(n, sizeof *p.codes);
     p.errs = krait_calloc(n, sizeof *p.errs);
+    krait_extract_before_threads();
     krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
     for (size_t i = 0; i < n && !rc; i++)
       if (p.codes[i]) {
