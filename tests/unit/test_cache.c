@@ -309,8 +309,14 @@ static void test_multiple_dirs(void) {
     krait_ctx_free(ctx);
   }
   char *w = NULL;
-  const char *dirs[] = {x, b, a};
-  krait_ctx *ctx = new_ctx(dirs, 3);
+  /* As a normal user, A itself is made read-only and listed first: it must
+   * be skipped for writing (root ignores mode bits, so there the uncreatable
+   * dir stands in). */
+  bool as_user = geteuid() != 0;
+  if (as_user)
+    chmod(a, 0555);
+  const char *dirs_root[] = {x, b, a}, *dirs_user[] = {a, x, b};
+  krait_ctx *ctx = new_ctx(as_user ? dirs_user : dirs_root, 3);
   CHECK(krait_cache_writable_dir(ctx, &w, &err) == KRAIT_OK && w && strcmp(w, b) == 0, "writable dir %s",
         w ? w : err.msg);
   free(w);
@@ -329,7 +335,11 @@ static void test_multiple_dirs(void) {
   CHECK(fx_count_named(b, "alpha") == 0, "alpha duplicated into B");
   /* an archive-only hit in A is extracted into B, not into A */
   char *ea = krait_path_join(a, "alpha-1.0-0");
+  if (as_user)
+    chmod(a, 0755);
   krait_rm_rf(ea, NULL);
+  if (as_user)
+    chmod(a, 0555);
   krait_cache_hit hit;
   CHECK(krait_cache_find(ctx, &ra, &hit, &err) == KRAIT_OK && hit.state == KRAIT_CACHE_ARCHIVE && hit.pkgs_dir &&
             strcmp(hit.pkgs_dir, a) == 0,
@@ -356,6 +366,8 @@ static void test_multiple_dirs(void) {
   krait_code rc = krait_cache_prepare(ctx2, both, 1, NULL, out, &err);
   CHECK(rc == KRAIT_E_IO && strstr(err.msg, "no writable package cache"), "no writable dir: %s", err.msg);
   krait_ctx_free(ctx2);
+  if (as_user)
+    chmod(a, 0755);
   free(wba);
   free(ea);
   free(wa);
