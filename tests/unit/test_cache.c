@@ -441,6 +441,55 @@ static void test_downloader_and_offline(void) {
   free(pkgs);
 }
 
+/* file:// fetches: a hard link on the same filesystem, a copy across
+ * filesystems (/dev/shm is tmpfs when present). */
+static void test_file_url_link_and_copy(void) {
+  krait_record r;
+  make_record(&r, "beta", "2.0", "1", ".tar.bz2");
+  char *pkgs = krait_asprintf("%s/pkgs-link", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  char *out = NULL;
+  krait_err err = {0};
+  CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_OK, "link fetch: %s", err.msg);
+  free(out);
+  char *cached = krait_path_join(pkgs, r.fn), *orig = krait_path_join(g_chan, r.fn);
+  struct stat a, b;
+  CHECK(stat(cached, &a) == 0 && stat(orig, &b) == 0 && a.st_ino == b.st_ino, "same-fs file:// should hard-link");
+  free(orig);
+  free(cached);
+  krait_ctx_free(ctx);
+  free(pkgs);
+
+  char *shm = krait_strdup("/dev/shm/krait-test-cache-XXXXXX");
+  if (krait_is_dir("/dev/shm") && mkdtemp(shm)) {
+    char *src = krait_path_join(g_chan, r.fn), *dst = krait_path_join(shm, r.fn);
+    krait_buf data = KRAIT_BUF_INIT;
+    krait_read_file(src, &data, NULL);
+    krait_write_file_atomic(dst, data.data, data.len, 0644, NULL);
+    free(r.url);
+    r.url = krait_asprintf("file://%s", dst);
+    pkgs = krait_asprintf("%s/pkgs-copy", g_tmp);
+    const char *dirs2[] = {pkgs};
+    ctx = new_ctx(dirs2, 1);
+    CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_OK, "copy fetch: %s", err.msg);
+    free(out);
+    cached = krait_path_join(pkgs, r.fn);
+    CHECK(krait_cache_verify_archive(cached, &r, &err) == KRAIT_OK, "copied archive: %s", err.msg);
+    CHECK(stat(cached, &a) == 0 && stat(dst, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino),
+          "cross-fs fetch should copy");
+    free(cached);
+    krait_ctx_free(ctx);
+    free(pkgs);
+    krait_buf_free(&data);
+    krait_rm_rf(shm, NULL);
+    free(src);
+    free(dst);
+  }
+  free(shm);
+  krait_record_free(&r);
+}
+
 static void test_locking(void) {
   char *pkgs = krait_asprintf("%s/pkgs-lock", g_tmp);
   krait_mkdir_p(pkgs, 0755, NULL);
@@ -582,6 +631,7 @@ int main(void) {
   test_hostile_package();
   test_multiple_dirs();
   test_downloader_and_offline();
+  test_file_url_link_and_copy();
   test_locking();
   test_crash_leftovers();
   test_shared_channel();
