@@ -465,7 +465,7 @@ static krait_code set_version(ctx *c, krait_matchspec *ms, const char *text) {
  * end, a space or '['. NULL if none. */
 static const char *regex_end(const char *p, const char *end) {
   for (; p < end; p++)
-    if (*p == '$' && (p + 1 == end || is_space(p[1]) || p[1] == '['))
+    if (*p == '$' && (p + 1 == end || is_space(p[1]) || p[1] == '[' || is_opchar(p[1])))
       return p;
   return NULL;
 }

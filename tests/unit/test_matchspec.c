@@ -408,6 +408,64 @@ static void test_solv_str(void) {
   }
 }
 
+/* Deterministic random specs built from spec-like pieces: whatever parses
+ * must print a canonical form that parses back to the same canonical form,
+ * and whatever is rejected must carry the "invalid spec" message. Catches
+ * printer/parser asymmetries and (under ASan) memory errors. */
+static void test_random_roundtrip(void) {
+  static const char *const pieces[] = {
+      "numpy", "py-thon", "*", "conda-forge", "/linux-64", "::", ":", " ", "  ", "=", "==", "!=", ">=", "<", ">",
+      "<=", "~=", "1", "1.8", ".*", "*", "2!", "+loc", "a", "rc1", "_", "-", ",", "|", "(", ")", "[", "]",
+      "version=", "build=", "build_number=", "md5=", "fn=", "subdir=", "optional", "'", "\"", "\\", "x y",
+      "^py.*$", "#", "$", "@", "py37_0", "cuda*", "license=", "track_features=",
+  };
+  unsigned long long seed = 0x9e3779b97f4a7c15ULL;
+  int parsed = 0, rejected = 0;
+  for (int i = 0; i < 20000; i++) {
+    char spec[256];
+    size_t k = 0;
+    int npieces = 1 + (int)(seed % 9);
+    for (int j = 0; j < npieces; j++) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      const char *piece = pieces[(seed >> 33) % (sizeof pieces / sizeof *pieces)];
+      size_t pl = strlen(piece);
+      if (k + pl + 1 >= sizeof spec)
+        break;
+      memcpy(spec + k, piece, pl);
+      k += pl;
+    }
+    spec[k] = 0;
+    krait_matchspec *ms = NULL;
+    krait_err err = {0};
+    if (krait_matchspec_parse(spec, &ms, &err) != KRAIT_OK) {
+      rejected++;
+      if (strncmp(err.msg, "invalid spec \"", 14) != 0)
+        CHECK(0, "rejection of \"%s\" has no 'invalid spec' message: %s", spec, err.msg);
+      continue;
+    }
+    parsed++;
+    char *s1 = krait_matchspec_str(ms);
+    krait_matchspec *again = NULL;
+    krait_code rc = krait_matchspec_parse(s1, &again, &err);
+    if (rc != KRAIT_OK) {
+      CHECK(0, "canonical \"%s\" of \"%s\" does not parse: %s", s1, spec, err.msg);
+    } else {
+      char *s2 = krait_matchspec_str(again);
+      if (strcmp(s1, s2) != 0)
+        CHECK(0, "\"%s\" -> \"%s\" -> \"%s\"", spec, s1, s2);
+      free(s2);
+      char *solv = krait_matchspec_solv_str(again);
+      if (!solv || !*solv)
+        CHECK(0, "empty solv string for %s", s1);
+      free(solv);
+    }
+    krait_matchspec_free(again);
+    free(s1);
+    krait_matchspec_free(ms);
+  }
+  CHECK(parsed > 1000 && rejected > 1000, "random mix: %d parsed, %d rejected", parsed, rejected);
+}
+
 /* ---- rattler snapshot vectors ------------------------------------------- */
 
 #define MAXF 16
@@ -1069,6 +1127,7 @@ int main(void) {
   test_errors();
   test_matches_record();
   test_solv_str();
+  test_random_roundtrip();
   if (krait_test_failed)
     return krait_test_finish("matchspec");
   int found = 0;
