@@ -289,6 +289,10 @@ static int ends_with(const char *s, size_t n, const char *suf) {
   return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /* "https://host/chan/linux-64/foo-1.0-py_0.conda", "/path/foo-1.0-0.tar.bz2",
  * "C:\\x\\foo-1.0-0.tar.bz2": one exact artifact (CEP-29 Appendix C). */
 static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size_t n) {
@@ -307,7 +311,21 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
       krait_buf_putc(&url, s[i] == '\\' ? '/' : s[i]);
   }
   const char *u = krait_buf_str(&url);
-  const char *base = strrchr(u, '/') + 1;
+  /* the file name may be percent-encoded ("x264-1%21164.3095-...", mamba#3737) */
+  char base_buf[512];
+  const char *raw = strrchr(u, '/') + 1;
+  size_t bk = 0;
+  for (const char *q = raw; *q && bk + 1 < sizeof base_buf; q++) {
+    int hi, lo;
+    if (q[0] == '%' && (hi = hexval(q[1])) >= 0 && (lo = hexval(q[2])) >= 0) {
+      base_buf[bk++] = (char)(hi * 16 + lo);
+      q += 2;
+    } else {
+      base_buf[bk++] = *q;
+    }
+  }
+  base_buf[bk] = 0;
+  const char *base = base_buf;
   size_t ext = ends_with(base, strlen(base), ".conda") ? 6 : 8;
   size_t stem = strlen(base) - ext;
   const char *d2 = NULL, *d1 = NULL;
@@ -337,7 +355,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   set_str(&ms->build, d2 + 1, (size_t)(base + stem - d2 - 1));
   set_str(&ms->fn, base, strlen(base));
   /* channel = URL up to the subdir directory */
-  const char *dir_end = base - 1;
+  const char *dir_end = raw - 1;
   const char *dir = dir_end;
   while (dir > u && dir[-1] != '/')
     dir--;

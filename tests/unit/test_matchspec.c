@@ -216,6 +216,9 @@ static void test_fields(void) {
       {"numpy=1.8|1.9", NULL, NULL, "numpy", "1.8.*|==1.9", NULL, NULL},
       {"x264 >=1!164.3095,<1!165", NULL, NULL, "x264", ">=1!164.3095,<1!165", NULL, NULL},
       {"  numpy  ", NULL, NULL, "numpy", NULL, NULL, NULL},
+      {"https://anaconda.org/conda-forge/linux-64/x264-1%21164.3095-h166bdaf_2.tar.bz2",
+       "https://anaconda.org/conda-forge", "linux-64", "x264", "==1!164.3095", "h166bdaf_2", NULL},
+      {"/some/file/on/disk/package-1.2.3-2.tar.bz2", NULL, NULL, "package", "==1.2.3", "2", NULL},
   };
   for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
     krait_matchspec *ms = ms_ok(t[i].in);
