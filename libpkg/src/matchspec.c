@@ -802,10 +802,9 @@ char *krait_matchspec_str(const krait_matchspec *ms) {
     if (has_any(v, "><$^|,")) {
       put_kv(&br, &first, "version", v, 1);
     } else if (!strncmp(v, "!=", 2) || !strncmp(v, "~=", 2)) {
-      if (build)
-        put_kv(&br, &first, "version", v, 1);
-      else
-        krait_buf_puts(&b, v);
+      /* CEP-29 Appendix A rule 2: neither exact nor fuzzy -> brackets
+       * (conda itself prints "foo!=1.8" / "foo~=1.2" positionally) */
+      put_kv(&br, &first, "version", v, 1);
     } else if (vn >= 2 && !strcmp(v + vn - 2, ".*") && !memchr(v, '*', vn - 2)) {
       krait_buf_putc(&b, '=');
       krait_buf_append(&b, v, vn - 2);

@@ -18,9 +18,16 @@
  *  Other CEP-over-tool decisions (see libpkg/src/vspec.c):
  *  - "!=1.8" is a negated FUZZY equality (CEP-29), printed "!=1.8.*"; conda's
  *    VersionSpec treats "!=1.8" as exact inequality (1.8.1 would pass there).
- *  - canonical printing follows conda/CEP-29 Appendix A ("foo==1.0=py27_0",
- *    "conda-forge::foo=1.0", "foo[version='>=1.0']"); rattler's Display
- *    ("foo 1.0.* py37_0", 'foo[version=">=1"]') is only parsed, never produced.
+ *  - canonical printing follows CEP-29 Appendix A and its Examples
+ *    ("foo==1.0=py27_0", "conda-forge::foo=1.0", "foo[version='>=1.0']").
+ *    Where conda's printer departs from Appendix A, the CEP wins: "!=" and
+ *    "~=" versions go in brackets (conda: "foo!=1.8"), and identifier fields
+ *    (name, build, subdir, md5, sha256, track_features) are lowercased
+ *    (rule 8). Values are single-quoted only when needed, as in the CEP's
+ *    Examples (rule 6 read literally would quote every value).
+ *    rattler's Display ("foo 1.0.* py37_0", 'foo[version=">=1"]') is only
+ *    parsed, never produced.
+ *  - archive URLs: the file name is percent-decoded (x264-1%21164...).
  *  - rattler names channels by their URL path ("python/conda"); krait keeps
  *    the channel as written (name or URL), compared against rattler's name or
  *    base_url.
@@ -104,8 +111,8 @@ static void test_canonical(void) {
       {"pytorch=*=cuda*", "pytorch[build=cuda*]"},
       {"foo 1.0 external_*", "foo==1.0[build=external_*]"},
       {"foo >=1 py_0", "foo[version='>=1',build=py_0]"},
-      {"foo !=1.8", "foo!=1.8.*"},
-      {"foo ~=1.2.3", "foo~=1.2.3"},
+      {"foo !=1.8", "foo[version='!=1.8.*']"},
+      {"foo ~=1.2.3", "foo[version='~=1.2.3']"},
       {"foo ~=1.2.3 b0", "foo[version='~=1.2.3',build=b0]"},
       {"foo 1.*.3", "foo[version='1.*.3']"},
       {"foo[version='(>=1,<2)|>3']", "foo[version='>=1,<2|>3']"},
