@@ -277,6 +277,12 @@ static void test_version_matching(void) {
       {"1.0a1", "1.0A1", 1},      {">= 1.2, < 2", "1.5", 1},  {"1!2.0", "2.0", 0},
       {">=1.0rc1", "1.0", 1},     {"<1.0", "1.0dev1", 1},     {">1.0", "1.0post1", 1},
   };
+  krait_vspec *any = NULL, *ge = NULL;
+  CHECK(krait_vspec_parse("*", &any, NULL) == KRAIT_OK && krait_vspec_parse(">=0", &ge, NULL) == KRAIT_OK, "parse");
+  CHECK(any && krait_vspec_matches(any, "not a version!") && ge && !krait_vspec_matches(ge, "not a version!"),
+        "an unparseable record version only matches '*'");
+  krait_vspec_free(any);
+  krait_vspec_free(ge);
   for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
     krait_vspec *vs = NULL;
     krait_err err;
