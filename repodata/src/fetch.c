@@ -39,11 +39,22 @@ static void state_free(cache_state *st) {
   st->has_zst = -1;
 }
 
-static void state_load(const char *path, cache_state *st) {
+/* Reads the state of cached json_path; a state describing other bytes than
+ * the cached JSON (replaced or truncated behind its back) is ignored, so the
+ * next request is unconditional. */
+static void state_load(const char *path, const char *json_path, cache_state *st) {
   state_free(st);
   krait_json *j = krait_json_parse_file(path, NULL);
   if (!j)
     return;
+  struct stat sb;
+  int64_t size = -1, mtime_ns = -1;
+  if (stat(json_path, &sb) != 0 || !krait_json_get_int(j, "size", &size) || size != (int64_t)sb.st_size ||
+      !krait_json_get_int(j, "mtime_ns", &mtime_ns) ||
+      mtime_ns != (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec) {
+    krait_json_free(j);
+    return;
+  }
   st->url = krait_strdup(krait_json_get_str(j, "url"));
   st->etag = krait_strdup(krait_json_get_str(j, "etag"));
   st->mod = krait_strdup(krait_json_get_str(j, "mod"));
@@ -340,7 +351,7 @@ krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool mis
   cache_state st = {0};
   st.has_zst = -1;
   if (krait_path_exists(json))
-    state_load(state_path, &st);
+    state_load(state_path, json, &st);
 
   if (ctx->offline) {
     if (krait_path_exists(json)) {
