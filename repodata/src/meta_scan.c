@@ -9,14 +9,14 @@
 #include "krait/json.h"
 #include "repodata_int.h"
 
-static size_t skip_ws(const char *s, size_t i, size_t n) {
+size_t krait_scan_ws(const char *s, size_t i, size_t n) {
   while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
     i++;
   return i;
 }
 
 /* Index just past the string starting at s[i] == '"', or n. */
-static size_t skip_string(const char *s, size_t i, size_t n) {
+size_t krait_scan_string(const char *s, size_t i, size_t n) {
   for (i++; i < n; i++) {
     if (s[i] == '\\')
       i++;
@@ -27,17 +27,17 @@ static size_t skip_string(const char *s, size_t i, size_t n) {
 }
 
 /* Index just past the JSON value starting at s[i], or n when it never ends. */
-static size_t skip_value(const char *s, size_t i, size_t n) {
+size_t krait_scan_value(const char *s, size_t i, size_t n) {
   if (i >= n)
     return n;
   if (s[i] == '"')
-    return skip_string(s, i, n);
+    return krait_scan_string(s, i, n);
   if (s[i] == '{' || s[i] == '[') {
     size_t depth = 0;
     while (i < n) {
       char c = s[i];
       if (c == '"') {
-        i = skip_string(s, i, n);
+        i = krait_scan_string(s, i, n);
         continue;
       }
       if (c == '{' || c == '[')
@@ -82,22 +82,22 @@ static void take_object(const char *text, size_t len, bool is_metadata, krait_re
 static void flatten_info_members(char *s, size_t i, size_t end) {
   i++; /* past '{' */
   while (i < end) {
-    i = skip_ws(s, i, end);
+    i = krait_scan_ws(s, i, end);
     if (i >= end || s[i] != '"')
       return;
-    i = skip_ws(s, skip_string(s, i, end), end);
+    i = krait_scan_ws(s, krait_scan_string(s, i, end), end);
     if (i >= end || s[i] != ':')
       return;
-    i = skip_ws(s, i + 1, end);
+    i = krait_scan_ws(s, i + 1, end);
     size_t v = i;
-    i = skip_value(s, i, end);
+    i = krait_scan_value(s, i, end);
     if (s[v] == '{' || s[v] == '[') {
       s[v] = '0';
       for (size_t k = v + 1; k < i; k++)
         if (s[k] != '\n')
           s[k] = ' ';
     }
-    i = skip_ws(s, i, end);
+    i = krait_scan_ws(s, i, end);
     if (i >= end || s[i] != ',')
       return;
     i++;
@@ -106,23 +106,23 @@ static void flatten_info_members(char *s, size_t i, size_t end) {
 
 void krait_repo_meta_scan(char *s, size_t n, krait_repo_meta *out) {
   memset(out, 0, sizeof(*out));
-  size_t i = skip_ws(s, 0, n);
+  size_t i = krait_scan_ws(s, 0, n);
   if (i >= n || s[i] != '{')
     return;
   i++;
   for (;;) {
-    i = skip_ws(s, i, n);
+    i = krait_scan_ws(s, i, n);
     if (i >= n || s[i] != '"')
       return;
     size_t key_start = i + 1;
-    i = skip_string(s, i, n);
+    i = krait_scan_string(s, i, n);
     size_t key_len = i > key_start ? i - 1 - key_start : 0;
-    i = skip_ws(s, i, n);
+    i = krait_scan_ws(s, i, n);
     if (i >= n || s[i] != ':')
       return;
-    i = skip_ws(s, i + 1, n);
+    i = krait_scan_ws(s, i + 1, n);
     size_t value_start = i;
-    i = skip_value(s, i, n);
+    i = krait_scan_value(s, i, n);
     if (i >= n)
       return;
     bool is_info = key_len == 4 && memcmp(s + key_start, "info", 4) == 0;
@@ -132,7 +132,7 @@ void krait_repo_meta_scan(char *s, size_t n, krait_repo_meta *out) {
       if (is_info)
         flatten_info_members(s, value_start, i);
     }
-    i = skip_ws(s, i, n);
+    i = krait_scan_ws(s, i, n);
     if (i >= n || s[i] != ',')
       return;
     i++;

@@ -155,36 +155,6 @@ static void add_pip_to_python(Repo *repo) {
 
 /* ---- parsing ---- */
 
-/* The .solv writer sorts each solvable's requires by Id (delta coding), so a
- * record read back from the cache would list its depends in another order
- * than the JSON, and another order again in the next pool. The order as
- * parsed is kept in a string attribute of our own, written into the cache. */
-#define KRAIT_DEPENDS_KEY "krait:depends"
-
-static void keep_depends_order(Repo *repo) {
-  Pool *pool = repo->pool;
-  Repodata *data = repo_last_repodata(repo);
-  if (!data)
-    return;
-  Id key = pool_str2id(pool, KRAIT_DEPENDS_KEY, 1);
-  krait_buf b = KRAIT_BUF_INIT;
-  Id p;
-  Solvable *s;
-  FOR_REPO_SOLVABLES(repo, p, s) {
-    if (!s->requires)
-      continue;
-    krait_buf_clear(&b);
-    for (Id *dp = repo->idarraydata + s->requires; *dp; dp++) {
-      if (b.len)
-        krait_buf_putc(&b, '\n');
-      krait_buf_puts(&b, pool_dep2str(pool, *dp));
-    }
-    repodata_set_str(data, p, key, krait_buf_str(&b));
-  }
-  krait_buf_free(&b);
-  repodata_internalize(data);
-}
-
 static krait_code parse_json(krait_ctx *ctx, Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err) {
   krait_buf text = KRAIT_BUF_INIT;
   krait_code rc = krait_read_file(path, &text, err);
@@ -211,6 +181,8 @@ static krait_code parse_json(krait_ctx *ctx, Repo *repo, const char *path, krait
     else
       rc = krait_err_set(err, KRAIT_E_PARSE, "%s: not a repodata file: %s", path, pool_errstr(repo->pool));
     krait_json_free(j);
+  } else {
+    krait_repo_add_extras(repo, text.data, text.len);
   }
   (void)ctx;
   krait_buf_free(&text);
@@ -245,7 +217,6 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
       repo_free(repo, 1);
       return rc;
     }
-    keep_depends_order(repo);
     if (use_cache)
       krait_solv_cache_write(ctx, repo, solv_path, sha, &meta);
   }
@@ -354,23 +325,52 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
 
 /* ---- records ---- */
 
-/* depends in file order (see keep_depends_order), then whatever was added
- * after loading (add_pip_as_python_dependency). */
-static void push_deps(Pool *pool, Solvable *s, krait_strv *v) {
-  Id key = pool_str2id(pool, KRAIT_DEPENDS_KEY, 0);
-  const char *ordered = key ? solvable_lookup_str(s, key) : NULL;
-  for (const char *p = ordered; p && *p;) {
+/* The package name a dependency string starts with (lower case), as
+ * pool_conda_matchspec reads it: after any "channel::", up to the first
+ * space or operator. */
+static void dep_name(const char *dep, char *out, size_t cap) {
+  const char *colon = strrchr(dep, ':');
+  if (colon)
+    dep = colon + 1;
+  size_t n = 0;
+  for (; *dep && !strchr(" =<>!~[", *dep) && n + 1 < cap; dep++)
+    out[n++] = (char)(*dep >= 'A' && *dep <= 'Z' ? *dep - 'A' + 'a' : *dep);
+  out[n] = '\0';
+}
+
+static void push_lines(const char *text, krait_strv *v) {
+  for (const char *p = text; p && *p;) {
     const char *nl = strchr(p, '\n');
     size_t n = nl ? (size_t)(nl - p) : strlen(p);
     krait_strv_push_owned(v, krait_strndup(p, n));
     p += n + (nl ? 1 : 0);
   }
+}
+
+static const char *lookup_key_str(Pool *pool, Solvable *s, const char *name) {
+  Id key = pool_str2id(pool, name, 0);
+  return key ? solvable_lookup_str(s, key) : NULL;
+}
+
+/* depends as written in the repodata (krait:depends, see extras.c), then any
+ * requirement on another package added after loading (pip, from
+ * add_pip_as_python_dependency). */
+static void push_deps(Pool *pool, Solvable *s, krait_strv *v) {
+  push_lines(lookup_key_str(pool, s, KRAIT_KEY_DEPENDS), v);
   if (!s->requires)
     return;
+  size_t written = v->len;
   for (Id *dp = s->repo->idarraydata + s->requires; *dp; dp++) {
-    const char *d = pool_dep2str(pool, *dp);
-    if (!krait_strv_contains(v, d))
-      krait_strv_push(v, d);
+    Id name = ISRELDEP(*dp) ? GETRELDEP(pool, *dp)->name : *dp;
+    const char *ns = pool_id2str(pool, name);
+    bool known = false;
+    for (size_t i = 0; i < written && !known; i++) {
+      char dn[256];
+      dep_name(v->items[i], dn, sizeof(dn));
+      known = strcmp(dn, ns) == 0;
+    }
+    if (!known)
+      krait_strv_push(v, pool_dep2str(pool, *dp));
   }
 }
 
@@ -422,7 +422,19 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
   r->timestamp = (int64_t)solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0) * 1000;
   r->license = krait_strdup(solvable_lookup_str(s, SOLVABLE_LICENSE));
   push_deps(pool, s, &r->depends);
-  push_idarray(pool, s, SOLVABLE_CONSTRAINS, true, &r->constrains);
+  const char *constrains = lookup_key_str(pool, s, KRAIT_KEY_CONSTRAINS);
+  if (constrains)
+    push_lines(constrains, &r->constrains);
+  else
+    push_idarray(pool, s, SOLVABLE_CONSTRAINS, true, &r->constrains);
+  r->noarch = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_NOARCH));
+  r->license_family = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_LICENSE_FAMILY));
+  r->features = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_FEATURES));
+  r->python_site_packages_path = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_SITE_PACKAGES));
+  Id tskey = pool_str2id(pool, KRAIT_KEY_TIMESTAMP, 0);
+  unsigned long long ts_ms = tskey ? solvable_lookup_num(s, tskey, 0) : 0;
+  if (ts_ms)
+    r->timestamp = (int64_t)ts_ms;
   push_idarray(pool, s, SOLVABLE_TRACK_FEATURES, false, &r->track_features);
   return KRAIT_OK;
 }

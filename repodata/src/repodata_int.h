@@ -27,6 +27,27 @@ typedef struct krait_repo_meta {
 void krait_repo_meta_scan(char *text, size_t len, krait_repo_meta *out);
 void krait_repo_meta_free(krait_repo_meta *m);
 
+/* Byte-level JSON skipping over text[0..n): each returns the index just past
+ * the whitespace / string (text[i] == '"') / value starting at i, or n. */
+size_t krait_scan_ws(const char *text, size_t i, size_t n);
+size_t krait_scan_string(const char *text, size_t i, size_t n);
+size_t krait_scan_value(const char *text, size_t i, size_t n);
+
+/* Attributes krait adds to each solvable after repo_add_conda (they travel
+ * in the .solv cache): what libsolv drops or normalises. */
+#define KRAIT_KEY_DEPENDS "krait:depends"         /* str: depends as written, '\n'-joined */
+#define KRAIT_KEY_CONSTRAINS "krait:constrains"   /* str: constrains as written, '\n'-joined */
+#define KRAIT_KEY_NOARCH "krait:noarch"           /* str: "python" / "generic" */
+#define KRAIT_KEY_TIMESTAMP "krait:timestamp"     /* num: milliseconds (libsolv keeps seconds) */
+#define KRAIT_KEY_LICENSE_FAMILY "krait:license_family"
+#define KRAIT_KEY_FEATURES "krait:features"
+#define KRAIT_KEY_SITE_PACKAGES "krait:python_site_packages_path"
+
+/* Second pass over the repodata text just given to repo_add_conda: sets the
+ * krait:* attributes on the matching solvables (matched by file name) and
+ * internalizes them. */
+void krait_repo_add_extras(Repo *repo, const char *text, size_t len);
+
 /* The conda cache key of a URL: md5(url)[:8] in hex (9 bytes incl. NUL). */
 void krait_cache_key(const char *url, char out[9]);
 

@@ -278,8 +278,23 @@ static void test_conda_wins(void) {
   free(path);
 }
 
-/* Every solvable's record equals the JSON entry it came from (modulo what
- * libsolv normalises: timestamps to seconds). */
+static bool same_str(const char *a, const char *b) {
+  if (!a || !*a)
+    return !b || !*b;
+  return b && strcmp(a, b) == 0;
+}
+
+static bool same_strv(const krait_strv *a, const krait_strv *b) {
+  if (a->len != b->len)
+    return false;
+  for (size_t i = 0; i < a->len; i++)
+    if (strcmp(a->items[i], b->items[i]) != 0)
+      return false;
+  return true;
+}
+
+/* Every solvable's record equals the JSON entry it came from, field by
+ * field, depends and constrains in file order and spelling. */
 static void compare_records_with_json(const char *path, Pool *pool, Repo *repo, const char *url_prefix) {
   krait_json *j = krait_json_parse_file(path, NULL);
   CHECK(j != NULL, "parse %s", path);
@@ -306,21 +321,19 @@ static void compare_records_with_json(const char *path, Pool *pool, Repo *repo, 
                   strcmp(r.build, want.build) == 0 && r.build_number == want.build_number &&
                   (!want.md5 || (r.md5 && strcmp(r.md5, want.md5) == 0)) &&
                   (!want.sha256 || (r.sha256 && strcmp(r.sha256, want.sha256) == 0)) &&
-                  (want.size <= 0 || r.size == want.size) && r.timestamp / 1000 == want.timestamp / 1000 &&
-                  r.depends.len == want.depends.len && r.constrains.len == want.constrains.len &&
-                  r.track_features.len == want.track_features.len;
-      for (size_t i = 0; same && i < r.depends.len; i++) {
-        same = strcmp(r.depends.items[i], want.depends.items[i]) == 0;
-        if (!same && mismatched < 5)
-          for (size_t k = 0; k < r.depends.len; k++)
-            fprintf(stderr, "dep %zu: got \"%s\" want \"%s\"\n", k, r.depends.items[k], want.depends.items[k]);
-      }
+                  (want.size <= 0 || r.size == want.size) && r.timestamp == want.timestamp &&
+                  same_str(r.noarch, want.noarch) && same_str(r.license_family, want.license_family) &&
+                  same_str(r.license, want.license) && same_str(r.features, want.features) &&
+                  same_strv(&r.depends, &want.depends) && same_strv(&r.constrains, &want.constrains) &&
+                  same_strv(&r.track_features, &want.track_features);
       char *url = krait_asprintf("%s/%s", url_prefix, r.fn);
       same = same && r.url && strcmp(r.url, url) == 0;
       free(url);
       if (!same && mismatched++ < 5)
-        fprintf(stderr, "record mismatch %s: got %s %s %s bn=%lld deps=%zu url=%s\n", r.fn, r.name, r.version,
-                r.build, (long long)r.build_number, r.depends.len, r.url ? r.url : "(null)");
+        fprintf(stderr, "record mismatch %s: got %s %s %s bn=%lld deps=%zu ts=%lld/%lld noarch=%s/%s url=%s\n", r.fn,
+                r.name, r.version, r.build, (long long)r.build_number, r.depends.len, (long long)r.timestamp,
+                (long long)want.timestamp, r.noarch ? r.noarch : "-", want.noarch ? want.noarch : "-",
+                r.url ? r.url : "(null)");
       krait_record_free(&want);
       compared++;
     }
@@ -365,6 +378,66 @@ static void test_records_and_base_url(void) {
       free_pool(pool);
     }
     free(sub);
+  }
+  /* More real files, field by field (noarch, track_features, features, .conda in "packages"). */
+  const struct {
+    const char *path;
+    const char *base; /* NULL: beside the file */
+  } more[] = {
+      {"repodata/conda-forge-subchannel-py39-20240516/noarch/repodata.json",
+       "https://conda.anaconda.org/conda-forge/noarch"},
+      {"repodata/conda-forge-subchannel-py39-20240516/win-64/repodata.json",
+       "https://conda.anaconda.org/conda-forge/win-64"},
+      {"repodata/anaconda-main-noarch-2018/repodata.json", NULL},
+      {"repodata/anaconda-r-linux-64-2018/repodata.json", NULL},
+      {"repodata/pytorch-linux-64-2023/repodata.json", NULL},
+      {"channels/rattler-dummy/linux-64/repodata.json", NULL},
+      {"channels/rattler-with-wheels/noarch/repodata.json", NULL},
+      {"channels/conda-test-recipes/noarch/repodata.json", NULL},
+  };
+  for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+    char *path = krait_test_shared(more[i].path);
+    if (!path)
+      continue;
+    Pool *pool = new_pool();
+    Repo *repo = NULL;
+    krait_repodata_opts opts = {0};
+    krait_err err;
+    CHECK(krait_repodata_load_file(g_ctx, pool, path, NULL, &opts, &repo, &err) == KRAIT_OK, "%s", err.msg);
+    char *dir = krait_path_dirname(path);
+    char *prefix = more[i].base ? krait_strdup(more[i].base) : krait_asprintf("file://%s", dir);
+    if (repo)
+      compare_records_with_json(path, pool, repo, prefix);
+    free(prefix);
+    free(dir);
+    free_pool(pool);
+    free(path);
+  }
+  /* noarch survives libsolv (which drops it) via krait's own attribute, also from the cache. */
+  char *na = krait_test_shared("repodata/conda-forge-subchannel-py39-20240516/noarch/repodata.json");
+  if (na) {
+    use_cache_dir("cache-noarch");
+    for (int pass = 0; pass < 2; pass++) {
+      Pool *pool = new_pool();
+      Repo *repo = NULL;
+      krait_repodata_opts opts = {0};
+      CHECK(krait_repodata_load_file(g_ctx, pool, na, NULL, &opts, &repo, NULL) == KRAIT_OK, "load noarch");
+      int python = 0;
+      Id p;
+      Solvable *sv;
+      if (repo) {
+        FOR_REPO_SOLVABLES(repo, p, sv) {
+          krait_record r;
+          krait_solvable_record(pool, p, &r, NULL);
+          python += r.noarch && strcmp(r.noarch, "python") == 0;
+          krait_record_free(&r);
+        }
+        CHECK(python > 0 && krait_repo_info(repo)->from_solv_cache == (pass == 1), "noarch python records: %d (pass %d)",
+              python, pass);
+      }
+      free_pool(pool);
+    }
+    free(na);
   }
   /* info.base_url (CEP-15): the subdir's package URL as is. */
   char *v2 = krait_test_shared("repodata/repodata-v2-base-url/conda-forge-repodata-version-2.json");
