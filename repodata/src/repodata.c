@@ -124,15 +124,19 @@ void krait_repodata_free_pool_info(Pool *pool) {
 /* ---- what is applied after every load (never cached) ---- */
 
 static void apply_priority(Repo *repo, const krait_subdir_info *info, const krait_repodata_opts *opts) {
-  if (!opts || opts->priority_mode == KRAIT_PRIORITY_DISABLED)
-    repo->priority = 0;
-  else if (opts->n_channels > 0)
-    repo->priority = opts->n_channels - opts->channel_index;
-  else
-    repo->priority = -opts->channel_index;
-  /* libsolv's conda policy breaks version ties by subpriority before build
-   * number: the native subdir beats noarch within one channel. */
-  repo->subpriority = info->subdir && strcmp(info->subdir, "noarch") == 0 ? 0 : 1;
+  int idx = opts ? opts->channel_index : 0;
+  int rank = opts && opts->n_channels > 0 ? opts->n_channels - idx : -idx; /* higher = earlier channel */
+  bool noarch = info->subdir && strcmp(info->subdir, "noarch") == 0;
+  /* priority: libsolv keeps only the best-priority repo's candidates (strict)
+   * or prefers them (flexible; the solver module sets the strictness flag).
+   * Disabled: all equal, so versions decide first. */
+  repo->priority = !opts || opts->priority_mode == KRAIT_PRIORITY_DISABLED ? 0 : rank;
+  /* subpriority: libsolv's conda policy compares it after the version and
+   * before the build number. Channel rank first, then native subdir over
+   * noarch: with priority disabled that gives conda's order (version, then
+   * channel, then build number); otherwise only the native/noarch bit
+   * matters (different channels already differ in priority). */
+  repo->subpriority = rank * 2 + (noarch ? 0 : 1);
 }
 
 /* conda's add_pip_as_python_dependency: python 2.x/3.x pulls in pip. */

@@ -694,7 +694,11 @@ static void test_local_channel(void) {
   krait_repodata_opts od = {.channel_index = 1, .n_channels = 2, .priority_mode = KRAIT_PRIORITY_DISABLED};
   Repo *r = NULL;
   CHECK(krait_repodata_load(g_ctx, pool, &a, "linux-64", &od, &r, &err) == KRAIT_OK, "%s", err.msg);
-  CHECK(r && r->priority == 0, "disabled priority is 0");
+  Repo *r0 = NULL;
+  od.channel_index = 0;
+  CHECK(krait_repodata_load(g_ctx, pool, &b, "linux-64", &od, &r0, &err) == KRAIT_OK, "%s", err.msg);
+  CHECK(r && r0 && r->priority == 0 && r0->priority == 0, "disabled priority is 0");
+  CHECK(r && r0 && r0->subpriority > r->subpriority, "disabled: earlier channel still wins ties on version");
   free_pool(pool);
 
   krait_channel_free(&a);
