@@ -5,6 +5,7 @@
  * bytes); a server without it is remembered in the state file (has_zst). */
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,30 @@ static krait_code state_save(const char *path, const cache_state *st, const char
   return rc;
 }
 
+/* Seconds of Cache-Control max-age (0 when absent, no-cache or no-store). */
+static long max_age(const char *cc) {
+  if (!cc || strstr(cc, "no-cache") || strstr(cc, "no-store"))
+    return 0;
+  const char *p = strstr(cc, "max-age=");
+  return p ? strtol(p + strlen("max-age="), NULL, 10) : 0;
+}
+
+/* True while the server's max-age since our last check (the state file's
+ * mtime, rewritten on every 200/304) has not run out: conda's default
+ * local_repodata_ttl behaviour, and no request at all for repeated runs. */
+static bool cache_fresh(const char *state_path, const cache_state *st) {
+  long age = max_age(st->cache_control);
+  struct stat sb;
+  if (age <= 0 || !st->url || stat(state_path, &sb) != 0)
+    return false;
+  time_t now = time(NULL);
+  return now >= sb.st_mtime && now - sb.st_mtime < age;
+}
+
 /* ---- one HTTP GET into a file ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 typedef struct xfer {
   const krait_ctx *ctx;
@@ -167,6 +191,7 @@ static int on_progress(void *user, curl_off_t total, curl_off_t now, curl_off_t 
 static krait_code http_get(const krait_ctx *ctx, const char *url, const char *etag, const char *mod,
                            const char *body_path, long *status, xfer *x, krait_err *err) {
   memset(x, 0, sizeof(*x));
+  pthread_once(&curl_once, curl_init_once);
   x->ctx = ctx;
   x->url = url;
   x->body = fopen(body_path, "wb");
@@ -361,6 +386,13 @@ krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool mis
       rc = krait_err_set(err, KRAIT_E_NET, "%s/repodata.json: offline and not in the cache (%s)", subdir_url,
                          ctx->repodata_cache_dir);
     }
+    goto out;
+  }
+
+  if (cache_fresh(state_path, &st)) {
+    krait_debug(ctx, "%s: cached copy still fresh (%s)", subdir_url, st.cache_control);
+    *json_path = json;
+    json = NULL;
     goto out;
   }
 

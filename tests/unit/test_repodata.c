@@ -999,6 +999,37 @@ static void test_http(void) {
   /* 7. Server gone: a network error naming the URL. */
   http_load(pool, &ch, "win-64", false, KRAIT_E_NET, &err);
   CHECK(strstr(err.msg, chan_url) != NULL, "net error names URL: %s", err.msg);
+  /* 8. Cache-Control max-age still running: no request at all (the server is
+   * gone, so any request would fail). */
+  char *sub_url = krait_asprintf("%s/linux-64", chan_url);
+  krait_json *st = read_state(sub_url);
+  if (st) {
+    krait_buf nb = KRAIT_BUF_INIT;
+    krait_jw w;
+    krait_jw_init(&w, &nb, 0);
+    krait_jw_obj_begin(&w);
+    krait_json_foreach(m, st) {
+      krait_jw_key(&w, m->key);
+      if (strcmp(m->key, "cache_control") == 0)
+        krait_jw_str(&w, "public, max-age=3600");
+      else
+        krait_jw_value(&w, m);
+    }
+    krait_jw_obj_end(&w);
+    char hex[33];
+    char *key_url = krait_asprintf("%s/", sub_url);
+    krait_digest_hex("md5", key_url, strlen(key_url), hex, sizeof(hex));
+    hex[8] = '\0';
+    char *state_path = krait_asprintf("%s/%s.state.json", g_ctx->repodata_cache_dir, hex);
+    write_text(state_path, krait_buf_str(&nb));
+    r = http_load(pool, &ch, "linux-64", false, KRAIT_OK, &err);
+    CHECK(r && r->nsolvables == 2 && krait_repo_info(r)->http_status == 0, "fresh cache: no request");
+    free(state_path);
+    free(key_url);
+    krait_buf_free(&nb);
+    krait_json_free(st);
+  }
+  free(sub_url);
   free_pool(pool);
   krait_channel_free(&ch);
   free(chan_url);
