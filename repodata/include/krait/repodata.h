@@ -9,7 +9,8 @@
  *
  * The Repo is owned by the Pool (freed with it); each Repo's appdata points to
  * a krait_subdir_info owned by the repodata module and freed by
- * krait_repodata_free_pool_info() before the pool is freed.
+ * krait_repodata_free_pool_info() before the pool is freed. Other repos in
+ * the same pool (e.g. the installed one) must leave appdata NULL.
  *
  * The pool must be a conda pool: pool_setdisttype(pool, DISTTYPE_CONDA). */
 #ifndef KRAIT_REPODATA_H
