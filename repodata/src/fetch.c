@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "krait/buf.h"
+#include "krait/channel.h"
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "repodata_int.h"
@@ -233,8 +234,11 @@ static krait_code http_get(const krait_ctx *ctx, const char *url, const char *et
   CURLcode cc = curl_easy_perform(c);
   krait_code rc = KRAIT_OK;
   *status = 0;
-  if (cc != CURLE_OK)
-    rc = krait_err_set(err, KRAIT_E_NET, "%s: %s", url, curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
+  if (cc != CURLE_OK) {
+    char *shown = krait_url_redact(url);
+    rc = krait_err_set(err, KRAIT_E_NET, "%s: %s", shown, curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
+    free(shown);
+  }
   else
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
   if (fclose(x->body) != 0 && rc == KRAIT_OK)
@@ -349,7 +353,9 @@ static krait_code try_fetch(krait_ctx *ctx, const char *url, bool zst, const cha
       rc = state_save(state_path, st, json_path, err);
     }
   } else {
-    rc = krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", url, *status);
+    char *shown = krait_url_redact(url);
+    rc = krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", shown, *status);
+    free(shown);
   }
 out:
   unlink(tmp);
@@ -383,8 +389,10 @@ krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool mis
       *json_path = json;
       json = NULL;
     } else if (!missing_ok) {
-      rc = krait_err_set(err, KRAIT_E_NET, "%s/repodata.json: offline and not in the cache (%s)", subdir_url,
+      char *shown = krait_url_redact(subdir_url);
+      rc = krait_err_set(err, KRAIT_E_NET, "%s/repodata.json: offline and not in the cache (%s)", shown,
                          ctx->repodata_cache_dir);
+      free(shown);
     }
     goto out;
   }
@@ -410,8 +418,11 @@ krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool mis
   if (got == GOT_MISSING) {
     char *jurl = krait_asprintf("%s/repodata.json", subdir_url);
     rc = try_fetch(ctx, jurl, false, json, state_path, &st, &got, &status, err);
-    if (rc == KRAIT_OK && got == GOT_MISSING && !missing_ok)
-      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s: HTTP %ld (no such channel or subdir)", jurl, status);
+    if (rc == KRAIT_OK && got == GOT_MISSING && !missing_ok) {
+      char *shown = krait_url_redact(jurl);
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s: HTTP %ld (no such channel or subdir)", shown, status);
+      free(shown);
+    }
     free(jurl);
     if (rc)
       goto out;
