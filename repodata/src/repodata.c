@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <solv/knownid.h>
 #include <solv/repo_conda.h>
@@ -320,6 +321,21 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
       rc = load_json_file(ctx, pool, json_path, solv_path, &tmpl, opts, out, err);
     else
       *out = empty_repo(pool, &tmpl, opts);
+  }
+  /* A cached download that no longer parses (disk trouble, a killed writer
+   * from another tool) is dropped and fetched again once. */
+  if (rc == KRAIT_E_PARSE && !krait_channel_is_local(ch) && !ctx->offline && tmpl.http_status != 200 && json_path) {
+    krait_warn(ctx, "%s: cached repodata is corrupt (%s); downloading it again", subdir_url, err ? err->msg : "");
+    char *state = krait_asprintf("%.*s.state.json", (int)(strlen(json_path) - strlen(".json")), json_path);
+    unlink(json_path);
+    unlink(state);
+    free(state);
+    free(json_path);
+    json_path = NULL;
+    rc = krait_fetch_repodata(ctx, subdir_url, missing_ok, &json_path, &tmpl.http_status, err);
+    if (rc == KRAIT_OK)
+      rc = json_path ? load_json_file(ctx, pool, json_path, solv_path, &tmpl, opts, out, err)
+                     : (*out = empty_repo(pool, &tmpl, opts), KRAIT_OK);
   }
   free(json_path);
   free(solv_path);

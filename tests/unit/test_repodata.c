@@ -979,6 +979,36 @@ static void test_http(void) {
   }
   r = http_load(pool, &ch, "noarch", false, KRAIT_OK, &err);
   CHECK(r && krait_repo_info(r)->http_status == 304, "noarch second: 304");
+  /* 3b. A corrupted cached JSON is fetched again (not a hard error). */
+  {
+    char *sub_url = krait_asprintf("%s/noarch", chan_url);
+    char *key_url = krait_asprintf("%s/", sub_url);
+    char hex[33];
+    krait_digest_hex("md5", key_url, strlen(key_url), hex, sizeof(hex));
+    hex[8] = '\0';
+    char *cached = krait_asprintf("%s/%s.json", g_ctx->repodata_cache_dir, hex);
+    /* same size (so the state still matches) but broken bytes */
+    krait_buf cb = KRAIT_BUF_INIT;
+    krait_read_file(cached, &cb, NULL);
+    struct stat before;
+    stat(cached, &before);
+    if (cb.len > 10)
+      memset(cb.data + 1, '#', 5);
+    FILE *f = fopen(cached, "r+b");
+    if (f) {
+      fwrite(cb.data, 1, cb.len, f);
+      fclose(f);
+    }
+    struct timespec keep[2] = {before.st_atim, before.st_mtim};
+    utimensat(AT_FDCWD, cached, keep, 0);
+    r = http_load(pool, &ch, "noarch", false, KRAIT_OK, &err);
+    CHECK(r && r->nsolvables == 2 && krait_repo_info(r)->http_status == 200, "corrupt cache refetched: %s",
+          err.msg);
+    krait_buf_free(&cb);
+    free(cached);
+    free(key_url);
+    free(sub_url);
+  }
   /* 4. A subdir the server lacks. */
   http_load(pool, &ch, "osx-64", false, KRAIT_E_NOTFOUND, &err);
   CHECK(strstr(err.msg, "/chan/osx-64/repodata.json") != NULL, "names URL: %s", err.msg);
