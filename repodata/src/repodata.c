@@ -160,7 +160,11 @@ static void add_pip_to_python(Repo *repo) {
 
 /* ---- parsing ---- */
 
-static krait_code parse_json(krait_ctx *ctx, Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err) {
+/* Parses path into repo; parsed_sha256 receives the digest of the bytes
+ * actually parsed (the file may change between the cache check and now). */
+static krait_code parse_json(Repo *repo, const char *path, krait_repo_meta *meta, char parsed_sha256[65],
+                             krait_err *err) {
+  memset(meta, 0, sizeof(*meta));
   krait_buf text = KRAIT_BUF_INIT;
   krait_code rc = krait_read_file(path, &text, err);
   if (rc)
@@ -169,6 +173,7 @@ static krait_code parse_json(krait_ctx *ctx, Repo *repo, const char *path, krait
     krait_buf_free(&text);
     return krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path);
   }
+  krait_digest_hex("sha256", text.data, text.len, parsed_sha256, 65);
   krait_repo_meta_scan(text.data, text.len, meta);
   FILE *fp = fmemopen(text.data, text.len, "r");
   if (!fp) {
@@ -189,7 +194,6 @@ static krait_code parse_json(krait_ctx *ctx, Repo *repo, const char *path, krait
   } else {
     krait_repo_add_extras(repo, text.data, text.len);
   }
-  (void)ctx;
   krait_buf_free(&text);
   return rc;
 }
@@ -204,19 +208,20 @@ static char *repo_display_name(const krait_subdir_info *info, const char *path) 
 static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, const char *solv_path,
                                  const krait_subdir_info *info_in, const krait_repodata_opts *opts, Repo **out,
                                  krait_err *err) {
+  bool use_cache = solv_path && !(opts && opts->no_solv_cache);
   char sha[65] = "";
-  krait_code rc = krait_file_digest(path, "sha256", sha, sizeof(sha), err);
+  krait_code rc = use_cache ? krait_file_digest(path, "sha256", sha, sizeof(sha), err) : KRAIT_OK;
   if (rc)
     return rc;
   char *name = repo_display_name(info_in, path);
   Repo *repo = repo_create(pool, name);
   free(name);
 
-  krait_repo_meta meta;
-  bool use_cache = solv_path && !(opts && opts->no_solv_cache);
+  krait_repo_meta meta = {0};
   bool from_cache = use_cache && krait_solv_cache_read(ctx, repo, solv_path, sha, &meta);
   if (!from_cache) {
-    rc = parse_json(ctx, repo, path, &meta, err);
+    krait_repo_meta_free(&meta);
+    rc = parse_json(repo, path, &meta, sha, err);
     if (rc) {
       krait_repo_meta_free(&meta);
       repo_free(repo, 1);

@@ -798,6 +798,8 @@ static void test_bad_json(void) {
   write_text(path, "");
   CHECK(krait_repodata_load_file(g_ctx, pool, path, NULL, &opts, &repo, &err) == KRAIT_E_PARSE, "empty file");
   CHECK(strstr(err.msg, path) != NULL, "names the file: %s", err.msg);
+  krait_repodata_opts nocache = {.no_solv_cache = true};
+  CHECK(krait_repodata_load_file(g_ctx, pool, path, NULL, &nocache, &repo, &err) == KRAIT_E_PARSE, "empty, no cache");
 
   CHECK(krait_repodata_load_file(g_ctx, pool, "/nonexistent/repodata.json", NULL, &opts, &repo, &err) ==
             KRAIT_E_NOTFOUND,
