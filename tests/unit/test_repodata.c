@@ -1011,6 +1011,36 @@ static void test_http(void) {
     free(key_url);
     free(sub_url);
   }
+  /* 3c. A real multi-megabyte .zst (conda-forge slice): decompressed bytes
+   * equal the shipped repodata.json, and every record is there. */
+  char *big_zst = krait_test_shared("repodata/conda-forge-subchannel-py39-20240516/linux-64/repodata.json.zst");
+  char *big_json = krait_test_shared("repodata/conda-forge-subchannel-py39-20240516/linux-64/repodata.json");
+  if (big_zst && big_json) {
+    char *bdir = krait_path_join(root, "big/linux-64");
+    krait_mkdir_p(bdir, 0755, NULL);
+    char *link = krait_path_join(bdir, "repodata.json.zst");
+    CHECK(symlink(big_zst, link) == 0, "symlink %s", link);
+    char *big_url = krait_asprintf("http://127.0.0.1:%d/big", srv.port);
+    krait_channel bch;
+    krait_channel_parse(g_ctx, big_url, &bch, NULL);
+    r = http_load(pool, &bch, "linux-64", false, KRAIT_OK, &err);
+    if (r) {
+      CHECK(r->nsolvables == 2709, "big: %d records", r->nsolvables);
+      krait_buf a = KRAIT_BUF_INIT, b = KRAIT_BUF_INIT;
+      krait_read_file(krait_repo_info(r)->source_path, &a, NULL);
+      krait_read_file(big_json, &b, NULL);
+      CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0, "big: decompressed %zu bytes, want %zu", a.len,
+            b.len);
+      krait_buf_free(&a);
+      krait_buf_free(&b);
+    }
+    krait_channel_free(&bch);
+    free(big_url);
+    free(link);
+    free(bdir);
+  }
+  free(big_zst);
+  free(big_json);
   /* 4. A subdir the server lacks. */
   http_load(pool, &ch, "osx-64", false, KRAIT_E_NOTFOUND, &err);
   CHECK(strstr(err.msg, "/chan/osx-64/repodata.json") != NULL, "names URL: %s", err.msg);
