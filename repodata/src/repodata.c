@@ -160,42 +160,32 @@ static void add_pip_to_python(Repo *repo) {
 
 /* ---- parsing ---- */
 
-/* Parses path into repo; parsed_sha256 receives the digest of the bytes
- * actually parsed (the file may change between the cache check and now). */
-static krait_code parse_json(Repo *repo, const char *path, krait_repo_meta *meta, char parsed_sha256[65],
-                             krait_err *err) {
+/* Parses the repodata text (read from path) into repo. The text is modified
+ * in place (see krait_repo_meta_scan). */
+static krait_code parse_json(Repo *repo, const char *path, krait_buf *text, krait_repo_meta *meta, krait_err *err) {
   memset(meta, 0, sizeof(*meta));
-  krait_buf text = KRAIT_BUF_INIT;
-  krait_code rc = krait_read_file(path, &text, err);
-  if (rc)
-    return rc;
-  if (text.len == 0) {
-    krait_buf_free(&text);
+  if (text->len == 0)
     return krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path);
-  }
-  krait_digest_hex("sha256", text.data, text.len, parsed_sha256, 65);
-  krait_repo_meta_scan(text.data, text.len, meta);
-  FILE *fp = fmemopen(text.data, text.len, "r");
-  if (!fp) {
-    krait_buf_free(&text);
+  krait_repo_meta_scan(text->data, text->len, meta);
+  FILE *fp = fmemopen(text->data, text->len, "r");
+  if (!fp)
     return krait_err_errno(err, KRAIT_E_IO, "%s: fmemopen", path);
-  }
   int ret = repo_add_conda(repo, fp, 0);
   fclose(fp);
   if (ret != 0) {
     /* libsolv knows only the line; our parser names line:column and why. */
     krait_err jerr;
-    krait_json *j = krait_json_parse(text.data, text.len, path, &jerr);
+    krait_json *j = krait_json_parse(text->data, text->len, path, &jerr);
+    krait_code rc;
     if (!j)
       rc = krait_err_set(err, KRAIT_E_PARSE, "%s", jerr.msg);
     else
       rc = krait_err_set(err, KRAIT_E_PARSE, "%s: not a repodata file: %s", path, pool_errstr(repo->pool));
     krait_json_free(j);
-  } else {
-    krait_repo_add_extras(repo, text.data, text.len);
+    return rc;
   }
-  krait_buf_free(&text);
-  return rc;
+  krait_repo_add_extras(repo, text->data, text->len);
+  return KRAIT_OK;
 }
 
 static char *repo_display_name(const krait_subdir_info *info, const char *path) {
@@ -209,10 +199,14 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
                                  const krait_subdir_info *info_in, const krait_repodata_opts *opts, Repo **out,
                                  krait_err *err) {
   bool use_cache = solv_path && !(opts && opts->no_solv_cache);
-  char sha[65] = "";
-  krait_code rc = use_cache ? krait_file_digest(path, "sha256", sha, sizeof(sha), err) : KRAIT_OK;
+  /* One read: the digest that selects the cache and the parse see the same bytes. */
+  krait_buf text = KRAIT_BUF_INIT;
+  krait_code rc = krait_read_file(path, &text, err);
   if (rc)
     return rc;
+  char sha[65] = "";
+  if (use_cache)
+    krait_digest_hex("sha256", text.data, text.len, sha, sizeof(sha));
   char *name = repo_display_name(info_in, path);
   Repo *repo = repo_create(pool, name);
   free(name);
@@ -221,8 +215,9 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
   bool from_cache = use_cache && krait_solv_cache_read(ctx, repo, solv_path, sha, &meta);
   if (!from_cache) {
     krait_repo_meta_free(&meta);
-    rc = parse_json(repo, path, &meta, sha, err);
+    rc = parse_json(repo, path, &text, &meta, err);
     if (rc) {
+      krait_buf_free(&text);
       krait_repo_meta_free(&meta);
       repo_free(repo, 1);
       return rc;
@@ -230,6 +225,7 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
     if (use_cache)
       krait_solv_cache_write(ctx, repo, solv_path, sha, &meta);
   }
+  krait_buf_free(&text);
 
   krait_subdir_info *info = krait_calloc(1, sizeof(*info));
   info->channel_url = krait_strdup(info_in ? info_in->channel_url : NULL);
