@@ -44,6 +44,9 @@ static void write_extras(krait_jw *w, const krait_meta_info *m) {
   krait_jw_kint(w, "type", m->link_type ? (int64_t)m->link_type : KRAIT_LINK_HARDLINK);
   krait_jw_obj_end(w);
   krait_jw_kstr(w, "package_tarball_full_path", m->package_tarball_full_path ? m->package_tarball_full_path : "");
+  /* conda records how a noarch package was installed */
+  if (m->rec->noarch && (strcmp(m->rec->noarch, "python") == 0 || strcmp(m->rec->noarch, "generic") == 0))
+    krait_jw_kstr(w, "package_type", strcmp(m->rec->noarch, "python") == 0 ? "noarch_python" : "noarch_generic");
   krait_jw_key(w, "paths_data");
   krait_jw_obj_begin(w);
   krait_jw_key(w, "paths");
@@ -134,22 +137,59 @@ krait_code krait_meta_remove(const char *prefix, const krait_record *rec, krait_
   return rc;
 }
 
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "files" is what conda itself trusts for removal: some conda versions wrote
+ * paths_data of noarch: python packages with package-relative paths
+ * ("site-packages/x") next to the right prefix-relative files list
+ * ("lib/python3.11/site-packages/x"). Align the two: same length -> files[i]
+ * names entry i; otherwise add every file paths_data does not list. */
+static void reconcile_files(const krait_json *files, krait_paths *out) {
+  if (files->len == out->len) {
+    size_t i = 0;
+    krait_json_foreach(f, files) {
+      if (f->type == KRAIT_JSON_STRING && strcmp(out->items[i].path, f->string) != 0) {
+        free(out->items[i].path);
+        out->items[i].path = krait_strdup(f->string);
+      }
+      i++;
+    }
+    return;
+  }
+  krait_strv known = KRAIT_STRV_INIT;
+  for (size_t i = 0; i < out->len; i++)
+    krait_strv_push(&known, out->items[i].path);
+  if (known.len)
+    qsort(known.items, known.len, sizeof *known.items, cmp_str);
+  krait_json_foreach(f, files) {
+    const char *key = f->string;
+    if (f->type == KRAIT_JSON_STRING &&
+        (!known.len || !bsearch(&key, known.items, known.len, sizeof *known.items, cmp_str)))
+      krait_paths_add(out, f->string, KRAIT_PATH_HARDLINK);
+  }
+  krait_strv_free(&known);
+}
+
 krait_code krait_meta_read_paths(const char *meta_json_path, krait_paths *out, krait_err *err) {
   krait_json *root = krait_json_parse_file(meta_json_path, err);
   if (!root)
     return err ? err->code : KRAIT_E_PARSE;
   krait_code rc = KRAIT_OK;
   const krait_json *pd = krait_json_get_object(root, "paths_data");
+  const krait_json *files = krait_json_get_array(root, "files");
   if (pd && krait_json_get_array(pd, "paths")) {
     rc = krait_paths_from_json(pd, meta_json_path, out, err);
-  } else {
-    const krait_json *files = krait_json_get_array(root, "files");
-    if (!files)
-      rc = krait_err_set(err, KRAIT_E_PARSE, "%s: neither \"paths_data\" nor \"files\"", meta_json_path);
+    if (rc == KRAIT_OK && files)
+      reconcile_files(files, out);
+  } else if (files) {
     krait_json_foreach(f, files) {
       if (f->type == KRAIT_JSON_STRING)
         krait_paths_add(out, f->string, KRAIT_PATH_HARDLINK);
     }
+  } else {
+    rc = krait_err_set(err, KRAIT_E_PARSE, "%s: neither \"paths_data\" nor \"files\"", meta_json_path);
   }
   krait_json_free(root);
   if (rc)

@@ -10,8 +10,15 @@
 #include "krait/fs.h"
 #include "krait/json.h"
 
-static const char *const type_names[] = {"hardlink", "softlink", "directory", "pyc_file",
-                                         "unix_python_entry_point"};
+/* indexed by krait_path_type */
+static const char *const type_names[] = {"hardlink",
+                                         "softlink",
+                                         "directory",
+                                         "pyc_file",
+                                         "unix_python_entry_point",
+                                         "windows_python_entry_point_script",
+                                         "windows_python_entry_point_exe",
+                                         "linked_package_record"};
 
 const char *krait_path_type_name(krait_path_type t) {
   if ((size_t)t < sizeof type_names / sizeof type_names[0])

@@ -208,14 +208,21 @@ static void test_json_errors(const char *tmp) {
 }
 
 static void test_type_names(void) {
-  static const char *const names[] = {"hardlink", "softlink", "directory", "pyc_file", "unix_python_entry_point"};
+  static const char *const names[] = {"hardlink",
+                                      "softlink",
+                                      "directory",
+                                      "pyc_file",
+                                      "unix_python_entry_point",
+                                      "windows_python_entry_point_script",
+                                      "windows_python_entry_point_exe",
+                                      "linked_package_record"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     krait_path_type t;
     CHECK(krait_path_type_parse(names[i], &t) && t == (krait_path_type)i, "%s", names[i]);
     CHECK_STR(krait_path_type_name((krait_path_type)i), names[i]);
   }
   krait_path_type t;
-  CHECK(!krait_path_type_parse("linked_package_record", &t), "unknown type rejected");
+  CHECK(!krait_path_type_parse("hard_link", &t) && !krait_path_type_parse("", &t), "unknown type rejected");
 }
 
 int main(void) {

@@ -24,6 +24,10 @@ typedef enum krait_path_type {
   /* generated at link time (CEP-32 only, never in a package) */
   KRAIT_PATH_PYC_FILE,
   KRAIT_PATH_UNIX_PYTHON_ENTRY_POINT,
+  /* written by conda on Windows; read (and removed on unlink) like any file */
+  KRAIT_PATH_WINDOWS_PYTHON_ENTRY_POINT_SCRIPT,
+  KRAIT_PATH_WINDOWS_PYTHON_ENTRY_POINT_EXE,
+  KRAIT_PATH_LINKED_PACKAGE_RECORD,
 } krait_path_type;
 
 typedef enum krait_file_mode {
