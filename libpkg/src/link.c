@@ -555,7 +555,8 @@ static krait_code remove_paths(const char *prefix, const krait_paths *paths, kra
     }
     free(d);
   }
-  qsort(dirs.items, dirs.len, sizeof *dirs.items, depth_desc);
+  if (dirs.len)
+    qsort(dirs.items, dirs.len, sizeof *dirs.items, depth_desc);
   for (size_t i = 0; i < dirs.len; i++) {
     char *full = krait_path_join(prefix, dirs.items[i]);
     rmdir(full); /* fails harmlessly when something else still lives there */
