@@ -2,6 +2,7 @@
  * krait/link.h for the order of operations). */
 #include "krait/link.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -160,7 +161,15 @@ typedef struct link_job {
   krait_link_result *res;
   bool hardlinked_any;
   bool copied_for_fallback;
+  krait_paths parents; /* directories we may have created, for rollback */
 } link_job;
+
+static void note_parent(link_job *j, const char *rel) {
+  char *parent = krait_path_dirname(rel);
+  if (strcmp(parent, ".") != 0 && (!j->parents.len || strcmp(j->parents.items[j->parents.len - 1].path, parent) != 0))
+    krait_paths_add(&j->parents, parent, KRAIT_PATH_DIRECTORY);
+  free(parent);
+}
 
 /* Decides what to do about an existing path; false = skip this entry. */
 static krait_code handle_clobber(link_job *j, const char *rel, const char *dst, bool want_dir, bool *skip,
@@ -220,6 +229,7 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
   char *src = krait_path_join(j->pkg_dir, pe->path);
   char *dst = krait_path_join(l->prefix, rel);
   char *parent = krait_path_dirname(dst);
+  note_parent(j, rel);
   krait_code rc = krait_mkdir_p(parent, 0755, err);
   bool skip = false;
   if (rc == KRAIT_OK)
@@ -258,6 +268,9 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
       rc = krait_read_file(src, &data, err);
       const char *bytes = NULL;
       size_t len = 0;
+      char pkg_hex[65] = "";
+      if (rc == KRAIT_OK && !pe->sha256) /* legacy packages: digest the cache file */
+        krait_digest_hex("sha256", data.data ? data.data : "", data.len, pkg_hex, sizeof pkg_hex);
       if (rc == KRAIT_OK && pe->file_mode == KRAIT_FILE_MODE_BINARY) {
         rc = krait_replace_binary(data.data ? data.data : (char *)"", data.len, pe->prefix_placeholder, l->prefix,
                                   NULL, err);
@@ -277,6 +290,8 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
         krait_digest_hex("sha256", bytes ? bytes : "", len, hex, sizeof hex);
         e = krait_paths_add(&j->res->paths, rel, KRAIT_PATH_HARDLINK);
         e->sha256_in_prefix = krait_strdup(hex);
+        if (*pkg_hex)
+          e->sha256 = krait_strdup(pkg_hex);
         e->prefix_placeholder = krait_strdup(pe->prefix_placeholder);
         e->file_mode = pe->file_mode;
         e->size = (int64_t)len;
@@ -313,7 +328,8 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
       e->size = pe->size >= 0 ? pe->size : (int64_t)st.st_size;
     }
   }
-  e->sha256 = krait_strdup(pe->sha256 ? pe->sha256 : e->sha256_in_prefix);
+  if (!e->sha256)
+    e->sha256 = krait_strdup(pe->sha256 ? pe->sha256 : e->sha256_in_prefix);
   if (e->size < 0)
     e->size = pe->size;
   if (!e->prefix_placeholder && pe->prefix_placeholder) {
@@ -330,9 +346,10 @@ out:
 
 /* ---- link scripts ---- */
 
-static krait_code run_script(krait_linker *l, const krait_record *rec, const char *action, const char *script_dir,
-                             krait_strv *messages, krait_err *err) {
-  char *script = krait_asprintf("%s/bin/.%s-%s.sh", script_dir, rec->name, action);
+/* Runs <root>/<bin_dir>/.<name>-<action>.sh when present. */
+static krait_code run_script(krait_linker *l, const krait_record *rec, const char *action, const char *root,
+                             const char *bin_dir, krait_strv *messages, krait_err *err) {
+  char *script = krait_asprintf("%s/%s/.%s-%s.sh", root, bin_dir, rec->name, action);
   if (!krait_path_exists(script)) {
     free(script);
     return KRAIT_OK;
@@ -343,7 +360,8 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   krait_strv_push_owned(&env, krait_asprintf("PREFIX=%s", l->prefix));
   /* CEP-34: SOURCE_DIR is the target environment, like PREFIX */
   krait_strv_push_owned(&env, krait_asprintf("SOURCE_DIR=%s", l->prefix));
-  krait_strv_push_owned(&env, krait_asprintf("ROOT_PREFIX=%s", l->ctx && l->ctx->root_prefix ? l->ctx->root_prefix : ""));
+  const char *root_prefix = l->ctx && l->ctx->root_prefix ? l->ctx->root_prefix : "";
+  krait_strv_push_owned(&env, krait_asprintf("ROOT_PREFIX=%s", root_prefix));
   krait_strv_push_owned(&env, krait_asprintf("PKG_NAME=%s", rec->name));
   krait_strv_push_owned(&env, krait_asprintf("PKG_VERSION=%s", rec->version));
   krait_strv_push_owned(&env, krait_asprintf("PKG_BUILDNUM=%lld", (long long)rec->build_number));
@@ -419,6 +437,7 @@ static krait_code write_entry_points(link_job *j, krait_err *err) {
     char *dst = krait_path_join(j->l->prefix, rel);
     char *parent = krait_path_dirname(dst);
     bool skip = false;
+    note_parent(j, rel);
     rc = krait_mkdir_p(parent, 0755, err);
     if (rc == KRAIT_OK)
       rc = handle_clobber(j, rel, dst, false, &skip, err);
@@ -445,18 +464,30 @@ static krait_code write_entry_points(link_job *j, krait_err *err) {
   return rc;
 }
 
-/* "<dir>/__pycache__/<stem>.cpython-XY.pyc" for "<dir>/<stem>.py" */
-static char *pyc_path(const char *py_rel, const char *pyver) {
+/* Appends the .pyc files python wrote for "<dir>/<stem>.py": every
+ * "<dir>/__pycache__/<stem>.<tag>[.opt-N].pyc" (the tag is the
+ * interpreter's, e.g. cpython-311 or pypy39, so it is found, not guessed). */
+static void record_pycs(const char *prefix, const char *py_rel, krait_paths *out) {
   const char *base = krait_path_basename(py_rel);
-  size_t dir_len = (size_t)(base - py_rel);
-  krait_buf tag = KRAIT_BUF_INIT;
-  for (const char *s = pyver; *s; s++)
-    if (*s != '.')
-      krait_buf_putc(&tag, *s);
-  char *r = krait_asprintf("%.*s__pycache__/%.*s.cpython-%s.pyc", (int)dir_len, py_rel, (int)(strlen(base) - 3),
-                           base, krait_buf_str(&tag));
-  krait_buf_free(&tag);
-  return r;
+  size_t dir_len = (size_t)(base - py_rel), stem_len = strlen(base) - 3;
+  char *cache_rel = krait_asprintf("%.*s__pycache__", (int)dir_len, py_rel);
+  char *cache = krait_path_join(prefix, cache_rel);
+  DIR *d = opendir(cache);
+  krait_strv found = KRAIT_STRV_INIT;
+  for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+    size_t n = strlen(de->d_name);
+    if (n > stem_len + 5 && strncmp(de->d_name, base, stem_len) == 0 && de->d_name[stem_len] == '.' &&
+        strcmp(de->d_name + n - 4, ".pyc") == 0)
+      krait_strv_push_owned(&found, krait_asprintf("%s/%s", cache_rel, de->d_name));
+  }
+  if (d)
+    closedir(d);
+  krait_strv_sort(&found);
+  for (size_t i = 0; i < found.len; i++)
+    krait_paths_add(out, found.items[i], KRAIT_PATH_PYC_FILE);
+  krait_strv_free(&found);
+  free(cache);
+  free(cache_rel);
 }
 
 static krait_code compile_pyc(link_job *j, const char *site_packages, krait_err *err) {
@@ -500,14 +531,8 @@ static krait_code compile_pyc(link_job *j, const char *site_packages, krait_err 
     unlink(list_path);
   }
   free(list_path);
-  for (size_t i = 0; rc == KRAIT_OK && i < py.len; i++) {
-    char *rel = pyc_path(py.items[i], l->opts.python_version);
-    char *full = krait_path_join(l->prefix, rel);
-    if (krait_path_exists(full))
-      krait_paths_add(&j->res->paths, rel, KRAIT_PATH_PYC_FILE);
-    free(full);
-    free(rel);
-  }
+  for (size_t i = 0; rc == KRAIT_OK && i < py.len; i++)
+    record_pycs(l->prefix, py.items[i], &j->res->paths);
 out:
   free(exe);
   krait_strv_free(&py);
@@ -569,7 +594,7 @@ static krait_code remove_paths(const char *prefix, const krait_paths *paths, kra
 krait_code krait_linker_unlink(krait_linker *l, const krait_record *rec, const krait_paths *installed,
                                krait_err *err) {
   if (l->opts.run_scripts) {
-    krait_code rc = run_script(l, rec, "pre-unlink", l->prefix, NULL, err);
+    krait_code rc = run_script(l, rec, "pre-unlink", l->prefix, "bin", NULL, err);
     if (rc)
       return rc;
   }
@@ -604,7 +629,9 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   }
   if ((rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
     goto done;
-  if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, &out->messages, err)) != 0)
+  /* pre-link runs from the cache, before any file is in place */
+  const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
+  if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, &out->messages, err)) != 0)
     goto done;
   for (size_t i = 0; i < pkg.len && rc == KRAIT_OK; i++) {
     char *rel = noarch_py ? krait_noarch_python_path(pkg.items[i].path, sp) : krait_strdup(pkg.items[i].path);
@@ -618,10 +645,11 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
       rc = write_entry_points(&j, err);
   }
   if (rc == KRAIT_OK && l->opts.run_scripts)
-    rc = run_script(l, rec, "post-link", l->prefix, &out->messages, err);
+    rc = run_script(l, rec, "post-link", l->prefix, "bin", &out->messages, err);
   if (rc) {
     krait_err_prefix(err, "while linking %s: ", j.dist);
     remove_paths(l->prefix, &out->paths, NULL);
+    remove_paths(l->prefix, &j.parents, NULL); /* only those left empty go */
     krait_link_result_free(out);
     memset(out, 0, sizeof *out);
     goto done;
@@ -631,6 +659,7 @@ done:
   free(sp);
   free(j.dist);
   free(j.pkgs_dir);
+  krait_paths_free(&j.parents);
   krait_paths_free(&pkg);
   return rc;
 }

@@ -392,7 +392,8 @@ static void test_built_package(const char *tmp) {
   krait_buf_clear(&want);
   krait_buf_printf(&want, "#!/usr/bin/env python -u\nprint('%s/share')\n", longp.data);
   CHECK_STR(krait_buf_str(&got), krait_buf_str(&want));
-  CHECK(fx_read(longp.data, "lib/libx.so", &got) && got.len == bin.len && memmem(got.data, got.len, longp.data, longp.len),
+  CHECK(fx_read(longp.data, "lib/libx.so", &got) && got.len == bin.len &&
+            memmem(got.data, got.len, longp.data, longp.len),
         "binary with a long prefix");
   krait_link_result_free(&res);
   krait_linker_free(l);
@@ -970,6 +971,62 @@ static void test_roundtrip_meta(const char *tmp) {
   free(pkgs);
 }
 
+/* Old packages: info/files + info/has_prefix, no paths.json (no sha256 given). */
+static void test_legacy(const char *tmp) {
+  char *pkg = krait_path_join(tmp, "pkgs-legacy/old-1.0-0");
+  fx_write_str(pkg, "info/index.json",
+               "{\"name\":\"old\",\"version\":\"1.0\",\"build\":\"0\",\"build_number\":0,\"depends\":[]}", 0644);
+  fx_write_str(pkg, "info/files", "bin/old-config\nshare/old/readme\n", 0644);
+  fx_write_str(pkg, "info/has_prefix", "bin/old-config\n", 0644);
+  fx_write_str(pkg, "bin/old-config", "#!/bin/sh\necho /opt/anaconda1anaconda2anaconda3/lib\n", 0755);
+  fx_write_str(pkg, "share/old/readme", "hi\n", 0644);
+  krait_record rec;
+  CHECK(fx_record(pkg, "old-1.0-0.tar.bz2", &rec), "record");
+  char *prefix = krait_path_join(tmp, "legacy-env");
+  krait_ctx *ctx = krait_ctx_new();
+  krait_linker *l = krait_linker_new(ctx, prefix, NULL);
+  krait_link_result res;
+  krait_err err = {0};
+  CHECK(krait_linker_link(l, pkg, &rec, &res, &err) == 0, "%s", err.msg);
+  krait_buf got = KRAIT_BUF_INIT;
+  char *want = krait_asprintf("#!/bin/sh\necho %s/lib\n", prefix);
+  CHECK(fx_read(prefix, "bin/old-config", &got) && strcmp(krait_buf_str(&got), want) == 0, "default placeholder");
+  const krait_path_entry *e = find(&res.paths, "bin/old-config");
+  char *pkg_sha = file_sha(pkg, "bin/old-config"), *pre_sha = file_sha(prefix, "bin/old-config");
+  CHECK(e && e->sha256 && strcmp(e->sha256, pkg_sha) == 0, "sha256 of the cache file");
+  CHECK(e && e->sha256_in_prefix && strcmp(e->sha256_in_prefix, pre_sha) == 0, "sha256_in_prefix");
+  const krait_path_entry *r = find(&res.paths, "share/old/readme");
+  char *rd_sha = file_sha(pkg, "share/old/readme");
+  CHECK(r && r->sha256 && strcmp(r->sha256, rd_sha) == 0 && r->size == 3, "plain legacy file digested");
+  CHECK(fx_ino(prefix, "share/old/readme") == fx_ino(pkg, "share/old/readme"), "hard linked");
+  CHECK(krait_linker_unlink(l, &rec, &res.paths, &err) == 0 && dir_only_has(prefix, NULL), "unlinked");
+  krait_link_result_free(&res);
+  free(rd_sha);
+  free(pkg_sha);
+  free(pre_sha);
+  free(want);
+  krait_buf_free(&got);
+
+  /* a real old package whose payload was stripped: a clear error, nothing left */
+  char *arc = krait_test_shared("packages/conda-build-test-archives/nano-2.4.1-0.tar.bz2");
+  char *nano = krait_path_join(tmp, "pkgs-legacy/nano-2.4.1-0");
+  CHECK(fx_extract(arc, nano), "extract nano");
+  krait_record nr;
+  CHECK(fx_record(nano, "nano-2.4.1-0.tar.bz2", &nr), "nano record");
+  CHECK(krait_linker_link(l, nano, &nr, &res, &err) == KRAIT_E_IO && strstr(err.msg, "nano-2.4.1-0") &&
+            strstr(err.msg, "bin/nano"),
+        "missing payload: %s", err.msg);
+  CHECK(dir_only_has(prefix, NULL), "nothing left behind");
+  krait_record_free(&nr);
+  free(nano);
+  free(arc);
+  krait_linker_free(l);
+  krait_ctx_free(ctx);
+  krait_record_free(&rec);
+  free(prefix);
+  free(pkg);
+}
+
 int main(void) {
   char *probe = krait_test_shared("packages");
   if (!probe)
@@ -988,6 +1045,7 @@ int main(void) {
   test_scripts(tmp);
   test_clobber(tmp);
   test_roundtrip_meta(tmp);
+  test_legacy(tmp);
   krait_rm_rf(tmp, NULL);
   free(tmp);
   return krait_test_finish("link");

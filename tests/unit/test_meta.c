@@ -77,7 +77,8 @@ static void record_from(const char *json, krait_record *r) {
 static const char REC_JSON[] =
     "{\"name\":\"tool\",\"version\":\"2.1\",\"build\":\"pyh123_0\",\"build_number\":0,"
     "\"channel\":\"https://conda.anaconda.org/conda-forge\",\"subdir\":\"noarch\",\"noarch\":\"python\","
-    "\"fn\":\"tool-2.1-pyh123_0.conda\",\"url\":\"https://conda.anaconda.org/conda-forge/noarch/tool-2.1-pyh123_0.conda\","
+    "\"fn\":\"tool-2.1-pyh123_0.conda\","
+    "\"url\":\"https://conda.anaconda.org/conda-forge/noarch/tool-2.1-pyh123_0.conda\","
     "\"md5\":\"0123456789abcdef0123456789abcdef\",\"sha256\":\"" "aa" "\",\"size\":1234,"
     "\"timestamp\":1700000000000,\"license\":\"MIT\",\"depends\":[\"python >=3.8\"],\"constrains\":[]}";
 
