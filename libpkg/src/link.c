@@ -178,8 +178,9 @@ static krait_code handle_clobber(link_job *j, const char *rel, const char *dst, 
   struct stat st;
   if (lstat(dst, &st) != 0)
     return KRAIT_OK;
-  if (S_ISDIR(st.st_mode) && want_dir)
-    return KRAIT_OK;
+  struct stat target;
+  if (want_dir && stat(dst, &target) == 0 && S_ISDIR(target.st_mode))
+    return KRAIT_OK; /* a directory, or a link to one (lib64 -> lib), serves as the directory */
   krait_linker *l = j->l;
   const char *owner = l->opts.owner_of ? l->opts.owner_of(l->opts.user, rel) : NULL;
   krait_clobber_action act = KRAIT_CLOBBER_OVERWRITE;
@@ -271,6 +272,7 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
       char pkg_hex[65] = "";
       if (rc == KRAIT_OK && !pe->sha256) /* legacy packages: digest the cache file */
         krait_digest_hex("sha256", data.data ? data.data : "", data.len, pkg_hex, sizeof pkg_hex);
+      size_t orig_len = data.len;
       if (rc == KRAIT_OK && pe->file_mode == KRAIT_FILE_MODE_BINARY) {
         rc = krait_replace_binary(data.data ? data.data : (char *)"", data.len, pe->prefix_placeholder, l->prefix,
                                   NULL, err);
@@ -294,7 +296,8 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
           e->sha256 = krait_strdup(pkg_hex);
         e->prefix_placeholder = krait_strdup(pe->prefix_placeholder);
         e->file_mode = pe->file_mode;
-        e->size = (int64_t)len;
+        /* like conda: size_in_bytes (like sha256) describes the package's file */
+        e->size = pe->size >= 0 ? pe->size : (int64_t)orig_len;
       }
       krait_buf_free(&data);
       krait_buf_free(&out);

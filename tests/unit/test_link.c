@@ -321,7 +321,7 @@ static void test_built_package(const char *tmp) {
   CHECK(te && te->sha256_in_prefix && strcmp(te->sha256_in_prefix, sha) == 0, "sha256_in_prefix of rewrite");
   CHECK(te && te->sha256 && strcmp(te->sha256, pkg_sha) == 0, "sha256 of the package file");
   CHECK(te && te->prefix_placeholder && strcmp(te->prefix_placeholder, text_ph) == 0 &&
-            te->file_mode == KRAIT_FILE_MODE_TEXT && te->size == (int64_t)got.len,
+            te->file_mode == KRAIT_FILE_MODE_TEXT && te->size == (int64_t)script.len,
         "placeholder recorded");
   free(sha);
   free(pkg_sha);
