@@ -21,6 +21,75 @@ struct krait_linker {
   krait_strv no_hardlink_dirs; /* pkgs dirs that cannot hard-link into prefix (already reported) */
 };
 
+/* ---- journal-aware filesystem changes ---- */
+
+static krait_code announce(krait_linker *l, const char *rel, krait_err *err) {
+  return l->opts.journal ? krait_journal_will_create(l->opts.journal, rel, err) : KRAIT_OK;
+}
+
+/* Creates the missing directories above rel (announcing each one). */
+static krait_code make_parents(krait_linker *l, const char *rel, krait_err *err) {
+  char *dir = krait_strdup(rel);
+  char *slash = strrchr(dir, '/');
+  krait_code rc = KRAIT_OK;
+  if (slash) {
+    *slash = '\0';
+    for (char *p = dir;; p++) {
+      if (*p != '/' && *p != '\0')
+        continue;
+      char saved = *p;
+      *p = '\0';
+      char *full = krait_path_join(l->prefix, dir);
+      struct stat st;
+      if (stat(full, &st) != 0) {
+        if ((rc = announce(l, dir, err)) == KRAIT_OK && mkdir(full, 0755) != 0 && errno != EEXIST)
+          rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
+      } else if (!S_ISDIR(st.st_mode)) {
+        rc = krait_err_set(err, KRAIT_E_INVALID, "%s is in the way of %s: not a directory", full, rel);
+      }
+      free(full);
+      *p = saved;
+      if (rc || saved == '\0')
+        break;
+    }
+  }
+  free(dir);
+  return rc;
+}
+
+/* Takes rel out of the prefix: moved aside when journaled, else deleted
+ * (directories only when empty; *removed tells whether it went). */
+static krait_code take_away(krait_linker *l, const char *rel, bool *removed, krait_err *err) {
+  char *full = krait_path_join(l->prefix, rel);
+  struct stat st;
+  krait_code rc = KRAIT_OK;
+  *removed = false;
+  if (lstat(full, &st) != 0) {
+    free(full);
+    return KRAIT_OK;
+  }
+  bool is_dir = S_ISDIR(st.st_mode);
+  if (is_dir) {
+    DIR *d = opendir(full);
+    bool empty = true;
+    for (struct dirent *de; d && empty && (de = readdir(d)) != NULL;)
+      empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+    if (d)
+      closedir(d);
+    if (!empty) {
+      free(full);
+      return KRAIT_OK;
+    }
+  }
+  if (l->opts.journal)
+    rc = krait_journal_set_aside(l->opts.journal, rel, err);
+  else if ((is_dir ? rmdir(full) : unlink(full)) != 0 && errno != ENOENT)
+    rc = krait_err_errno(err, KRAIT_E_IO, "remove %s", full);
+  *removed = rc == KRAIT_OK;
+  free(full);
+  return rc;
+}
+
 void krait_link_opts_init(krait_link_opts *o) {
   memset(o, 0, sizeof *o);
   o->compile_pyc = true;
@@ -198,15 +267,16 @@ static krait_code handle_clobber(link_job *j, const char *rel, const char *dst, 
   if (act == KRAIT_CLOBBER_FAIL)
     return krait_err_set(err, KRAIT_E_INVALID, "%s: %s already exists in %s (owned by %s)", j->dist, rel,
                          l->prefix, owner ? owner : "no package");
-  if (S_ISDIR(st.st_mode)) {
-    if (rmdir(dst) != 0)
-      return krait_err_errno(err, KRAIT_E_IO, "%s: cannot replace directory %s with a file", j->dist, dst);
-  } else if (want_dir || unlink(dst) != 0) {
-    if (want_dir)
-      return krait_err_set(err, KRAIT_E_INVALID, "%s: %s is a file in %s but the package has a directory there",
-                           j->dist, rel, l->prefix);
-    return krait_err_errno(err, KRAIT_E_IO, "remove %s", dst);
-  }
+  if (want_dir)
+    return krait_err_set(err, KRAIT_E_INVALID, "%s: %s is a file in %s but the package has a directory there",
+                         j->dist, rel, l->prefix);
+  bool removed = false;
+  krait_code rc = take_away(l, rel, &removed, err);
+  if (rc)
+    return rc;
+  if (!removed)
+    return krait_err_set(err, KRAIT_E_INVALID, "%s: cannot replace the non-empty directory %s with a file", j->dist,
+                         dst);
   krait_strv_push(&j->res->clobbered, rel);
   return KRAIT_OK;
 }
@@ -231,17 +301,21 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
   char *dst = krait_path_join(l->prefix, rel);
   char *parent = krait_path_dirname(dst);
   note_parent(j, rel);
-  krait_code rc = krait_mkdir_p(parent, 0755, err);
+  krait_code rc = make_parents(l, rel, err);
   bool skip = false;
   if (rc == KRAIT_OK)
     rc = handle_clobber(j, rel, dst, pe->type == KRAIT_PATH_DIRECTORY, &skip, err);
   if (rc || skip)
     goto out;
+  if (!(pe->type == KRAIT_PATH_DIRECTORY && krait_is_dir(dst)) && (rc = announce(l, rel, err)) != 0)
+    goto out;
 
   krait_path_entry *e = NULL;
   if (pe->type == KRAIT_PATH_DIRECTORY) {
-    if ((rc = krait_mkdir_p(dst, 0755, err)) != 0)
+    if (mkdir(dst, 0755) != 0 && errno != EEXIST) {
+      rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", dst);
       goto out;
+    }
     e = krait_paths_add(&j->res->paths, rel, KRAIT_PATH_DIRECTORY);
   } else if (pe->type == KRAIT_PATH_SOFTLINK && is_symlink(src)) {
     char target[4096];
@@ -441,10 +515,10 @@ static krait_code write_entry_points(link_job *j, krait_err *err) {
     char *parent = krait_path_dirname(dst);
     bool skip = false;
     note_parent(j, rel);
-    rc = krait_mkdir_p(parent, 0755, err);
+    rc = make_parents(j->l, rel, err);
     if (rc == KRAIT_OK)
       rc = handle_clobber(j, rel, dst, false, &skip, err);
-    if (rc == KRAIT_OK && !skip)
+    if (rc == KRAIT_OK && !skip && (rc = announce(j->l, rel, err)) == KRAIT_OK)
       rc = write_data(dst, script.data, script.len, 0755, err);
     if (rc == KRAIT_OK && !skip) {
       char hex[65];
@@ -493,6 +567,19 @@ static void record_pycs(const char *prefix, const char *py_rel, krait_paths *out
   free(cache_rel);
 }
 
+/* "<dir>/__pycache__/<stem>.cpython-XY.pyc" for "<dir>/<stem>.py" */
+static char *cpython_pyc(const char *py_rel, const char *pyver) {
+  const char *base = krait_path_basename(py_rel);
+  krait_buf tag = KRAIT_BUF_INIT;
+  for (const char *s = pyver; *s; s++)
+    if (*s != '.')
+      krait_buf_putc(&tag, *s);
+  char *r = krait_asprintf("%.*s__pycache__/%.*s.cpython-%s.pyc", (int)(base - py_rel), py_rel,
+                           (int)(strlen(base) - 3), base, krait_buf_str(&tag));
+  krait_buf_free(&tag);
+  return r;
+}
+
 static krait_code compile_pyc(link_job *j, const char *site_packages, krait_err *err) {
   krait_linker *l = j->l;
   krait_strv py = KRAIT_STRV_INIT;
@@ -514,11 +601,32 @@ static krait_code compile_pyc(link_job *j, const char *site_packages, krait_err 
     krait_warn(l->ctx, "%s: no python at %s: .pyc files not compiled", j->dist, exe);
     goto out;
   }
+  /* python chooses the names; announce the usual CPython ones up front (the
+   * others found afterwards are announced then) */
+  for (size_t i = 0; rc == KRAIT_OK && l->opts.journal && i < py.len; i++) {
+    char *expected = cpython_pyc(py.items[i], l->opts.python_version);
+    if ((rc = make_parents(l, expected, err)) == KRAIT_OK)
+      rc = announce(l, expected, err);
+    free(expected);
+  }
+  if (rc)
+    goto out;
   krait_buf list = KRAIT_BUF_INIT;
   for (size_t i = 0; i < py.len; i++)
     krait_buf_printf(&list, "%s/%s\n", l->prefix, py.items[i]);
-  char *list_path = krait_asprintf("%s/.krait-pyc-%s.txt", l->prefix, j->dist);
-  rc = krait_write_file_atomic(list_path, list.data, list.len, 0644, err);
+  /* the list goes to a temp file outside the prefix: nothing to clean there after a crash */
+  const char *tmpdir = getenv("TMPDIR");
+  char *list_path = krait_asprintf("%s/krait-pyc-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+  int fd = mkstemp(list_path);
+  if (fd < 0) {
+    rc = krait_err_errno(err, KRAIT_E_IO, "cannot create a temp file %s", list_path);
+  } else {
+    if (write(fd, list.data, list.len) != (ssize_t)list.len)
+      rc = krait_err_errno(err, KRAIT_E_IO, "write %s", list_path);
+    close(fd);
+    if (rc)
+      unlink(list_path);
+  }
   krait_buf_free(&list);
   if (rc == KRAIT_OK) {
     char *argv[] = {exe, (char *)"-Wi", (char *)"-m", (char *)"compileall", (char *)"-q", (char *)"-l",
@@ -534,8 +642,11 @@ static krait_code compile_pyc(link_job *j, const char *site_packages, krait_err 
     unlink(list_path);
   }
   free(list_path);
+  size_t first_pyc = j->res->paths.len;
   for (size_t i = 0; rc == KRAIT_OK && i < py.len; i++)
     record_pycs(l->prefix, py.items[i], &j->res->paths);
+  for (size_t i = first_pyc; rc == KRAIT_OK && l->opts.journal && i < j->res->paths.len; i++)
+    rc = announce(l, j->res->paths.items[i].path, err);
 out:
   free(exe);
   krait_strv_free(&py);
@@ -556,18 +667,24 @@ static int depth_desc(const void *a, const void *b) {
   return strcmp(y, x);
 }
 
-/* Removes the paths (files first) then every directory left empty. */
-static krait_code remove_paths(const char *prefix, const krait_paths *paths, krait_err *err) {
+/* Removes the paths (files first) then every directory left empty; through
+ * the journal (moved aside) when `journaled`. */
+static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool journaled, krait_err *err) {
   krait_code rc = KRAIT_OK;
   krait_strv dirs = KRAIT_STRV_INIT;
   for (size_t i = 0; i < paths->len; i++) {
     const krait_path_entry *e = &paths->items[i];
-    char *full = krait_path_join(prefix, e->path);
+    char *full = krait_path_join(l->prefix, e->path);
     struct stat st;
     if (lstat(full, &st) == 0) {
       if (S_ISDIR(st.st_mode)) {
         if (!krait_strv_contains(&dirs, e->path))
           krait_strv_push(&dirs, e->path);
+      } else if (journaled) {
+        bool removed;
+        krait_code r = take_away(l, e->path, &removed, err);
+        if (r && rc == KRAIT_OK)
+          rc = r;
       } else if (unlink(full) != 0 && errno != ENOENT && rc == KRAIT_OK) {
         rc = krait_err_errno(err, KRAIT_E_IO, "remove %s", full);
       }
@@ -586,9 +703,16 @@ static krait_code remove_paths(const char *prefix, const krait_paths *paths, kra
   if (dirs.len)
     qsort(dirs.items, dirs.len, sizeof *dirs.items, depth_desc);
   for (size_t i = 0; i < dirs.len; i++) {
-    char *full = krait_path_join(prefix, dirs.items[i]);
-    rmdir(full); /* fails harmlessly when something else still lives there */
-    free(full);
+    if (journaled) {
+      bool removed;
+      krait_code r = take_away(l, dirs.items[i], &removed, err);
+      if (r && rc == KRAIT_OK)
+        rc = r;
+    } else {
+      char *full = krait_path_join(l->prefix, dirs.items[i]);
+      rmdir(full); /* fails harmlessly when something else still lives there */
+      free(full);
+    }
   }
   krait_strv_free(&dirs);
   return rc;
@@ -601,7 +725,7 @@ krait_code krait_linker_unlink(krait_linker *l, const krait_record *rec, const k
     if (rc)
       return rc;
   }
-  return remove_paths(l->prefix, installed, err);
+  return remove_paths(l, installed, l->opts.journal != NULL, err);
 }
 
 /* ---- link ---- */
@@ -651,8 +775,9 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
     rc = run_script(l, rec, "post-link", l->prefix, "bin", &out->messages, err);
   if (rc) {
     krait_err_prefix(err, "while linking %s: ", j.dist);
-    remove_paths(l->prefix, &out->paths, NULL);
-    remove_paths(l->prefix, &j.parents, NULL); /* only those left empty go */
+    /* (with a journal, the transaction's rollback also restores what was moved aside) */
+    remove_paths(l, &out->paths, false, NULL);
+    remove_paths(l, &j.parents, false, NULL); /* only those left empty go */
     krait_link_result_free(out);
     memset(out, 0, sizeof *out);
     goto done;

@@ -107,33 +107,55 @@ char *krait_meta_render(const krait_meta_info *m) {
   return krait_buf_steal(&out);
 }
 
-static char *meta_path(const char *prefix, const krait_record *rec) {
+static char *meta_rel(const krait_record *rec) {
   char *dist = krait_record_dist(rec);
-  char *p = krait_asprintf("%s/conda-meta/%s.json", prefix, dist);
+  char *p = krait_asprintf("conda-meta/%s.json", dist);
   free(dist);
   return p;
 }
 
-krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_err *err) {
+/* conda-meta/ exists afterwards (announced to the journal if we made it). */
+static krait_code ensure_meta_dir(const char *prefix, krait_journal *journal, krait_err *err) {
   char *dir = krait_path_join(prefix, "conda-meta");
-  krait_code rc = krait_mkdir_p(dir, 0755, err);
+  krait_code rc = KRAIT_OK;
+  if (!krait_is_dir(dir)) {
+    if (journal)
+      rc = krait_journal_will_create(journal, "conda-meta", err);
+    if (rc == KRAIT_OK)
+      rc = krait_mkdir_p(dir, 0755, err);
+  }
   free(dir);
-  if (rc)
-    return rc;
-  char *text = krait_meta_render(m);
-  char *path = meta_path(prefix, m->rec);
-  rc = krait_write_file_atomic(path, text, strlen(text), 0644, err);
-  free(path);
-  free(text);
   return rc;
 }
 
-krait_code krait_meta_remove(const char *prefix, const krait_record *rec, krait_err *err) {
-  char *path = meta_path(prefix, rec);
+krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_journal *journal, krait_err *err) {
+  krait_code rc = ensure_meta_dir(prefix, journal, err);
+  if (rc)
+    return rc;
+  char *rel = meta_rel(m->rec);
+  char *path = krait_path_join(prefix, rel);
+  if (journal && (rc = krait_journal_set_aside(journal, rel, err)) == KRAIT_OK)
+    rc = krait_journal_will_create(journal, rel, err);
+  if (rc == KRAIT_OK) {
+    char *text = krait_meta_render(m);
+    rc = krait_write_file_atomic(path, text, strlen(text), 0644, err);
+    free(text);
+  }
+  free(path);
+  free(rel);
+  return rc;
+}
+
+krait_code krait_meta_remove(const char *prefix, const krait_record *rec, krait_journal *journal, krait_err *err) {
+  char *rel = meta_rel(rec);
+  char *path = krait_path_join(prefix, rel);
   krait_code rc = KRAIT_OK;
-  if (unlink(path) != 0 && errno != ENOENT)
+  if (journal)
+    rc = krait_journal_set_aside(journal, rel, err);
+  else if (unlink(path) != 0 && errno != ENOENT)
     rc = krait_err_errno(err, KRAIT_E_IO, "remove %s", path);
   free(path);
+  free(rel);
   return rc;
 }
 
@@ -259,14 +281,14 @@ static krait_code append_file(const char *path, const char *text, size_t len, kr
   return rc;
 }
 
-krait_code krait_history_touch(const char *prefix, krait_err *err) {
-  char *dir = krait_path_join(prefix, "conda-meta");
-  krait_code rc = krait_mkdir_p(dir, 0755, err);
-  char *path = krait_path_join(dir, "history");
+krait_code krait_history_touch(const char *prefix, krait_journal *journal, krait_err *err) {
+  krait_code rc = ensure_meta_dir(prefix, journal, err);
+  char *path = krait_path_join(prefix, "conda-meta/history");
+  if (rc == KRAIT_OK && journal && !krait_path_exists(path))
+    rc = krait_journal_will_create(journal, "conda-meta/history", err);
   if (rc == KRAIT_OK)
     rc = append_file(path, "", 0, err);
   free(path);
-  free(dir);
   return rc;
 }
 
@@ -281,8 +303,11 @@ static void dist_lines(krait_buf *b, char sign, const krait_record *const *recs,
   krait_strv_free(&v);
 }
 
-krait_code krait_history_append(const char *prefix, const krait_history_entry *h, krait_err *err) {
-  krait_code rc = krait_history_touch(prefix, err);
+krait_code krait_history_append(const char *prefix, const krait_history_entry *h, krait_journal *journal,
+                                krait_err *err) {
+  krait_code rc = krait_history_touch(prefix, journal, err);
+  if (rc == KRAIT_OK && journal)
+    rc = krait_journal_will_append(journal, "conda-meta/history", err);
   if (rc)
     return rc;
   time_t t = h->when ? h->when : time(NULL);

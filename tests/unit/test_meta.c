@@ -291,7 +291,7 @@ static void test_write_remove(const char *tmp) {
   krait_meta_info m = {.rec = &r, .paths = &p, .link_type = KRAIT_LINK_HARDLINK};
   char *prefix = krait_path_join(tmp, "menv");
   krait_err err = {0};
-  CHECK(krait_meta_write(prefix, &m, &err) == 0, "%s", err.msg);
+  CHECK(krait_meta_write(prefix, &m, NULL, &err) == 0, "%s", err.msg);
   char *path = krait_path_join(prefix, "conda-meta/tool-2.1-pyh123_0.json");
   krait_buf got = KRAIT_BUF_INIT;
   char *want = krait_meta_render(&m);
@@ -308,12 +308,12 @@ static void test_write_remove(const char *tmp) {
   CHECK(entries == 1, "no temp files left (%zu entries)", entries);
   /* rewriting replaces */
   krait_paths_add(&p, "share/b", KRAIT_PATH_HARDLINK);
-  CHECK(krait_meta_write(prefix, &m, &err) == 0, "%s", err.msg);
+  CHECK(krait_meta_write(prefix, &m, NULL, &err) == 0, "%s", err.msg);
   krait_paths back = KRAIT_PATHS_INIT;
   CHECK(krait_meta_read_paths(path, &back, &err) == 0 && back.len == 2, "rewritten: %s", err.msg);
   krait_paths_free(&back);
-  CHECK(krait_meta_remove(prefix, &r, &err) == 0 && !krait_path_exists(path), "removed");
-  CHECK(krait_meta_remove(prefix, &r, &err) == 0, "removing twice is fine");
+  CHECK(krait_meta_remove(prefix, &r, NULL, &err) == 0 && !krait_path_exists(path), "removed");
+  CHECK(krait_meta_remove(prefix, &r, NULL, &err) == 0, "removing twice is fine");
 
   /* records without paths_data: the files list; neither: an error naming the file */
   fx_write_str(cm, "old-1-0.json", "{\"name\":\"old\",\"files\":[\"bin/old\",\"lib/libold.so\"]}", 0644);
@@ -379,7 +379,7 @@ static void test_history(const char *tmp) {
   tzset();
   char *prefix = krait_path_join(tmp, "henv");
   krait_err err = {0};
-  CHECK(krait_history_touch(prefix, &err) == 0, "%s", err.msg);
+  CHECK(krait_history_touch(prefix, NULL, &err) == 0, "%s", err.msg);
   krait_buf got = KRAIT_BUF_INIT;
   CHECK(fx_read(prefix, "conda-meta/history", &got) && got.len == 0, "empty history marks an env");
 
@@ -402,12 +402,12 @@ static void test_history(const char *tmp) {
                            .linked = linked,
                            .n_linked = 3,
                            .update_specs = &upd};
-  CHECK(krait_history_append(prefix, &h, &err) == 0, "%s", err.msg);
+  CHECK(krait_history_append(prefix, &h, NULL, &err) == 0, "%s", err.msg);
   krait_strv_push(&rem, "tool");
   krait_history_entry h2 = {.when = 1700000060, .cmd = "krait remove -n t tool", .tool_version = "0.1.0",
                             .unlinked = (const krait_record *[]){&c}, .n_unlinked = 1, .remove_specs = &rem};
-  CHECK(krait_history_append(prefix, &h2, &err) == 0, "%s", err.msg);
-  CHECK(krait_history_touch(prefix, &err) == 0, "touch keeps content");
+  CHECK(krait_history_append(prefix, &h2, NULL, &err) == 0, "%s", err.msg);
+  CHECK(krait_history_touch(prefix, NULL, &err) == 0, "touch keeps content");
   static const char want[] = "==> 2023-11-14 22:13:20 <==\n"
                              "# cmd: krait install -n t zlib\n"
                              "# conda version: 0.1.0\n"

@@ -23,6 +23,7 @@
 #include "krait/buf.h"
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/journal.h"
 #include "krait/paths.h"
 #include "krait/record.h"
 
@@ -60,6 +61,10 @@ typedef struct krait_link_opts {
   krait_owner_fn owner_of;
   krait_clobber_fn on_clobber;
   void *user;             /* passed to owner_of and on_clobber */
+  /* Optional (borrowed): the transaction's journal. Every path the linker
+   * creates is announced first, every path it would overwrite or unlink is
+   * moved aside through it, so krait_journal_rollback() restores the prefix. */
+  krait_journal *journal;
 } krait_link_opts;
 
 KRAIT_API void krait_link_opts_init(krait_link_opts *o);
@@ -91,7 +96,8 @@ KRAIT_API krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, con
 /* Unlinks a package: runs bin/.<name>-pre-unlink.sh, removes every path in
  * `installed` (as read from its conda-meta record, generated files included),
  * then each parent directory left empty (never the prefix itself). Missing
- * files are fine. Does not touch conda-meta (see krait_meta_remove). */
+ * files are fine. With a journal, files and emptied directories are moved
+ * aside rather than deleted. Does not touch conda-meta (see krait_meta_remove). */
 KRAIT_API krait_code krait_linker_unlink(krait_linker *l, const krait_record *rec, const krait_paths *installed,
                                          krait_err *err);
 

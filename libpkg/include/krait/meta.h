@@ -2,6 +2,10 @@
  * conda-meta/history, and the ~/.conda/environments.txt registry.
  * (Reading conda-meta is krait/prefix.h.)
  *
+ * Every writer inside the prefix takes an optional transaction journal
+ * (NULL = none): with one, what is replaced or removed is moved aside and
+ * what is created is announced, so krait_journal_rollback() undoes it.
+ *
  * Ownership: inputs are borrowed; returned strings are the caller's to free. */
 #ifndef KRAIT_META_H
 #define KRAIT_META_H
@@ -10,6 +14,7 @@
 
 #include "krait/buf.h"
 #include "krait/err.h"
+#include "krait/journal.h"
 #include "krait/link.h"
 #include "krait/paths.h"
 #include "krait/record.h"
@@ -26,9 +31,11 @@ typedef struct krait_meta_info {
 /* The conda-meta JSON text (keys sorted, indent 2, trailing newline). */
 KRAIT_API char *krait_meta_render(const krait_meta_info *m);
 /* Writes <prefix>/conda-meta/<name>-<version>-<build>.json atomically. */
-KRAIT_API krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_err *err);
+KRAIT_API krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_journal *journal,
+                                      krait_err *err);
 /* Removes the package's conda-meta record (missing is fine). */
-KRAIT_API krait_code krait_meta_remove(const char *prefix, const krait_record *rec, krait_err *err);
+KRAIT_API krait_code krait_meta_remove(const char *prefix, const krait_record *rec, krait_journal *journal,
+                                       krait_err *err);
 /* Reads paths_data (or, for records without it, the "files" list) of one
  * conda-meta JSON file, i.e. what unlink must delete. */
 KRAIT_API krait_code krait_meta_read_paths(const char *meta_json_path, krait_paths *out, krait_err *err);
@@ -49,9 +56,10 @@ typedef struct krait_history_entry {
  * channel is its short name for https://conda.anaconda.org/<name>, else the URL. */
 KRAIT_API char *krait_history_dist(const krait_record *r);
 /* Appends one action block to <prefix>/conda-meta/history (created if absent). */
-KRAIT_API krait_code krait_history_append(const char *prefix, const krait_history_entry *h, krait_err *err);
+KRAIT_API krait_code krait_history_append(const char *prefix, const krait_history_entry *h, krait_journal *journal,
+                                          krait_err *err);
 /* Makes <prefix>/conda-meta/history exist (an empty history marks an env). */
-KRAIT_API krait_code krait_history_touch(const char *prefix, krait_err *err);
+KRAIT_API krait_code krait_history_touch(const char *prefix, krait_journal *journal, krait_err *err);
 
 /* Adds prefix to environments_txt (NULL = ~/.conda/environments.txt) unless
  * already listed; creates the directory. */
