@@ -19,6 +19,8 @@ struct krait_linker {
   char *prefix;
   krait_link_opts opts;
   krait_strv no_hardlink_dirs; /* pkgs dirs that cannot hard-link into prefix (already reported) */
+  char *real_prefix;           /* realpath of prefix, once it exists */
+  char *checked_parent;        /* last parent directory found to resolve inside the prefix */
 };
 
 /* ---- journal-aware filesystem changes ---- */
@@ -52,6 +54,24 @@ static krait_code make_parents(krait_linker *l, const char *rel, krait_err *err)
       if (rc || saved == '\0')
         break;
     }
+  }
+  /* A package may ship a symlink to a directory and files below it; writing
+   * through a link that leads out of the prefix (lib/x -> /etc) is refused. */
+  if (rc == KRAIT_OK && slash && (!l->checked_parent || strcmp(l->checked_parent, dir) != 0)) {
+    char *full = krait_path_join(l->prefix, dir);
+    char *real = realpath(full, NULL);
+    if (!l->real_prefix)
+      l->real_prefix = realpath(l->prefix, NULL);
+    size_t n = l->real_prefix ? strlen(l->real_prefix) : 0;
+    if (!real || !l->real_prefix || strncmp(real, l->real_prefix, n) != 0 || (real[n] != '/' && real[n] != '\0'))
+      rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s resolves to %s, outside the prefix %s", rel, dir,
+                         real ? real : "?", l->prefix);
+    else {
+      free(l->checked_parent);
+      l->checked_parent = krait_strdup(dir);
+    }
+    free(real);
+    free(full);
   }
   free(dir);
   return rc;
@@ -117,6 +137,8 @@ void krait_linker_free(krait_linker *l) {
   if (!l)
     return;
   free(l->prefix);
+  free(l->real_prefix);
+  free(l->checked_parent);
   krait_strv_free(&l->no_hardlink_dirs);
   free(l);
 }
@@ -480,12 +502,17 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
 
 /* ---- noarch: python ---- */
 
+/* bin/pythonX.Y as conda writes it; bin/python only for an env that lacks
+ * the versioned name but has the plain one. */
 static char *python_exe(krait_linker *l) {
   char *versioned = krait_asprintf("%s/bin/python%s", l->prefix, l->opts.python_version);
-  if (krait_path_exists(versioned))
-    return versioned;
-  free(versioned);
-  return krait_asprintf("%s/bin/python", l->prefix);
+  char *plain = krait_asprintf("%s/bin/python", l->prefix);
+  if (!krait_path_exists(versioned) && krait_path_exists(plain)) {
+    free(versioned);
+    return plain;
+  }
+  free(plain);
+  return versioned;
 }
 
 static krait_code write_entry_points(link_job *j, krait_err *err) {
@@ -760,9 +787,14 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
   if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, &out->messages, err)) != 0)
     goto done;
+  free(l->checked_parent); /* the previous package may have changed the tree */
+  l->checked_parent = NULL;
   for (size_t i = 0; i < pkg.len && rc == KRAIT_OK; i++) {
     char *rel = noarch_py ? krait_noarch_python_path(pkg.items[i].path, sp) : krait_strdup(pkg.items[i].path);
-    rc = place_file(&j, &pkg.items[i], rel, err);
+    if (strcmp(rel, "conda-meta") == 0 || strncmp(rel, "conda-meta/", 11) == 0)
+      rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s: packages may not write conda-meta/ (CEP-34)", j.dist, rel);
+    else
+      rc = place_file(&j, &pkg.items[i], rel, err);
     free(rel);
   }
   if (rc == KRAIT_OK && noarch_py) {

@@ -1143,6 +1143,58 @@ static void test_journal(const char *tmp) {
   free(pkgs);
 }
 
+/* Symlinked directories: fine inside the prefix, refused when they lead out. */
+static void test_symlink_escape(const char *tmp) {
+  char *pkgs = krait_path_join(tmp, "pkgs-escape");
+  char *outside = krait_path_join(tmp, "outside");
+  krait_mkdir_p(outside, 0755, NULL);
+  fx_entry good[] = {{.path = "lib/real.txt", .data = "r\n"},
+                     {.path = "lib64", .type = KRAIT_PATH_SOFTLINK, .link_target = "lib"},
+                     {.path = "lib64/inside.txt", .data = "i\n"}};
+  fx_entry bad[] = {{.path = "share/evil", .type = KRAIT_PATH_SOFTLINK, .link_target = outside},
+                    {.path = "share/evil/pwned.txt", .data = "original\n"}};
+  fx_entry meta[] = {{.path = "conda-meta/fake-1-0.json", .data = "{}"}};
+  char *gp = build_pkg(pkgs, "good", NULL, good, 3, NULL);
+  /* the cache's share/evil is the same link, so outside/pwned.txt is the
+   * "package file": linking it through the prefix's link would first delete
+   * it as a clobbered path */
+  char *bp2 = build_pkg(pkgs, "bad", NULL, bad, 2, NULL);
+  char *mp = build_pkg(pkgs, "meta", NULL, meta, 1, NULL);
+  krait_record gr, br, mr;
+  fx_record(gp, "good-1.0-0.tar.bz2", &gr);
+  fx_record(bp2, "bad-1.0-0.tar.bz2", &br);
+  fx_record(mp, "meta-1.0-0.tar.bz2", &mr);
+  char *prefix = krait_path_join(tmp, "escape-env");
+  krait_ctx *ctx = krait_ctx_new();
+  krait_linker *l = krait_linker_new(ctx, prefix, NULL);
+  krait_link_result res;
+  krait_err err = {0};
+  CHECK(krait_linker_link(l, gp, &gr, &res, &err) == 0, "in-prefix dir link: %s", err.msg);
+  CHECK(fx_exists(prefix, "lib/inside.txt"), "written through lib64 -> lib");
+  krait_link_result_free(&res);
+  CHECK(krait_linker_link(l, bp2, &br, &res, &err) == KRAIT_E_UNSAFE && strstr(err.msg, "outside the prefix"), "%s",
+        err.msg);
+  krait_buf got = KRAIT_BUF_INIT;
+  CHECK(fx_read(outside, "pwned.txt", &got) && strcmp(krait_buf_str(&got), "original\n") == 0 &&
+            !fx_exists(prefix, "share"),
+        "nothing touched outside, rolled back");
+  krait_buf_free(&got);
+  CHECK(krait_linker_link(l, mp, &mr, &res, &err) == KRAIT_E_UNSAFE && strstr(err.msg, "conda-meta"), "%s",
+        err.msg);
+  CHECK(!fx_exists(prefix, "conda-meta/fake-1-0.json"), "conda-meta untouched");
+  krait_linker_free(l);
+  krait_ctx_free(ctx);
+  krait_record_free(&gr);
+  krait_record_free(&br);
+  krait_record_free(&mr);
+  free(prefix);
+  free(gp);
+  free(bp2);
+  free(mp);
+  free(outside);
+  free(pkgs);
+}
+
 int main(void) {
   char *probe = krait_test_shared("packages");
   if (!probe)
@@ -1163,6 +1215,7 @@ int main(void) {
   test_roundtrip_meta(tmp);
   test_legacy(tmp);
   test_journal(tmp);
+  test_symlink_escape(tmp);
   krait_rm_rf(tmp, NULL);
   free(tmp);
   return krait_test_finish("link");
