@@ -447,7 +447,7 @@ out:
 
 /* Runs <root>/<bin_dir>/.<name>-<action>.sh when present. */
 static krait_code run_script(krait_linker *l, const krait_record *rec, const char *action, const char *root,
-                             const char *bin_dir, krait_strv *messages, krait_err *err) {
+                             const char *bin_dir, bool activate, krait_strv *messages, krait_err *err) {
   char *script = krait_asprintf("%s/%s/.%s-%s.sh", root, bin_dir, rec->name, action);
   if (!krait_path_exists(script)) {
     free(script);
@@ -464,12 +464,45 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   krait_strv_push_owned(&env, krait_asprintf("PKG_NAME=%s", rec->name));
   krait_strv_push_owned(&env, krait_asprintf("PKG_VERSION=%s", rec->version));
   krait_strv_push_owned(&env, krait_asprintf("PKG_BUILDNUM=%lld", (long long)rec->build_number));
-  krait_strv_push_owned(&env, krait_asprintf("PATH=%s:%s", sdir, path_env ? path_env : "/usr/bin:/bin"));
   const char *shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
-  char *argv[] = {(char *)shell, script, NULL};
+  krait_strv argv = KRAIT_STRV_INIT;
+  krait_strv_push(&argv, shell);
+  if (activate) {
+    /* like conda, post-link and pre-unlink run in the activated environment:
+     * CONDA_PREFIX, bin/ on PATH and the etc/conda/activate.d scripts sourced (in
+     * code point order) before the script runs in a shell of its own */
+    krait_strv_push_owned(&env, krait_asprintf("CONDA_PREFIX=%s", l->prefix));
+    krait_strv_push_owned(&env, krait_asprintf("PATH=%s:%s/bin:%s", sdir, l->prefix,
+                                               path_env ? path_env : "/usr/bin:/bin"));
+    krait_strv_push(&argv, "-c");
+    krait_strv_push_owned(
+        &argv, krait_asprintf("script=$1; shift; for f in \"$@\"; do . \"$f\"; done; exec %s \"$script\"", shell));
+    krait_strv_push(&argv, "krait-link-script");
+    krait_strv_push(&argv, script);
+    char *act = krait_asprintf("%s/etc/conda/activate.d", l->prefix);
+    krait_strv found = KRAIT_STRV_INIT;
+    DIR *d = opendir(act);
+    for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+      size_t n = strlen(de->d_name);
+      if (n > 3 && strcmp(de->d_name + n - 3, ".sh") == 0)
+        krait_strv_push_owned(&found, krait_asprintf("%s/%s", act, de->d_name));
+    }
+    if (d)
+      closedir(d);
+    krait_strv_sort(&found);
+    for (size_t i = 0; i < found.len; i++)
+      krait_strv_push(&argv, found.items[i]);
+    krait_strv_free(&found);
+    free(act);
+  } else {
+    krait_strv_push_owned(&env, krait_asprintf("PATH=%s:%s", sdir, path_env ? path_env : "/usr/bin:/bin"));
+    krait_strv_push(&argv, script);
+  }
+  krait_strv_push_owned(&argv, NULL);
   krait_buf output = KRAIT_BUF_INIT;
   int status = 0;
-  krait_code rc = krait_run_capture(argv, &env, &output, &status, err);
+  krait_code rc = krait_run_capture(argv.items, &env, &output, &status, err);
+  krait_strv_free(&argv);
   if (rc == KRAIT_OK && status != 0) {
     /* the tail of the output usually says why */
     const char *o = krait_buf_str(&output);
@@ -748,7 +781,7 @@ static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool j
 krait_code krait_linker_unlink(krait_linker *l, const krait_record *rec, const krait_paths *installed,
                                krait_err *err) {
   if (l->opts.run_scripts) {
-    krait_code rc = run_script(l, rec, "pre-unlink", l->prefix, "bin", NULL, err);
+    krait_code rc = run_script(l, rec, "pre-unlink", l->prefix, "bin", true, NULL, err);
     if (rc)
       return rc;
   }
@@ -785,7 +818,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
     goto done;
   /* pre-link runs from the cache, before any file is in place */
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
-  if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, &out->messages, err)) != 0)
+  if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, false, &out->messages, err)) != 0)
     goto done;
   free(l->checked_parent); /* the previous package may have changed the tree */
   l->checked_parent = NULL;
@@ -804,7 +837,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
       rc = write_entry_points(&j, err);
   }
   if (rc == KRAIT_OK && l->opts.run_scripts)
-    rc = run_script(l, rec, "post-link", l->prefix, "bin", &out->messages, err);
+    rc = run_script(l, rec, "post-link", l->prefix, "bin", true, &out->messages, err);
   if (rc) {
     krait_err_prefix(err, "while linking %s: ", j.dist);
     /* (with a journal, the transaction's rollback also restores what was moved aside) */

@@ -828,6 +828,62 @@ static void test_scripts(const char *tmp) {
   free(pkgs);
 }
 
+/* conda's own test packages: activation before post-link, a failing
+ * post-link, two packages clobbering one file. */
+static void test_conda_test_recipes(const char *tmp) {
+  static const char *const names[] = {"post_link_run_in_env_package-1.0-0", "failing_post_link-1.0-0",
+                                      "clobber-a-1.0-0", "clobber-b-1.0-0"};
+  char *dirs[4];
+  krait_record recs[4];
+  for (size_t i = 0; i < 4; i++) {
+    char *rel = krait_asprintf("channels/conda-test-recipes/noarch/%s.conda", names[i]);
+    char *arc = krait_test_shared(rel);
+    dirs[i] = krait_asprintf("%s/pkgs-recipes/%s", tmp, names[i]);
+    char *fn = krait_asprintf("%s.conda", names[i]);
+    CHECK(fx_extract(arc, dirs[i]) && fx_record(dirs[i], fn, &recs[i]), "extract %s", names[i]);
+    free(fn);
+    free(arc);
+    free(rel);
+  }
+  events ev = {0};
+  krait_ctx *ctx = ctx_with(&ev);
+  char *prefix = krait_path_join(tmp, "recipes-env");
+  krait_linker *l = krait_linker_new(ctx, prefix, NULL);
+  krait_link_result res;
+  krait_err err = {0};
+  /* its post-link checks TEST_VAR, which only its own activate.d script sets */
+  CHECK(krait_linker_link(l, dirs[0], &recs[0], &res, &err) == 0, "%s", err.msg);
+  CHECK(res.messages.len == 1 && strstr(res.messages.items[0], "Success: TEST_VAR is set correctly"),
+        "ran activated: %s", res.messages.len ? res.messages.items[0] : "(no message)");
+  krait_link_result_free(&res);
+  CHECK(krait_linker_link(l, dirs[1], &recs[1], &res, &err) == KRAIT_E_SCRIPT &&
+            strstr(err.msg, "failing_post_link") && strstr(err.msg, "status 1"),
+        "%s", err.msg);
+  CHECK(!fx_exists(prefix, "bin/.failing_post_link-post-link.sh"), "rolled back");
+  CHECK(krait_linker_link(l, dirs[2], &recs[2], &res, &err) == 0, "%s", err.msg);
+  krait_link_result_free(&res);
+  CHECK(krait_linker_link(l, dirs[3], &recs[3], &res, &err) == 0, "%s", err.msg);
+  CHECK(res.clobbered.len == 1 && strcmp(res.clobbered.items[0], "bin/clobber-test-file") == 0 &&
+            count_containing(&ev.warnings, "clobber-b-1.0-0", "bin/clobber-test-file") == 1,
+        "clobber reported");
+  krait_buf a = KRAIT_BUF_INIT, b = KRAIT_BUF_INIT;
+  CHECK(fx_read(prefix, "bin/clobber-test-file", &a) && fx_read(dirs[3], "bin/clobber-test-file", &b) &&
+            strcmp(krait_buf_str(&a), krait_buf_str(&b)) == 0,
+        "the later package wins");
+  krait_buf_free(&a);
+  krait_buf_free(&b);
+  krait_link_result_free(&res);
+  krait_linker_free(l);
+  krait_ctx_free(ctx);
+  krait_strv_free(&ev.warnings);
+  krait_strv_free(&ev.infos);
+  for (size_t i = 0; i < 4; i++) {
+    krait_record_free(&recs[i]);
+    free(dirs[i]);
+  }
+  free(prefix);
+}
+
 /* ---- clobbering ---- */
 
 typedef struct clobber_ctl {
@@ -1211,6 +1267,7 @@ int main(void) {
   test_symlink_edge_cases(tmp);
   test_noarch_python(tmp);
   test_scripts(tmp);
+  test_conda_test_recipes(tmp);
   test_clobber(tmp);
   test_roundtrip_meta(tmp);
   test_legacy(tmp);
