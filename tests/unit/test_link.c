@@ -884,6 +884,69 @@ static void test_conda_test_recipes(const char *tmp) {
   free(prefix);
 }
 
+/* rattler's link-scripts package: post-link creates a file, pre-unlink removes it. */
+static void test_rattler_link_scripts(const char *tmp) {
+  char *arc = krait_test_shared("packages/rattler-misc/link-scripts-0.1.0-h4616a5c_0.conda");
+  char *pkg = krait_path_join(tmp, "pkgs-rattler/link-scripts-0.1.0-h4616a5c_0");
+  krait_record rec;
+  CHECK(fx_extract(arc, pkg) && fx_record(pkg, "link-scripts-0.1.0-h4616a5c_0.conda", &rec), "extract");
+  char *prefix = krait_path_join(tmp, "rattler-scripts-env");
+  krait_ctx *ctx = krait_ctx_new();
+  krait_linker *l = krait_linker_new(ctx, prefix, NULL);
+  krait_link_result res;
+  krait_err err = {0};
+  CHECK(krait_linker_link(l, pkg, &rec, &res, &err) == 0, "%s", err.msg);
+  CHECK(fx_exists(prefix, "i-was-post-linked"), "post-link ran");
+  CHECK(res.messages.len == 1 && strstr(res.messages.items[0], "post-link script that just ran"), "message");
+  CHECK(krait_linker_unlink(l, &rec, &res.paths, &err) == 0, "%s", err.msg);
+  CHECK(dir_only_has(prefix, NULL), "pre-unlink removed its file, unlink the rest");
+  krait_link_result_free(&res);
+  krait_linker_free(l);
+  krait_ctx_free(ctx);
+  krait_record_free(&rec);
+  free(prefix);
+  free(pkg);
+  free(arc);
+}
+
+/* The .conda and .tar.bz2 of one package link to the same prefix contents. */
+static void test_formats_agree(const char *tmp) {
+  static const char *const fmts[] = {"conda", "tar.bz2"};
+  krait_link_result res[2];
+  krait_ctx *ctx = krait_ctx_new();
+  krait_err err = {0};
+  for (size_t i = 0; i < 2; i++) {
+    char *rel = krait_asprintf("packages/real/mock-2.0.0-py37_1000.%s", fmts[i]);
+    char *arc = krait_test_shared(rel);
+    char *pkg = krait_asprintf("%s/pkgs-%s/mock-2.0.0-py37_1000", tmp, fmts[i]);
+    char *fn = krait_asprintf("mock-2.0.0-py37_1000.%s", fmts[i]);
+    char *prefix = krait_asprintf("%s/mock-%s", tmp, fmts[i]);
+    krait_record rec;
+    CHECK(fx_extract(arc, pkg) && fx_record(pkg, fn, &rec), "extract %s", arc);
+    krait_linker *l = krait_linker_new(ctx, prefix, NULL);
+    CHECK(krait_linker_link(l, pkg, &rec, &res[i], &err) == 0, "%s", err.msg);
+    krait_linker_free(l);
+    krait_record_free(&rec);
+    free(prefix);
+    free(fn);
+    free(pkg);
+    free(arc);
+    free(rel);
+  }
+  CHECK(res[0].paths.len > 10 && res[0].paths.len == res[1].paths.len, "%zu vs %zu paths", res[0].paths.len,
+        res[1].paths.len);
+  size_t same = 0;
+  for (size_t i = 0; i < res[0].paths.len && i < res[1].paths.len; i++) {
+    const krait_path_entry *a = &res[0].paths.items[i], *b = &res[1].paths.items[i];
+    same += strcmp(a->path, b->path) == 0 && a->type == b->type && a->sha256_in_prefix && b->sha256_in_prefix &&
+            strcmp(a->sha256_in_prefix, b->sha256_in_prefix) == 0;
+  }
+  CHECK(same == res[0].paths.len, "%zu of %zu entries identical", same, res[0].paths.len);
+  krait_link_result_free(&res[0]);
+  krait_link_result_free(&res[1]);
+  krait_ctx_free(ctx);
+}
+
 /* ---- clobbering ---- */
 
 typedef struct clobber_ctl {
@@ -1268,6 +1331,8 @@ int main(void) {
   test_noarch_python(tmp);
   test_scripts(tmp);
   test_conda_test_recipes(tmp);
+  test_rattler_link_scripts(tmp);
+  test_formats_agree(tmp);
   test_clobber(tmp);
   test_roundtrip_meta(tmp);
   test_legacy(tmp);
