@@ -9,8 +9,22 @@
  * link from the cache, copy when that fails or when the file is no_link or
  * needs prefix replacement, symlinks recreated), noarch: python entry points
  * and .pyc files, the post-link script. On any failure it removes what it
- * wrote and returns the error (a file it overwrote is not restored). It does
- * NOT write conda-meta: see krait/meta.h.
+ * wrote and returns the error (a file it overwrote comes back only through
+ * the journal's rollback, see krait_link_opts.journal). It does NOT write
+ * conda-meta: see krait/meta.h.
+ *
+ * Link scripts (bin/.<name>-{pre-link,post-link,pre-unlink}.sh) run with bash
+ * (or sh) with PREFIX, SOURCE_DIR (= PREFIX, CEP-34), ROOT_PREFIX, PKG_NAME,
+ * PKG_VERSION, PKG_BUILDNUM and the script's directory first on PATH; like
+ * conda, post-link and pre-unlink run in the activated environment
+ * (CONDA_PREFIX, <prefix>/bin on PATH, etc/conda/activate.d scripts sourced).
+ * Their output is captured (a failure's tail goes into the error message);
+ * what they leave in $PREFIX/.messages.txt is sent as an INFO event, kept in
+ * krait_link_result.messages and the file deleted. A failing pre-link,
+ * post-link or pre-unlink is KRAIT_E_SCRIPT.
+ *
+ * Paths are never written through a directory symlink that resolves outside
+ * the prefix, nor under conda-meta/ (KRAIT_E_UNSAFE).
  *
  * Ownership: krait_linker_new() result is freed with krait_linker_free(); a
  * krait_link_result is released with krait_link_result_free(). Strings in
