@@ -750,6 +750,23 @@ static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool j
       }
     }
     free(full);
+    /* python may have cached bytecode of a module we remove (optimised
+     * levels, other interpreters) that was never recorded: it goes too */
+    size_t plen = strlen(e->path);
+    if (plen > 3 && strcmp(e->path + plen - 3, ".py") == 0 && e->type != KRAIT_PATH_DIRECTORY) {
+      krait_paths pycs = KRAIT_PATHS_INIT;
+      record_pycs(l->prefix, e->path, &pycs);
+      for (size_t k = 0; k < pycs.len; k++) {
+        bool removed;
+        char *pf = krait_path_join(l->prefix, pycs.items[k].path);
+        if (journaled)
+          take_away(l, pycs.items[k].path, &removed, NULL);
+        else
+          unlink(pf);
+        free(pf);
+      }
+      krait_paths_free(&pycs);
+    }
     /* every ancestor is a candidate for removal once empty */
     char *d = krait_strdup(e->path);
     for (char *slash = strrchr(d, '/'); slash; slash = strrchr(d, '/')) {

@@ -333,6 +333,11 @@ krait_code krait_history_append(const char *prefix, const krait_history_entry *h
     py_list_repr(&b, h->remove_specs);
     krait_buf_putc(&b, '\n');
   }
+  if (h->neutered_specs && h->neutered_specs->len) {
+    krait_buf_puts(&b, "# neutered specs: ");
+    py_list_repr(&b, h->neutered_specs);
+    krait_buf_putc(&b, '\n');
+  }
   char *path = krait_asprintf("%s/conda-meta/history", prefix);
   rc = append_file(path, b.data, b.len, err);
   free(path);

@@ -696,6 +696,10 @@ static void test_noarch_python(const char *tmp) {
   CHECK(count_containing(&ev.infos, "PKG_NAME", NULL) == 1, "message forwarded as an event");
   CHECK(!fx_exists(prefix, ".messages.txt"), ".messages.txt consumed");
 
+  /* bytecode python wrote later (python -O) is not recorded but goes with its module */
+  char *opt = krait_asprintf("%s/conda_index_pkg_a/__pycache__/__init__.cpython-311.opt-1.pyc", sp);
+  CHECK(fx_write_str(prefix, opt, "x", 0644), "opt pyc");
+  free(opt);
   CHECK(krait_linker_unlink(l, &rec, &res.paths, &err) == 0, "%s", err.msg);
   static const char *const keep[] = {"bin", "pyvenv.cfg", NULL};
   CHECK(dir_only_has(prefix, keep), "only the env's own bin/ left");

@@ -404,8 +404,16 @@ static void test_history(const char *tmp) {
                            .update_specs = &upd};
   CHECK(krait_history_append(prefix, &h, NULL, &err) == 0, "%s", err.msg);
   krait_strv_push(&rem, "tool");
-  krait_history_entry h2 = {.when = 1700000060, .cmd = "krait remove -n t tool", .tool_version = "0.1.0",
-                            .unlinked = (const krait_record *[]){&c}, .n_unlinked = 1, .remove_specs = &rem};
+  krait_strv neu = KRAIT_STRV_INIT;
+  krait_strv_push(&neu, "python=3.11");
+  const krait_record *removed[] = {&c};
+  krait_history_entry h2 = {.when = 1700000060,
+                            .cmd = "krait remove -n t tool",
+                            .tool_version = "0.1.0",
+                            .unlinked = removed,
+                            .n_unlinked = 1,
+                            .remove_specs = &rem,
+                            .neutered_specs = &neu};
   CHECK(krait_history_append(prefix, &h2, NULL, &err) == 0, "%s", err.msg);
   CHECK(krait_history_touch(prefix, NULL, &err) == 0, "touch keeps content");
   static const char want[] = "==> 2023-11-14 22:13:20 <==\n"
@@ -420,7 +428,8 @@ static void test_history(const char *tmp) {
                              "# cmd: krait remove -n t tool\n"
                              "# conda version: 0.1.0\n"
                              "-file:///tmp/chan/noarch::tool-1.0-0\n"
-                             "# remove specs: ['tool']\n";
+                             "# remove specs: ['tool']\n"
+                             "# neutered specs: ['python=3.11']\n";
   CHECK(fx_read(prefix, "conda-meta/history", &got), "read history");
   CHECK_STR(krait_buf_str(&got), want);
 
@@ -436,6 +445,7 @@ static void test_history(const char *tmp) {
   free(real);
   krait_strv_free(&upd);
   krait_strv_free(&rem);
+  krait_strv_free(&neu);
   krait_record_free(&old);
   krait_record_free(&a);
   krait_record_free(&b);

@@ -50,6 +50,7 @@ typedef struct krait_history_entry {
   size_t n_linked;
   const krait_strv *update_specs; /* or NULL */
   const krait_strv *remove_specs; /* or NULL */
+  const krait_strv *neutered_specs; /* or NULL: specs conda rewrote to keep the env solvable */
 } krait_history_entry;
 
 /* "channel/subdir::name-version-build" as conda writes it in history; the
