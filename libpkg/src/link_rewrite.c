@@ -91,6 +91,22 @@ krait_code krait_replace_binary(char *data, size_t len, const char *placeholder,
   return KRAIT_OK;
 }
 
+char *krait_python_xy(const char *version) {
+  if (!version)
+    return NULL;
+  const char *s = version;
+  const char *bang = strchr(s, '!'); /* an epoch is not part of it */
+  if (bang)
+    s = bang + 1;
+  size_t major = strspn(s, "0123456789");
+  if (!major || s[major] != '.')
+    return NULL;
+  size_t minor = strspn(s + major + 1, "0123456789");
+  if (!minor)
+    return NULL;
+  return krait_strndup(s, major + 1 + minor);
+}
+
 char *krait_noarch_python_path(const char *path, const char *site_packages) {
   if (strncmp(path, "site-packages/", 14) == 0)
     return krait_asprintf("%s/%s", site_packages, path + 14);

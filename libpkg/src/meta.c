@@ -229,6 +229,10 @@ char *krait_history_dist(const krait_record *r) {
   size_t cl = strlen(ch);
   while (cl && ch[cl - 1] == '/')
     cl--;
+  /* some records carry the subdir in the channel URL: do not repeat it */
+  size_t sl = r->subdir ? strlen(r->subdir) : 0;
+  if (sl && cl > sl + 1 && ch[cl - sl - 1] == '/' && strncmp(ch + cl - sl, r->subdir, sl) == 0)
+    cl -= sl + 1;
   if (strncmp(ch, alias, sizeof alias - 1) == 0)
     krait_buf_append(&b, ch + sizeof alias - 1, cl - (sizeof alias - 1));
   else

@@ -241,6 +241,21 @@ static void test_noarch_paths(void) {
   }
 }
 
+static void test_python_xy(void) {
+  static const struct {
+    const char *in, *want;
+  } cases[] = {{"3.11.9", "3.11"}, {"3.13.0rc1", "3.13"}, {"2.7", "2.7"}, {"1!3.12.1", "3.12"},
+               {"3", NULL},        {"abc", NULL},        {"3.x", NULL}, {"310.1000.2", "310.1000"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *got = krait_python_xy(cases[i].in);
+    if (cases[i].want)
+      CHECK_STR(got, cases[i].want);
+    else
+      CHECK(got == NULL, "%s -> %s", cases[i].in, got);
+    free(got);
+  }
+}
+
 static void test_entry_point_text(void) {
   char *cmd = NULL;
   krait_buf s = KRAIT_BUF_INIT;
@@ -1328,6 +1343,7 @@ int main(void) {
   test_replace_binary_direct();
   test_noarch_paths();
   test_entry_point_text();
+  test_python_xy();
   test_built_package(tmp);
   test_copy_fallback(tmp);
   test_zlib_binary(tmp);

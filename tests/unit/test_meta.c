@@ -349,6 +349,7 @@ static void test_history_dist(void) {
       {"https://repo.example.com/chan", "linux-64", "https://repo.example.com/chan/linux-64::x-1.0-h0"},
       {"file:///srv/channel", "linux-64", "file:///srv/channel/linux-64::x-1.0-h0"},
       {"", "linux-64", "x-1.0-h0"},
+      {"https://conda.anaconda.org/conda-forge/noarch", "noarch", "conda-forge/noarch::x-1.0-h0"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     krait_record r;

@@ -26,6 +26,9 @@
  * Paths are never written through a directory symlink that resolves outside
  * the prefix, nor under conda-meta/ (KRAIT_E_UNSAFE).
  *
+ * A linker is not thread-safe: use one per thread (each then reports its own
+ * copy fallback) or serialise calls.
+ *
  * Ownership: krait_linker_new() result is freed with krait_linker_free(); a
  * krait_link_result is released with krait_link_result_free(). Strings in
  * krait_link_opts are borrowed for the linker's lifetime. */
@@ -127,6 +130,10 @@ KRAIT_API void krait_replace_text(const char *data, size_t len, const char *plac
  * Fails when prefix is longer than placeholder. *count = strings rewritten. */
 KRAIT_API krait_code krait_replace_binary(char *data, size_t len, const char *placeholder, const char *prefix,
                                           size_t *count, krait_err *err);
+/* "X.Y" from a python record's version ("3.11.9" -> "3.11", "3.13.0rc1" ->
+ * "3.13"): the python_version for krait_link_opts. NULL when the version
+ * has no numeric X.Y. Caller frees. */
+KRAIT_API char *krait_python_xy(const char *version);
 /* Where a noarch: python package path lands ("site-packages/x" ->
  * "<sp>/x", "python-scripts/x" -> "bin/x"); caller frees. */
 KRAIT_API char *krait_noarch_python_path(const char *path, const char *site_packages);
