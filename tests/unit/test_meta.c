@@ -323,11 +323,13 @@ static void test_write_remove(const char *tmp) {
         "files fallback: %s", err.msg);
   krait_paths_free(&back);
   char *valid = krait_test_shared("prefix/conda-corrupt-conda-meta/dot_underscore/conda-meta/valid-1.0-0.json");
-  CHECK(krait_meta_read_paths(valid, &back, &err) == KRAIT_E_PARSE && strstr(err.msg, "valid-1.0-0.json"), "%s",
-        err.msg);
+  if (valid)
+    CHECK(krait_meta_read_paths(valid, &back, &err) == KRAIT_E_PARSE && strstr(err.msg, "valid-1.0-0.json"), "%s",
+          err.msg);
   char *corrupt = krait_test_shared("prefix/conda-corrupt-conda-meta/json/conda-meta/corrupt-1.2.3-hashhash.json");
-  CHECK(krait_meta_read_paths(corrupt, &back, &err) == KRAIT_E_PARSE && strstr(err.msg, "corrupt-1.2.3"), "%s",
-        err.msg);
+  if (corrupt)
+    CHECK(krait_meta_read_paths(corrupt, &back, &err) == KRAIT_E_PARSE && strstr(err.msg, "corrupt-1.2.3"), "%s",
+          err.msg);
   free(corrupt);
   free(valid);
   free(old);
@@ -437,11 +439,13 @@ static void test_history(const char *tmp) {
   /* the same line shapes as a real conda history */
   char *real = krait_test_shared("prefix/conda-history/conda-envpy313tosx_whl-history");
   krait_buf rb = KRAIT_BUF_INIT;
-  CHECK(fx_read(NULL, real, &rb), "real history");
   static const char *const shapes[] = {"==> ", " <==\n# cmd: ", "\n# conda version: ", "\n+conda-forge/",
                                        "\n# update specs: ['"};
-  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-    CHECK(strstr(krait_buf_str(&rb), shapes[i]) && strstr(want, shapes[i]), "shape %s", shapes[i]);
+  if (real) {
+    CHECK(fx_read(NULL, real, &rb), "real history");
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+      CHECK(strstr(krait_buf_str(&rb), shapes[i]) && strstr(want, shapes[i]), "shape %s", shapes[i]);
+  }
   krait_buf_free(&rb);
   free(real);
   krait_strv_free(&upd);
@@ -497,12 +501,14 @@ static void test_env_register(const char *tmp) {
 
 int main(void) {
   char *probe = krait_test_shared("prefix");
-  if (!probe)
-    krait_test_skip("shared data not found (KRAIT_SHARED_DIR)");
+  bool shared = probe != NULL;
   free(probe);
   char *tmp = fx_tmpdir(NULL);
   test_render();
-  test_real_records();
+  if (shared)
+    test_real_records();
+  else
+    fprintf(stderr, "note: shared data not found (KRAIT_SHARED_DIR): real conda-meta records not checked\n");
   test_write_remove(tmp);
   test_history_dist();
   test_history(tmp);

@@ -1,4 +1,5 @@
 /* Package file lists: info/paths.json and the legacy info/files trio. */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -227,13 +228,16 @@ static void test_type_names(void) {
 
 int main(void) {
   char *probe = krait_test_shared("packages");
-  if (!probe)
-    krait_test_skip("shared data not found (KRAIT_SHARED_DIR)");
+  bool shared = probe != NULL;
   free(probe);
   char *tmp = fx_tmpdir(NULL);
-  test_zlib_real(tmp);
-  test_symlink_pkg(tmp);
-  test_real_metadata();
+  if (shared) {
+    test_zlib_real(tmp);
+    test_symlink_pkg(tmp);
+    test_real_metadata();
+  } else {
+    fprintf(stderr, "note: shared data not found (KRAIT_SHARED_DIR): real packages not read\n");
+  }
   test_legacy_built(tmp);
   test_json_errors(tmp);
   test_type_names();
