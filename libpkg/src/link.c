@@ -29,8 +29,13 @@ static krait_code announce(krait_linker *l, const char *rel, krait_err *err) {
   return l->opts.journal ? krait_journal_will_create(l->opts.journal, rel, err) : KRAIT_OK;
 }
 
-/* Creates the missing directories above rel (announcing each one). */
-static krait_code make_parents(krait_linker *l, const char *rel, krait_err *err) {
+typedef struct link_job link_job;
+static krait_code clobber_for_dir(link_job *j, const char *rel, krait_err *err);
+
+/* Creates the missing directories above rel (announcing each one). A file
+ * in the way is a clobber (decided as for files, see handle_clobber) when a
+ * job is given, else an error. */
+static krait_code make_parents(krait_linker *l, link_job *job, const char *rel, krait_err *err) {
   char *dir = krait_strdup(rel);
   char *slash = strrchr(dir, '/');
   krait_code rc = KRAIT_OK;
@@ -47,7 +52,11 @@ static krait_code make_parents(krait_linker *l, const char *rel, krait_err *err)
         if ((rc = announce(l, dir, err)) == KRAIT_OK && mkdir(full, 0755) != 0 && errno != EEXIST)
           rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
       } else if (!S_ISDIR(st.st_mode)) {
-        rc = krait_err_set(err, KRAIT_E_INVALID, "%s is in the way of %s: not a directory", full, rel);
+        if (!job)
+          rc = krait_err_set(err, KRAIT_E_INVALID, "%s is in the way of %s: not a directory", full, rel);
+        else if ((rc = clobber_for_dir(job, dir, err)) == KRAIT_OK && (rc = announce(l, dir, err)) == KRAIT_OK &&
+                 mkdir(full, 0755) != 0)
+          rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
       }
       free(full);
       *p = saved;
@@ -243,7 +252,7 @@ static bool hardlink_impossible(int e) {
   return e == EXDEV || e == EPERM || e == EMLINK || e == ENOTSUP || e == EACCES;
 }
 
-typedef struct link_job {
+struct link_job {
   krait_linker *l;
   const char *pkg_dir;
   const krait_record *rec;
@@ -253,7 +262,7 @@ typedef struct link_job {
   bool hardlinked_any;
   bool copied_for_fallback;
   krait_paths parents; /* directories we may have created, for rollback */
-} link_job;
+};
 
 static void note_parent(link_job *j, const char *rel) {
   char *parent = krait_path_dirname(rel);
@@ -303,6 +312,26 @@ static krait_code handle_clobber(link_job *j, const char *rel, const char *dst, 
   return KRAIT_OK;
 }
 
+/* A file (or link) sits where the package needs a directory. */
+static krait_code clobber_for_dir(link_job *j, const char *rel, krait_err *err) {
+  krait_linker *l = j->l;
+  const char *owner = l->opts.owner_of ? l->opts.owner_of(l->opts.user, rel) : NULL;
+  krait_clobber_action act = KRAIT_CLOBBER_OVERWRITE;
+  if (l->opts.on_clobber)
+    act = l->opts.on_clobber(l->opts.user, rel, owner, j->dist);
+  else
+    krait_warn(l->ctx, "%s: needs a directory at %s where %s has a file: replacing it", j->dist, rel,
+               owner ? owner : "an untracked path");
+  if (act != KRAIT_CLOBBER_OVERWRITE)
+    return krait_err_set(err, KRAIT_E_INVALID, "%s: %s is a file (owned by %s) but the package needs a directory",
+                         j->dist, rel, owner ? owner : "no package");
+  bool removed = false;
+  krait_code rc = take_away(l, rel, &removed, err);
+  if (rc == KRAIT_OK)
+    krait_strv_push(&j->res->clobbered, rel);
+  return rc;
+}
+
 static void set_prefix_digest(krait_path_entry *e, const char *dst) {
   char hex[65];
   struct stat st;
@@ -323,7 +352,7 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
   char *dst = krait_path_join(l->prefix, rel);
   char *parent = krait_path_dirname(dst);
   note_parent(j, rel);
-  krait_code rc = make_parents(l, rel, err);
+  krait_code rc = make_parents(l, j, rel, err);
   bool skip = false;
   if (rc == KRAIT_OK)
     rc = handle_clobber(j, rel, dst, pe->type == KRAIT_PATH_DIRECTORY, &skip, err);
@@ -575,7 +604,7 @@ static krait_code write_entry_points(link_job *j, krait_err *err) {
     char *parent = krait_path_dirname(dst);
     bool skip = false;
     note_parent(j, rel);
-    rc = make_parents(j->l, rel, err);
+    rc = make_parents(j->l, j, rel, err);
     if (rc == KRAIT_OK)
       rc = handle_clobber(j, rel, dst, false, &skip, err);
     if (rc == KRAIT_OK && !skip && (rc = announce(j->l, rel, err)) == KRAIT_OK)
@@ -665,7 +694,7 @@ static krait_code compile_pyc(link_job *j, const char *site_packages, krait_err 
    * others found afterwards are announced then) */
   for (size_t i = 0; rc == KRAIT_OK && l->opts.journal && i < py.len; i++) {
     char *expected = cpython_pyc(py.items[i], l->opts.python_version);
-    if ((rc = make_parents(l, expected, err)) == KRAIT_OK)
+    if ((rc = make_parents(l, NULL, expected, err)) == KRAIT_OK)
       rc = announce(l, expected, err);
     free(expected);
   }
@@ -740,6 +769,8 @@ static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool j
       if (S_ISDIR(st.st_mode)) {
         if (!krait_strv_contains(&dirs, e->path))
           krait_strv_push(&dirs, e->path);
+      } else if (e->type == KRAIT_PATH_DIRECTORY) {
+        /* recorded as a directory, now something else: not ours to delete */
       } else if (journaled) {
         bool removed;
         krait_code r = take_away(l, e->path, &removed, err);

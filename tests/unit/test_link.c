@@ -1071,6 +1071,73 @@ static void test_clobber(const char *tmp) {
   free(pkgs);
 }
 
+/* rattler's clobber-fd packages: a file where the next package needs a directory. */
+static void test_rattler_clobber_fd(const char *tmp) {
+  static const char *const names[] = {"clobber-fd-1-0.1.0-h4616a5c_0", "clobber-fd-2-0.1.0-h4616a5c_0"};
+  char *dirs[2];
+  krait_record recs[2];
+  for (size_t i = 0; i < 2; i++) {
+    char *rel = krait_asprintf("packages/rattler-clobber/%s.conda", names[i]);
+    char *arc = krait_test_shared(rel);
+    char *fn = krait_asprintf("%s.conda", names[i]);
+    dirs[i] = krait_asprintf("%s/pkgs-rclobber/%s", tmp, names[i]);
+    CHECK(fx_extract(arc, dirs[i]) && fx_record(dirs[i], fn, &recs[i]), "extract %s", names[i]);
+    free(fn);
+    free(arc);
+    free(rel);
+  }
+  events ev = {0};
+  krait_ctx *ctx = ctx_with(&ev);
+  char *prefix = krait_path_join(tmp, "rclobber-env");
+  krait_link_result r1, r2;
+  krait_err err = {0};
+  krait_linker *l = krait_linker_new(ctx, prefix, NULL);
+  CHECK(krait_linker_link(l, dirs[0], &recs[0], &r1, &err) == 0, "%s", err.msg);
+  krait_linker_free(l);
+
+  /* the transaction says no: nothing changes */
+  clobber_ctl ctl = {.action = KRAIT_CLOBBER_FAIL};
+  krait_link_opts o;
+  krait_link_opts_init(&o);
+  o.on_clobber = decide;
+  o.user = &ctl;
+  l = krait_linker_new(ctx, prefix, &o);
+  CHECK(krait_linker_link(l, dirs[1], &recs[1], &r2, &err) == KRAIT_E_INVALID && strstr(err.msg, "directory"), "%s",
+        err.msg);
+  CHECK(ctl.seen.len == 1 && strstr(ctl.seen.items[0], "clobber|-|clobber-fd-2"), "asked about the file: %s",
+        ctl.seen.len ? ctl.seen.items[0] : "");
+  char *file = krait_path_join(prefix, "clobber");
+  CHECK(krait_path_exists(file) && !krait_is_dir(file), "file kept");
+  krait_linker_free(l);
+
+  /* default, journaled, then rolled back: the file comes back */
+  krait_journal *jn = NULL;
+  CHECK(krait_journal_begin(prefix, false, &jn, &err) == 0, "%s", err.msg);
+  krait_link_opts_init(&o);
+  o.journal = jn;
+  l = krait_linker_new(ctx, prefix, &o);
+  CHECK(krait_linker_link(l, dirs[1], &recs[1], &r2, &err) == 0, "%s", err.msg);
+  CHECK(fx_exists(prefix, "clobber/clobber-fd-2.txt") && r2.clobbered.len == 1 &&
+            count_containing(&ev.warnings, "clobber-fd-2", "needs a directory") == 1,
+        "file replaced by the directory, reported");
+  CHECK(krait_journal_rollback(jn, &err) == 0, "%s", err.msg);
+  CHECK(krait_path_exists(file) && !krait_is_dir(file) && fx_ino(prefix, "clobber") == fx_ino(dirs[0], "clobber"),
+        "the original file (same inode) is back");
+  krait_link_result_free(&r2);
+  krait_linker_free(l);
+  krait_link_result_free(&r1);
+  krait_strv_free(&ctl.seen);
+  free(file);
+  free(prefix);
+  krait_ctx_free(ctx);
+  krait_strv_free(&ev.warnings);
+  krait_strv_free(&ev.infos);
+  for (size_t i = 0; i < 2; i++) {
+    krait_record_free(&recs[i]);
+    free(dirs[i]);
+  }
+}
+
 /* ---- link -> meta -> read back -> unlink ---- */
 
 static void test_roundtrip_meta(const char *tmp) {
@@ -1361,6 +1428,7 @@ int main(void) {
     test_conda_test_recipes(tmp);
     test_rattler_link_scripts(tmp);
     test_formats_agree(tmp);
+    test_rattler_clobber_fd(tmp);
   } else {
     fprintf(stderr, "note: shared data not found (KRAIT_SHARED_DIR): real-package tests skipped\n");
   }
