@@ -57,6 +57,14 @@ static void write_extras(krait_jw *w, const krait_meta_info *m) {
   krait_jw_kint(w, "paths_version", 1);
   krait_jw_obj_end(w);
   krait_jw_kstr(w, "requested_spec", m->requested_spec ? m->requested_spec : "");
+  krait_jw_key(w, "requested_specs");
+  krait_jw_arr_begin(w);
+  if (m->requested_specs)
+    for (size_t i = 0; i < m->requested_specs->len; i++)
+      krait_jw_str(w, m->requested_specs->items[i]);
+  else if (m->requested_spec && *m->requested_spec)
+    krait_jw_str(w, m->requested_spec);
+  krait_jw_arr_end(w);
   krait_jw_obj_end(w);
 }
 

@@ -123,10 +123,16 @@ static void test_render(void) {
   static const char *const required[] = {"build", "build_number", "channel", "constrains", "depends",
                                          "extracted_package_dir", "files", "fn", "license", "link", "md5", "name",
                                          "noarch", "package_tarball_full_path", "paths_data", "requested_spec",
-                                         "sha256", "size", "subdir", "timestamp", "url", "version"};
+                                         "requested_specs", "sha256", "size", "subdir", "timestamp", "url",
+                                         "version"};
   for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
     CHECK(krait_json_get(root, required[i]) != NULL, "has %s", required[i]);
   CHECK_STR(krait_json_get_str(root, "requested_spec"), "tool>=2");
+  krait_strv specs = KRAIT_STRV_INIT;
+  CHECK(krait_json_get_strv(root, "requested_specs", &specs) && specs.len == 1 &&
+            strcmp(specs.items[0], "tool>=2") == 0,
+        "requested_specs");
+  krait_strv_free(&specs);
   CHECK_STR(krait_json_get_str(root, "extracted_package_dir"), "/pkgs/tool-2.1-pyh123_0");
   CHECK_STR(krait_json_get_str(root, "package_tarball_full_path"), "/pkgs/tool-2.1-pyh123_0.conda");
   CHECK_STR(krait_json_get_str(root, "package_type"), "noarch_python");
@@ -182,6 +188,7 @@ static void test_render(void) {
   text = krait_meta_render(&bare);
   root = krait_json_parse(text, strlen(text), "bare", &err);
   CHECK(root && !krait_json_get(root, "package_type") && krait_json_get_array(root, "files")->len == 0 &&
+            krait_json_get_array(root, "requested_specs")->len == 0 &&
             strcmp(krait_json_get_str(root, "requested_spec"), "") == 0,
         "bare record");
   CHECK(krait_json_get_int(krait_json_get_object(root, "link"), "type", &type) && type == 1, "default link type");

@@ -23,7 +23,8 @@ typedef struct krait_meta_info {
   const krait_record *rec;
   const krait_paths *paths;              /* what was installed (krait_link_result.paths) */
   krait_link_type link_type;
-  const char *requested_spec;            /* or NULL */
+  const char *requested_spec;            /* or NULL (written as "") */
+  const krait_strv *requested_specs;     /* CEP-32's list; NULL = [requested_spec] or [] */
   const char *extracted_package_dir;     /* pkgs/<dist> */
   const char *package_tarball_full_path; /* pkgs/<fn>, or NULL */
 } krait_meta_info;
