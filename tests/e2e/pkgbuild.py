@@ -260,10 +260,20 @@ class Package:
             _write_json(info / "link.json", link)
         _write_json(info / "about.json", {"summary": f"{self.name} built by krait's test suite",
                                           "license": self.license})
+        # Fixed mtimes (the build timestamp) so rebuilding gives the same tar members.
+        when = self.timestamp / 1000
+        for dirpath, dirnames, filenames in os.walk(root):
+            for name in dirnames + filenames:
+                os.utime(os.path.join(dirpath, name), (when, when), follow_symlinks=False)
+        os.utime(root, (when, when))
         return root
 
-    def make(self, out_dir: Union[str, Path], fmt: str = ".conda") -> "Built":
-        """Build the archive `<dist><fmt>` into out_dir with `cph create`."""
+    def make(self, out_dir: Union[str, Path], fmt: str = ".conda", reproducible: bool = False) -> "Built":
+        """Build the archive `<dist><fmt>` into out_dir with `cph create`.
+
+        reproducible: also pin the .conda zip's member timestamps (cph stamps them with
+        the current time), so a rebuild of a committed channel gives identical bytes.
+        """
         if fmt not in (".conda", ".tar.bz2"):
             raise ValueError(f"unknown package format {fmt!r}")
         out_dir = Path(out_dir)
@@ -275,6 +285,8 @@ class Package:
             if target.exists():
                 target.unlink()
             run_cph_create(tree, fn, out_dir)
+        if reproducible and fmt == ".conda":
+            pin_zip_times(out_dir / fn, self.timestamp // 1000)
         return Built(self, out_dir / fn)
 
 
@@ -288,6 +300,22 @@ def run_cph_create(tree: Path, fn: str, out_dir: Path) -> None:
                           capture_output=True, text=True)
     if proc.returncode != 0 or not (out_dir / fn).is_file():
         raise RuntimeError(f"cph create {fn} failed ({proc.returncode}): {proc.stderr.strip()}")
+
+
+def pin_zip_times(path: Path, when: int) -> None:
+    """Rewrite a stored zip with every member's timestamp set to `when` (order kept)."""
+    import time as _time
+    stamp = _time.gmtime(max(when, 315532800))[:6]  # zip cannot go before 1980
+    with zipfile.ZipFile(path) as z:
+        members = [(info.filename, z.read(info)) for info in z.infolist()]
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+    os.replace(tmp, path)
 
 
 @dataclass
@@ -462,9 +490,14 @@ def compile_placeholder_program(placeholder: str, workdir: Union[str, Path],
 class Channel:
     """A directory channel: <root>/<subdir>/{archives, repodata.json}."""
 
-    def __init__(self, root: Union[str, Path], platform_subdir: Optional[str] = None):
+    def __init__(self, root: Union[str, Path], platform_subdir: Optional[str] = None,
+                 extra_subdirs: Iterable[str] = (), reproducible: bool = False):
+        """extra_subdirs get an empty repodata.json too (a channel usable on other platforms);
+        reproducible pins archive timestamps (see Package.make)."""
         self.root = Path(root)
         self.platform_subdir = platform_subdir or native_subdir()
+        self.extra_subdirs = list(extra_subdirs)
+        self.reproducible = reproducible
         self.built: List[Built] = []
         self.overrides: Dict[str, Dict[str, object]] = {}
         self.removed_keys: Dict[str, List[str]] = {}
@@ -477,7 +510,7 @@ class Channel:
         return self.root / subdir
 
     def add(self, pkg: Package, fmt: str = ".conda", override: Optional[Dict[str, object]] = None) -> Built:
-        built = pkg.make(self.subdir_path(pkg.subdir), fmt)
+        built = pkg.make(self.subdir_path(pkg.subdir), fmt, reproducible=self.reproducible)
         return self.add_built(built, override)
 
     def add_raw(self, pkg: Package, fmt: str = ".tar.bz2", extra_members: Iterable[tuple] = (),
@@ -513,7 +546,7 @@ class Channel:
 
     def write(self) -> "Channel":
         """(Re)write repodata.json for noarch, the platform subdir and any other used subdir."""
-        subdirs = {"noarch", self.platform_subdir} | {b.package.subdir for b in self.built}
+        subdirs = {"noarch", self.platform_subdir} | set(self.extra_subdirs) | {b.package.subdir for b in self.built}
         for subdir in sorted(subdirs):
             d = self.subdir_path(subdir)
             d.mkdir(parents=True, exist_ok=True)

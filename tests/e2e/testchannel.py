@@ -24,7 +24,8 @@ Names (all version 1.0 unless said):
   tescapec (.conda)          payload .tar.zst has a member "../tescapec-escaped.txt"
   tshortph (native)          share/tshortph/blob.bin, binary mode, 9-char placeholder /opt/tsp:
                              any real test prefix is too long for it
-  tslow (noarch generic)     post-link touches share/tslow/started then sleeps 60 s (kill target)
+  tslow (noarch generic)     post-link: when "<prefix>.block" exists, touches share/tslow/started and
+                             sleeps 60 s (the SIGKILL target); otherwise does nothing
   tafter (noarch generic)    depends tslow; one plain file
   tmany (noarch generic)     2000 small files (slow enough to interrupt mid-link)
 """
@@ -138,7 +139,9 @@ def build_test_channel(root: Path, workdir: Path) -> StdChannel:
 
     slow = Package("tslow", "1.0", noarch="generic")
     slow.add_text("share/tslow/readme.txt", "post-link blocks so a test can kill the installer\n")
-    slow.add_post_link('#!/bin/sh\nmkdir -p "$PREFIX/share/tslow"\n: > "$PREFIX/share/tslow/started"\nsleep 60\n')
+    # Blocks only while "<prefix>.block" exists, so the rerun after the kill can finish.
+    slow.add_post_link('#!/bin/sh\nif [ -e "$PREFIX.block" ]; then\n  mkdir -p "$PREFIX/share/tslow"\n'
+                       '  : > "$PREFIX/share/tslow/started"\n  sleep 60\nfi\n')
     ch.add(slow, ".conda")
     after = Package("tafter", "1.0", noarch="generic", depends=["tslow"])
     after.add_text("share/tafter/readme.txt", "linked after tslow\n")
