@@ -7,6 +7,7 @@
 #   KRAIT_DEMO_BUILD    cmake build directory             (default <repo>/build)
 #   KRAIT_SKIP_DEPS=1   don't run .ci/install-deps
 #   JOBS                parallel build jobs               (default: nproc)
+#   KRAIT_DEMO_BIN      use this krait binary instead of building one (steps 1-2 skipped)
 # Safe to run again: it rebuilds incrementally and recreates only an env it made itself
 # (a directory with conda-meta/history); it never deletes anything else.
 set -euo pipefail
@@ -21,7 +22,9 @@ cd "$repo"
 step() { printf '\n== %s ==\n' "$*"; }
 
 step "1/4 build dependencies"
-if [ "${KRAIT_SKIP_DEPS:-0}" = 1 ]; then
+if [ -n "${KRAIT_DEMO_BIN:-}" ]; then
+  echo "skipped (KRAIT_DEMO_BIN=$KRAIT_DEMO_BIN)"
+elif [ "${KRAIT_SKIP_DEPS:-0}" = 1 ]; then
   echo "skipped (KRAIT_SKIP_DEPS=1)"
 elif [ -f .ci/install-deps ]; then
   bash .ci/install-deps
@@ -30,9 +33,14 @@ else
 fi
 
 step "2/4 build krait"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$jobs" --target krait
-krait=$build/krait
+if [ -n "${KRAIT_DEMO_BIN:-}" ]; then
+  krait=$KRAIT_DEMO_BIN
+  echo "skipped: using $krait"
+else
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" -j"$jobs" --target krait
+  krait=$build/krait
+fi
 [ -x "$krait" ] || { echo "error: $krait was not built" >&2; exit 1; }
 
 if [ ! -f "$channel/noarch/repodata.json" ]; then

@@ -238,7 +238,10 @@ def installer_status(krait_bin: Path, tmp_path_factory: pytest.TempPathFactory) 
     first_line = next((line for line in output.splitlines() if line.strip()), "(no output)")
     if installed:
         return {"available": True, "reason": ""}
-    if _NOT_AVAILABLE.search(output) or proc.returncode == 0:
+    match = _NOT_AVAILABLE.search(output)
+    if match:
+        first_line = next(line for line in output.splitlines() if match.group(0) in line)
+    if match or proc.returncode == 0:
         # rc 0 without installing: a placeholder binary that ignores its arguments.
         return {"available": False, "reason": f"exit {proc.returncode}: {first_line[:200]}"}
     # It tried and failed: that is a bug to report, not a reason to skip.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,7 +122,24 @@ def test_demo_install_for_real(krait, demo_channel: Path, installer) -> None:
     assert out == f"hello from {prefix}\n"
 
 
-def test_run_sh_is_valid_bash(source_dir: Path) -> None:
-    for script in ("demo/run.sh", "demo/build-demo-channel.sh"):
-        proc = subprocess.run(["bash", "-n", str(source_dir / script)], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
+def test_run_sh_with_this_binary(krait_bin: Path, source_dir: Path, tmp_path: Path, installer_status) -> None:
+    """demo/run.sh steps 3-4 with the binary under test (build steps skipped via KRAIT_DEMO_BIN)."""
+    prefix = tmp_path / "demo-env"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "MAMBA", "KRAIT_"))}
+    env.update(KRAIT_DEMO_BIN=str(krait_bin), KRAIT_DEMO_PREFIX=str(prefix), KRAIT_DEMO_STATE=str(tmp_path / "st"),
+               HOME=str(tmp_path))
+    for _run in range(2):  # idempotent: the second run replaces the env it made
+        proc = subprocess.run(["bash", str(source_dir / "demo/run.sh")], capture_output=True, text=True, env=env,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        if installer_status["available"]:
+            assert f"hello from {prefix}\n" in proc.stdout
+        else:
+            assert "cannot install yet" in proc.stdout
+    # It refuses to clobber a directory that is not an env.
+    other = tmp_path / "not-an-env"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    env["KRAIT_DEMO_PREFIX"] = str(other)
+    proc = subprocess.run(["bash", str(source_dir / "demo/run.sh")], capture_output=True, text=True, env=env)
+    assert proc.returncode != 0 and (other / "keep.txt").read_text() == "mine"
