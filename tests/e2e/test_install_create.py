@@ -189,3 +189,42 @@ def test_create_existing_nonempty_dir_without_conda_meta_is_refused(krait, local
     before = tree_snapshot(prefix)
     failed(create(krait, prefix, local_channel.url, "tbin"))
     assert tree_snapshot(prefix) == before
+
+
+def test_create_json_reports_what_was_done(krait, local_channel) -> None:
+    prefix = krait.prefix("json")
+    out = krait.json("create", "-p", prefix, "-c", local_channel.url, "--override-channels", "-y", "tbin")
+    assert out["success"] is True and out["dry_run"] is False
+    assert {p["name"] for p in out["actions"]["LINK"]} == {"tbin", "tlib"}
+    assert out["actions"]["PREFIX"] == str(prefix)
+    assert installed_names(prefix) == {"tbin", "tlib"}
+
+
+def test_conda_format_preferred_when_both_exist(krait, make_channel) -> None:
+    ch = make_channel("dual")
+    pkg = pb.Package("tdual", "1.0", noarch="generic")
+    pkg.add_text("share/tdual/x.txt", "same payload in both formats\n")
+    ch.add(pkg, ".tar.bz2")
+    ch.add(pkg, ".conda")
+    ch.write()
+    prefix = krait.prefix("dual")
+    ok(create(krait, prefix, ch.url, "tdual"))
+    rec = conda_meta_records(prefix)["tdual"]
+    assert rec["fn"] == "tdual-1.0-h0_0.conda" and rec["url"].endswith(".conda")
+    assert (prefix / "share/tdual/x.txt").read_text() == "same payload in both formats\n"
+
+
+def test_create_from_nginx(krait, local_channel, nginx_serve) -> None:
+    server = nginx_serve(local_channel.root)
+    prefix = krait.prefix("nginx")
+    ok(create(krait, prefix, server.url, "tbin", "tpost"))
+    out = subprocess.run([str(prefix / "bin/tbin")], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(prefix) + TBIN_SUFFIX
+    assert_consistent(prefix, unowned_ok=["share/tpost/post-link-ran"])
+
+
+def test_install_into_missing_prefix_fails_cleanly(krait, local_channel) -> None:
+    prefix = krait.prefix("missing")
+    failed(krait("install", "-p", prefix, "-c", local_channel.url, "--override-channels", "-y", "tlib"))
+    assert not prefix.exists()
+    failed(krait("list", "-p", prefix))
