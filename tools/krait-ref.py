@@ -136,7 +136,13 @@ def load_index(channels, pkgs: Path):
     for ch in channels:
         base = channel_base(ch)
         for subdir in (native_subdir(), "noarch"):
-            data = json.loads(fetch(f"{base}/{subdir}/repodata.json", pkgs / "cache"))
+            try:  # prefer the zstd-compressed repodata, as conda-forge clients do
+                raw = fetch(f"{base}/{subdir}/repodata.json.zst", pkgs / "cache")
+                raw = subprocess.run(["zstd", "-q", "-d", "-c"], input=raw, capture_output=True,
+                                     check=True).stdout
+            except (Fail, OSError):
+                raw = fetch(f"{base}/{subdir}/repodata.json", pkgs / "cache")
+            data = json.loads(raw)
             for key in ("packages", "packages.conda"):
                 for fn, rec in data.get(key, {}).items():
                     rec = dict(rec, fn=fn, url=f"{base}/{subdir}/{fn}", channel=base, subdir=subdir)

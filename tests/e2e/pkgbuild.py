@@ -544,8 +544,10 @@ class Channel:
         return {"info": {"subdir": subdir}, "packages": packages, "packages.conda": packages_conda,
                 "removed": [], "repodata_version": 1}
 
-    def write(self) -> "Channel":
-        """(Re)write repodata.json for noarch, the platform subdir and any other used subdir."""
+    def write(self, zst: bool = False) -> "Channel":
+        """(Re)write repodata.json for noarch, the platform subdir and any other used subdir.
+
+        zst: also write repodata.json.zst (what conda-forge serves and krait prefers)."""
         subdirs = {"noarch", self.platform_subdir} | set(self.extra_subdirs) | {b.package.subdir for b in self.built}
         for subdir in sorted(subdirs):
             d = self.subdir_path(subdir)
@@ -554,6 +556,10 @@ class Channel:
             tmp = d / "repodata.json.tmp"
             tmp.write_text(text)
             os.replace(tmp, d / "repodata.json")
+            if zst:
+                (d / "repodata.json.zst").write_bytes(zstd_compress(text.encode()))
+            elif (d / "repodata.json.zst").exists():
+                (d / "repodata.json.zst").unlink()  # never leave a stale one behind
         return self
 
     def find(self, name: str) -> Built:

@@ -228,3 +228,19 @@ def test_install_into_missing_prefix_fails_cleanly(krait, local_channel) -> None
     failed(krait("install", "-p", prefix, "-c", local_channel.url, "--override-channels", "-y", "tlib"))
     assert not prefix.exists()
     failed(krait("list", "-p", prefix))
+
+
+def test_create_from_zst_repodata_over_http(krait, make_channel, serve) -> None:
+    ch = make_channel("zst")
+    pkg = pb.Package("tzst", "1.0", noarch="generic")
+    pkg.add_text("share/tzst/x.txt", "found through repodata.json.zst\n")
+    ch.add(pkg, ".conda")
+    ch.write(zst=True)
+    # The plain repodata.json is a decoy that lists nothing: only the .zst knows tzst.
+    (ch.root / "noarch/repodata.json").write_text(json.dumps({"info": {"subdir": "noarch"}, "packages": {},
+                                                              "packages.conda": {}}))
+    server = serve(ch.root)
+    prefix = krait.prefix("zst")
+    ok(create(krait, prefix, server.url, "tzst"))
+    assert (prefix / "share/tzst/x.txt").is_file()
+    assert [r["status"] for r in server.requests_for("/noarch/repodata.json.zst") if r["method"] == "GET"][:1] == [200]

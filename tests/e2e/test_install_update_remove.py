@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from installcheck import assert_consistent, create, install, installed_names, ok
-from prefixtools import conda_meta_records, history_lines
+from installcheck import LOCK_IGNORE, assert_consistent, create, install, installed_names, ok
+from prefixtools import assert_tree_unchanged, conda_meta_records, history_lines, tree_snapshot
 from testchannel import PY_VER
 
 pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
@@ -66,12 +66,16 @@ def test_remove_dependency_removes_dependents(krait, local_channel) -> None:
     assert (prefix / "conda-meta/history").is_file()  # still an environment, just empty
 
 
-def test_remove_not_installed_fails_cleanly(krait, local_channel) -> None:
+def test_remove_not_installed_changes_nothing(krait, local_channel) -> None:
     prefix = krait.prefix("env")
     ok(create(krait, prefix, local_channel.url, "tlib"))
+    before = tree_snapshot(prefix, LOCK_IGNORE)
     proc = krait("remove", "-p", prefix, "-y", "told")
-    assert proc.returncode != 0 and proc.returncode < 128
-    assert installed_names(prefix) == {"tlib"}
+    # conda errors (PackagesNotFoundError); some tools say "nothing to do" and exit 0. Either way:
+    # no crash, a message naming the package, and an untouched prefix.
+    assert 0 <= proc.returncode < 128, proc.stderr
+    assert "told" in proc.stdout + proc.stderr
+    assert_tree_unchanged(before, prefix, LOCK_IGNORE)
 
 
 def test_list_after_remove(krait, local_channel) -> None:
@@ -96,8 +100,9 @@ def test_noarch_python_layout_and_entry_point(py_env) -> None:
     assert (site / "tpyapp/cli.py").is_file()
     assert not (py_env / "site-packages").exists()
     entry = py_env / "bin/tpyapp"
-    first_line = entry.read_text().splitlines()[0]
-    assert first_line.startswith("#!") and str(py_env) in first_line
+    head = entry.read_text().splitlines()[:3]
+    # A shebang to the env's python, or a /bin/sh trampoline when that would exceed 127 bytes.
+    assert head[0].startswith("#!") and any(str(py_env) in line for line in head), head
     proc = subprocess.run([str(entry)], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("tpyapp ok ")

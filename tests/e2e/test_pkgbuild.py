@@ -420,3 +420,14 @@ def test_hand_written_tar_with_dotdot_is_what_we_claim(tmp_path: Path) -> None:
     assert names["share/link"].linkname == "../../.."
     # And nothing was written outside the output directory by building it.
     assert not (tmp_path.parent / "x").exists()
+
+
+def test_channel_zst_repodata(tmp_path: Path) -> None:
+    ch = pb.Channel(tmp_path / "c")
+    ch.add(pb.Package("z", "1", noarch="generic").add_text("share/z", "z\n"), ".tar.bz2")
+    ch.write(zst=True)
+    plain = (tmp_path / "c/noarch/repodata.json").read_bytes()
+    assert pb.zstd_decompress((tmp_path / "c/noarch/repodata.json.zst").read_bytes()) == plain
+    assert "z-1-h0_0.tar.bz2" in json.loads(plain)["packages"]
+    ch.write()
+    assert not (tmp_path / "c/noarch/repodata.json.zst").exists()
