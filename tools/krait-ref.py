@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import fcntl
 import hashlib
 import io
 import json
@@ -35,6 +36,7 @@ import zipfile
 from pathlib import Path
 
 VERSION = "0.0-ref"
+_LOCK_FD = -1  # held until exit
 
 
 class Fail(Exception):
@@ -421,9 +423,14 @@ def transact(args, creating: bool, removing=()) -> dict:
     pkgs = Path(os.environ.get("CONDA_PKGS_DIRS", str(Path.home() / ".krait/pkgs")).split(",")[0])
     if creating and prefix.exists() and any(prefix.iterdir()) and not (prefix / "conda-meta/history").exists():
         raise Fail(f"{prefix}: non-conda folder exists at prefix")
-    current = {} if creating else installed(prefix)
     if not creating and not (prefix / "conda-meta").is_dir():
         raise Fail(f"{prefix}: not a conda environment")
+    if not creating and not args.dry_run:
+        # Wait for any other transaction on this prefix (POSIX record lock on byte 21, as conda does).
+        global _LOCK_FD
+        _LOCK_FD = os.open(prefix / "conda-meta" / "krait.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.lockf(_LOCK_FD, fcntl.LOCK_EX, 1, 21)
+    current = {} if creating else installed(prefix)
     if removing:
         gone = set(removing)
         for n in removing:
@@ -450,7 +457,13 @@ def transact(args, creating: bool, removing=()) -> dict:
               "dry_run": bool(args.dry_run), "success": True, "prefix": str(prefix)}
     if args.dry_run:
         return result
-    extracted = {r["name"]: fetch_and_extract(r, pkgs) for r in link}
+    pkgs.mkdir(parents=True, exist_ok=True)
+    cache_lock = os.open(pkgs / "krait.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.lockf(cache_lock, fcntl.LOCK_EX, 1, 21)  # one writer fills the shared cache at a time
+    try:
+        extracted = {r["name"]: fetch_and_extract(r, pkgs) for r in link}
+    finally:
+        os.close(cache_lock)
     for r in link:  # refuse before touching the prefix
         for item in paths_of(extracted[r["name"]]):
             ph = item.get("prefix_placeholder")

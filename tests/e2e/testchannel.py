@@ -25,7 +25,8 @@ Names (all version 1.0 unless said):
   tshortph (native)          share/tshortph/blob.bin, binary mode, 9-char placeholder /opt/tsp:
                              any real test prefix is too long for it
   tslow (noarch generic)     post-link: when "<prefix>.block" exists, touches share/tslow/started and
-                             sleeps 60 s (the SIGKILL target); otherwise does nothing
+                             waits (60 s at most) until the block file is removed: the SIGKILL and
+                             lock-contention target; otherwise does nothing
   tafter (noarch generic)    depends tslow; one plain file
   tmany (noarch generic)     2000 small files (slow enough to interrupt mid-link)
 """
@@ -141,7 +142,8 @@ def build_test_channel(root: Path, workdir: Path) -> StdChannel:
     slow.add_text("share/tslow/readme.txt", "post-link blocks so a test can kill the installer\n")
     # Blocks only while "<prefix>.block" exists, so the rerun after the kill can finish.
     slow.add_post_link('#!/bin/sh\nif [ -e "$PREFIX.block" ]; then\n  mkdir -p "$PREFIX/share/tslow"\n'
-                       '  : > "$PREFIX/share/tslow/started"\n  sleep 60\nfi\n')
+                       '  : > "$PREFIX/share/tslow/started"\n  i=0\n'
+                       '  while [ -e "$PREFIX.block" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\nfi\n')
     ch.add(slow, ".conda")
     after = Package("tafter", "1.0", noarch="generic", depends=["tslow"])
     after.add_text("share/tafter/readme.txt", "linked after tslow\n")
