@@ -174,16 +174,14 @@ def solve(index: dict, current: dict, specs, removing=()):
     chosen = {n: r for n, r in current.items() if n not in removing}
     requested = {}
     queue = [(s, True) for s in specs]
-    if "python" in index and any(parse_spec(s)[0] == "python" for s in specs):
-        pass
-    pinned = set()
+    pinned = set()  # names decided in this solve: a later conflicting spec is an error, not a swap
     while queue:
         spec, is_req = queue.pop(0)
         name, cons = parse_spec(spec)
         if is_req:
             requested[name] = spec
         have = chosen.get(name)
-        if have and matches(have, cons) and (not is_req or name not in pinned or True):
+        if have and matches(have, cons):
             if is_req:
                 pinned.add(name)
             continue

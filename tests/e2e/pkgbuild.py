@@ -500,7 +500,6 @@ class Channel:
         self.reproducible = reproducible
         self.built: List[Built] = []
         self.overrides: Dict[str, Dict[str, object]] = {}
-        self.removed_keys: Dict[str, List[str]] = {}
 
     @property
     def url(self) -> str:
