@@ -10,6 +10,7 @@
 
 #include "krait/err.h"
 #include "krait/record.h"
+#include "krait/version.h"
 
 typedef struct krait_vspec krait_vspec; /* a parsed version constraint (private) */
 
@@ -28,6 +29,7 @@ typedef struct krait_matchspec {
   char *track_features;
   bool optional;
   krait_vspec *vspec;  /* parsed `version` (NULL = any) */
+  char *license_family;
 } krait_matchspec;
 
 /* Parses any CEP-29 form. On error, the message quotes the spec and says what
@@ -50,7 +52,18 @@ KRAIT_API char *krait_matchspec_solv_str(const krait_matchspec *ms);
 KRAIT_API krait_code krait_vspec_parse(const char *text, krait_vspec **out, krait_err *err);
 KRAIT_API void krait_vspec_free(krait_vspec *vs);
 KRAIT_API bool krait_vspec_matches(const krait_vspec *vs, const char *version);
-/* Glob match used for build strings ("*" wildcards only). */
+/* Same as krait_vspec_matches for an already parsed version (no parsing, no
+ * allocation: the fast path for the solver). */
+KRAIT_API bool krait_vspec_matches_version(const krait_vspec *vs, const krait_version *v);
+/* Normalized text: "==1.8", "1.8.*", ">=1.2,<2", "!=1.8.*", "*"; caller frees. */
+KRAIT_API char *krait_vspec_str(const krait_vspec *vs);
+/* What a (top-level) constraint is: one of the VS_* values below. */
+enum {
+  VS_ANY, VS_EXACT, VS_PREFIX, VS_NOT_PREFIX, VS_LT, VS_LE, VS_GT, VS_GE, VS_COMPAT,
+  VS_GLOB, VS_NOT_GLOB, VS_REGEX, VS_AND, VS_OR
+};
+KRAIT_API int krait_vspec_kind(const krait_vspec *vs);
+/* Glob match used for build strings ("*" wildcards only, case-insensitive). */
 KRAIT_API bool krait_glob_match(const char *pattern, const char *text);
 
 #endif
