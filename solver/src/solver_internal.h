@@ -1,0 +1,38 @@
+/* Shared state of one krait_solve() call, split across solve.c (pool and
+ * jobs), explain.c (problems -> prose) and order.c (link order). */
+#ifndef KRAIT_SOLVER_INTERNAL_H
+#define KRAIT_SOLVER_INTERNAL_H
+
+#include <solv/pool.h>
+#include <solv/queue.h>
+#include <solv/repo.h>
+#include <solv/solver.h>
+
+#include "krait/matchspec.h"
+#include "krait/prefix.h"
+#include "krait/solver.h"
+
+typedef struct krait_solve_state {
+  krait_ctx *ctx;
+  const krait_request *req;
+  Pool *pool;
+  Solver *solv;
+  Repo *installed;              /* conda-meta records, or NULL */
+  Repo *virtual_repo;           /* __cuda, __glibc, ... */
+  krait_prefix_state prefix;    /* owned */
+  Id *installed_index;          /* solvable id - installed->start -> index in prefix.records */
+  const krait_virtpkgs *virtpkgs;
+  krait_virtpkgs detected;      /* owned when we detected them ourselves */
+  /* One entry per request spec, parallel to req->specs. */
+  krait_matchspec **specs;
+  Queue jobs;
+  /* job index -> request spec index, or -1 for jobs krait adds itself. */
+  Queue job_spec;
+} krait_solve_state;
+
+/* Writes a human explanation of solv's problems into b. */
+void krait_explain_problems(krait_solve_state *st, krait_buf *b);
+/* Orders `ids` (solvables to link) so that dependencies come first. */
+void krait_order_link(Pool *pool, Queue *ids);
+
+#endif
