@@ -525,7 +525,7 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
         break;
       }
     }
-  krait_code rc;
+  krait_code rc = KRAIT_OK;
   if (c2) {
     rest = c2 + 1;
     if (c1 && (rc = set_channel(c, ms, s, (size_t)(c1 - s))))
