@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
+#include "krait/query.h"
 #include "krait/version.h"
 
 /* micromamba's rules for `create` on an existing path: an environment may be
@@ -91,6 +92,8 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
     krait_err_set(&err, KRAIT_E_INVALID, "no channels configured: give -c CHANNEL or set channels in a .condarc");
     goto fail;
   }
+  if (krait_channels_check_local(ctx, &err))
+    goto fail;
   free(ctx->target_prefix);
   ctx->target_prefix = krait_strdup(prefix);
 

@@ -9,6 +9,7 @@
 
 #include "krait/channel.h"
 #include "krait/config.h"
+#include "krait/fs.h"
 #include "krait/matchspec.h"
 #include "krait/repodata.h"
 #include "krait/version.h"
@@ -76,6 +77,11 @@ krait_code krait_query_search(krait_ctx *ctx, const char *spec, krait_query_resu
     return rc;
   krait_strv names = KRAIT_STRV_INIT;
   krait_config_expand_channels(ctx, &names);
+  if (names.len && (rc = krait_channels_check_local(ctx, err))) {
+    krait_strv_free(&names);
+    krait_matchspec_free(ms);
+    return rc;
+  }
   if (!names.len) {
     krait_strv_free(&names);
     krait_matchspec_free(ms);
@@ -144,4 +150,38 @@ void krait_query_result_free(krait_query_result *r) {
   free(r->records);
   r->records = NULL;
   r->len = 0;
+}
+
+krait_code krait_channels_check_local(krait_ctx *ctx, krait_err *err) {
+  krait_strv names = KRAIT_STRV_INIT;
+  krait_config_expand_channels(ctx, &names);
+  krait_code rc = KRAIT_OK;
+  for (size_t i = 0; i < names.len && !rc; i++) {
+    krait_channel ch;
+    if ((rc = krait_channel_parse(ctx, names.items[i], &ch, err)))
+      break;
+    char *dir = krait_channel_is_local(&ch) ? krait_file_url_to_path(ch.url) : NULL;
+    if (dir && !krait_is_dir(dir)) {
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "channel %s: directory %s does not exist", names.items[i], dir);
+    } else if (dir) {
+      const char *dflt[] = {ctx->platform, "noarch"};
+      const char *const *subdirs = ch.subdirs.len ? (const char *const *)ch.subdirs.items : dflt;
+      size_t n = ch.subdirs.len ? ch.subdirs.len : 2;
+      bool any = false;
+      for (size_t s = 0; s < n && !any; s++) {
+        char *sub = krait_path_join(dir, subdirs[s]);
+        char *json = krait_path_join(sub, "repodata.json");
+        any = krait_path_exists(json);
+        free(json);
+        free(sub);
+      }
+      if (!any)
+        rc = krait_err_set(err, KRAIT_E_NOTFOUND, "channel %s: no %s/repodata.json or noarch/repodata.json in %s",
+                           names.items[i], ch.subdirs.len ? ch.subdirs.items[0] : ctx->platform, dir);
+    }
+    free(dir);
+    krait_channel_free(&ch);
+  }
+  krait_strv_free(&names);
+  return rc;
 }

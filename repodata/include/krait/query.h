@@ -25,4 +25,11 @@ typedef struct krait_query_result {
 KRAIT_API krait_code krait_query_search(krait_ctx *ctx, const char *spec, krait_query_result *out, krait_err *err);
 KRAIT_API void krait_query_result_free(krait_query_result *r);
 
+/* Checks every local (file://, directory) channel of ctx->channels before a
+ * solve: the directory exists and holds repodata.json for ctx->platform or
+ * noarch (or its explicit subdirs). The solver treats a missing subdir as
+ * empty, so without this a mistyped -c path surfaces as a confusing
+ * "nothing provides ..." instead of naming the path. */
+KRAIT_API krait_code krait_channels_check_local(krait_ctx *ctx, krait_err *err);
+
 #endif
