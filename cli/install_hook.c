@@ -7,6 +7,8 @@
  * the installer's entry point; callers (transaction.c) need no change. */
 #include "cli.h"
 
+bool cli_installer_available(void) { return false; }
+
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol, krait_err *err) {
   (void)ctx;
   (void)sol;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "krait/fs.h"
@@ -59,6 +60,21 @@ static krait_code check_specs(const cli_args *args, krait_request_kind kind, kra
   return KRAIT_OK;
 }
 
+/* Asks on a terminal; without one (scripts, CI) a missing -y is not a
+ * reason to hang, and the transaction proceeds as conda's non-interactive mode. */
+static bool confirm(krait_err *err) {
+  if (!isatty(STDIN_FILENO))
+    return true;
+  fputs("Confirm changes: [Y/n] ", stderr);
+  fflush(stderr);
+  char line[64];
+  if (!fgets(line, sizeof line, stdin) || (line[0] != '\n' && line[0] != 'y' && line[0] != 'Y')) {
+    krait_err_set(err, KRAIT_E_CANCELLED, "cancelled: nothing was changed");
+    return false;
+  }
+  return true;
+}
+
 int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   krait_err err;
   krait_err_clear(&err);
@@ -88,7 +104,10 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
       goto fail;
     }
   }
-  if (!ctx->channels.len && kind != KRAIT_REQ_REMOVE) {
+  bool spec_names_channel = false; /* "conda-forge::numpy" brings its own channel */
+  for (size_t i = 0; i < args->specs.len; i++)
+    spec_names_channel |= strstr(args->specs.items[i], "::") != NULL;
+  if (!ctx->channels.len && !spec_names_channel && kind != KRAIT_REQ_REMOVE) {
     krait_err_set(&err, KRAIT_E_INVALID, "no channels configured: give -c CHANNEL or set channels in a .condarc");
     goto fail;
   }
@@ -132,6 +151,16 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
     status = 0;
     goto done;
   }
+  if (!create && !sol.n_link && !sol.n_unlink) {
+    status = 0; /* already satisfied: nothing to carry out */
+    goto done;
+  }
+  if (!cli_installer_available()) {
+    cli_execute_transaction(ctx, prefix, &sol, &err); /* fills the "not available" error */
+    goto fail;
+  }
+  if (!ctx->always_yes && !confirm(&err))
+    goto fail;
   if (cli_execute_transaction(ctx, prefix, &sol, &err))
     goto fail;
   if (args->json) {

@@ -226,3 +226,19 @@ def test_shared_repodata_snapshot_dry_run(run, tmp_path):
     assert link["python"]["version"].startswith("3.9")
     # the slice's metadata.base_url points package URLs at conda-forge
     assert link["python"]["url"].startswith("https://conda.anaconda.org/conda-forge/")
+
+
+def test_install_already_satisfied_is_success(run, chan):
+    prefix = installed_env(run, run.base / "envs" / "old", [record("libzlib", "1.3.2", "h25fd6f3_2", 2)])
+    proc = run("install", "-p", prefix, "-c", chan, "--override-channels", "--platform", "linux-64", "-y",
+               "libzlib", env=VP)
+    assert proc.returncode == 0, describe(proc)
+    assert "nothing to do" in proc.stdout
+
+
+def test_spec_channel_counts_as_channel(run, chan):
+    # no -c at all: the channel named in the spec is enough
+    proc = run("create", "-p", run.base / "envs" / "t", "--platform", "linux-64", "--dry-run", "--json",
+               f"{chan.as_uri()}::libzlib", env=VP)
+    obj = parse_json(proc)
+    assert [r["name"] for r in obj["actions"]["LINK"]] == ["libzlib"], describe(proc)
