@@ -156,7 +156,8 @@ static void collect(krait_solve_state *st, Id problem, problem_facts *f) {
           int jobidx = solver_rule2jobidx(solv, rid);
           int spec = jobidx >= 0 && jobidx / 2 < st->job_spec.count ? st->job_spec.elements[jobidx / 2] : -1;
           if (spec >= 0) push_unique(&f->specs, spec);
-          if (spec == -2) f->pinned = true;
+          if (spec == KRAIT_JOB_PIN) f->pinned = true;
+          if (spec == KRAIT_JOB_STRICT) f->strict_priority = true;
           if (type == SOLVER_RULE_JOB_NOTHING_PROVIDES_DEP || type == SOLVER_RULE_JOB_UNKNOWN_PACKAGE) {
             if (spec >= 0) push_unique(&f->specs, spec);
           }

@@ -226,8 +226,17 @@ static krait_code spec_selection(krait_solve_state *st, size_t i, Id *how, Id *w
   FOR_PROVIDES(p, pp, dep) {
     if (candidate_ok(st, ms, p)) queue_push(&q, p);
   }
-  *how = SOLVER_SOLVABLE_ONE_OF;
-  *what = pool_queuetowhatprovides(st->pool, &q);
+  if (q.count == 0) {
+    /* An empty ONE_OF job is silently satisfied by libsolv; a dependency
+     * nothing provides makes the request fail as it must. */
+    char *none = krait_asprintf("%s (no candidate matches %s)", ms->name, st->req->specs[i]);
+    *how = SOLVER_SOLVABLE_PROVIDES;
+    *what = pool_str2id(st->pool, none, 1);
+    free(none);
+  } else {
+    *how = SOLVER_SOLVABLE_ONE_OF;
+    *what = pool_queuetowhatprovides(st->pool, &q);
+  }
   queue_free(&q);
   return KRAIT_OK;
 }
@@ -267,7 +276,7 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
         break;
     }
   }
-  if (req->kind == KRAIT_REQ_UPDATE_ALL && st->installed) push_job(st, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0, -1);
+  if (req->kind == KRAIT_REQ_UPDATE_ALL && st->installed) push_job(st, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0, KRAIT_JOB_OTHER);
   /* What the user asked for in earlier commands stays "user installed":
    * removal with CLEANDEPS must not sweep it away as an unneeded dependency. */
   if (st->installed) {
@@ -275,7 +284,7 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
       krait_matchspec *ms = NULL;
       if (krait_matchspec_parse(st->prefix.requested_specs.items[i], &ms, NULL) != KRAIT_OK) continue;
       Id name = pool_str2id(st->pool, ms->name, 0);
-      if (name && is_installed_name(st, ms->name)) push_job(st, SOLVER_USERINSTALLED | SOLVER_SOLVABLE_NAME, name, -1);
+      if (name && is_installed_name(st, ms->name)) push_job(st, SOLVER_USERINSTALLED | SOLVER_SOLVABLE_NAME, name, KRAIT_JOB_OTHER);
       krait_matchspec_free(ms);
     }
   }
@@ -300,10 +309,59 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
       Solvable *s = pool_id2solvable(pool, p);
       if (s->name == name && s->repo != st->installed && !pool_match_nevr(st->pool, s, dep)) queue_push(&q, p);
     }
-    if (q.count) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF, pool_queuetowhatprovides(st->pool, &q), -2);
+    if (q.count) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF, pool_queuetowhatprovides(st->pool, &q), KRAIT_JOB_PIN);
     queue_free(&q);
   }
   return KRAIT_OK;
+}
+
+/* Strict channel priority (conda's rule): a name is taken only from the
+ * highest-priority channel that has it, even when that channel lacks the
+ * version asked for. Done with locks rather than libsolv's
+ * SOLVER_FLAG_STRICT_REPO_PRIORITY so that a channel::name spec can still
+ * reach a lower channel, and so the explanation can name the policy. */
+static void add_strict_priority_locks(krait_solve_state *st) {
+  Pool *pool = st->pool;
+  int nnames = pool->ss.nstrings;
+  int *best = krait_malloc((size_t)nnames * sizeof *best);
+  bool *pinned = krait_calloc((size_t)nnames, sizeof *pinned);
+  for (int i = 0; i < nnames; i++) best[i] = -2147483647;
+  for (size_t i = 0; i < st->req->n_specs; i++) {
+    Id name = st->specs[i]->channel ? pool_str2id(pool, st->specs[i]->name, 0) : 0;
+    if (name && name < nnames) pinned[name] = true;
+  }
+  Id p;
+  Solvable *s;
+  FOR_POOL_SOLVABLES(p) {
+    s = pool_id2solvable(pool, p);
+    if (s->repo == st->installed || s->repo == st->virtual_repo || s->name >= nnames) continue;
+    if (s->repo->priority > best[s->name]) best[s->name] = s->repo->priority;
+  }
+  Queue q;
+  queue_init(&q);
+  FOR_POOL_SOLVABLES(p) {
+    s = pool_id2solvable(pool, p);
+    if (s->repo == st->installed || s->repo == st->virtual_repo || s->name >= nnames || pinned[s->name]) continue;
+    if (s->repo->priority < best[s->name]) queue_push(&q, p);
+  }
+  if (q.count) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF, pool_queuetowhatprovides(pool, &q), KRAIT_JOB_STRICT);
+  queue_free(&q);
+  free(best);
+  free(pinned);
+}
+
+/* conda's first attempt for an install into an existing environment: keep
+ * every installed package not named in the request exactly as it is. */
+static void add_freeze_locks(krait_solve_state *st) {
+  Pool *pool = st->pool;
+  Id p;
+  Solvable *s;
+  FOR_REPO_SOLVABLES(st->installed, p, s) {
+    const char *name = pool_id2str(pool, s->name);
+    bool named = false;
+    for (size_t i = 0; i < st->req->n_specs && !named; i++) named = strcmp(st->specs[i]->name, name) == 0;
+    if (!named) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE, p, KRAIT_JOB_FREEZE);
+  }
 }
 
 static void set_flags(krait_solve_state *st) {
@@ -313,7 +371,6 @@ static void set_flags(krait_solve_state *st) {
   /* Installing into an existing env may replace or drop installed packages
    * when the request needs it; libsolv still prefers keeping them. */
   solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL, 1);
-  if (st->ctx->channel_priority == KRAIT_PRIORITY_STRICT) solver_set_flag(solv, SOLVER_FLAG_STRICT_REPO_PRIORITY, 1);
 }
 
 static krait_code write_debug(krait_solve_state *st, krait_err *err) {
@@ -442,9 +499,28 @@ krait_code krait_solve(krait_ctx *ctx, const krait_request *req, krait_solution 
 
   rc = build_jobs(&st, err);
   if (rc != KRAIT_OK) goto done;
-  st.solv = solver_create(st.pool);
-  set_flags(&st);
-  int nproblems = solver_solve(st.solv, &st.jobs);
+  if (ctx->channel_priority == KRAIT_PRIORITY_STRICT) add_strict_priority_locks(&st);
+  int nproblems = 0;
+  if (req->kind == KRAIT_REQ_INSTALL && st.installed) {
+    int njobs = st.jobs.count, nspec = st.job_spec.count;
+    add_freeze_locks(&st);
+    st.solv = solver_create(st.pool);
+    set_flags(&st);
+    nproblems = solver_solve(st.solv, &st.jobs);
+    if (nproblems) {
+      /* Frozen solve failed: let installed packages change (conda's
+       * "Retrying with flexible solve"). */
+      solver_free(st.solv);
+      st.solv = NULL;
+      queue_truncate(&st.jobs, njobs);
+      queue_truncate(&st.job_spec, nspec);
+    }
+  }
+  if (!st.solv) {
+    st.solv = solver_create(st.pool);
+    set_flags(&st);
+    nproblems = solver_solve(st.solv, &st.jobs);
+  }
   rc = write_debug(&st, err);
   if (rc != KRAIT_OK) goto done;
   if (nproblems) {

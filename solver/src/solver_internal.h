@@ -12,6 +12,13 @@
 #include "krait/prefix.h"
 #include "krait/solver.h"
 
+enum {
+  KRAIT_JOB_OTHER = -1,  /* userinstalled marks, update --all */
+  KRAIT_JOB_PIN = -2,    /* pinned_packages locks */
+  KRAIT_JOB_STRICT = -3, /* strict channel priority locks */
+  KRAIT_JOB_FREEZE = -4, /* frozen first attempt of an install */
+};
+
 typedef struct krait_solve_state {
   krait_ctx *ctx;
   const krait_request *req;
@@ -26,7 +33,7 @@ typedef struct krait_solve_state {
   /* One entry per request spec, parallel to req->specs. */
   krait_matchspec **specs;
   Queue jobs;
-  /* job index -> request spec index, or -1 for jobs krait adds itself. */
+  /* job index -> request spec index, or a KRAIT_JOB_* tag for jobs krait adds itself. */
   Queue job_spec;
 } krait_solve_state;
 

@@ -45,6 +45,7 @@ typedef struct case_def {
   krait_strv expect;    /* exact final environment "name version build" */
   bool expect_given;
   krait_strv link, nolink, unlink, order, errors;
+  char *needs_patch;    /* cmake/libsolv-patches/<file> this case depends on */
   bool expect_fail;
 } case_def;
 
@@ -60,6 +61,61 @@ typedef struct file_def {
 } file_def;
 
 static int n_pass, n_fail, n_skip;
+static int n_rattler_agree, n_rattler_disagree, n_rattler_na;
+
+/* Cross-check against rattler (KRAIT_SOLVER_CASE_RATTLER=<rattler-solve.mjs>):
+ * solves the same request with rattler's resolvo and compares package sets.
+ * Only fresh installs compare (rattler-solve.mjs has no installed packages). */
+static void rattler_compare(const char *script, const char *root, const krait_ctx *ctx, const krait_strv *channels,
+                            const krait_virtpkgs *vp, const krait_strv *specs, bool krait_ok,
+                            const krait_record *link, size_t n_link, const char *title) {
+  krait_buf cmd = KRAIT_BUF_INIT;
+  krait_buf_printf(&cmd, "node '%s' --platform %s", script, ctx->platform);
+  for (size_t i = 0; i < channels->len; i++) {
+    const char *subdirs[2] = {ctx->platform, "noarch"};
+    for (int s = 0; s < 2; s++) {
+      char *path = krait_asprintf("%s/%s/%s/repodata.json", root, channels->items[i], subdirs[s]);
+      if (access(path, R_OK) == 0) krait_buf_printf(&cmd, " --repodata '%s=%s/%s'", path, channels->items[i], subdirs[s]);
+      free(path);
+    }
+  }
+  for (size_t i = 0; vp && i < vp->len; i++)
+    krait_buf_printf(&cmd, " --virtual '%s=%s=%s'", vp->items[i].name, vp->items[i].version, vp->items[i].build);
+  for (size_t i = 0; i < specs->len; i++) krait_buf_printf(&cmd, " '%s'", specs->items[i]);
+  krait_buf_puts(&cmd, " 2>/dev/null");
+  FILE *pipe = popen(krait_buf_str(&cmd), "r");
+  krait_strv got = KRAIT_STRV_INIT;
+  char line[1024];
+  while (pipe && fgets(line, sizeof line, pipe)) {
+    line[strcspn(line, "\n")] = '\0';
+    if (*line) krait_strv_push(&got, line);
+  }
+  int status = pipe ? pclose(pipe) : -1;
+  bool rattler_ok = status == 0;
+  krait_strv mine = KRAIT_STRV_INIT;
+  for (size_t i = 0; krait_ok && i < n_link; i++)
+    krait_strv_push_owned(&mine, krait_asprintf("%s %s %s", link[i].name, link[i].version, link[i].build));
+  krait_strv_sort(&mine);
+  krait_strv_sort(&got);
+  bool same = rattler_ok == krait_ok && mine.len == got.len;
+  for (size_t i = 0; same && i < mine.len; i++) same = strcmp(mine.items[i], got.items[i]) == 0;
+  if (same) {
+    n_rattler_agree++;
+    printf("  rattler: agree on %s\n", title);
+  } else {
+    n_rattler_disagree++;
+    printf("  rattler: DISAGREE on %s (krait %s, rattler %s)\n", title, krait_ok ? "solved" : "failed",
+           rattler_ok ? "solved" : "failed");
+    for (size_t i = 0; i < mine.len; i++)
+      if (!krait_strv_contains(&got, mine.items[i])) printf("    krait only:   %s\n", mine.items[i]);
+    for (size_t i = 0; i < got.len; i++)
+      if (!krait_strv_contains(&mine, got.items[i])) printf("    rattler only: %s\n", got.items[i]);
+  }
+  krait_strv_free(&got);
+  krait_strv_free(&mine);
+  krait_buf_free(&cmd);
+}
+
 
 /* Splits on spaces; "double quoted" tokens keep their spaces. */
 static void tokenize(const char *s, krait_strv *out) {
@@ -101,6 +157,7 @@ static void case_free(case_def *c) {
   free(c->platform);
   free(c->priority);
   free(c->kind);
+  free(c->needs_patch);
   krait_strv *vs[] = {&c->channels, &c->virtuals, &c->installed, &c->history, &c->pins, &c->env, &c->specs,
                       &c->expect, &c->link, &c->nolink, &c->unlink, &c->order, &c->errors};
   for (size_t i = 0; i < sizeof vs / sizeof *vs; i++) krait_strv_free(vs[i]);
@@ -178,6 +235,9 @@ static bool parse_file(const char *path, file_def *f) {
       c->title = krait_strdup(rest);
       c->line = lineno;
       sn = (seen){false, false, false, false, false, false};
+    } else if (strcmp(kw, "needs-patch") == 0 && tok.len == 1) {
+      free(c->needs_patch);
+      c->needs_patch = krait_strdup(tok.items[0]);
     } else if (strcmp(kw, "platform") == 0 && tok.len == 1) {
       free(c->platform);
       c->platform = krait_strdup(tok.items[0]);
@@ -448,6 +508,18 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
     }
   }
   (void)shared_root;
+  if (c->needs_patch) {
+    const char *src = getenv("KRAIT_SOURCE_DIR");
+    char *patch = krait_asprintf("%s/cmake/libsolv-patches/%s", src ? src : ".", c->needs_patch);
+    bool have = access(patch, R_OK) == 0;
+    free(patch);
+    if (!have) {
+      printf("SKIP %s:%d (%s): needs libsolv patch %s (branch solvpatch)\n", f->path, c->line, c->title,
+             c->needs_patch);
+      n_skip++;
+      return;
+    }
+  }
   char tmpl[] = "/tmp/krait-solver-case-XXXXXX";
   char *root = mkdtemp(tmpl);
   if (!root) {
@@ -527,7 +599,7 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
   char *debug_dir = getenv("KRAIT_SOLVER_CASE_DEBUG") ? krait_asprintf("%s/testcase", root) : NULL;
   req.debug_dir = debug_dir;
 
-  krait_solution sol;
+  krait_solution sol = {0};
   krait_err err = {0};
   krait_code rc = ok ? krait_solve(ctx, &req, &sol, &err) : KRAIT_E_IO;
   bool passed = ok;
@@ -618,7 +690,6 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
     }
     for (size_t i = 0; i < n_env; i++) krait_record_free(&env[i]);
     free(env);
-    krait_solution_free(&sol);
   }
   for (size_t i = 0; i < c->env.len; i++) {
     char *eq = strchr(c->env.items[i], '=');
@@ -626,6 +697,15 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
     unsetenv(name);
     free(name);
   }
+  const char *rattler = getenv("KRAIT_SOLVER_CASE_RATTLER");
+  if (rattler && ok) {
+    if (c->installed.len == 0 && c->pins.len == 0 && (!c->kind || strcmp(c->kind, "install") == 0) && !c->virtual_detect)
+      rattler_compare(rattler, root, ctx, &c->channels, &vp, &c->specs, rc == KRAIT_OK, rc == KRAIT_OK ? sol.link : NULL,
+                      rc == KRAIT_OK ? sol.n_link : 0, c->title);
+    else
+      n_rattler_na++;
+  }
+  if (rc == KRAIT_OK) krait_solution_free(&sol);
   if (passed) {
     n_pass++;
     printf("ok   %s:%d %s\n", f->path, c->line, c->title);
@@ -677,6 +757,9 @@ int main(int argc, char **argv) {
   krait_strv_free(&files);
   free(dir);
   printf("solver cases: %d passed, %d failed, %d skipped\n", n_pass, n_fail, n_skip);
+  if (getenv("KRAIT_SOLVER_CASE_RATTLER"))
+    printf("rattler cross-check: %d agree, %d disagree, %d not comparable\n", n_rattler_agree, n_rattler_disagree,
+           n_rattler_na);
   krait_test_passed = n_pass;
   krait_test_failed = n_fail;
   if (n_pass == 0 && n_fail == 0 && n_skip > 0) krait_test_skip("every solver case needs shared data");
