@@ -328,7 +328,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   if (krait_vspec_parse(ver, &ms->vspec, &verr)) {
     free(ver);
     krait_buf_free(&url);
-    return bad(c, "%s", verr.msg);
+    return krait_err_set(c->err, KRAIT_E_PARSE, "invalid spec \"%s\": %s", c->spec, verr.msg);
   }
   free(ver);
   ms->version = krait_vspec_str(ms->vspec);

@@ -147,16 +147,18 @@ krait_code krait_version_parse(const char *text, krait_version **out, krait_err 
     else if (c == '_')
       has_us = 1;
     else if (!is_lower(c) && !is_digit(c) && c != '.' && c != '+' && c != '!') {
-      free(block);
-      return krait_err_set(err, KRAIT_E_PARSE, "invalid version \"%s\": invalid character '%c'", txt, c);
+      krait_code rc = krait_err_set(err, KRAIT_E_PARSE, "invalid version \"%s\": invalid character '%c'", txt, c);
+      free(block); /* after the message: it quotes txt, which lives in block */
+      return rc;
     }
     low[i] = c == '-' ? '_' : c; /* dashes are historical underscores */
   }
   low[n] = 0;
   if (has_dash && has_us) {
+    krait_code rc = krait_err_set(
+        err, KRAIT_E_PARSE, "invalid version \"%s\": cannot use both underscores and dashes as separators", txt);
     free(block);
-    return krait_err_set(err, KRAIT_E_PARSE,
-                         "invalid version \"%s\": cannot use both underscores and dashes as separators", txt);
+    return rc;
   }
 
   krait_code rc = KRAIT_OK;

@@ -394,21 +394,34 @@ static void put(krait_buf *b, const krait_vspec *vs, int parent) {
       krait_buf_putc(b, ')');
     return;
   }
+  /* puts, not printf: this runs once per parsed spec */
   const char *lit = vs->ver ? krait_version_text(vs->ver) : "";
+  static const char *const opstr[] = {[VS_EXACT] = "==", [VS_NOT_PREFIX] = "!=", [VS_LT] = "<", [VS_LE] = "<=",
+                                      [VS_GT] = ">", [VS_GE] = ">=", [VS_COMPAT] = "~=", [VS_NOT_GLOB] = "!="};
   switch (vs->op) {
-  case VS_ANY: krait_buf_putc(b, '*'); break;
-  case VS_EXACT: krait_buf_printf(b, "==%s", lit); break;
-  case VS_PREFIX: krait_buf_printf(b, "%s.*", lit); break;
-  case VS_NOT_PREFIX: krait_buf_printf(b, "!=%s.*", lit); break;
-  case VS_LT: krait_buf_printf(b, "<%s", lit); break;
-  case VS_LE: krait_buf_printf(b, "<=%s", lit); break;
-  case VS_GT: krait_buf_printf(b, ">%s", lit); break;
-  case VS_GE: krait_buf_printf(b, ">=%s", lit); break;
-  case VS_COMPAT: krait_buf_printf(b, "~=%s", lit); break;
+  case VS_ANY:
+    krait_buf_putc(b, '*');
+    break;
+  case VS_PREFIX:
+    krait_buf_puts(b, lit);
+    krait_buf_puts(b, ".*");
+    break;
+  case VS_NOT_PREFIX:
+    krait_buf_puts(b, "!=");
+    krait_buf_puts(b, lit);
+    krait_buf_puts(b, ".*");
+    break;
   case VS_GLOB:
-  case VS_REGEX: krait_buf_puts(b, vs->pattern); break;
-  case VS_NOT_GLOB: krait_buf_printf(b, "!=%s", vs->pattern); break;
-  default: break;
+  case VS_REGEX:
+    krait_buf_puts(b, vs->pattern);
+    break;
+  case VS_NOT_GLOB:
+    krait_buf_puts(b, "!=");
+    krait_buf_puts(b, vs->pattern);
+    break;
+  default:
+    krait_buf_puts(b, opstr[vs->op]);
+    krait_buf_puts(b, lit);
   }
 }
 
