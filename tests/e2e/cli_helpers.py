@@ -24,7 +24,7 @@ MICROMAMBA_RECORD_KEYS = {
 
 def binary() -> Path:
     env = os.environ.get("KRAIT_BIN")
-    path = Path(env) if env else SOURCE_DIR / "build" / "krait"
+    path = (Path(env) if env else SOURCE_DIR / "build" / "krait").resolve()
     if not path.exists():
         pytest.skip(f"krait binary not found at {path}: set KRAIT_BIN")
     return path
