@@ -57,6 +57,10 @@ typedef struct cli_command {
   const char *summary; /* one line for `krait --help` */
   unsigned options;
   int (*run)(const cli_args *args);
+  /* Commands that parse their own arguments (subcommand groups such as
+   * `package extract`): get a configured context and argv from the command
+   * name on; `run` is NULL for them. */
+  int (*run_raw)(krait_ctx *ctx, int argc, char **argv);
 } cli_command;
 
 /* args.c */

@@ -7,21 +7,23 @@
 
 static const cli_command commands[] = {
     {"create", "(-n NAME | -p PREFIX) [options] [SPEC...]", "Create a new environment from the given specs.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FORCE | OPT_SPECS, cmd_create},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FORCE | OPT_SPECS, cmd_create, NULL},
     {"install", "[-n NAME | -p PREFIX] [options] SPEC...", "Install packages into an existing environment.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_install},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_install, NULL},
     {"update", "[-n NAME | -p PREFIX] [options] (SPEC... | --all)",
      "Update packages of an environment to their newest allowed versions.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_ALL | OPT_SPECS, cmd_update},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_ALL | OPT_SPECS, cmd_update, NULL},
     {"remove", "[-n NAME | -p PREFIX] [options] SPEC...",
      "Remove packages (and the packages that depend on them) from an environment.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_remove},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_remove, NULL},
     {"uninstall", "[-n NAME | -p PREFIX] [options] SPEC...", "Same as remove.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_remove},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_remove, NULL},
     {"search", "[options] SPEC", "List every package record matching SPEC in the channels.",
-     OPT_CHANNELS | OPT_SPECS, cmd_search},
+     OPT_CHANNELS | OPT_SPECS, cmd_search, NULL},
     {"info", "[options]", "Show the configuration, platform, virtual packages and directories.",
-     OPT_PREFIX | OPT_CHANNELS, cmd_info},
+     OPT_PREFIX | OPT_CHANNELS, cmd_info, NULL},
+    {"package", "extract [--force] [--info] ARCHIVE DIR", "Work with package archives (extract).", 0, NULL,
+     krait_cmd_package},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -72,6 +74,16 @@ int main(int argc, char **argv) {
   krait_err err;
   krait_err_clear(&err);
   int status;
+  if (cmd->run_raw) {
+    memset(&args, 0, sizeof args);
+    args.command = cmd->name;
+    krait_ctx *ctx = cli_make_ctx(&args, &err);
+    if (!ctx)
+      return cli_fail(&args, &err);
+    status = cmd->run_raw(ctx, argc - 1, argv + 1);
+    krait_ctx_free(ctx);
+    return status;
+  }
   if (cli_parse_args(cmd, argc - 2, argv + 2, &args, &err)) {
     status = cli_fail(&args, &err);
   } else if (args.help) {
