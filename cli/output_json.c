@@ -63,12 +63,8 @@ void cli_json_transaction(krait_buf *out, const krait_ctx *ctx, const char *pref
   krait_jw_obj_begin(&w);
   krait_jw_key(&w, "actions");
   krait_jw_obj_begin(&w);
-  /* FETCH: what the package cache lacks; the solution says when the cache
-   * filled it in, otherwise everything linked must be fetched */
-  if (sol->fetch)
-    write_record_list(&w, ctx, "FETCH", sol->fetch, sol->n_fetch);
-  else
-    write_record_list(&w, ctx, "FETCH", sol->link, sol->n_link);
+  /* FETCH: what no package cache holds (filled in by transaction.c) */
+  write_record_list(&w, ctx, "FETCH", sol->fetch, sol->n_fetch);
   write_record_list(&w, ctx, "LINK", sol->link, sol->n_link);
   krait_jw_kstr(&w, "PREFIX", prefix);
   write_record_list(&w, ctx, "UNLINK", sol->unlink, sol->n_unlink);

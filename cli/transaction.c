@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "krait/cache.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
 #include "krait/query.h"
@@ -75,6 +76,25 @@ static bool confirm(krait_err *err) {
   return true;
 }
 
+/* solution.fetch = the linked records no pkgs dir holds yet (what a real
+ * run would download; the --json FETCH list). */
+static krait_code fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_err *err) {
+  sol->fetch = krait_calloc(sol->n_link + 1, sizeof *sol->fetch);
+  sol->n_fetch = 0;
+  for (size_t i = 0; i < sol->n_link; i++) {
+    krait_cache_hit hit;
+    memset(&hit, 0, sizeof hit);
+    krait_code rc = krait_cache_find(ctx, &sol->link[i], &hit, err);
+    krait_cache_state state = hit.state;
+    krait_cache_hit_free(&hit);
+    if (rc)
+      return rc;
+    if (state == KRAIT_CACHE_MISSING)
+      krait_record_copy(&sol->fetch[sol->n_fetch++], &sol->link[i]);
+  }
+  return KRAIT_OK;
+}
+
 int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   krait_err err;
   krait_err_clear(&err);
@@ -133,6 +153,8 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   if (rc)
     goto fail;
   solved = true;
+  if (fill_fetch(ctx, &sol, &err))
+    goto fail;
 
   cli_txn_view view;
   cli_txn_view_build(&sol, &view);
@@ -219,13 +241,9 @@ void cli_txn_view_build(const krait_solution *sol, cli_txn_view *out) {
     if (!paired[j])
       out->rows[out->len++] = (cli_txn_row){CLI_REMOVE, &sol->unlink[j], NULL};
   free(paired);
-  /* what has to be downloaded: the solution's fetch list when the cache
-   * filled it in, else everything that is linked */
-  const krait_record *dl = sol->n_fetch ? sol->fetch : sol->link;
-  size_t n_dl = sol->n_fetch ? sol->n_fetch : sol->n_link;
-  for (size_t i = 0; i < n_dl; i++)
-    if (dl[i].size > 0)
-      out->download_bytes += dl[i].size;
+  for (size_t i = 0; i < sol->n_fetch; i++)
+    if (sol->fetch[i].size > 0)
+      out->download_bytes += sol->fetch[i].size;
   qsort(out->rows, out->len, sizeof *out->rows, cmp_rows);
 }
 

@@ -242,3 +242,18 @@ def test_spec_channel_counts_as_channel(run, chan):
                f"{chan.as_uri()}::libzlib", env=VP)
     obj = parse_json(proc)
     assert [r["name"] for r in obj["actions"]["LINK"]] == ["libzlib"], describe(proc)
+
+
+def test_fetch_leaves_out_cached_packages(run, chan):
+    # an extracted cache entry for libzlib (repodata_record.json with the same sha256) is not fetched again
+    rec = json.loads((chan / "linux-64" / "repodata.json").read_text())["packages.conda"][
+        "libzlib-1.3.2-h25fd6f3_2.conda"]
+    entry = run.base / "pkgs" / "libzlib-1.3.2-h25fd6f3_2" / "info"
+    entry.mkdir(parents=True)
+    (entry / "repodata_record.json").write_text(json.dumps(dict(
+        rec, fn="libzlib-1.3.2-h25fd6f3_2.conda", channel=chan.as_uri(),
+        url=f"{chan.as_uri()}/linux-64/libzlib-1.3.2-h25fd6f3_2.conda")))
+    (entry / "index.json").write_text(json.dumps(rec))
+    obj = parse_json(dry(run, chan, "zlib", extra=["--json"]))
+    assert sorted(r["name"] for r in obj["actions"]["LINK"]) == ["libzlib", "zlib"]
+    assert [r["name"] for r in obj["actions"]["FETCH"]] == ["zlib"]
