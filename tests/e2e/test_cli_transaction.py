@@ -257,3 +257,57 @@ def test_fetch_leaves_out_cached_packages(run, chan):
     obj = parse_json(dry(run, chan, "zlib", extra=["--json"]))
     assert sorted(r["name"] for r in obj["actions"]["LINK"]) == ["libzlib", "zlib"]
     assert [r["name"] for r in obj["actions"]["FETCH"]] == ["zlib"]
+
+
+def test_update_all(run, chan):
+    prefix = installed_env(run, run.base / "envs" / "old", [record("libzlib", "1.3.1", "h4ab18f5_1", 1)])
+    obj = parse_json(dry(run, chan, cmd="update", prefix=prefix, extra=["--all", "--json"]))
+    assert [(r["name"], r["version"]) for r in obj["actions"]["LINK"]] == [("libzlib", "1.3.2")]
+    proc = dry(run, chan, "zlib", cmd="update", prefix=prefix, extra=["--all"])
+    assert proc.returncode == 1 and "--all" in proc.stderr
+
+
+def test_update_without_spec_or_all(run, chan):
+    prefix = installed_env(run, run.base / "envs" / "old", [])
+    proc = dry(run, chan, cmd="update", prefix=prefix)
+    assert proc.returncode == 1 and "--all" in proc.stderr, describe(proc)
+
+
+def test_name_finds_env_in_later_envs_dir(run, chan):
+    first, second = run.base / "envs-a", run.base / "envs-b"
+    installed_env(run, second / "work", [record("libzlib", "1.3.1", "h4ab18f5_1", 1)])
+    proc = run("update", "-n", "work", "-c", chan, "--override-channels", "--platform", "linux-64", "--dry-run",
+               "--json", "libzlib", env=dict(VP, CONDA_ENVS_DIRS=f"{first},{second}"))
+    obj = parse_json(proc)
+    assert obj["prefix"] == str(second / "work"), describe(proc)
+
+
+def test_channels_from_condarc(run, chan, tmp_path):
+    rc = tmp_path / "rc.yml"
+    rc.write_text(f"channels:\n  - {chan}\n")
+    proc = run("create", "-p", run.base / "envs" / "t", "--platform", "linux-64", "--dry-run", "--json", "libzlib",
+               env=dict(VP, CONDARC=str(rc)))
+    obj = parse_json(proc)
+    assert [r["name"] for r in obj["actions"]["LINK"]] == ["libzlib"], describe(proc)
+
+
+def test_cli_channel_before_condarc_channel(run, chan, tmp_path):
+    # condarc names a channel with a newer libzlib; -c puts ours first and strict priority keeps it
+    other = write_channel(tmp_path / "other", {"linux-64": [record("libzlib", "9.0", "h0_0", 0)]})
+    rc = tmp_path / "rc.yml"
+    rc.write_text(f"channels:\n  - {other}\nchannel_priority: strict\n")
+    obj = parse_json(run("create", "-p", run.base / "envs" / "t", "-c", chan, "--platform", "linux-64",
+                         "--dry-run", "--json", "libzlib", env=dict(VP, CONDARC=str(rc))))
+    assert [r["version"] for r in obj["actions"]["LINK"]] == ["1.3.2"]
+    # --override-channels drops the condarc channel entirely
+    obj = parse_json(run("search", "-c", chan, "--override-channels", "--platform", "linux-64", "--json",
+                         "libzlib", env={"CONDARC": str(rc)}))
+    assert "9.0" not in [r["version"] for r in obj]
+    obj = parse_json(run("search", "-c", chan, "--platform", "linux-64", "--json", "libzlib",
+                         env={"CONDARC": str(rc)}))
+    assert "9.0" in [r["version"] for r in obj]
+
+
+def test_no_channels_at_all(run):
+    proc = run("create", "-p", run.base / "envs" / "t", "--dry-run", "zlib")
+    assert proc.returncode == 1 and "no channels" in proc.stderr, describe(proc)
