@@ -108,16 +108,16 @@ static int valid_name(const char *s, size_t n) {
 
 /* ---- brackets ------------------------------------------------------------ */
 
-/* Reads a Python-style quoted string at *p (quote char q), unescaping \q and
- * \\ only (other backslashes stay, as in a raw-ish string). */
+/* Reads a quoted value at *p following Python's string-literal escapes
+ * (CEP-29): \\ \' \" \n \t are unescaped, any other backslash is kept. */
 static int read_quoted(const char **pp, krait_buf *out) {
   const char *p = *pp;
   char q = *p++;
   krait_buf_clear(out);
   krait_buf_append(out, "", 0);
   while (*p && *p != q) {
-    if (*p == '\\' && (p[1] == q || p[1] == '\\')) {
-      krait_buf_putc(out, p[1]);
+    if (*p == '\\' && p[1] && strchr("\\'\"nt", p[1])) {
+      krait_buf_putc(out, p[1] == 'n' ? '\n' : p[1] == 't' ? '\t' : p[1]);
       p += 2;
     } else {
       krait_buf_putc(out, *p++);
@@ -259,8 +259,10 @@ static krait_code parse_brackets(ctx *c, krait_matchspec *ms, bracket_vals *bv, 
           break;
         }
       } else {
+        /* unquoted values end at ',' or a space (CEP-29: values with
+         * spaces must be quoted; spaces used to separate pairs) */
         const char *v = p;
-        while (p < end && *p != ',')
+        while (p < end && *p != ',' && !is_space(*p))
           p++;
         const char *ve = p;
         while (ve > v && is_space(ve[-1]))
@@ -287,6 +289,10 @@ static int ends_with(const char *s, size_t n, const char *suf) {
   return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /* "https://host/chan/linux-64/foo-1.0-py_0.conda", "/path/foo-1.0-0.tar.bz2",
  * "C:\\x\\foo-1.0-0.tar.bz2": one exact artifact (CEP-29 Appendix C). */
 static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size_t n) {
@@ -305,7 +311,21 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
       krait_buf_putc(&url, s[i] == '\\' ? '/' : s[i]);
   }
   const char *u = krait_buf_str(&url);
-  const char *base = strrchr(u, '/') + 1;
+  /* the file name may be percent-encoded ("x264-1%21164.3095-...", mamba#3737) */
+  char base_buf[512];
+  const char *raw = strrchr(u, '/') + 1;
+  size_t bk = 0;
+  for (const char *q = raw; *q && bk + 1 < sizeof base_buf; q++) {
+    int hi, lo;
+    if (q[0] == '%' && (hi = hexval(q[1])) >= 0 && (lo = hexval(q[2])) >= 0) {
+      base_buf[bk++] = (char)(hi * 16 + lo);
+      q += 2;
+    } else {
+      base_buf[bk++] = *q;
+    }
+  }
+  base_buf[bk] = 0;
+  const char *base = base_buf;
   size_t ext = ends_with(base, strlen(base), ".conda") ? 6 : 8;
   size_t stem = strlen(base) - ext;
   const char *d2 = NULL, *d1 = NULL;
@@ -335,7 +355,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   set_str(&ms->build, d2 + 1, (size_t)(base + stem - d2 - 1));
   set_str(&ms->fn, base, strlen(base));
   /* channel = URL up to the subdir directory */
-  const char *dir_end = base - 1;
+  const char *dir_end = raw - 1;
   const char *dir = dir_end;
   while (dir > u && dir[-1] != '/')
     dir--;
@@ -459,6 +479,15 @@ static krait_code set_version(ctx *c, krait_matchspec *ms, const char *text) {
   return KRAIT_OK;
 }
 
+/* End ('$') of a "^...$" regex starting at p: the first '$' followed by the
+ * end, a space or '['. NULL if none. */
+static const char *regex_end(const char *p, const char *end) {
+  for (; p < end; p++)
+    if (*p == '$' && (p + 1 == end || is_space(p[1]) || p[1] == '[' || is_opchar(p[1])))
+      return p;
+  return NULL;
+}
+
 static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t n) {
   /* comment: '#' outside brackets/quotes ends the spec */
   char q = 0;
@@ -485,8 +514,20 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
   if (n == 0)
     return bad(c, "empty spec", NULL);
 
-  /* brackets: from the first '[' to its matching ']' */
-  const char *lb = memchr(s, '[', n);
+  /* brackets: from the first '[' (outside a "^...$" regex name) to its
+   * matching ']' */
+  const char *lb = NULL;
+  for (const char *p = s; p < s + n && !lb; p++) {
+    if (*p == '^' && (p == s || p[-1] == ':' || is_space(p[-1]))) {
+      const char *e = regex_end(p, s + n);
+      if (e) {
+        p = e;
+        continue;
+      }
+    }
+    if (*p == '[')
+      lb = p;
+  }
   const char *rb = NULL;
   if (lb) {
     q = 0;
@@ -510,8 +551,6 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
         return bad(c, "unexpected text after ']'", NULL);
   }
   size_t pn = lb ? (size_t)(lb - s) : n;
-  if (memchr(s, ']', pn))
-    return bad(c, "unexpected ']'", NULL);
 
   /* channel(/subdir):namespace:rest -- like rsplit(':', 2) */
   const char *rest = s;
@@ -539,10 +578,8 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
 
   const char *ne = rest;
   if (ne < rend && *ne == '^') {
-    while (ne < rend && *ne != '$')
-      ne++;
-    if (ne < rend)
-      ne++;
+    const char *e = regex_end(ne, rend);
+    ne = e ? e + 1 : rend;
   } else {
     while (ne < rend && !is_space(*ne) && !is_opchar(*ne))
       ne++;
@@ -703,6 +740,18 @@ static void put_lower(krait_buf *b, const char *s) {
     krait_buf_putc(b, (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a') : *s);
 }
 
+/* CEP-29 Appendix A rule 8: case-insensitive fields are printed lowercased.
+ * krait applies it to identifier fields (name, build, subdir, hashes,
+ * features); channel, url, fn and license are kept as written because
+ * lowercasing could change the resource they name. */
+static char *lowered(const char *s) {
+  char *r = krait_strdup(s);
+  for (char *p = r; *p; p++)
+    if (*p >= 'A' && *p <= 'Z')
+      *p = (char)(*p - 'A' + 'a');
+  return r;
+}
+
 static void put_kv(krait_buf *b, int *first, const char *key, const char *val, int always_quote) {
   if (!*first)
     krait_buf_putc(b, ',');
@@ -728,63 +777,72 @@ static int has_any(const char *s, const char *chars) { return strpbrk(s, chars) 
 char *krait_matchspec_str(const krait_matchspec *ms) {
   krait_buf b = KRAIT_BUF_INIT, br = KRAIT_BUF_INIT;
   int first = 1;
+  char *subdir = ms->subdir ? lowered(ms->subdir) : NULL;
+  char *build = ms->build && strcmp(ms->build, "*") != 0 ? lowered(ms->build) : NULL;
   int chan_pos = ms->channel && !strchr(ms->channel, '*');
   if (ms->channel && !chan_pos)
     put_kv(&br, &first, "channel", ms->channel, 0);
   if (chan_pos)
     krait_buf_puts(&b, ms->channel);
-  if (ms->subdir) {
-    if (chan_pos && !strchr(ms->subdir, '*'))
-      krait_buf_printf(&b, "/%s", ms->subdir);
-    else
-      put_kv(&br, &first, "subdir", ms->subdir, 0);
+  if (subdir) {
+    if (chan_pos && !strchr(subdir, '*')) {
+      krait_buf_putc(&b, '/');
+      krait_buf_puts(&b, subdir);
+    } else {
+      put_kv(&br, &first, "subdir", subdir, 0);
+    }
   }
   if (chan_pos)
     krait_buf_puts(&b, "::");
   put_lower(&b, ms->name ? ms->name : "*");
   int exact = 0;
   const char *v = ms->version;
-  const char *bld = ms->build && strcmp(ms->build, "*") != 0 ? ms->build : NULL;
   if (v && strcmp(v, "*") != 0) {
     size_t vn = strlen(v);
     if (has_any(v, "><$^|,")) {
       put_kv(&br, &first, "version", v, 1);
     } else if (!strncmp(v, "!=", 2) || !strncmp(v, "~=", 2)) {
-      if (bld)
-        put_kv(&br, &first, "version", v, 1);
-      else
-        krait_buf_puts(&b, v);
-    } else if (vn >= 2 && !strcmp(v + vn - 2, ".*") && !memchr(v, '*', vn - 2)) {
-      krait_buf_printf(&b, "=%.*s", (int)(vn - 2), v);
-    } else if (strchr(v, '*')) {
+      /* CEP-29 Appendix A rule 2: neither exact nor fuzzy -> brackets
+       * (conda itself prints "foo!=1.8" / "foo~=1.2" positionally) */
       put_kv(&br, &first, "version", v, 1);
+    } else if (vn >= 2 && !strcmp(v + vn - 2, ".*") && !memchr(v, '*', vn - 2)) {
+      krait_buf_putc(&b, '=');
+      krait_buf_append(&b, v, vn - 2);
+    } else if (strchr(v, '*')) {
+      put_kv(&br, &first, "version", v, 1); /* inner glob: not exact, not fuzzy */
     } else if (!strncmp(v, "==", 2)) {
       krait_buf_puts(&b, v);
       exact = 1;
     } else {
-      krait_buf_printf(&b, "==%s", v);
+      krait_buf_puts(&b, "==");
+      krait_buf_puts(&b, v);
       exact = 1;
     }
   }
-  if (bld) {
-    if (has_any(bld, "><$^|,"))
-      put_kv(&br, &first, "build", bld, 1);
-    else if (strchr(bld, '*') || !exact)
-      put_kv(&br, &first, "build", bld, 0);
-    else
-      krait_buf_printf(&b, "=%s", bld);
+  if (build) {
+    if (has_any(build, "><$^|,"))
+      put_kv(&br, &first, "build", build, 1);
+    else if (strchr(build, '*') || !exact)
+      put_kv(&br, &first, "build", build, 0);
+    else {
+      krait_buf_putc(&b, '=');
+      krait_buf_puts(&b, build);
+    }
   }
-  /* conda's FIELD_NAMES order after name/version/build */
+  /* conda's FIELD_NAMES order after name/version/build; url is left out
+   * when a channel is printed and fn when url is (conda does the same) */
+  char *md5 = ms->md5 ? lowered(ms->md5) : NULL, *sha = ms->sha256 ? lowered(ms->sha256) : NULL;
+  char *tf = ms->track_features ? lowered(ms->track_features) : NULL;
   if (ms->build_number)
     put_kv(&br, &first, "build_number", ms->build_number, 0);
-  if (ms->track_features)
-    put_kv(&br, &first, "track_features", ms->track_features, 0);
+  if (tf)
+    put_kv(&br, &first, "track_features", tf, 0);
   if (ms->url && !ms->channel)
     put_kv(&br, &first, "url", ms->url, 0);
-  if (ms->md5)
-    put_kv(&br, &first, "md5", ms->md5, 0);
-  if (ms->sha256)
-    put_kv(&br, &first, "sha256", ms->sha256, 0);
+  if (md5)
+    put_kv(&br, &first, "md5", md5, 0);
+  if (sha)
+    put_kv(&br, &first, "sha256", sha, 0);
   if (ms->license)
     put_kv(&br, &first, "license", ms->license, 0);
   if (ms->license_family)
@@ -793,9 +851,17 @@ char *krait_matchspec_str(const krait_matchspec *ms) {
     put_kv(&br, &first, "fn", ms->fn, 0);
   if (ms->optional)
     put_kv(&br, &first, "optional", "true", 0);
-  if (br.len)
-    krait_buf_printf(&b, "[%s]", krait_buf_str(&br));
+  if (br.len) {
+    krait_buf_putc(&b, '[');
+    krait_buf_append(&b, br.data, br.len);
+    krait_buf_putc(&b, ']');
+  }
   krait_buf_free(&br);
+  free(subdir);
+  free(build);
+  free(md5);
+  free(sha);
+  free(tf);
   return krait_buf_steal(&b);
 }
 

@@ -372,7 +372,7 @@ bool krait_vspec_matches(const krait_vspec *vs, const char *version) {
     return true;
   krait_version *v = NULL;
   if (krait_version_parse(version, &v, NULL))
-    return false; /* an unparseable record version matches no constraint */
+    return vs->node == N_LEAF && vs->op == VS_ANY; /* odd record versions only match "*" */
   bool r = krait_vspec_matches_version(vs, v);
   krait_version_free(v);
   return r;

@@ -2,7 +2,20 @@
  *
  * Ownership: krait_matchspec_parse() returns a spec released with
  * krait_matchspec_free(); the public string fields are owned by the spec and
- * read-only for callers. krait_matchspec_str() returns a heap string (free()). */
+ * read-only for callers. krait_matchspec_str() returns a heap string (free()).
+ *
+ * Accepted forms (CEP-29): [channel[/subdir]:[namespace]:]name[ version[ build]]
+ * or name=version[=build] / name==version[=build], then optional
+ * [key=value,...] (quoted values follow Python literal escapes; pairs may be
+ * separated by ',' or spaces). A package archive URL or absolute path
+ * (.conda/.tar.bz2) becomes one exact artifact (CEP-29 Appendix C).
+ * Decisions where tools differ (CEP wins):
+ *  - "name 1.8", "name==1.8", "name=1.8=b", "[version=1.8]": exact (==1.8);
+ *    "name=1.8", "name 1.8.*", "name =1.8 b": fuzzy (1.8.*).
+ *  - "!=1.8" is a negated fuzzy equality (excludes 1.8.x), printed "!=1.8.*".
+ *  - bracket values override positional ones; a bracket `name` is ignored.
+ * Not accepted (left out of CEP-29): "(optional=True)", "@feature",
+ * "channel[subdir]::name", rattler's when=/extras=/flags=. */
 #ifndef KRAIT_MATCHSPEC_H
 #define KRAIT_MATCHSPEC_H
 
@@ -18,7 +31,7 @@ typedef struct krait_matchspec {
   char *channel;       /* "conda-forge", a URL, or NULL */
   char *subdir;        /* from "channel/subdir::" or [subdir=...], or NULL */
   char *name;          /* package name; "*" matches any */
-  char *version;       /* normalized version constraint text ("1.8.*", ">=1.2,<2", "==1.8") or NULL */
+  char *version;       /* normalized version constraint text ("1.8.*", ">=1.2,<2", "==1.8", "*") or NULL */
   char *build;         /* build string or glob ("external_*") or NULL */
   char *build_number;  /* constraint text ("3", ">=2") or NULL */
   char *md5;
@@ -29,7 +42,7 @@ typedef struct krait_matchspec {
   char *track_features;
   bool optional;
   krait_vspec *vspec;  /* parsed `version` (NULL = any) */
-  char *license_family;
+  char *license_family; /* from [license_family=...] or NULL */
 } krait_matchspec;
 
 /* Parses any CEP-29 form. On error, the message quotes the spec and says what
