@@ -5,6 +5,7 @@
  * bytes); a server without it is remembered in the state file (has_zst). */
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <zstd.h>
 
 #include "krait/buf.h"
+#include "krait/channel.h"
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "repodata_int.h"
@@ -105,7 +107,30 @@ static krait_code state_save(const char *path, const cache_state *st, const char
   return rc;
 }
 
+/* Seconds of Cache-Control max-age (0 when absent, no-cache or no-store). */
+static long max_age(const char *cc) {
+  if (!cc || strstr(cc, "no-cache") || strstr(cc, "no-store"))
+    return 0;
+  const char *p = strstr(cc, "max-age=");
+  return p ? strtol(p + strlen("max-age="), NULL, 10) : 0;
+}
+
+/* True while the server's max-age since our last check (the state file's
+ * mtime, rewritten on every 200/304) has not run out: conda's default
+ * local_repodata_ttl behaviour, and no request at all for repeated runs. */
+static bool cache_fresh(const char *state_path, const cache_state *st) {
+  long age = max_age(st->cache_control);
+  struct stat sb;
+  if (age <= 0 || !st->url || stat(state_path, &sb) != 0)
+    return false;
+  time_t now = time(NULL);
+  return now >= sb.st_mtime && now - sb.st_mtime < age;
+}
+
 /* ---- one HTTP GET into a file ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 typedef struct xfer {
   const krait_ctx *ctx;
@@ -167,6 +192,7 @@ static int on_progress(void *user, curl_off_t total, curl_off_t now, curl_off_t 
 static krait_code http_get(const krait_ctx *ctx, const char *url, const char *etag, const char *mod,
                            const char *body_path, long *status, xfer *x, krait_err *err) {
   memset(x, 0, sizeof(*x));
+  pthread_once(&curl_once, curl_init_once);
   x->ctx = ctx;
   x->url = url;
   x->body = fopen(body_path, "wb");
@@ -208,8 +234,11 @@ static krait_code http_get(const krait_ctx *ctx, const char *url, const char *et
   CURLcode cc = curl_easy_perform(c);
   krait_code rc = KRAIT_OK;
   *status = 0;
-  if (cc != CURLE_OK)
-    rc = krait_err_set(err, KRAIT_E_NET, "%s: %s", url, curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
+  if (cc != CURLE_OK) {
+    char *shown = krait_url_redact(url);
+    rc = krait_err_set(err, KRAIT_E_NET, "%s: %s", shown, curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
+    free(shown);
+  }
   else
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
   if (fclose(x->body) != 0 && rc == KRAIT_OK)
@@ -324,7 +353,9 @@ static krait_code try_fetch(krait_ctx *ctx, const char *url, bool zst, const cha
       rc = state_save(state_path, st, json_path, err);
     }
   } else {
-    rc = krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", url, *status);
+    char *shown = krait_url_redact(url);
+    rc = krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", shown, *status);
+    free(shown);
   }
 out:
   unlink(tmp);
@@ -358,9 +389,18 @@ krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool mis
       *json_path = json;
       json = NULL;
     } else if (!missing_ok) {
-      rc = krait_err_set(err, KRAIT_E_NET, "%s/repodata.json: offline and not in the cache (%s)", subdir_url,
+      char *shown = krait_url_redact(subdir_url);
+      rc = krait_err_set(err, KRAIT_E_NET, "%s/repodata.json: offline and not in the cache (%s)", shown,
                          ctx->repodata_cache_dir);
+      free(shown);
     }
+    goto out;
+  }
+
+  if (cache_fresh(state_path, &st)) {
+    krait_debug(ctx, "%s: cached copy still fresh (%s)", subdir_url, st.cache_control);
+    *json_path = json;
+    json = NULL;
     goto out;
   }
 
@@ -378,8 +418,11 @@ krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool mis
   if (got == GOT_MISSING) {
     char *jurl = krait_asprintf("%s/repodata.json", subdir_url);
     rc = try_fetch(ctx, jurl, false, json, state_path, &st, &got, &status, err);
-    if (rc == KRAIT_OK && got == GOT_MISSING && !missing_ok)
-      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s: HTTP %ld (no such channel or subdir)", jurl, status);
+    if (rc == KRAIT_OK && got == GOT_MISSING && !missing_ok) {
+      char *shown = krait_url_redact(jurl);
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s: HTTP %ld (no such channel or subdir)", shown, status);
+      free(shown);
+    }
     free(jurl);
     if (rc)
       goto out;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <solv/knownid.h>
 #include <solv/repo_conda.h>
@@ -124,15 +125,19 @@ void krait_repodata_free_pool_info(Pool *pool) {
 /* ---- what is applied after every load (never cached) ---- */
 
 static void apply_priority(Repo *repo, const krait_subdir_info *info, const krait_repodata_opts *opts) {
-  if (!opts || opts->priority_mode == KRAIT_PRIORITY_DISABLED)
-    repo->priority = 0;
-  else if (opts->n_channels > 0)
-    repo->priority = opts->n_channels - opts->channel_index;
-  else
-    repo->priority = -opts->channel_index;
-  /* libsolv's conda policy breaks version ties by subpriority before build
-   * number: the native subdir beats noarch within one channel. */
-  repo->subpriority = info->subdir && strcmp(info->subdir, "noarch") == 0 ? 0 : 1;
+  int idx = opts ? opts->channel_index : 0;
+  int rank = opts && opts->n_channels > 0 ? opts->n_channels - idx : -idx; /* higher = earlier channel */
+  bool noarch = info->subdir && strcmp(info->subdir, "noarch") == 0;
+  /* priority: libsolv keeps only the best-priority repo's candidates (strict)
+   * or prefers them (flexible; the solver module sets the strictness flag).
+   * Disabled: all equal, so versions decide first. */
+  repo->priority = !opts || opts->priority_mode == KRAIT_PRIORITY_DISABLED ? 0 : rank;
+  /* subpriority: libsolv's conda policy compares it after the version and
+   * before the build number. Channel rank first, then native subdir over
+   * noarch: with priority disabled that gives conda's order (version, then
+   * channel, then build number); otherwise only the native/noarch bit
+   * matters (different channels already differ in priority). */
+  repo->subpriority = rank * 2 + (noarch ? 0 : 1);
 }
 
 /* conda's add_pip_as_python_dependency: python 2.x/3.x pulls in pip. */
@@ -155,38 +160,32 @@ static void add_pip_to_python(Repo *repo) {
 
 /* ---- parsing ---- */
 
-static krait_code parse_json(krait_ctx *ctx, Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err) {
-  krait_buf text = KRAIT_BUF_INIT;
-  krait_code rc = krait_read_file(path, &text, err);
-  if (rc)
-    return rc;
-  if (text.len == 0) {
-    krait_buf_free(&text);
+/* Parses the repodata text (read from path) into repo. The text is modified
+ * in place (see krait_repo_meta_scan). */
+static krait_code parse_json(Repo *repo, const char *path, krait_buf *text, krait_repo_meta *meta, krait_err *err) {
+  memset(meta, 0, sizeof(*meta));
+  if (text->len == 0)
     return krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path);
-  }
-  krait_repo_meta_scan(text.data, text.len, meta);
-  FILE *fp = fmemopen(text.data, text.len, "r");
-  if (!fp) {
-    krait_buf_free(&text);
+  krait_repo_meta_scan(text->data, text->len, meta);
+  FILE *fp = fmemopen(text->data, text->len, "r");
+  if (!fp)
     return krait_err_errno(err, KRAIT_E_IO, "%s: fmemopen", path);
-  }
   int ret = repo_add_conda(repo, fp, 0);
   fclose(fp);
   if (ret != 0) {
     /* libsolv knows only the line; our parser names line:column and why. */
     krait_err jerr;
-    krait_json *j = krait_json_parse(text.data, text.len, path, &jerr);
+    krait_json *j = krait_json_parse(text->data, text->len, path, &jerr);
+    krait_code rc;
     if (!j)
       rc = krait_err_set(err, KRAIT_E_PARSE, "%s", jerr.msg);
     else
       rc = krait_err_set(err, KRAIT_E_PARSE, "%s: not a repodata file: %s", path, pool_errstr(repo->pool));
     krait_json_free(j);
-  } else {
-    krait_repo_add_extras(repo, text.data, text.len);
+    return rc;
   }
-  (void)ctx;
-  krait_buf_free(&text);
-  return rc;
+  krait_repo_add_extras(repo, text->data, text->len);
+  return KRAIT_OK;
 }
 
 static char *repo_display_name(const krait_subdir_info *info, const char *path) {
@@ -199,20 +198,26 @@ static char *repo_display_name(const krait_subdir_info *info, const char *path) 
 static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, const char *solv_path,
                                  const krait_subdir_info *info_in, const krait_repodata_opts *opts, Repo **out,
                                  krait_err *err) {
-  char sha[65] = "";
-  krait_code rc = krait_file_digest(path, "sha256", sha, sizeof(sha), err);
+  bool use_cache = solv_path && !(opts && opts->no_solv_cache);
+  /* One read: the digest that selects the cache and the parse see the same bytes. */
+  krait_buf text = KRAIT_BUF_INIT;
+  krait_code rc = krait_read_file(path, &text, err);
   if (rc)
     return rc;
+  char sha[65] = "";
+  if (use_cache)
+    krait_digest_hex("sha256", text.data, text.len, sha, sizeof(sha));
   char *name = repo_display_name(info_in, path);
   Repo *repo = repo_create(pool, name);
   free(name);
 
-  krait_repo_meta meta;
-  bool use_cache = solv_path && !(opts && opts->no_solv_cache);
+  krait_repo_meta meta = {0};
   bool from_cache = use_cache && krait_solv_cache_read(ctx, repo, solv_path, sha, &meta);
   if (!from_cache) {
-    rc = parse_json(ctx, repo, path, &meta, err);
+    krait_repo_meta_free(&meta);
+    rc = parse_json(repo, path, &text, &meta, err);
     if (rc) {
+      krait_buf_free(&text);
       krait_repo_meta_free(&meta);
       repo_free(repo, 1);
       return rc;
@@ -220,6 +225,7 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
     if (use_cache)
       krait_solv_cache_write(ctx, repo, solv_path, sha, &meta);
   }
+  krait_buf_free(&text);
 
   krait_subdir_info *info = krait_calloc(1, sizeof(*info));
   info->channel_url = krait_strdup(info_in ? info_in->channel_url : NULL);
@@ -316,6 +322,21 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
       rc = load_json_file(ctx, pool, json_path, solv_path, &tmpl, opts, out, err);
     else
       *out = empty_repo(pool, &tmpl, opts);
+  }
+  /* A cached download that no longer parses (disk trouble, a killed writer
+   * from another tool) is dropped and fetched again once. */
+  if (rc == KRAIT_E_PARSE && !krait_channel_is_local(ch) && !ctx->offline && tmpl.http_status != 200 && json_path) {
+    krait_warn(ctx, "%s: cached repodata is corrupt (%s); downloading it again", subdir_url, err ? err->msg : "");
+    char *state = krait_asprintf("%.*s.state.json", (int)(strlen(json_path) - strlen(".json")), json_path);
+    unlink(json_path);
+    unlink(state);
+    free(state);
+    free(json_path);
+    json_path = NULL;
+    rc = krait_fetch_repodata(ctx, subdir_url, missing_ok, &json_path, &tmpl.http_status, err);
+    if (rc == KRAIT_OK)
+      rc = json_path ? load_json_file(ctx, pool, json_path, solv_path, &tmpl, opts, out, err)
+                     : (*out = empty_repo(pool, &tmpl, opts), KRAIT_OK);
   }
   free(json_path);
   free(solv_path);

@@ -80,6 +80,12 @@ static void test_channel_parse(void) {
       {"/srv/my chan", "file:///srv/my%20chan", "file:///srv/my%20chan", NULL},
       {"/srv/chan/noarch/", "file:///srv/chan", "file:///srv/chan", "noarch"},
       {"./rel/chan", rel_url, rel_url, NULL},
+      {"https://conda.anaconda.org/t/tk-123/private-chan", "https://conda.anaconda.org/t/tk-123/private-chan",
+       "private-chan", NULL},
+      {"https://user:secret@repo.example/chan", "https://user:secret@repo.example/chan",
+       "https://user:***@repo.example/chan", NULL},
+      {"https://repo.example/t/tk-9/chan/", "https://repo.example/t/tk-9/chan", "https://repo.example/t/<TOKEN>/chan",
+       NULL},
       {"defaults", NULL, NULL, NULL},
       {"", NULL, NULL, NULL},
       {"s3://bucket/chan", NULL, NULL, NULL},
@@ -694,7 +700,11 @@ static void test_local_channel(void) {
   krait_repodata_opts od = {.channel_index = 1, .n_channels = 2, .priority_mode = KRAIT_PRIORITY_DISABLED};
   Repo *r = NULL;
   CHECK(krait_repodata_load(g_ctx, pool, &a, "linux-64", &od, &r, &err) == KRAIT_OK, "%s", err.msg);
-  CHECK(r && r->priority == 0, "disabled priority is 0");
+  Repo *r0 = NULL;
+  od.channel_index = 0;
+  CHECK(krait_repodata_load(g_ctx, pool, &b, "linux-64", &od, &r0, &err) == KRAIT_OK, "%s", err.msg);
+  CHECK(r && r0 && r->priority == 0 && r0->priority == 0, "disabled priority is 0");
+  CHECK(r && r0 && r0->subpriority > r->subpriority, "disabled: earlier channel still wins ties on version");
   free_pool(pool);
 
   krait_channel_free(&a);
@@ -788,6 +798,8 @@ static void test_bad_json(void) {
   write_text(path, "");
   CHECK(krait_repodata_load_file(g_ctx, pool, path, NULL, &opts, &repo, &err) == KRAIT_E_PARSE, "empty file");
   CHECK(strstr(err.msg, path) != NULL, "names the file: %s", err.msg);
+  krait_repodata_opts nocache = {.no_solv_cache = true};
+  CHECK(krait_repodata_load_file(g_ctx, pool, path, NULL, &nocache, &repo, &err) == KRAIT_E_PARSE, "empty, no cache");
 
   CHECK(krait_repodata_load_file(g_ctx, pool, "/nonexistent/repodata.json", NULL, &opts, &repo, &err) ==
             KRAIT_E_NOTFOUND,
@@ -969,6 +981,66 @@ static void test_http(void) {
   }
   r = http_load(pool, &ch, "noarch", false, KRAIT_OK, &err);
   CHECK(r && krait_repo_info(r)->http_status == 304, "noarch second: 304");
+  /* 3b. A corrupted cached JSON is fetched again (not a hard error). */
+  {
+    char *sub_url = krait_asprintf("%s/noarch", chan_url);
+    char *key_url = krait_asprintf("%s/", sub_url);
+    char hex[33];
+    krait_digest_hex("md5", key_url, strlen(key_url), hex, sizeof(hex));
+    hex[8] = '\0';
+    char *cached = krait_asprintf("%s/%s.json", g_ctx->repodata_cache_dir, hex);
+    /* same size (so the state still matches) but broken bytes */
+    krait_buf cb = KRAIT_BUF_INIT;
+    krait_read_file(cached, &cb, NULL);
+    struct stat before;
+    stat(cached, &before);
+    if (cb.len > 10)
+      memset(cb.data + 1, '#', 5);
+    FILE *f = fopen(cached, "r+b");
+    if (f) {
+      fwrite(cb.data, 1, cb.len, f);
+      fclose(f);
+    }
+    struct timespec keep[2] = {before.st_atim, before.st_mtim};
+    utimensat(AT_FDCWD, cached, keep, 0);
+    r = http_load(pool, &ch, "noarch", false, KRAIT_OK, &err);
+    CHECK(r && r->nsolvables == 2 && krait_repo_info(r)->http_status == 200, "corrupt cache refetched: %s",
+          err.msg);
+    krait_buf_free(&cb);
+    free(cached);
+    free(key_url);
+    free(sub_url);
+  }
+  /* 3c. A real multi-megabyte .zst (conda-forge slice): decompressed bytes
+   * equal the shipped repodata.json, and every record is there. */
+  char *big_zst = krait_test_shared("repodata/conda-forge-subchannel-py39-20240516/linux-64/repodata.json.zst");
+  char *big_json = krait_test_shared("repodata/conda-forge-subchannel-py39-20240516/linux-64/repodata.json");
+  if (big_zst && big_json) {
+    char *bdir = krait_path_join(root, "big/linux-64");
+    krait_mkdir_p(bdir, 0755, NULL);
+    char *link = krait_path_join(bdir, "repodata.json.zst");
+    CHECK(symlink(big_zst, link) == 0, "symlink %s", link);
+    char *big_url = krait_asprintf("http://127.0.0.1:%d/big", srv.port);
+    krait_channel bch;
+    krait_channel_parse(g_ctx, big_url, &bch, NULL);
+    r = http_load(pool, &bch, "linux-64", false, KRAIT_OK, &err);
+    if (r) {
+      CHECK(r->nsolvables == 2709, "big: %d records", r->nsolvables);
+      krait_buf a = KRAIT_BUF_INIT, b = KRAIT_BUF_INIT;
+      krait_read_file(krait_repo_info(r)->source_path, &a, NULL);
+      krait_read_file(big_json, &b, NULL);
+      CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0, "big: decompressed %zu bytes, want %zu", a.len,
+            b.len);
+      krait_buf_free(&a);
+      krait_buf_free(&b);
+    }
+    krait_channel_free(&bch);
+    free(big_url);
+    free(link);
+    free(bdir);
+  }
+  free(big_zst);
+  free(big_json);
   /* 4. A subdir the server lacks. */
   http_load(pool, &ch, "osx-64", false, KRAIT_E_NOTFOUND, &err);
   CHECK(strstr(err.msg, "/chan/osx-64/repodata.json") != NULL, "names URL: %s", err.msg);
@@ -995,6 +1067,37 @@ static void test_http(void) {
   /* 7. Server gone: a network error naming the URL. */
   http_load(pool, &ch, "win-64", false, KRAIT_E_NET, &err);
   CHECK(strstr(err.msg, chan_url) != NULL, "net error names URL: %s", err.msg);
+  /* 8. Cache-Control max-age still running: no request at all (the server is
+   * gone, so any request would fail). */
+  char *sub_url = krait_asprintf("%s/linux-64", chan_url);
+  krait_json *st = read_state(sub_url);
+  if (st) {
+    krait_buf nb = KRAIT_BUF_INIT;
+    krait_jw w;
+    krait_jw_init(&w, &nb, 0);
+    krait_jw_obj_begin(&w);
+    krait_json_foreach(m, st) {
+      krait_jw_key(&w, m->key);
+      if (strcmp(m->key, "cache_control") == 0)
+        krait_jw_str(&w, "public, max-age=3600");
+      else
+        krait_jw_value(&w, m);
+    }
+    krait_jw_obj_end(&w);
+    char hex[33];
+    char *key_url = krait_asprintf("%s/", sub_url);
+    krait_digest_hex("md5", key_url, strlen(key_url), hex, sizeof(hex));
+    hex[8] = '\0';
+    char *state_path = krait_asprintf("%s/%s.state.json", g_ctx->repodata_cache_dir, hex);
+    write_text(state_path, krait_buf_str(&nb));
+    r = http_load(pool, &ch, "linux-64", false, KRAIT_OK, &err);
+    CHECK(r && r->nsolvables == 2 && krait_repo_info(r)->http_status == 0, "fresh cache: no request");
+    free(state_path);
+    free(key_url);
+    krait_buf_free(&nb);
+    krait_json_free(st);
+  }
+  free(sub_url);
   free_pool(pool);
   krait_channel_free(&ch);
   free(chan_url);

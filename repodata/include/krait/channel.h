@@ -33,4 +33,8 @@ KRAIT_API bool krait_channel_is_local(const krait_channel *ch);
  * schemes. Caller frees. */
 KRAIT_API char *krait_file_url_to_path(const char *url);
 
+/* url with credentials hidden (user:***@host, /t/<TOKEN>/), for messages
+ * and records. Caller frees. */
+KRAIT_API char *krait_url_redact(const char *url);
+
 #endif

@@ -9,7 +9,8 @@
  *
  * The Repo is owned by the Pool (freed with it); each Repo's appdata points to
  * a krait_subdir_info owned by the repodata module and freed by
- * krait_repodata_free_pool_info() before the pool is freed.
+ * krait_repodata_free_pool_info() before the pool is freed. Other repos in
+ * the same pool (e.g. the installed one) must leave appdata NULL.
  *
  * The pool must be a conda pool: pool_setdisttype(pool, DISTTYPE_CONDA). */
 #ifndef KRAIT_REPODATA_H
@@ -39,6 +40,10 @@ typedef struct krait_subdir_info {
   int http_status;      /* remote: 200 downloaded, 304 not modified; 0 local or offline */
 } krait_subdir_info;
 
+/* Priorities set on each Repo (libsolv: higher = preferred):
+ *   priority    = n_channels - channel_index, or 0 with KRAIT_PRIORITY_DISABLED;
+ *   subpriority = 2 * (n_channels - channel_index) + (subdir != noarch).
+ * The solver module sets SOLVER_FLAG_STRICT_REPO_PRIORITY for strict mode. */
 typedef struct krait_repodata_opts {
   int channel_index;        /* position of the channel in the request; sets repo priority */
   int n_channels;
@@ -60,12 +65,13 @@ KRAIT_API krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait
 KRAIT_API krait_code krait_repodata_load_file(krait_ctx *ctx, Pool *pool, const char *path,
                                               const krait_subdir_info *info, const krait_repodata_opts *opts,
                                               Repo **out, krait_err *err);
-/* The full record for a solvable (name, version, build, build_number, channel
- * (= channel URL, see record.h), subdir, fn, url, md5, sha256, size, timestamp
- * (ms; libsolv keeps seconds, so sub-second digits are lost), depends,
- * constrains, track_features, license). noarch is NOT filled in: libsolv does
- * not keep it; the installer reads it from the package's info/index.json.
- * Caller frees `out` with krait_record_free(). */
+/* The full record for a solvable: name, version, build, build_number,
+ * channel (= channel URL, see record.h), subdir, fn, url (packages_url/fn),
+ * md5, sha256, size, timestamp (ms, exact), noarch, license, license_family,
+ * features, python_site_packages_path, track_features, and depends /
+ * constrains exactly as written in the repodata, in file order (plus "pip"
+ * for python when add_pip_as_python_dependency was set, like conda).
+ * Not filled: arch, platform. Caller frees `out` with krait_record_free(). */
 KRAIT_API krait_code krait_solvable_record(Pool *pool, Id solvable, krait_record *out, krait_err *err);
 /* The krait_subdir_info of a repo loaded by this module, or NULL. */
 KRAIT_API const krait_subdir_info *krait_repo_info(const Repo *repo);
