@@ -148,8 +148,13 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   if (args->debug_solver && krait_mkdir_p(args->debug_solver, 0755, &err))
     goto fail;
   krait_code rc = krait_solve(ctx, &req, &sol, &err);
-  if (args->debug_solver && !args->quiet)
-    fprintf(stderr, "krait: solver testcase written to %s\n", args->debug_solver);
+  if (args->debug_solver && !args->quiet) {
+    /* only claim it when the solver got far enough to write one */
+    char *testcase = krait_path_join(args->debug_solver, "testcase.t");
+    if (krait_path_exists(testcase))
+      fprintf(stderr, "krait: solver testcase written to %s\n", testcase);
+    free(testcase);
+  }
   if (rc)
     goto fail;
   solved = true;
