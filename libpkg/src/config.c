@@ -2,6 +2,7 @@
 #include "krait/config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -371,23 +372,49 @@ static void push_unique(krait_strv *out, char *path) {
     krait_strv_push_owned(out, path);
 }
 
+static bool is_yaml_name(const char *n) {
+  size_t len = strlen(n);
+  return (len > 4 && strcmp(n + len - 4, ".yml") == 0) || (len > 5 && strcmp(n + len - 5, ".yaml") == 0);
+}
+
+/* conda reads <dir>/.condarc, <dir>/condarc, then <dir>/condarc.d/ *.yml|*.yaml
+ * in name order, for each configuration directory. */
+static void push_dir(krait_strv *out, char *dir) {
+  push_unique(out, krait_path_join(dir, ".condarc"));
+  push_unique(out, krait_path_join(dir, "condarc"));
+  char *d = krait_path_join(dir, "condarc.d");
+  DIR *dh = opendir(d);
+  if (dh) {
+    krait_strv names = KRAIT_STRV_INIT;
+    for (struct dirent *e; (e = readdir(dh));)
+      if (e->d_name[0] != '.' && is_yaml_name(e->d_name))
+        krait_strv_push(&names, e->d_name);
+    closedir(dh);
+    krait_strv_sort(&names);
+    for (size_t i = 0; i < names.len; i++)
+      push_unique(out, krait_path_join(d, names.items[i]));
+    krait_strv_free(&names);
+  }
+  free(d);
+  free(dir);
+}
+
 void krait_config_search_path(const krait_ctx *ctx, krait_strv *out) {
-  push_unique(out, krait_strdup("/etc/conda/.condarc"));
-  push_unique(out, krait_strdup("/etc/conda/condarc"));
+  push_dir(out, krait_strdup("/etc/conda"));
   const char *xdg = getenv("XDG_CONFIG_HOME");
   if (xdg && *xdg)
-    push_unique(out, krait_asprintf("%s/conda/.condarc", xdg));
+    push_dir(out, krait_path_join(xdg, "conda"));
   const char *home = getenv("HOME");
   if (home && *home) {
-    push_unique(out, krait_asprintf("%s/.config/conda/.condarc", home));
-    push_unique(out, krait_asprintf("%s/.conda/.condarc", home));
-    push_unique(out, krait_asprintf("%s/.condarc", home));
+    push_dir(out, krait_path_join(home, ".config/conda"));
+    push_dir(out, krait_path_join(home, ".conda"));
+    push_unique(out, krait_path_join(home, ".condarc"));
   }
   const char *cprefix = getenv("CONDA_PREFIX");
   if (cprefix && *cprefix)
-    push_unique(out, krait_path_join(cprefix, ".condarc"));
+    push_dir(out, krait_strdup(cprefix));
   if (ctx->root_prefix)
-    push_unique(out, krait_path_join(ctx->root_prefix, ".condarc"));
+    push_dir(out, krait_strdup(ctx->root_prefix));
   const char *condarc = getenv("CONDARC");
   if (condarc && *condarc)
     push_unique(out, krait_path_absolute(condarc));

@@ -180,14 +180,31 @@ static void test_search_path(void) {
   setenv("KRAIT_ROOT_PREFIX", "/root-prefix", 1);
   krait_ctx *ctx = krait_ctx_new();
   krait_strv paths = KRAIT_STRV_INIT;
-  krait_config_search_path(ctx, &paths);
   char *home_rc = krait_path_join(tmpdir, ".condarc");
-  const char *want[] = {"/etc/conda/.condarc", "/etc/conda/condarc", "/xdg/conda/.condarc", NULL, NULL,
-                        home_rc, "/cp/.condarc", "/root-prefix/.condarc", "/explicit/rc.yml"};
-  CHECK(paths.len == 9, "search path len %zu", paths.len);
-  for (size_t i = 0; i < paths.len && i < 9; i++)
+  char *dotconda_d = krait_path_join(tmpdir, ".conda/condarc.d");
+  krait_mkdir_p(dotconda_d, 0755, NULL);
+  char *b_yml = krait_path_join(dotconda_d, "b.yml");
+  char *a_yaml = krait_path_join(dotconda_d, "a.yaml");
+  char *ignored = krait_path_join(dotconda_d, "notes.txt");
+  krait_write_file_atomic(b_yml, "", 0, 0644, NULL);
+  krait_write_file_atomic(a_yaml, "", 0, 0644, NULL);
+  krait_write_file_atomic(ignored, "", 0, 0644, NULL);
+  char *dotconda_rc = krait_path_join(tmpdir, ".conda/.condarc");
+  krait_config_search_path(ctx, &paths);
+  const char *want[] = {"/etc/conda/.condarc", "/etc/conda/condarc", "/xdg/conda/.condarc", "/xdg/conda/condarc",
+                        NULL, NULL, dotconda_rc, NULL, a_yaml, b_yml, home_rc, "/cp/.condarc", "/cp/condarc",
+                        "/root-prefix/.condarc", "/root-prefix/condarc", "/explicit/rc.yml"};
+  size_t n_want = sizeof want / sizeof *want;
+  CHECK(paths.len == n_want, "search path len %zu", paths.len);
+  for (size_t i = 0; i < paths.len && i < n_want; i++)
     if (want[i])
       CHECK_STR(paths.items[i], want[i]);
+  CHECK(!krait_strv_contains(&paths, ignored), "only *.yml/*.yaml from condarc.d");
+  free(dotconda_d);
+  free(b_yml);
+  free(a_yaml);
+  free(ignored);
+  free(dotconda_rc);
   krait_strv_free(&paths);
 
   /* krait_config_load reads ~/.condarc and $CONDARC-less defaults */

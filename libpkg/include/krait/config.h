@@ -27,11 +27,12 @@
 #include "krait/err.h"
 
 /* The candidate condarc paths in the order conda reads them (later ones
- * override earlier ones): /etc/conda/.condarc, /etc/conda/condarc,
- * $XDG_CONFIG_HOME/conda/.condarc, ~/.config/conda/.condarc,
- * ~/.conda/.condarc, ~/.condarc, $CONDA_PREFIX/.condarc,
- * $KRAIT_ROOT_PREFIX/.condarc (ctx->root_prefix), $CONDARC. Duplicates are
- * dropped; files need not exist. */
+ * override earlier ones). For each configuration directory D in
+ * /etc/conda, $XDG_CONFIG_HOME/conda, ~/.config/conda, ~/.conda,
+ * $CONDA_PREFIX, $KRAIT_ROOT_PREFIX (ctx->root_prefix): D/.condarc,
+ * D/condarc, then D/condarc.d/ *.yml|*.yaml in name order; ~/.condarc comes
+ * after ~/.conda; $CONDARC is last. Duplicates are dropped; files need not
+ * exist. */
 KRAIT_API void krait_config_search_path(const krait_ctx *ctx, krait_strv *out);
 
 /* Reads every existing file of krait_config_search_path(), applies them,
