@@ -105,6 +105,7 @@ typedef struct cli_txn_view {
   cli_txn_row *rows;
   size_t len;
   int64_t download_bytes;
+  bool empty_env; /* create without specs */
 } cli_txn_view;
 void cli_txn_view_build(const krait_solution *sol, cli_txn_view *out);
 void cli_txn_view_free(cli_txn_view *v);

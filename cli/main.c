@@ -85,6 +85,9 @@ int main(int argc, char **argv) {
     return status;
   }
   if (cli_parse_args(cmd, argc - 2, argv + 2, &args, &err)) {
+    /* the error may come before --json was reached: honour it anyway */
+    for (int i = 2; i < argc; i++)
+      args.json |= strcmp(argv[i], "--json") == 0;
     status = cli_fail(&args, &err);
   } else if (args.help) {
     cli_print_command_help(cmd, stdout);

@@ -73,7 +73,9 @@ void cli_human_transaction(FILE *f, const krait_ctx *ctx, const char *prefix, co
                            bool dry_run) {
   fprintf(f, "\nTransaction for %s%s\n\n", prefix, dry_run ? " (dry run)" : "");
   if (!v->len) {
-    fputs("  All requested packages already installed; nothing to do.\n\n", f);
+    fputs(v->empty_env ? "  An empty environment: no packages to link.\n\n"
+                       : "  All requested packages already installed; nothing to do.\n\n",
+          f);
     return;
   }
   size_t count[CLI_REMOVE + 1] = {0};

@@ -163,6 +163,7 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
 
   cli_txn_view view;
   cli_txn_view_build(&sol, &view);
+  view.empty_env = create && !args->specs.len;
   krait_buf out = KRAIT_BUF_INIT;
   if (args->json) {
     if (args->dry_run) {

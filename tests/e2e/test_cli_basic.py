@@ -70,7 +70,7 @@ def test_option_missing_value(run):
 
 
 def test_unknown_option_json_error_object(run):
-    proc = run("search", "--json", "--bogus", "zlib")
+    proc = run("search", "--bogus", "zlib", "--json")
     one_error_line(proc)
     obj = parse_json(proc)
     assert obj["success"] is False and "--bogus" in obj["error"]

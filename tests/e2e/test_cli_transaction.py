@@ -311,3 +311,9 @@ def test_cli_channel_before_condarc_channel(run, chan, tmp_path):
 def test_no_channels_at_all(run):
     proc = run("create", "-p", run.base / "envs" / "t", "--dry-run", "zlib")
     assert proc.returncode == 1 and "no channels" in proc.stderr, describe(proc)
+
+
+def test_create_without_specs_is_an_empty_env(run, chan):
+    obj = parse_json(dry(run, chan, extra=["--json"]))
+    assert obj["success"] is True and obj["actions"]["LINK"] == [] and obj["actions"]["FETCH"] == []
+    assert "empty environment" in dry(run, chan).stdout
