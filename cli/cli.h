@@ -27,6 +27,7 @@ enum {
   OPT_FORCE = 1 << 3,    /* --force (create) */
   OPT_ALL = 1 << 4,      /* --all (update) */
   OPT_SPECS = 1 << 5,    /* positional SPEC... */
+  OPT_LIST = 1 << 6,     /* --explicit, --md5 (list) */
 };
 
 typedef struct cli_args {
@@ -44,6 +45,8 @@ typedef struct cli_args {
   bool force;
   bool all;
   bool offline;
+  bool explicit_;          /* list --explicit */
+  bool md5;                /* list --explicit --md5 */
   bool help;
   int verbose;             /* -v count */
   bool quiet;

@@ -10,6 +10,7 @@ int cmd_update(const cli_args *args);
 int cmd_remove(const cli_args *args);
 int cmd_search(const cli_args *args);
 int cmd_info(const cli_args *args);
+int cmd_list(const cli_args *args);
 /* cmd_package.c: `krait package extract ...` (own argument parsing) */
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
 
