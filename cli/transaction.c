@@ -180,7 +180,12 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
     goto done;
   }
   if (!create && !sol.n_link && !sol.n_unlink) {
-    status = 0; /* already satisfied: nothing to carry out */
+    if (args->json) { /* already satisfied: report the empty transaction */
+      cli_json_transaction(&out, ctx, prefix, &sol, false);
+      cli_emit(&out);
+      krait_buf_free(&out);
+    }
+    status = 0;
     goto done;
   }
   if (!cli_installer_available()) {

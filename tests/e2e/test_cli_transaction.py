@@ -317,3 +317,11 @@ def test_create_without_specs_is_an_empty_env(run, chan):
     obj = parse_json(dry(run, chan, extra=["--json"]))
     assert obj["success"] is True and obj["actions"]["LINK"] == [] and obj["actions"]["FETCH"] == []
     assert "empty environment" in dry(run, chan).stdout
+
+
+def test_install_already_satisfied_json(run, chan):
+    prefix = installed_env(run, run.base / "envs" / "old", [record("libzlib", "1.3.2", "h25fd6f3_2", 2)])
+    obj = parse_json(run("install", "-p", prefix, "-c", chan, "--override-channels", "--platform", "linux-64", "-y",
+                         "--json", "libzlib", env=VP))
+    assert obj["success"] is True and obj["dry_run"] is False
+    assert obj["actions"]["LINK"] == [] and obj["actions"]["UNLINK"] == []
