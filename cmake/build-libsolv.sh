@@ -19,17 +19,21 @@ if [ -f "$prefix/.complete" ]; then
 fi
 mkdir -p "$deps"
 work=$(mktemp -d "$deps/libsolv-build.XXXXXX")
+log=$deps/libsolv-build.log
 trap 'rm -rf "$work"' EXIT
+trap 'echo "building libsolv failed; last lines of $log:" >&2; tail -30 "$log" >&2' ERR
+exec 3>&1 >"$log" 2>&1   # the build's chatter goes to the log; stdout (fd 3) gets only the prefix
+echo "building libsolv $version with patches ($patch_hash) in $work" >&3
 cd "$work"
 # Source comes only from Debian: needs a deb-src entry for trixie (see .ci/install-deps).
-if ! apt-get source --download-only "libsolv=$version-1" >/dev/null 2>&1; then
+if ! apt-get source --download-only "libsolv=$version-1" ; then
   apt-get source --download-only "libsolv/trixie" >/dev/null
 fi
 dpkg-source -x libsolv_"$version"-*.dsc src >/dev/null
 cd src
 for p in "$here"/libsolv-patches/*.patch; do
   [ -e "$p" ] || continue
-  patch -p1 --quiet < "$p" >&2
+  patch -p1 --quiet < "$p" 
 done
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
   -DENABLE_CONDA=ON -DMULTI_SEMANTICS=ON -DENABLE_STATIC=ON -DDISABLE_SHARED=ON \
@@ -39,10 +43,10 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
   -DENABLE_BZIP2_COMPRESSION=OFF -DENABLE_ZSTD_COMPRESSION=OFF -DENABLE_ZCHUNK_COMPRESSION=OFF \
   -DENABLE_PYTHON=OFF -DENABLE_PERL=OFF -DENABLE_RUBY=OFF -DENABLE_TCL=OFF \
   -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_INSTALL_PREFIX="$prefix" \
-  -DCMAKE_INSTALL_LIBDIR=lib >&2
-cmake --build build -j"$(nproc)" >&2
-cmake --install build >&2
+  -DCMAKE_INSTALL_LIBDIR=lib 
+cmake --build build -j"$(nproc)" 
+cmake --install build 
 # testsolv is handy to replay --debug-solver testcases
 install -m755 build/tools/testsolv "$prefix/bin/testsolv" 2>/dev/null || true
 touch "$prefix/.complete"
-echo "$prefix"
+echo "$prefix" >&3
