@@ -108,6 +108,13 @@ static void explain_virtual(krait_solve_state *st, krait_buf *b, const char *who
   if (strcmp(vname, "__archspec") == 0 || strcmp(vname, "__unix") == 0 || strcmp(vname, "__win") == 0 ||
       strcmp(vname, "__linux") == 0 || strcmp(vname, "__osx") == 0 || strcmp(vname, "__glibc") == 0 ||
       !have) {
+    bool platform_pkg = strcmp(vname, "__win") == 0 || strcmp(vname, "__osx") == 0 ||
+                        strcmp(vname, "__linux") == 0 || strcmp(vname, "__unix") == 0;
+    if (!have && platform_pkg) {
+      krait_buf_printf(b, ", but %s is not present when solving for %s: the package is built for another platform",
+                       vname, st->ctx->platform);
+      return;
+    }
     if (have)
       krait_buf_printf(b, ", but this system provides %s %s%s%s (%s); override with ", vname, have->version,
                        strcmp(vname, "__archspec") == 0 ? " " : "", strcmp(vname, "__archspec") == 0 ? have->build : "",
@@ -261,7 +268,13 @@ static void explain_problem(krait_solve_state *st, krait_buf *b, Id problem) {
   collect(st, problem, &f);
 
   int lines = 0;
-  /* Headline: the requested specs that clash. */
+  /* Headline: the requested specs that clash, in the order they were asked. */
+  for (int i = 1; i < f.specs.count; i++)
+    for (int j = i; j > 0 && f.specs.elements[j - 1] > f.specs.elements[j]; j--) {
+      Id t = f.specs.elements[j];
+      f.specs.elements[j] = f.specs.elements[j - 1];
+      f.specs.elements[j - 1] = t;
+    }
   if (f.specs.count > 1) {
     krait_buf_puts(b, "  the requested ");
     for (int i = 0; i < f.specs.count; i++)
