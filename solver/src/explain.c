@@ -301,7 +301,7 @@ static void explain_problem(krait_solve_state *st, krait_buf *b, Id problem) {
       bool virt = is_virtual_dep(pool, n->dep);
       bool want = pass == 0 ? virt : pass == 1 ? (!virt && n->type == SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP)
                                                : (!virt && n->type != SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP);
-      if (!want) continue;
+      if (!want || n->type == 0) continue;
       if (lines == MAX_LINES_PER_PROBLEM) {
         krait_buf_puts(b, "  - ... (more conflicts omitted)\n");
         lines++;
@@ -313,8 +313,28 @@ static void explain_problem(krait_solve_state *st, krait_buf *b, Id problem) {
       if (virt && n->type != SOLVER_RULE_PKG_CONSTRAINS) {
         explain_virtual(st, b, krait_buf_str(&who), n->dep);
       } else if (n->type == SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP) {
-        krait_buf_printf(b, "%s requires %s, but no package in the channels provides it", krait_buf_str(&who),
-                         pool_dep2str(pool, n->dep));
+        /* One line per package name listing every missing dependency of its builds. */
+        need merged = *n;
+        queue_init(&merged.versions);
+        krait_buf deps = KRAIT_BUF_INIT;
+        int ndeps = 0;
+        for (int k = i; k < f.n_needs; k++) {
+          need *o = &f.needs[k];
+          if (o->type != SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP || o->source_name != n->source_name ||
+              is_virtual_dep(pool, o->dep))
+            continue;
+          for (int v = 0; v < o->versions.count; v++) push_unique(&merged.versions, o->versions.elements[v]);
+          if (ndeps < 10) krait_buf_printf(&deps, "%s%s", ndeps ? ", " : "", pool_dep2str(pool, o->dep));
+          ndeps++;
+          if (k != i) o->type = 0; /* printed here */
+        }
+        if (ndeps > 10) krait_buf_printf(&deps, " and %d more", ndeps - 10);
+        krait_buf_clear(&who);
+        describe_versions(&who, pool, &merged);
+        krait_buf_printf(b, "%s requires %s, but no package in the channels provides %s", krait_buf_str(&who),
+                         krait_buf_str(&deps), ndeps > 1 ? "them" : "it");
+        queue_free(&merged.versions);
+        krait_buf_free(&deps);
       } else if (n->type == SOLVER_RULE_PKG_CONSTRAINS) {
         krait_buf_printf(b, "%s constrains %s", krait_buf_str(&who), pool_dep2str(pool, n->dep));
         if (n->target) {

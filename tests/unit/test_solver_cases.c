@@ -93,6 +93,8 @@ static void rattler_compare(const char *script, const char *root, const krait_ct
   }
   int status = pipe ? pclose(pipe) : -1;
   bool rattler_ok = status == 0;
+  if (getenv("KRAIT_SOLVER_CASE_PRINT_RATTLER"))
+    for (size_t i = 0; i < got.len; i++) printf("expect %s\n", got.items[i]);
   krait_strv mine = KRAIT_STRV_INIT;
   for (size_t i = 0; krait_ok && i < n_link; i++)
     krait_strv_push_owned(&mine, krait_asprintf("%s %s %s", link[i].name, link[i].version, link[i].build));
