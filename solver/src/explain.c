@@ -246,6 +246,14 @@ static bool explain_empty_spec(krait_solve_state *st, krait_buf *b, int spec) {
     krait_buf_printf(b, "nothing provides the requested %s: no package named %s in the channels searched",
                      st->req->specs[spec], ms->name);
   } else {
+    /* Newest first: what the user most likely meant. */
+    for (int i = 1; i < versions.count; i++)
+      for (int j = i; j > 0 && pool_evrcmp(pool, versions.elements[j - 1], versions.elements[j], EVRCMP_COMPARE) < 0;
+           j--) {
+        Id t = versions.elements[j];
+        versions.elements[j] = versions.elements[j - 1];
+        versions.elements[j - 1] = t;
+      }
     krait_buf_printf(b, "nothing matches the requested %s: %s is available in version%s ", st->req->specs[spec],
                      ms->name, versions.count > 1 ? "s" : "");
     int shown = versions.count < 8 ? versions.count : 8;
