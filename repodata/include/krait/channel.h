@@ -6,6 +6,8 @@
 #ifndef KRAIT_CHANNEL_H
 #define KRAIT_CHANNEL_H
 
+#include <stdbool.h>
+
 #include "krait/buf.h"
 #include "krait/ctx.h"
 #include "krait/err.h"
@@ -16,10 +18,23 @@ typedef struct krait_channel {
   krait_strv subdirs; /* subdirs given explicitly ("conda-forge/linux-64"); empty = platform + noarch */
 } krait_channel;
 
-/* "conda-forge", "https://host/path", "file:///x", "/abs/dir", "./rel/dir", "defaults" is expanded by the caller. */
+/* "conda-forge", "conda-forge/linux-64", "https://host/path", "file:///x",
+ * "/abs/dir", "./rel/dir", "~/dir". A plain directory becomes the file:// URL
+ * of its absolute path. "defaults" must be expanded by the caller (error).
+ * A trailing known subdir ("…/linux-64", "…/noarch") is moved to `subdirs`. */
 KRAIT_API krait_code krait_channel_parse(const krait_ctx *ctx, const char *text, krait_channel *out, krait_err *err);
 KRAIT_API void krait_channel_free(krait_channel *ch);
-/* True if the spec's channel text names this channel (by name or URL). */
-KRAIT_API int krait_channel_matches(const krait_channel *ch, const krait_ctx *ctx, const char *text);
+/* True if the spec's channel text (the part before "::", possibly with a
+ * "/subdir") names this channel: by name, by URL or by local path. */
+KRAIT_API bool krait_channel_matches(const krait_channel *ch, const krait_ctx *ctx, const char *text);
+/* True for file:// channels (read in place, no download). */
+KRAIT_API bool krait_channel_is_local(const krait_channel *ch);
+/* The local directory of a file:// URL (percent-decoded), or NULL for other
+ * schemes. Caller frees. */
+KRAIT_API char *krait_file_url_to_path(const char *url);
+
+/* url with credentials hidden (user:***@host, /t/<TOKEN>/), for messages
+ * and records. Caller frees. */
+KRAIT_API char *krait_url_redact(const char *url);
 
 #endif

@@ -1,14 +1,22 @@
 /* Repodata: one channel subdir's repodata.json loaded into a libsolv Repo.
  *
  * Local (file://, plain directory) and remote (http/https via libcurl with
- * conditional GETs) sources. A parsed subdir is cached as a .solv file bound to
- * the source file's checksum (sha256 of the JSON), so a second load skips JSON.
+ * conditional GETs) sources. Remote files are cached in ctx->repodata_cache_dir
+ * in conda's layout: <md5(subdir_url + "/")[:8]>.json + .state.json.
+ * A parsed subdir is also cached there as <key>.solv, bound to the sha256 of
+ * the JSON it came from and to the cache format + libsolv version, so a second
+ * load skips JSON. Channel directories themselves are never written.
  *
  * The Repo is owned by the Pool (freed with it); each Repo's appdata points to
  * a krait_subdir_info owned by the repodata module and freed by
- * krait_repodata_free_pool_info() before the pool is freed. */
+ * krait_repodata_free_pool_info() before the pool is freed. Other repos in
+ * the same pool (e.g. the installed one) must leave appdata NULL.
+ *
+ * The pool must be a conda pool: pool_setdisttype(pool, DISTTYPE_CONDA). */
 #ifndef KRAIT_REPODATA_H
 #define KRAIT_REPODATA_H
+
+#include <stdbool.h>
 
 #include <solv/pool.h>
 #include <solv/repo.h>
@@ -22,28 +30,51 @@ typedef struct krait_subdir_info {
   char *channel_url;   /* krait_channel.url */
   char *channel_name;  /* krait_channel.name */
   char *subdir;        /* "linux-64", "noarch" */
-  char *packages_url;  /* where archives live: base_url from the file (CEP-15/v2) or channel_url/subdir */
-  char *source_path;   /* local path of the JSON that was parsed (cache or channel) */
+  char *packages_url;  /* where archives live: base_url from the file (CEP-15 info.base_url or the early
+                          metadata.base_url) resolved against channel_url/subdir/, else channel_url/subdir */
+  char *source_path;   /* local path of the JSON that was parsed (cache or channel); NULL for a missing subdir */
   int channel_index;   /* 0 = highest priority channel */
+  /* How this load went (for callers, tests and `--verbose`): */
+  bool from_solv_cache; /* the .solv cache was valid and used; JSON was not parsed */
+  bool missing;         /* the subdir had no repodata (opts->missing_ok): empty repo */
+  int http_status;      /* remote: 200 downloaded, 304 not modified; 0 local or offline */
 } krait_subdir_info;
 
+/* Priorities set on each Repo (libsolv: higher = preferred):
+ *   priority    = n_channels - channel_index, or 0 with KRAIT_PRIORITY_DISABLED;
+ *   subpriority = 2 * (n_channels - channel_index) + (subdir != noarch).
+ * The solver module sets SOLVER_FLAG_STRICT_REPO_PRIORITY for strict mode. */
 typedef struct krait_repodata_opts {
   int channel_index;        /* position of the channel in the request; sets repo priority */
   int n_channels;
   krait_channel_priority priority_mode;
   bool add_pip_as_python_dependency;
   bool missing_ok;          /* a missing subdir file (e.g. no noarch/) is an empty repo, not an error */
+  bool no_solv_cache;       /* neither read nor write the .solv cache */
 } krait_repodata_opts;
 
-/* Loads channel `ch`'s `subdir` into `pool` as a new Repo. */
+/* Loads channel `ch`'s `subdir` into `pool` as a new Repo (local channels:
+ * <dir>/<subdir>/repodata.json read in place; remote: downloaded/revalidated
+ * into ctx->repodata_cache_dir, repodata.json.zst preferred; ctx->offline uses
+ * the cached copy only). */
 KRAIT_API krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *ch, const char *subdir,
                                          const krait_repodata_opts *opts, Repo **out, krait_err *err);
-/* Loads a repodata.json-shaped file directly (tests, benchmarks). */
+/* Loads a repodata.json-shaped file directly (tests, benchmarks). `info` is
+ * copied (its source_path, flags and packages_url are filled in by the load;
+ * channel_url/channel_name/subdir may be NULL). */
 KRAIT_API krait_code krait_repodata_load_file(krait_ctx *ctx, Pool *pool, const char *path,
                                               const krait_subdir_info *info, const krait_repodata_opts *opts,
                                               Repo **out, krait_err *err);
-/* The full record for a solvable (name, version, build, channel, url, md5, sha256, ...). */
+/* The full record for a solvable: name, version, build, build_number,
+ * channel (= channel URL, see record.h), subdir, fn, url (packages_url/fn),
+ * md5, sha256, size, timestamp (ms, exact), noarch, license, license_family,
+ * features, python_site_packages_path, track_features, and depends /
+ * constrains exactly as written in the repodata, in file order (plus "pip"
+ * for python when add_pip_as_python_dependency was set, like conda).
+ * Not filled: arch, platform. Caller frees `out` with krait_record_free(). */
 KRAIT_API krait_code krait_solvable_record(Pool *pool, Id solvable, krait_record *out, krait_err *err);
+/* The krait_subdir_info of a repo loaded by this module, or NULL. */
+KRAIT_API const krait_subdir_info *krait_repo_info(const Repo *repo);
 /* Frees every krait_subdir_info hung on the pool's repos. */
 KRAIT_API void krait_repodata_free_pool_info(Pool *pool);
 

@@ -1,0 +1,23 @@
+/* Advisory locks shared with conda and mamba: a POSIX record lock on byte 21
+ * of a lock file (the byte conda and mamba agree on), with a timeout, so two
+ * krait/conda/mamba processes never change one prefix or pkgs dir at once.
+ * On filesystems where fcntl locks hang or fail (some NFS setups), the user
+ * sets use_lockfiles: false and locking becomes a no-op.
+ *
+ * Ownership: krait_lock_acquire() returns a lock the caller releases with
+ * krait_lock_release() (which also frees it). */
+#ifndef KRAIT_LOCK_H
+#define KRAIT_LOCK_H
+
+#include "krait/ctx.h"
+#include "krait/err.h"
+
+typedef struct krait_lock krait_lock;
+
+/* Locks `lock_path` (created if needed) for writing. timeout_seconds <= 0
+ * waits forever. KRAIT_E_LOCKED names the file and who holds it (pid) on timeout. */
+KRAIT_API krait_code krait_lock_acquire(const krait_ctx *ctx, const char *lock_path, int timeout_seconds,
+                                        krait_lock **out, krait_err *err);
+KRAIT_API void krait_lock_release(krait_lock *lock);
+
+#endif

@@ -1,2 +1,0 @@
-/* placeholder until repodata lands */
-int krait_repodata_placeholder_(void); int krait_repodata_placeholder_(void) { return 0; }

@@ -1,0 +1,461 @@
+/* Loading one channel subdir into a libsolv Repo: find the JSON (in place for
+ * local channels, via the download cache for remote ones), reuse the .solv
+ * cache when it was built from identical bytes, otherwise parse with
+ * repo_add_conda and refresh the cache; then apply what may change between
+ * runs (priorities, add_pip_as_python_dependency) on top. */
+#include "krait/repodata.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <solv/knownid.h>
+#include <solv/repo_conda.h>
+#include <solv/repodata.h>
+#include <solv/solvable.h>
+
+#include "krait/buf.h"
+#include "krait/fs.h"
+#include "krait/json.h"
+#include "repodata_int.h"
+
+/* ---- package URL resolution ---- */
+
+/* Joins a relative reference onto base (a directory URL without trailing
+ * slash), handling "./", "../" and a host-absolute "/path". */
+static char *url_resolve(const char *base, const char *ref) {
+  if (strstr(ref, "://"))
+    return krait_strdup(ref);
+  const char *scheme = strstr(base, "://");
+  size_t root_len = 0; /* length of "scheme://host" */
+  if (scheme) {
+    const char *slash = strchr(scheme + 3, '/');
+    root_len = slash ? (size_t)(slash - base) : strlen(base);
+  }
+  if (ref[0] == '/')
+    return krait_asprintf("%.*s%s", (int)root_len, base, ref);
+  krait_buf b = KRAIT_BUF_INIT;
+  krait_buf_puts(&b, base);
+  const char *p = ref;
+  while (*p) {
+    const char *end = strchr(p, '/');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n == 0 || (n == 1 && p[0] == '.')) {
+      /* nothing */
+    } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+      char *last = strrchr(b.data, '/');
+      if (last && (size_t)(last - b.data) >= root_len) {
+        b.len = (size_t)(last - b.data);
+        b.data[b.len] = '\0';
+      }
+    } else {
+      krait_buf_putc(&b, '/');
+      krait_buf_append(&b, p, n);
+    }
+    p += n;
+    if (*p == '/')
+      p++;
+  }
+  return krait_buf_steal(&b);
+}
+
+static void strip_slashes(char *s) {
+  size_t n = strlen(s);
+  while (n > 0 && s[n - 1] == '/')
+    s[--n] = '\0';
+}
+
+/* Where the archives of this subdir live, without trailing slash. */
+static char *packages_url(const char *channel_url, const char *subdir, const char *json_path,
+                          const krait_repo_meta *m) {
+  char *subdir_url;
+  if (channel_url)
+    subdir_url = subdir ? krait_asprintf("%s/%s", channel_url, subdir) : krait_strdup(channel_url);
+  else {
+    char *abs = krait_path_absolute(json_path);
+    char *dir = krait_path_dirname(abs);
+    subdir_url = krait_asprintf("file://%s", dir);
+    free(dir);
+    free(abs);
+  }
+  strip_slashes(subdir_url);
+  if (!m->base_url)
+    return subdir_url;
+  char *r;
+  if (m->base_is_channel) {
+    /* metadata.base_url names the channel: archives are under <base>/<subdir>. */
+    char *base = url_resolve(subdir_url, m->base_url);
+    strip_slashes(base);
+    r = subdir ? krait_asprintf("%s/%s", base, subdir) : krait_strdup(base);
+    free(base);
+  } else {
+    /* CEP-15: info.base_url is the subdir's package URL, maybe relative to the repodata. */
+    r = url_resolve(subdir_url, m->base_url);
+    strip_slashes(r);
+  }
+  free(subdir_url);
+  return r;
+}
+
+/* ---- subdir info ---- */
+
+static void info_free(krait_subdir_info *i) {
+  if (!i)
+    return;
+  free(i->channel_url);
+  free(i->channel_name);
+  free(i->subdir);
+  free(i->packages_url);
+  free(i->source_path);
+  free(i);
+}
+
+const krait_subdir_info *krait_repo_info(const Repo *repo) { return repo ? repo->appdata : NULL; }
+
+void krait_repodata_free_pool_info(Pool *pool) {
+  Repo *repo;
+  int i;
+  FOR_REPOS(i, repo) {
+    info_free(repo->appdata);
+    repo->appdata = NULL;
+  }
+}
+
+/* ---- what is applied after every load (never cached) ---- */
+
+static void apply_priority(Repo *repo, const krait_subdir_info *info, const krait_repodata_opts *opts) {
+  int idx = opts ? opts->channel_index : 0;
+  int rank = opts && opts->n_channels > 0 ? opts->n_channels - idx : -idx; /* higher = earlier channel */
+  bool noarch = info->subdir && strcmp(info->subdir, "noarch") == 0;
+  /* priority: libsolv keeps only the best-priority repo's candidates (strict)
+   * or prefers them (flexible; the solver module sets the strictness flag).
+   * Disabled: all equal, so versions decide first. */
+  repo->priority = !opts || opts->priority_mode == KRAIT_PRIORITY_DISABLED ? 0 : rank;
+  /* subpriority: libsolv's conda policy compares it after the version and
+   * before the build number. Channel rank first, then native subdir over
+   * noarch: with priority disabled that gives conda's order (version, then
+   * channel, then build number); otherwise only the native/noarch bit
+   * matters (different channels already differ in priority). */
+  repo->subpriority = rank * 2 + (noarch ? 0 : 1);
+}
+
+/* conda's add_pip_as_python_dependency: python 2.x/3.x pulls in pip. */
+static void add_pip_to_python(Repo *repo) {
+  Pool *pool = repo->pool;
+  Id python = pool_str2id(pool, "python", 0);
+  if (!python)
+    return;
+  Id pip = pool_str2id(pool, "pip", 1);
+  Solvable *s;
+  Id p;
+  FOR_REPO_SOLVABLES(repo, p, s) {
+    if (s->name != python)
+      continue;
+    const char *v = pool_id2str(pool, s->evr);
+    if (strncmp(v, "2.", 2) == 0 || strncmp(v, "3.", 2) == 0)
+      s->requires = repo_addid_dep(repo, s->requires, pip, 0);
+  }
+}
+
+/* ---- parsing ---- */
+
+/* Parses the repodata text (read from path) into repo. The text is modified
+ * in place (see krait_repo_meta_scan). */
+static krait_code parse_json(Repo *repo, const char *path, krait_buf *text, krait_repo_meta *meta, krait_err *err) {
+  memset(meta, 0, sizeof(*meta));
+  if (text->len == 0)
+    return krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path);
+  krait_repo_meta_scan(text->data, text->len, meta);
+  FILE *fp = fmemopen(text->data, text->len, "r");
+  if (!fp)
+    return krait_err_errno(err, KRAIT_E_IO, "%s: fmemopen", path);
+  int ret = repo_add_conda(repo, fp, 0);
+  fclose(fp);
+  if (ret != 0) {
+    /* libsolv knows only the line; our parser names line:column and why. */
+    krait_err jerr;
+    krait_json *j = krait_json_parse(text->data, text->len, path, &jerr);
+    krait_code rc;
+    if (!j)
+      rc = krait_err_set(err, KRAIT_E_PARSE, "%s", jerr.msg);
+    else
+      rc = krait_err_set(err, KRAIT_E_PARSE, "%s: not a repodata file: %s", path, pool_errstr(repo->pool));
+    krait_json_free(j);
+    return rc;
+  }
+  krait_repo_add_extras(repo, text->data, text->len);
+  return KRAIT_OK;
+}
+
+static char *repo_display_name(const krait_subdir_info *info, const char *path) {
+  if (info && info->channel_name && info->subdir)
+    return krait_asprintf("%s/%s", info->channel_name, info->subdir);
+  return krait_strdup(path);
+}
+
+/* Loads `path` (a local file) into a new repo; `solv_path` may be NULL (no cache). */
+static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, const char *solv_path,
+                                 const krait_subdir_info *info_in, const krait_repodata_opts *opts, Repo **out,
+                                 krait_err *err) {
+  bool use_cache = solv_path && !(opts && opts->no_solv_cache);
+  /* One read: the digest that selects the cache and the parse see the same bytes. */
+  krait_buf text = KRAIT_BUF_INIT;
+  krait_code rc = krait_read_file(path, &text, err);
+  if (rc)
+    return rc;
+  char sha[65] = "";
+  if (use_cache)
+    krait_digest_hex("sha256", text.data, text.len, sha, sizeof(sha));
+  char *name = repo_display_name(info_in, path);
+  Repo *repo = repo_create(pool, name);
+  free(name);
+
+  krait_repo_meta meta = {0};
+  bool from_cache = use_cache && krait_solv_cache_read(ctx, repo, solv_path, sha, &meta);
+  if (!from_cache) {
+    krait_repo_meta_free(&meta);
+    rc = parse_json(repo, path, &text, &meta, err);
+    if (rc) {
+      krait_buf_free(&text);
+      krait_repo_meta_free(&meta);
+      repo_free(repo, 1);
+      return rc;
+    }
+    if (use_cache)
+      krait_solv_cache_write(ctx, repo, solv_path, sha, &meta);
+  }
+  krait_buf_free(&text);
+
+  krait_subdir_info *info = krait_calloc(1, sizeof(*info));
+  info->channel_url = krait_strdup(info_in ? info_in->channel_url : NULL);
+  info->channel_name = krait_strdup(info_in ? info_in->channel_name : NULL);
+  info->subdir = krait_strdup(info_in && info_in->subdir ? info_in->subdir : meta.subdir);
+  info->channel_index = opts ? opts->channel_index : (info_in ? info_in->channel_index : 0);
+  info->http_status = info_in ? info_in->http_status : 0;
+  info->source_path = krait_path_absolute(path);
+  info->packages_url = packages_url(info->channel_url, info->subdir, info->source_path, &meta);
+  info->from_solv_cache = from_cache;
+  krait_repo_meta_free(&meta);
+  repo->appdata = info;
+
+  apply_priority(repo, info, opts);
+  if (opts && opts->add_pip_as_python_dependency)
+    add_pip_to_python(repo);
+  krait_debug(ctx, "%s: %d records (%s)", info->source_path, repo->nsolvables,
+              from_cache ? "from .solv cache" : "parsed JSON");
+  *out = repo;
+  return KRAIT_OK;
+}
+
+krait_code krait_repodata_load_file(krait_ctx *ctx, Pool *pool, const char *path, const krait_subdir_info *info,
+                                    const krait_repodata_opts *opts, Repo **out, krait_err *err) {
+  *out = NULL;
+  if (!krait_path_exists(path))
+    return krait_err_set(err, KRAIT_E_NOTFOUND, "%s: no such repodata file", path);
+  char *solv_path = NULL;
+  if (ctx && ctx->repodata_cache_dir) {
+    char *abs = krait_path_absolute(path);
+    char key[9];
+    krait_cache_key(abs, key);
+    solv_path = krait_asprintf("%s/%s.solv", ctx->repodata_cache_dir, key);
+    free(abs);
+  }
+  krait_code rc = load_json_file(ctx, pool, path, solv_path, info, opts, out, err);
+  free(solv_path);
+  return rc;
+}
+
+static Repo *empty_repo(Pool *pool, const krait_subdir_info *tmpl, const krait_repodata_opts *opts) {
+  char *name = repo_display_name(tmpl, "(empty)");
+  Repo *repo = repo_create(pool, name);
+  free(name);
+  krait_subdir_info *info = krait_calloc(1, sizeof(*info));
+  info->channel_url = krait_strdup(tmpl->channel_url);
+  info->channel_name = krait_strdup(tmpl->channel_name);
+  info->subdir = krait_strdup(tmpl->subdir);
+  info->channel_index = tmpl->channel_index;
+  info->http_status = tmpl->http_status;
+  info->packages_url = krait_asprintf("%s/%s", tmpl->channel_url, tmpl->subdir);
+  info->missing = true;
+  repo->appdata = info;
+  apply_priority(repo, info, opts);
+  return repo;
+}
+
+krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *ch, const char *subdir,
+                               const krait_repodata_opts *opts, Repo **out, krait_err *err) {
+  *out = NULL;
+  krait_subdir_info tmpl = {0};
+  tmpl.channel_url = ch->url;
+  tmpl.channel_name = ch->name;
+  tmpl.subdir = (char *)subdir; /* read-only use: copied by the loaders */
+  tmpl.channel_index = opts ? opts->channel_index : 0;
+  bool missing_ok = opts && opts->missing_ok;
+
+  char *subdir_url = krait_asprintf("%s/%s", ch->url, subdir);
+  char *key_url = krait_asprintf("%s/", subdir_url);
+  char key[9];
+  krait_cache_key(key_url, key);
+  free(key_url);
+  char *solv_path = ctx->repodata_cache_dir ? krait_asprintf("%s/%s.solv", ctx->repodata_cache_dir, key) : NULL;
+  char *json_path = NULL;
+  krait_code rc = KRAIT_OK;
+
+  if (krait_channel_is_local(ch)) {
+    char *dir = krait_file_url_to_path(ch->url);
+    json_path = krait_asprintf("%s/%s/repodata.json", dir, subdir);
+    free(dir);
+    if (!krait_path_exists(json_path)) {
+      free(json_path);
+      json_path = NULL;
+      if (!missing_ok)
+        rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s/repodata.json: no such file (channel %s has no %s)",
+                           subdir_url, ch->name, subdir);
+    }
+  } else {
+    rc = krait_fetch_repodata(ctx, subdir_url, missing_ok, &json_path, &tmpl.http_status, err);
+  }
+
+  if (rc == KRAIT_OK) {
+    if (json_path)
+      rc = load_json_file(ctx, pool, json_path, solv_path, &tmpl, opts, out, err);
+    else
+      *out = empty_repo(pool, &tmpl, opts);
+  }
+  /* A cached download that no longer parses (disk trouble, a killed writer
+   * from another tool) is dropped and fetched again once. */
+  if (rc == KRAIT_E_PARSE && !krait_channel_is_local(ch) && !ctx->offline && tmpl.http_status != 200 && json_path) {
+    krait_warn(ctx, "%s: cached repodata is corrupt (%s); downloading it again", subdir_url, err ? err->msg : "");
+    char *state = krait_asprintf("%.*s.state.json", (int)(strlen(json_path) - strlen(".json")), json_path);
+    unlink(json_path);
+    unlink(state);
+    free(state);
+    free(json_path);
+    json_path = NULL;
+    rc = krait_fetch_repodata(ctx, subdir_url, missing_ok, &json_path, &tmpl.http_status, err);
+    if (rc == KRAIT_OK)
+      rc = json_path ? load_json_file(ctx, pool, json_path, solv_path, &tmpl, opts, out, err)
+                     : (*out = empty_repo(pool, &tmpl, opts), KRAIT_OK);
+  }
+  free(json_path);
+  free(solv_path);
+  free(subdir_url);
+  return rc;
+}
+
+/* ---- records ---- */
+
+/* The package name a dependency string starts with (lower case), as
+ * pool_conda_matchspec reads it: after any "channel::", up to the first
+ * space or operator. */
+static void dep_name(const char *dep, char *out, size_t cap) {
+  const char *colon = strrchr(dep, ':');
+  if (colon)
+    dep = colon + 1;
+  size_t n = 0;
+  for (; *dep && !strchr(" =<>!~[", *dep) && n + 1 < cap; dep++)
+    out[n++] = (char)(*dep >= 'A' && *dep <= 'Z' ? *dep - 'A' + 'a' : *dep);
+  out[n] = '\0';
+}
+
+static void push_lines(const char *text, krait_strv *v) {
+  for (const char *p = text; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    krait_strv_push_owned(v, krait_strndup(p, n));
+    p += n + (nl ? 1 : 0);
+  }
+}
+
+static const char *lookup_key_str(Pool *pool, Solvable *s, const char *name) {
+  Id key = pool_str2id(pool, name, 0);
+  return key ? solvable_lookup_str(s, key) : NULL;
+}
+
+/* depends as written in the repodata (krait:depends, see extras.c), then any
+ * requirement on another package added after loading (pip, from
+ * add_pip_as_python_dependency). */
+static void push_deps(Pool *pool, Solvable *s, krait_strv *v) {
+  push_lines(lookup_key_str(pool, s, KRAIT_KEY_DEPENDS), v);
+  if (!s->requires)
+    return;
+  size_t written = v->len;
+  for (Id *dp = s->repo->idarraydata + s->requires; *dp; dp++) {
+    Id name = ISRELDEP(*dp) ? GETRELDEP(pool, *dp)->name : *dp;
+    const char *ns = pool_id2str(pool, name);
+    bool known = false;
+    for (size_t i = 0; i < written && !known; i++) {
+      char dn[256];
+      dep_name(v->items[i], dn, sizeof(dn));
+      known = strcmp(dn, ns) == 0;
+    }
+    if (!known)
+      krait_strv_push(v, pool_dep2str(pool, *dp));
+  }
+}
+
+static void push_idarray(Pool *pool, Solvable *s, Id key, bool deps, krait_strv *v) {
+  Queue q;
+  queue_init(&q);
+  solvable_lookup_idarray(s, key, &q);
+  for (int i = 0; i < q.count; i++)
+    krait_strv_push(v, deps ? pool_dep2str(pool, q.elements[i]) : pool_id2str(pool, q.elements[i]));
+  queue_free(&q);
+}
+
+krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *err) {
+  krait_record_init(r);
+  if (p <= 0 || p >= pool->nsolvables || !pool->solvables[p].repo)
+    return krait_err_set(err, KRAIT_E_INVALID, "solvable %d does not exist", (int)p);
+  Solvable *s = pool_id2solvable(pool, p);
+  const krait_subdir_info *info = s->repo->appdata;
+  r->name = krait_strdup(pool_id2str(pool, s->name));
+  r->version = krait_strdup(pool_id2str(pool, s->evr));
+  r->build = krait_strdup(solvable_lookup_str(s, SOLVABLE_BUILDFLAVOR));
+  if (!r->build)
+    r->build = krait_strdup("");
+  const char *bn = solvable_lookup_str(s, SOLVABLE_BUILDVERSION);
+  r->build_number = bn ? strtoll(bn, NULL, 10) : 0;
+
+  unsigned medianr = 0;
+  const char *loc = solvable_lookup_location(s, &medianr);
+  if (loc) {
+    const char *slash = strrchr(loc, '/');
+    r->fn = krait_strdup(slash ? slash + 1 : loc);
+    if (slash)
+      r->subdir = krait_strndup(loc, (size_t)(slash - loc));
+  }
+  if (!r->subdir && info && info->subdir)
+    r->subdir = krait_strdup(info->subdir);
+  if (info) {
+    r->channel = krait_strdup(info->channel_url);
+    if (r->fn && info->packages_url)
+      r->url = krait_asprintf("%s/%s", info->packages_url, r->fn);
+  }
+  Id type = 0;
+  const char *md5 = solvable_lookup_checksum(s, SOLVABLE_PKGID, &type);
+  r->md5 = krait_strdup(md5);
+  const char *sha = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
+  r->sha256 = krait_strdup(sha);
+  unsigned long long size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
+  r->size = size ? (int64_t)size : -1;
+  r->timestamp = (int64_t)solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0) * 1000;
+  r->license = krait_strdup(solvable_lookup_str(s, SOLVABLE_LICENSE));
+  push_deps(pool, s, &r->depends);
+  const char *constrains = lookup_key_str(pool, s, KRAIT_KEY_CONSTRAINS);
+  if (constrains)
+    push_lines(constrains, &r->constrains);
+  else
+    push_idarray(pool, s, SOLVABLE_CONSTRAINS, true, &r->constrains);
+  r->noarch = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_NOARCH));
+  r->license_family = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_LICENSE_FAMILY));
+  r->features = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_FEATURES));
+  r->python_site_packages_path = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_SITE_PACKAGES));
+  Id tskey = pool_str2id(pool, KRAIT_KEY_TIMESTAMP, 0);
+  unsigned long long ts_ms = tskey ? solvable_lookup_num(s, tskey, 0) : 0;
+  if (ts_ms)
+    r->timestamp = (int64_t)ts_ms;
+  push_idarray(pool, s, SOLVABLE_TRACK_FEATURES, false, &r->track_features);
+  return KRAIT_OK;
+}

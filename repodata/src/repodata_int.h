@@ -1,0 +1,70 @@
+/* Private interfaces between the repodata module's source files. */
+#ifndef KRAIT_REPODATA_INT_H
+#define KRAIT_REPODATA_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <solv/repo.h>
+
+#include "krait/ctx.h"
+#include "krait/err.h"
+
+/* Bumped whenever what krait stores in a .solv cache file changes. */
+#define KRAIT_SOLV_CACHE_FORMAT 1
+
+/* Top-level metadata of a repodata.json that libsolv's parser ignores. */
+typedef struct krait_repo_meta {
+  char *base_url;      /* info.base_url (CEP-15: the subdir URL) or NULL */
+  bool base_is_channel; /* from the early `metadata.base_url` spelling: a channel URL, append "/<subdir>" */
+  char *subdir;        /* info.subdir / metadata.subdir or NULL */
+} krait_repo_meta;
+
+/* Scans the top-level object of a repodata.json text for info/metadata
+ * without building a DOM of the packages, and rewrites nested values inside
+ * `info` that libsolv's parser would choke on (see meta_scan.c). Never fails:
+ * malformed input just yields empty metadata (libsolv's parse reports it). */
+void krait_repo_meta_scan(char *text, size_t len, krait_repo_meta *out);
+void krait_repo_meta_free(krait_repo_meta *m);
+
+/* Byte-level JSON skipping over text[0..n): each returns the index just past
+ * the whitespace / string (text[i] == '"') / value starting at i, or n. */
+size_t krait_scan_ws(const char *text, size_t i, size_t n);
+size_t krait_scan_string(const char *text, size_t i, size_t n);
+size_t krait_scan_value(const char *text, size_t i, size_t n);
+
+/* Attributes krait adds to each solvable after repo_add_conda (they travel
+ * in the .solv cache): what libsolv drops or normalises. */
+#define KRAIT_KEY_DEPENDS "krait:depends"         /* str: depends as written, '\n'-joined */
+#define KRAIT_KEY_CONSTRAINS "krait:constrains"   /* str: constrains as written, '\n'-joined */
+#define KRAIT_KEY_NOARCH "krait:noarch"           /* str: "python" / "generic" */
+#define KRAIT_KEY_TIMESTAMP "krait:timestamp"     /* num: milliseconds (libsolv keeps seconds) */
+#define KRAIT_KEY_LICENSE_FAMILY "krait:license_family"
+#define KRAIT_KEY_FEATURES "krait:features"
+#define KRAIT_KEY_SITE_PACKAGES "krait:python_site_packages_path"
+
+/* Second pass over the repodata text just given to repo_add_conda: sets the
+ * krait:* attributes on the matching solvables (matched by file name) and
+ * internalizes them. */
+void krait_repo_add_extras(Repo *repo, const char *text, size_t len);
+
+/* The conda cache key of a URL: md5(url)[:8] in hex (9 bytes incl. NUL). */
+void krait_cache_key(const char *url, char out[9]);
+
+/* .solv cache: reads `solv_path` into `repo` if it was written for a source
+ * with this sha256 (returns true and fills *meta), else false (leaving the repo empty). */
+bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *source_sha256,
+                           krait_repo_meta *meta);
+/* Writes `repo` (just parsed from JSON) to solv_path atomically; failures
+ * are reported as warnings only (a cache is an optimisation). */
+void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *source_sha256,
+                            const krait_repo_meta *meta);
+
+/* Downloads (or revalidates) <subdir_url>/repodata.json[.zst] into the
+ * repodata cache. On success *json_path (caller frees) is the cached JSON,
+ * or NULL when the server has no such subdir and missing_ok. *http_status
+ * is 200, 304, 404 (missing) or 0 (offline: cache used as is). */
+krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool missing_ok, char **json_path,
+                                int *http_status, krait_err *err);
+
+#endif

@@ -1,0 +1,205 @@
+/* krait's libsolv patches (cmake/libsolv-patches/), checked on the libsolv we link:
+ *  0001: among builds of one name that tie on version and build number, libsolv
+ *        picks the one conda picks (see docs/solver-build-preference.md); checked
+ *        by solving every case of tests/solver/index4-expected.txt over conda's
+ *        index4 test data and comparing the whole package set.
+ *  0002: a record whose subdir differs from info.subdir is kept (under
+ *        info.subdir) and reported through the pool's warning callback.
+ * This test talks to libsolv directly (not through krait's solver module) on
+ * purpose: it pins the behaviour of the patched library itself. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <solv/conda.h>
+#include <solv/pool.h>
+#include <solv/queue.h>
+#include <solv/repo.h>
+#include <solv/repo_conda.h>
+#include <solv/solvable.h>
+#include <solv/solver.h>
+#include <solv/transaction.h>
+
+#include "harness.h"
+#include "krait/buf.h"
+#include "krait/fs.h"
+
+/* Loads JSON text into a new repo of pool (*repop, owned by pool); 0 on success. */
+static int load_conda_json(Pool *pool, const char *name, const char *json, size_t len, Repo **repop) {
+  FILE *fp = fmemopen((void *)json, len, "r");
+  if (!fp)
+    return -1;
+  *repop = repo_create(pool, name);
+  int rc = repo_add_conda(*repop, fp, 0);
+  fclose(fp);
+  return rc;
+}
+
+/* "name version build" of every package the solver installs for the
+ * space-separated specs, sorted; out->len == 0 and *problem set when unsolvable. */
+static void solve_line(Pool *pool, const char *line, krait_strv *out, char **problem) {
+  Queue job;
+  queue_init(&job);
+  const char *p = line;
+  while (*p) {
+    while (*p == ' ')
+      p++;
+    size_t n = strcspn(p, " ");
+    if (n) {
+      char *spec = krait_strndup(p, n);
+      queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES, pool_conda_matchspec(pool, spec));
+      free(spec);
+    }
+    p += n;
+  }
+  Solver *solv = solver_create(pool);
+  *problem = NULL;
+  if (solver_solve(solv, &job)) {
+    *problem = krait_strdup(solver_problem2str(solv, 1));
+  } else {
+    Transaction *trans = solver_create_transaction(solv);
+    Queue inst;
+    queue_init(&inst);
+    transaction_installedresult(trans, &inst);
+    for (int i = 0; i < inst.count; i++) {
+      Solvable *s = pool_id2solvable(pool, inst.elements[i]);
+      const char *build = solvable_lookup_str(s, SOLVABLE_BUILDFLAVOR);
+      krait_strv_push_owned(out, krait_asprintf("%s %s %s", pool_id2str(pool, s->name),
+                                                pool_id2str(pool, s->evr), build ? build : ""));
+    }
+    queue_free(&inst);
+    transaction_free(trans);
+  }
+  krait_strv_sort(out);
+  solver_free(solv);
+  queue_free(&job);
+}
+
+/* Reports the packages only one of the two sorted lists has. */
+static void report_diff(const char *spec, const krait_strv *got, const krait_strv *want) {
+  for (size_t i = 0; i < want->len; i++)
+    if (!krait_strv_contains(got, want->items[i]))
+      fprintf(stderr, "  %s: missing %s\n", spec, want->items[i]);
+  for (size_t i = 0; i < got->len; i++)
+    if (!krait_strv_contains(want, got->items[i]))
+      fprintf(stderr, "  %s: extra   %s\n", spec, got->items[i]);
+}
+
+static bool same_list(const krait_strv *a, const krait_strv *b) {
+  if (a->len != b->len)
+    return false;
+  for (size_t i = 0; i < a->len; i++)
+    if (strcmp(a->items[i], b->items[i]) != 0)
+      return false;
+  return true;
+}
+
+/* Solves one "## spec" case and checks it against its expected lines. */
+static void check_case(Pool *pool, const char *spec, const krait_strv *want) {
+  krait_strv got = KRAIT_STRV_INIT;
+  char *problem = NULL;
+  solve_line(pool, spec, &got, &problem);
+  CHECK(problem == NULL, "%s: unsolvable: %s", spec, problem ? problem : "");
+  bool same = same_list(&got, want);
+  CHECK(same, "%s: got %zu packages, want %zu", spec, got.len, want->len);
+  if (!same)
+    report_diff(spec, &got, want);
+  free(problem);
+  krait_strv_free(&got);
+}
+
+static void test_index4_expected(void) {
+  char *index4 = krait_test_shared("repodata/conda-test-index-records/index4.json");
+  const char *srcdir = getenv("KRAIT_SOURCE_DIR");
+  if (!index4 || !srcdir)
+    krait_test_skip("index4.json (KRAIT_SHARED_DIR) or KRAIT_SOURCE_DIR not available");
+  krait_err err;
+  krait_buf records = KRAIT_BUF_INIT, expected = KRAIT_BUF_INIT;
+  char *expected_path = krait_path_join(srcdir, "tests/solver/index4-expected.txt");
+  CHECK(krait_read_file(index4, &records, &err) == 0, "%s", err.msg);
+  CHECK(krait_read_file(expected_path, &expected, &err) == 0, "%s", err.msg);
+
+  /* index4.json is a flat fn -> record object: wrap it as repodata; each
+   * record keeps its own subdir as there is no info.subdir. */
+  krait_buf json = KRAIT_BUF_INIT;
+  krait_buf_puts(&json, "{\"packages\":");
+  krait_buf_append(&json, records.data, records.len);
+  krait_buf_puts(&json, "}");
+
+  Pool *pool = pool_create();
+  Repo *repo = NULL;
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  CHECK(load_conda_json(pool, "index4", json.data, json.len, &repo) == 0, "load index4: %s", pool_errstr(pool));
+  pool_addfileprovides(pool);
+  pool_createwhatprovides(pool);
+
+  int ncases = 0;
+  char *spec = NULL;
+  krait_strv want = KRAIT_STRV_INIT;
+  const char *p = krait_buf_str(&expected);
+  while (p && *p) {
+    size_t n = strcspn(p, "\n");
+    if (n > 3 && strncmp(p, "## ", 3) == 0) {
+      if (spec)
+        check_case(pool, spec, &want), ncases++;
+      free(spec);
+      spec = krait_strndup(p + 3, n - 3);
+      krait_strv_free(&want);
+    } else if (n) {
+      krait_strv_push_owned(&want, krait_strndup(p, n));
+    }
+    p += n + (p[n] == '\n');
+  }
+  if (spec)
+    check_case(pool, spec, &want), ncases++;
+  CHECK(ncases >= 18, "only %d cases in %s", ncases, expected_path);
+
+  free(spec);
+  krait_strv_free(&want);
+  pool_free(pool);
+  krait_buf_free(&json);
+  krait_buf_free(&records);
+  krait_buf_free(&expected);
+  free(expected_path);
+  free(index4);
+}
+
+static void collect_warning(Pool *pool, void *data, int type, const char *str) {
+  (void)pool;
+  if (type & SOLV_WARN)
+    krait_buf_puts(data, str);
+}
+
+static void test_subdir_mismatch_kept(void) {
+  static const char json[] =
+      "{\"info\":{\"subdir\":\"linux-64\"},\"packages\":{"
+      "\"a-1-0.tar.bz2\":{\"name\":\"a\",\"version\":\"1\",\"build\":\"0\",\"build_number\":0,"
+      "\"depends\":[],\"subdir\":\"noarch\"},"
+      "\"b-1-0.tar.bz2\":{\"name\":\"b\",\"version\":\"1\",\"build\":\"0\",\"build_number\":0,"
+      "\"depends\":[\"a\"],\"subdir\":\"linux-64\"}}}";
+  krait_buf warnings = KRAIT_BUF_INIT;
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  pool_setdebugcallback(pool, collect_warning, &warnings);
+  pool_setdebugmask(pool, SOLV_WARN);
+  Repo *repo = NULL;
+  CHECK(load_conda_json(pool, "mixed", json, sizeof json - 1, &repo) == 0, "mismatch aborted the load: %s",
+        pool_errstr(pool));
+  CHECK(repo && repo->nsolvables == 2, "records kept: %d", repo ? repo->nsolvables : -1);
+  const char *w = krait_buf_str(&warnings);
+  CHECK(w && strstr(w, "a-1-0.tar.bz2") && strstr(w, "1 record "), "warning: \"%s\"", w ? w : "");
+  Id p;
+  Solvable *s;
+  FOR_REPO_SOLVABLES(repo, p, s) {
+    if (strcmp(pool_id2str(pool, s->name), "a") == 0)
+      CHECK_STR(solvable_get_location(s, NULL), "linux-64/a-1-0.tar.bz2");
+  }
+  pool_free(pool);
+  krait_buf_free(&warnings);
+}
+
+int main(void) {
+  test_subdir_mismatch_kept();
+  test_index4_expected();
+  return krait_test_finish("libsolv_patches");
+}
