@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <solv/conda.h>
+#include <solv/evr.h>
 #include <solv/poolid.h>
 #include <solv/problems.h>
 #include <solv/rules.h>
