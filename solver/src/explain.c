@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <solv/conda.h>
+#include <solv/evr.h>
 #include <solv/poolid.h>
 #include <solv/problems.h>
 #include <solv/rules.h>
@@ -108,6 +109,13 @@ static void explain_virtual(krait_solve_state *st, krait_buf *b, const char *who
   if (strcmp(vname, "__archspec") == 0 || strcmp(vname, "__unix") == 0 || strcmp(vname, "__win") == 0 ||
       strcmp(vname, "__linux") == 0 || strcmp(vname, "__osx") == 0 || strcmp(vname, "__glibc") == 0 ||
       !have) {
+    bool platform_pkg = strcmp(vname, "__win") == 0 || strcmp(vname, "__osx") == 0 ||
+                        strcmp(vname, "__linux") == 0 || strcmp(vname, "__unix") == 0;
+    if (!have && platform_pkg) {
+      krait_buf_printf(b, ", but %s is not present when solving for %s: the package is built for another platform",
+                       vname, st->ctx->platform);
+      return;
+    }
     if (have)
       krait_buf_printf(b, ", but this system provides %s %s%s%s (%s); override with ", vname, have->version,
                        strcmp(vname, "__archspec") == 0 ? " " : "", strcmp(vname, "__archspec") == 0 ? have->build : "",
@@ -239,6 +247,14 @@ static bool explain_empty_spec(krait_solve_state *st, krait_buf *b, int spec) {
     krait_buf_printf(b, "nothing provides the requested %s: no package named %s in the channels searched",
                      st->req->specs[spec], ms->name);
   } else {
+    /* Newest first: what the user most likely meant. */
+    for (int i = 1; i < versions.count; i++)
+      for (int j = i; j > 0 && pool_evrcmp(pool, versions.elements[j - 1], versions.elements[j], EVRCMP_COMPARE) < 0;
+           j--) {
+        Id t = versions.elements[j];
+        versions.elements[j] = versions.elements[j - 1];
+        versions.elements[j - 1] = t;
+      }
     krait_buf_printf(b, "nothing matches the requested %s: %s is available in version%s ", st->req->specs[spec],
                      ms->name, versions.count > 1 ? "s" : "");
     int shown = versions.count < 8 ? versions.count : 8;
@@ -261,7 +277,13 @@ static void explain_problem(krait_solve_state *st, krait_buf *b, Id problem) {
   collect(st, problem, &f);
 
   int lines = 0;
-  /* Headline: the requested specs that clash. */
+  /* Headline: the requested specs that clash, in the order they were asked. */
+  for (int i = 1; i < f.specs.count; i++)
+    for (int j = i; j > 0 && f.specs.elements[j - 1] > f.specs.elements[j]; j--) {
+      Id t = f.specs.elements[j];
+      f.specs.elements[j] = f.specs.elements[j - 1];
+      f.specs.elements[j - 1] = t;
+    }
   if (f.specs.count > 1) {
     krait_buf_puts(b, "  the requested ");
     for (int i = 0; i < f.specs.count; i++)
@@ -288,7 +310,7 @@ static void explain_problem(krait_solve_state *st, krait_buf *b, Id problem) {
       bool virt = is_virtual_dep(pool, n->dep);
       bool want = pass == 0 ? virt : pass == 1 ? (!virt && n->type == SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP)
                                                : (!virt && n->type != SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP);
-      if (!want) continue;
+      if (!want || n->type == 0) continue;
       if (lines == MAX_LINES_PER_PROBLEM) {
         krait_buf_puts(b, "  - ... (more conflicts omitted)\n");
         lines++;
@@ -300,8 +322,28 @@ static void explain_problem(krait_solve_state *st, krait_buf *b, Id problem) {
       if (virt && n->type != SOLVER_RULE_PKG_CONSTRAINS) {
         explain_virtual(st, b, krait_buf_str(&who), n->dep);
       } else if (n->type == SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP) {
-        krait_buf_printf(b, "%s requires %s, but no package in the channels provides it", krait_buf_str(&who),
-                         pool_dep2str(pool, n->dep));
+        /* One line per package name listing every missing dependency of its builds. */
+        need merged = *n;
+        queue_init(&merged.versions);
+        krait_buf deps = KRAIT_BUF_INIT;
+        int ndeps = 0;
+        for (int k = i; k < f.n_needs; k++) {
+          need *o = &f.needs[k];
+          if (o->type != SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP || o->source_name != n->source_name ||
+              is_virtual_dep(pool, o->dep))
+            continue;
+          for (int v = 0; v < o->versions.count; v++) push_unique(&merged.versions, o->versions.elements[v]);
+          if (ndeps < 10) krait_buf_printf(&deps, "%s%s", ndeps ? ", " : "", pool_dep2str(pool, o->dep));
+          ndeps++;
+          if (k != i) o->type = 0; /* printed here */
+        }
+        if (ndeps > 10) krait_buf_printf(&deps, " and %d more", ndeps - 10);
+        krait_buf_clear(&who);
+        describe_versions(&who, pool, &merged);
+        krait_buf_printf(b, "%s requires %s, but no package in the channels provides %s", krait_buf_str(&who),
+                         krait_buf_str(&deps), ndeps > 1 ? "them" : "it");
+        queue_free(&merged.versions);
+        krait_buf_free(&deps);
       } else if (n->type == SOLVER_RULE_PKG_CONSTRAINS) {
         krait_buf_printf(b, "%s constrains %s", krait_buf_str(&who), pool_dep2str(pool, n->dep));
         if (n->target) {

@@ -46,6 +46,7 @@ typedef struct case_def {
   bool expect_given;
   krait_strv link, nolink, unlink, order, errors;
   char *needs_patch;    /* cmake/libsolv-patches/<file> this case depends on */
+  double max_seconds;   /* 0 = no limit on krait_solve's own time */
   bool expect_fail;
 } case_def;
 
@@ -92,6 +93,8 @@ static void rattler_compare(const char *script, const char *root, const krait_ct
   }
   int status = pipe ? pclose(pipe) : -1;
   bool rattler_ok = status == 0;
+  if (getenv("KRAIT_SOLVER_CASE_PRINT_RATTLER"))
+    for (size_t i = 0; i < got.len; i++) printf("expect %s\n", got.items[i]);
   krait_strv mine = KRAIT_STRV_INIT;
   for (size_t i = 0; krait_ok && i < n_link; i++)
     krait_strv_push_owned(&mine, krait_asprintf("%s %s %s", link[i].name, link[i].version, link[i].build));
@@ -235,6 +238,8 @@ static bool parse_file(const char *path, file_def *f) {
       c->title = krait_strdup(rest);
       c->line = lineno;
       sn = (seen){false, false, false, false, false, false};
+    } else if (strcmp(kw, "max-seconds") == 0 && tok.len == 1) {
+      c->max_seconds = atof(tok.items[0]);
     } else if (strcmp(kw, "needs-patch") == 0 && tok.len == 1) {
       free(c->needs_patch);
       c->needs_patch = krait_strdup(tok.items[0]);
@@ -605,6 +610,12 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
   bool passed = ok;
   if (!ok) fail(f, c, "%s%s", "could not set up the case", "");
 
+  if (ok && c->max_seconds > 0 && sol.solve_seconds > c->max_seconds) {
+    char secs[64];
+    snprintf(secs, sizeof secs, "%.2f", sol.solve_seconds);
+    fail(f, c, "krait_solve took %s s, more than max-seconds%s", secs, "");
+    passed = false;
+  }
   if (ok && c->expect_fail) {
     if (rc == KRAIT_OK) {
       fail(f, c, "%s%s", "expected an error, got a solution", "");
@@ -647,6 +658,8 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
       env[n_env].build = krait_strdup(sol.link[i].build);
       n_env++;
     }
+    if (getenv("KRAIT_SOLVER_CASE_PRINT"))
+      for (size_t i = 0; i < n_env; i++) printf("expect %s %s %s\n", env[i].name, env[i].version, env[i].build);
     if (c->expect_given) {
       bool same = n_env == c->expect.len;
       for (size_t i = 0; i < c->expect.len; i++) {
