@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,75 @@ krait_archive_kind krait_archive_kind_of(const char *path) {
   return KRAIT_ARCHIVE_UNKNOWN;
 }
 
+/* A set of the symlink paths created so far (open addressing, no removal
+ * but a "gone" mark). Every object in the partial tree comes from the archive,
+ * so this set knows every symlink there: checking entry paths against it
+ * replaces libarchive's SECURE_SYMLINKS, which costs an openat() per path
+ * component of every entry. */
+typedef struct linkset {
+  char **slots; /* owned strings; NULL = empty */
+  bool *gone;
+  size_t cap, used;
+} linkset;
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h;
+}
+
+static size_t linkset_find(const linkset *ls, const char *s, size_t n) {
+  if (!ls->cap)
+    return SIZE_MAX;
+  for (size_t i = hash_bytes(s, n) & (ls->cap - 1);; i = (i + 1) & (ls->cap - 1)) {
+    if (!ls->slots[i])
+      return SIZE_MAX;
+    if (!ls->gone[i] && strlen(ls->slots[i]) == n && memcmp(ls->slots[i], s, n) == 0)
+      return i;
+  }
+}
+
+static void linkset_add(linkset *ls, const char *s) {
+  if ((ls->used + 1) * 2 > ls->cap) {
+    linkset bigger = {NULL, NULL, ls->cap ? ls->cap * 2 : 64, 0};
+    bigger.slots = krait_calloc(bigger.cap, sizeof *bigger.slots);
+    bigger.gone = krait_calloc(bigger.cap, sizeof *bigger.gone);
+    for (size_t i = 0; i < ls->cap; i++) {
+      if (ls->slots[i] && !ls->gone[i])
+        linkset_add(&bigger, ls->slots[i]);
+      free(ls->slots[i]);
+    }
+    free(ls->slots);
+    free(ls->gone);
+    *ls = bigger;
+  }
+  size_t n = strlen(s);
+  size_t i = hash_bytes(s, n) & (ls->cap - 1);
+  while (ls->slots[i])
+    i = (i + 1) & (ls->cap - 1);
+  ls->slots[i] = krait_strdup(s);
+  ls->used++;
+}
+
+static void linkset_free(linkset *ls) {
+  for (size_t i = 0; i < ls->cap; i++)
+    free(ls->slots[i]);
+  free(ls->slots);
+  free(ls->gone);
+  memset(ls, 0, sizeof *ls);
+}
+
+/* The first proper prefix of rel ("a" of "a/b/c") that is a symlink, or 0. */
+static size_t symlink_prefix_len(const linkset *ls, const char *rel) {
+  if (!ls->used)
+    return 0;
+  for (const char *p = strchr(rel, '/'); p; p = strchr(p + 1, '/'))
+    if (linkset_find(ls, rel, (size_t)(p - rel)) != SIZE_MAX)
+      return (size_t)(p - rel);
+  return 0;
+}
+
 /* State of one archive's extraction. */
 typedef struct xstate {
   const krait_ctx *ctx;
@@ -40,6 +110,7 @@ typedef struct xstate {
   struct archive *disk;
   uint64_t bytes, entries, max_bytes, max_entries;
   krait_strv symlinks; /* relative paths of the symlinks created, re-checked at the end */
+  linkset links;       /* the same paths, for "does this entry go through a symlink?" */
 } xstate;
 
 /* "pkg.conda: pkg-x.tar.zst: " or "pkg.tar.bz2: " */
@@ -280,6 +351,21 @@ static krait_code write_entries(xstate *st, struct archive *in, krait_err *err) 
     }
     if (rel.len == 0)
       continue; /* "./" itself */
+    size_t through = symlink_prefix_len(&st->links, rel.data);
+    if (through) {
+      rc = XFAIL(st, err, KRAIT_E_UNSAFE, "entry '%s' would be written through the symlink '%.*s'", rel.data,
+                 (int)through, rel.data);
+      break;
+    }
+    size_t same = linkset_find(&st->links, rel.data, rel.len);
+    if (same != SIZE_MAX) {
+      /* a later entry replaces a symlink: remove the link first so nothing
+       * (mkdir, chmod, utimes) is applied through it */
+      char *old = krait_path_join(st->root, rel.data);
+      unlink(old);
+      free(old);
+      st->links.gone[same] = true;
+    }
     const char *hard = entry_hardlink(e);
     mode_t type = archive_entry_filetype(e);
     char *full = krait_path_join(st->root, rel.data);
@@ -307,8 +393,10 @@ static krait_code write_entries(xstate *st, struct archive *in, krait_err *err) 
       if (!symlink_target_inside(rel.data, target))
         rc = XFAIL(st, err, KRAIT_E_UNSAFE, "entry '%s': symlink to '%s' points outside the target directory",
                    rel.data, target);
-      else
+      else {
         krait_strv_push(&st->symlinks, rel.data);
+        linkset_add(&st->links, rel.data);
+      }
     } else if (type != AE_IFREG && type != AE_IFDIR) {
       const char *what = type == AE_IFCHR || type == AE_IFBLK ? "a device file"
                          : type == AE_IFIFO                    ? "a FIFO"
@@ -540,8 +628,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
   if (!st.disk)
     krait_oom();
   archive_write_disk_set_options(st.disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-                                              ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                              ARCHIVE_EXTRACT_UNLINK);
+                                              ARCHIVE_EXTRACT_SECURE_NODOTDOT);
 
   if (kind == KRAIT_ARCHIVE_CONDA)
     rc = extract_conda(&st, archive_path, opts->info_only, err);
@@ -578,6 +665,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
                 (unsigned long long)st.bytes);
   }
   krait_strv_free(&st.symlinks);
+  linkset_free(&st.links);
   free(dest);
   free(parent);
   free(partial);

@@ -171,6 +171,18 @@ static const bad_case bad_cases[] = {
      KRAIT_E_UNSAFE,
      "'h'",
      NULL},
+    {"write through an in-tree symlink",
+     {{"sub/keep", 'f', "k", 0, 0}, {"d", 'l', "sub", 0, 0}, {"d/x", 'f', "x", 0, 0}},
+     3,
+     KRAIT_E_UNSAFE,
+     "through the symlink 'd'",
+     NULL},
+    {"write through a symlink to the parent",
+     {{"sub/up", 'l', "..", 0, 0}, {"sub/up/sub/up/z", 'f', "x", 0, 0}},
+     2,
+     KRAIT_E_UNSAFE,
+     "sub/up",
+     NULL},
     {"char device", {{"dev/null", 'c', NULL, 0, 0}}, 1, KRAIT_E_UNSAFE, "device", NULL},
     {"fifo", {{"fifo", 'p', NULL, 0, 0}}, 1, KRAIT_E_UNSAFE, "FIFO", NULL},
 };
@@ -259,6 +271,9 @@ static void test_tolerance_and_metadata(void) {
       {"./share/up", 'l', "../lib", 0, 0},
       {"./share/λ-ünïcode", 'f', "u", 0, 0},
       {"./bin/setuid", 'f', "s", 04755, 0},
+      {"./share/swap", 'l', "../lib", 0, 0},
+      {"./share/swap", 'd', NULL, 0755, 0}, /* a later entry replaces a symlink */
+      {"./share/swap/inner.txt", 'f', "in", 0, 0},
   };
   for (int sub = 0; sub < 2; sub++) {
     char *archive = krait_asprintf("%s/t-1-%d.conda", dir, sub);
@@ -287,6 +302,11 @@ static void test_tolerance_and_metadata(void) {
     free(p2);
     p = krait_asprintf("%s/share/λ-ünïcode", dest);
     CHECK(krait_path_exists(p), "unicode name missing");
+    free(p);
+    p = krait_asprintf("%s/share/swap/inner.txt", dest);
+    char *through = krait_asprintf("%s/lib/inner.txt", dest);
+    CHECK(krait_path_exists(p) && !krait_path_exists(through), "replaced symlink was written through");
+    free(through);
     free(p);
     p = krait_asprintf("%s/share/dangling", dest);
     CHECK(krait_path_exists(p), "dangling in-tree symlink should be kept");
