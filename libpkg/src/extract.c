@@ -7,7 +7,9 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #include "krait/buf.h"
 #include "krait/fs.h"
+#include "extract_int.h"
 #include "pool_int.h"
 
 #define READ_BLOCK (256 * 1024)
@@ -561,6 +564,21 @@ static krait_code sync_tree(const char *dir, krait_err *err) {
   return KRAIT_OK;
 }
 
+/* libarchive applies the archive's directory modes when the writer closes,
+ * even after a failure; a 0555 directory would then stop a normal user from
+ * deleting the partial tree. */
+static int make_dir_writable(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+  (void)ftw;
+  if (type == FTW_D && (sb->st_mode & 0700) != 0700)
+    chmod(path, (sb->st_mode & 07777) | 0700);
+  return 0;
+}
+
+static void remove_partial(const char *partial) {
+  nftw(partial, make_dir_writable, 16, FTW_PHYS);
+  krait_rm_rf(partial, NULL);
+}
+
 static bool dir_is_empty(const char *path) { return rmdir(path) == 0 || errno == ENOENT; }
 
 /* Moves `partial` onto `dest`, swapping out an existing dest when allowed. */
@@ -583,6 +601,21 @@ static krait_code install_dir(const char *partial, const char *dest, bool replac
   free(old);
   return rc;
 }
+
+/* umask() can only be read by setting it, which races with threads creating
+ * files; read it once, before the pool starts any (see krait_extract_many). */
+static pthread_once_t g_umask_once = PTHREAD_ONCE_INIT;
+static mode_t g_umask;
+static void read_umask(void) {
+  g_umask = umask(022);
+  umask(g_umask);
+}
+static mode_t process_umask(void) {
+  pthread_once(&g_umask_once, read_umask);
+  return g_umask;
+}
+
+void krait_extract_before_threads(void) { process_umask(); }
 
 static char *strip_trailing_slashes(const char *p) {
   size_t n = strlen(p);
@@ -645,9 +678,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
                          st.symlinks.items[i]);
   if (!rc) {
     /* mkdtemp made it 0700; give it the mode a mkdir would have */
-    mode_t um = umask(0);
-    umask(um);
-    if (chmod(partial, 0777 & ~um) != 0)
+    if (chmod(partial, 0777 & ~process_umask()) != 0)
       rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", partial);
   }
   if (!rc && opts->before_commit)
@@ -659,7 +690,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
   if (!rc && !opts->no_sync)
     rc = fsync_dir(parent, err);
   if (rc) {
-    krait_rm_rf(partial, NULL);
+    remove_partial(partial);
   } else {
     krait_debug(ctx, "extracted %s into %s (%llu entries, %llu bytes)", pkg, dest, (unsigned long long)st.entries,
                 (unsigned long long)st.bytes);
@@ -695,6 +726,7 @@ static void many_one(void *user, size_t i) {
 
 krait_code krait_extract_many(const krait_ctx *ctx, krait_extract_job *jobs, size_t n,
                               const krait_extract_opts *opts, krait_err *err) {
+  krait_extract_before_threads();
   many_state m = {.ctx = ctx, .jobs = jobs, .n = n, .opts = opts};
   atomic_init(&m.done, 0);
   krait_pool_run(krait_thread_count(ctx ? ctx->extract_threads : 0), n, many_one, &m);
