@@ -27,7 +27,7 @@ typedef struct krait_prefix_state {
   bool exists;                 /* conda-meta/ is there */
 } krait_prefix_state;
 
-/* Reads every conda-meta/*.json; a corrupt file is an error naming it. A
+/* Reads every conda-meta/<dist>.json; a corrupt file is an error naming it. A
  * prefix without conda-meta/ loads as empty with exists=false. */
 KRAIT_API krait_code krait_prefix_load(const char *prefix, krait_prefix_state *out, krait_err *err);
 KRAIT_API void krait_prefix_state_free(krait_prefix_state *st);

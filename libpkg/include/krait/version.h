@@ -25,6 +25,8 @@ KRAIT_API const char *krait_version_text(const krait_version *v);
  * (matches the `parsed` column of shared/data/versions/rattler-parsed_versions.txt
  * style); caller frees. */
 KRAIT_API char *krait_version_repr(const krait_version *v);
+/* The local part ("+...") in the same form, "[]" when absent; caller frees. */
+KRAIT_API char *krait_version_repr_local(const krait_version *v);
 /* a starts with the components of prefix (used by "1.2.*" and "=1.2"). */
 KRAIT_API int krait_version_startswith(const krait_version *v, const krait_version *prefix);
 /* ~= compatible release: v >= base and v starts with base minus its last component. */
