@@ -1,0 +1,177 @@
+/* Command-line parsing: one table of options, each belonging to a group that
+ * a command accepts or not, so `--help` and parsing never disagree. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef enum opt_kind { OK_FLAG, OK_COUNT, OK_VALUE, OK_LIST } opt_kind;
+
+typedef struct opt_def {
+  const char *long_name; /* without "--" */
+  char short_name;       /* 0 = none */
+  opt_kind kind;
+  size_t offset;         /* into cli_args */
+  unsigned group;        /* 0 = every command */
+  const char *metavar;
+  const char *help;
+} opt_def;
+
+#define F(field) offsetof(cli_args, field)
+
+static const opt_def options[] = {
+    {"prefix", 'p', OK_VALUE, F(prefix), OPT_PREFIX, "PREFIX", "path of the environment"},
+    {"name", 'n', OK_VALUE, F(name), OPT_PREFIX, "NAME", "name of the environment (in the first envs dir)"},
+    {"channel", 'c', OK_LIST, F(channels), OPT_CHANNELS, "CHANNEL",
+     "channel name, URL or directory; repeatable, first has priority"},
+    {"override-channels", 0, OK_FLAG, F(override_channels), OPT_CHANNELS, NULL,
+     "ignore the channels of the configuration files"},
+    {"strict-channel-priority", 0, OK_FLAG, F(strict_channel_priority), OPT_CHANNELS, NULL,
+     "same as --channel-priority strict"},
+    {"channel-priority", 0, OK_VALUE, F(channel_priority), OPT_CHANNELS, "MODE", "strict, flexible or disabled"},
+    {"platform", 0, OK_VALUE, F(platform), OPT_CHANNELS, "SUBDIR", "solve for another platform (e.g. linux-aarch64)"},
+    {"subdir", 0, OK_VALUE, F(platform), OPT_CHANNELS, "SUBDIR", "same as --platform"},
+    {"dry-run", 0, OK_FLAG, F(dry_run), OPT_SOLVE, NULL, "solve and show the transaction, change nothing"},
+    {"yes", 'y', OK_FLAG, F(yes), OPT_SOLVE, NULL, "do not ask for confirmation"},
+    {"offline", 0, OK_FLAG, F(offline), OPT_SOLVE | OPT_CHANNELS, NULL, "use cached repodata only"},
+    {"debug-solver", 0, OK_VALUE, F(debug_solver), OPT_SOLVE, "DIR", "write the solver's testcase to DIR"},
+    {"force", 0, OK_FLAG, F(force), OPT_FORCE, NULL, "replace an existing environment"},
+    {"all", 0, OK_FLAG, F(all), OPT_ALL, NULL, "update every installed package"},
+    {"explicit", 0, OK_FLAG, F(explicit_), OPT_LIST, NULL, "print an @EXPLICIT file of package URLs"},
+    {"md5", 0, OK_FLAG, F(md5), OPT_LIST, NULL, "with --explicit: append #md5 to each URL"},
+    {"json", 0, OK_FLAG, F(json), 0, NULL, "machine-readable output on stdout"},
+    {"verbose", 'v', OK_COUNT, F(verbose), 0, NULL, "more messages on stderr (repeatable)"},
+    {"quiet", 'q', OK_FLAG, F(quiet), 0, NULL, "only errors on stderr"},
+    {"help", 'h', OK_FLAG, F(help), 0, NULL, "show this help"},
+};
+
+#define N_OPTIONS (sizeof options / sizeof *options)
+
+static bool accepts(const cli_command *cmd, const opt_def *o) { return o->group == 0 || (cmd->options & o->group); }
+
+static const opt_def *find_long(const cli_command *cmd, const char *name, size_t len) {
+  for (size_t i = 0; i < N_OPTIONS; i++)
+    if (accepts(cmd, &options[i]) && strlen(options[i].long_name) == len &&
+        strncmp(options[i].long_name, name, len) == 0)
+      return &options[i];
+  return NULL;
+}
+
+static const opt_def *find_short(const cli_command *cmd, char c) {
+  for (size_t i = 0; i < N_OPTIONS; i++)
+    if (accepts(cmd, &options[i]) && options[i].short_name == c)
+      return &options[i];
+  return NULL;
+}
+
+static void store(cli_args *a, const opt_def *o, const char *value) {
+  char *base = (char *)a;
+  switch (o->kind) {
+  case OK_FLAG:
+    *(bool *)(base + o->offset) = true;
+    break;
+  case OK_COUNT:
+    (*(int *)(base + o->offset))++;
+    break;
+  case OK_VALUE: {
+    char **slot = (char **)(base + o->offset);
+    free(*slot); /* the last occurrence wins */
+    *slot = krait_strdup(value);
+    break;
+  }
+  case OK_LIST:
+    krait_strv_push((krait_strv *)(base + o->offset), value);
+    break;
+  }
+}
+
+static bool takes_value(const opt_def *o) { return o->kind == OK_VALUE || o->kind == OK_LIST; }
+
+krait_code cli_parse_args(const cli_command *cmd, int argc, char **argv, cli_args *out, krait_err *err) {
+  memset(out, 0, sizeof *out);
+  out->command = cmd->name;
+  bool only_positional = false;
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i];
+    if (only_positional || arg[0] != '-' || arg[1] == '\0') {
+      if (!(cmd->options & OPT_SPECS))
+        return krait_err_set(err, KRAIT_E_INVALID, "krait %s takes no argument \"%s\" (see krait %s --help)",
+                             cmd->name, arg, cmd->name);
+      krait_strv_push(&out->specs, arg);
+      continue;
+    }
+    if (strcmp(arg, "--") == 0) {
+      only_positional = true;
+      continue;
+    }
+    if (arg[1] == '-') {
+      const char *name = arg + 2;
+      const char *eq = strchr(name, '=');
+      size_t len = eq ? (size_t)(eq - name) : strlen(name);
+      const opt_def *o = find_long(cmd, name, len);
+      if (!o)
+        return krait_err_set(err, KRAIT_E_INVALID, "unknown option --%.*s for krait %s (see krait %s --help)",
+                             (int)len, name, cmd->name, cmd->name);
+      const char *value = NULL;
+      if (takes_value(o)) {
+        if (eq)
+          value = eq + 1;
+        else if (i + 1 < argc)
+          value = argv[++i];
+        else
+          return krait_err_set(err, KRAIT_E_INVALID, "option --%s needs a value (%s)", o->long_name, o->metavar);
+      } else if (eq) {
+        return krait_err_set(err, KRAIT_E_INVALID, "option --%s takes no value", o->long_name);
+      }
+      store(out, o, value);
+      continue;
+    }
+    /* short options, possibly bundled: -yq, -cconda-forge, -c conda-forge */
+    for (const char *p = arg + 1; *p; p++) {
+      const opt_def *o = find_short(cmd, *p);
+      if (!o)
+        return krait_err_set(err, KRAIT_E_INVALID, "unknown option -%c for krait %s (see krait %s --help)", *p,
+                             cmd->name, cmd->name);
+      if (!takes_value(o)) {
+        store(out, o, NULL);
+        continue;
+      }
+      if (p[1])
+        store(out, o, p + 1);
+      else if (i + 1 < argc)
+        store(out, o, argv[++i]);
+      else
+        return krait_err_set(err, KRAIT_E_INVALID, "option -%c needs a value (%s)", *p, o->metavar);
+      break;
+    }
+  }
+  return KRAIT_OK;
+}
+
+void cli_args_free(cli_args *a) {
+  free(a->prefix);
+  free(a->name);
+  free(a->channel_priority);
+  free(a->platform);
+  free(a->debug_solver);
+  krait_strv_free(&a->channels);
+  krait_strv_free(&a->specs);
+}
+
+void cli_print_command_help(const cli_command *cmd, FILE *f) {
+  fprintf(f, "usage: krait %s %s\n\n%s\n\noptions:\n", cmd->name, cmd->usage, cmd->summary);
+  for (size_t i = 0; i < N_OPTIONS; i++) {
+    const opt_def *o = &options[i];
+    if (!accepts(cmd, o))
+      continue;
+    krait_buf left = KRAIT_BUF_INIT;
+    if (o->short_name)
+      krait_buf_printf(&left, "-%c, ", o->short_name);
+    krait_buf_printf(&left, "--%s", o->long_name);
+    if (o->metavar)
+      krait_buf_printf(&left, " %s", o->metavar);
+    fprintf(f, "  %-32s %s\n", krait_buf_str(&left), o->help);
+    krait_buf_free(&left);
+  }
+}

@@ -1,0 +1,132 @@
+/* Shared declarations of the krait command line (cli/ only; not installed).
+ *
+ * Flow of every command: args.c parses argv into a cli_args, setup.c turns
+ * it into a krait_ctx (config files, env, then flags), the cmd_<name>.c runs
+ * library calls, and output_human.c / output_json.c render the result.
+ * Errors are reported once, by cli_fail(), as "krait: error: ..." on stderr
+ * (plus a JSON error object on stdout with --json), exit status 1. */
+#ifndef KRAIT_CLI_H
+#define KRAIT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "krait/buf.h"
+#include "krait/ctx.h"
+#include "krait/err.h"
+#include "krait/solver.h"
+#include "krait/virtpkg.h"
+
+#define KRAIT_VERSION_STRING "0.1.0"
+
+/* Option groups a command accepts (bit set in cli_command.options). */
+enum {
+  OPT_PREFIX = 1 << 0,   /* -p/--prefix, -n/--name */
+  OPT_CHANNELS = 1 << 1, /* -c, --override-channels, --strict-channel-priority, --channel-priority, --platform */
+  OPT_SOLVE = 1 << 2,    /* --dry-run, -y, --debug-solver, --offline */
+  OPT_FORCE = 1 << 3,    /* --force (create) */
+  OPT_ALL = 1 << 4,      /* --all (update) */
+  OPT_SPECS = 1 << 5,    /* positional SPEC... */
+  OPT_LIST = 1 << 6,     /* --explicit, --md5 (list) */
+};
+
+typedef struct cli_args {
+  const char *command;     /* "create", ... */
+  char *prefix;            /* -p */
+  char *name;              /* -n */
+  krait_strv channels;     /* -c, in the order given */
+  bool override_channels;
+  bool strict_channel_priority;
+  char *channel_priority;  /* --channel-priority */
+  char *platform;          /* --platform / --subdir */
+  bool dry_run;
+  bool json;
+  bool yes;
+  bool force;
+  bool all;
+  bool offline;
+  bool explicit_;          /* list --explicit */
+  bool md5;                /* list --explicit --md5 */
+  bool help;
+  int verbose;             /* -v count */
+  bool quiet;
+  char *debug_solver;      /* --debug-solver DIR */
+  krait_strv specs;        /* positional */
+} cli_args;
+
+typedef struct cli_command {
+  const char *name;
+  const char *usage;   /* after "krait <name> " */
+  const char *summary; /* one line for `krait --help` */
+  unsigned options;
+  int (*run)(const cli_args *args);
+  /* Commands that parse their own arguments (subcommand groups such as
+   * `package extract`): get a configured context and argv from the command
+   * name on; `run` is NULL for them. */
+  int (*run_raw)(krait_ctx *ctx, int argc, char **argv);
+} cli_command;
+
+/* args.c */
+/* Parses argv (after the command name) for `cmd`. Returns 0, or fills err. */
+krait_code cli_parse_args(const cli_command *cmd, int argc, char **argv, cli_args *out, krait_err *err);
+void cli_args_free(cli_args *a);
+void cli_print_command_help(const cli_command *cmd, FILE *f);
+
+/* main.c */
+const cli_command *cli_find_command(const char *name);
+
+/* setup.c */
+/* Builds the context: defaults, condarc, env, then the flags in args. On
+ * error returns NULL with err filled. The caller frees with krait_ctx_free(). */
+krait_ctx *cli_make_ctx(const cli_args *args, krait_err *err);
+/* The prefix a command acts on (-p, -n NAME, or $CONDA_PREFIX when
+ * `allow_active`). Heap string, or NULL with err filled. */
+char *cli_target_prefix(const krait_ctx *ctx, const cli_args *args, bool for_create, krait_err *err);
+/* Reports err: "krait: error: <msg>" on stderr; with --json also the JSON
+ * error object on stdout. Returns the exit status (1). */
+int cli_fail(const cli_args *args, const krait_err *err);
+/* Same with a literal message. */
+int cli_fail_msg(const cli_args *args, krait_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* transaction.c: shared by create / install / update / remove */
+int cli_run_transaction(const cli_args *args, krait_request_kind kind);
+/* install_hook.c: THE place where a solved transaction is carried out
+ * (download, extract, link). Returns 0 or fills err.
+ * cli_installer_available() is false until the installer lands, so that
+ * users are not asked to confirm something that cannot happen. */
+bool cli_installer_available(void);
+krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol, krait_err *err);
+
+/* Classification of a solution for display. */
+typedef enum cli_action { CLI_INSTALL, CLI_UPGRADE, CLI_DOWNGRADE, CLI_REINSTALL, CLI_CHANGE, CLI_REMOVE } cli_action;
+typedef struct cli_txn_row {
+  cli_action action;
+  const krait_record *from; /* unlinked record, or NULL */
+  const krait_record *to;   /* linked record, or NULL */
+} cli_txn_row;
+typedef struct cli_txn_view {
+  cli_txn_row *rows;
+  size_t len;
+  int64_t download_bytes;
+  bool empty_env; /* create without specs */
+} cli_txn_view;
+void cli_txn_view_build(const krait_solution *sol, cli_txn_view *out);
+void cli_txn_view_free(cli_txn_view *v);
+
+/* output_human.c */
+/* "conda-forge" for channel_alias channels, else the URL. Caller frees. */
+char *cli_channel_display(const krait_ctx *ctx, const char *channel_url);
+void cli_format_size(int64_t bytes, char *out, size_t cap);
+void cli_human_transaction(FILE *f, const krait_ctx *ctx, const char *prefix, const cli_txn_view *v,
+                           bool dry_run);
+void cli_human_records(FILE *f, const krait_ctx *ctx, const krait_record *recs, size_t n);
+
+/* output_json.c */
+void cli_json_transaction(krait_buf *out, const krait_ctx *ctx, const char *prefix, const krait_solution *sol,
+                          bool dry_run);
+void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *recs, size_t n);
+void cli_json_error(krait_buf *out, const krait_err *err);
+/* Writes buf + newline to stdout. */
+void cli_emit(const krait_buf *b);
+
+#endif

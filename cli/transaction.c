@@ -1,0 +1,264 @@
+/* create / install / update / remove: check the request, solve, show the
+ * transaction, then (without --dry-run) hand it to cli_execute_transaction(). */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "krait/cache.h"
+#include "krait/fs.h"
+#include "krait/matchspec.h"
+#include "krait/query.h"
+#include "krait/version.h"
+
+/* micromamba's rules for `create` on an existing path: an environment may be
+ * replaced only with -y/--force; any other non-empty directory is refused. */
+static krait_code check_create_target(const char *prefix, const cli_args *args, krait_err *err) {
+  if (!krait_path_exists(prefix))
+    return KRAIT_OK;
+  if (!krait_is_dir(prefix))
+    return krait_err_set(err, KRAIT_E_INVALID, "%s exists and is not a directory", prefix);
+  char *meta = krait_path_join(prefix, "conda-meta");
+  bool is_env = krait_is_dir(meta);
+  free(meta);
+  if (is_env) {
+    if (args->yes || args->force)
+      return KRAIT_OK;
+    return krait_err_set(err, KRAIT_E_INVALID,
+                         "%s already holds an environment (conda-meta/ exists); use -y or --force to replace it",
+                         prefix);
+  }
+  /* a non-empty directory that is not an environment: refuse, never clobber */
+  DIR *d = opendir(prefix);
+  if (!d)
+    return krait_err_errno(err, KRAIT_E_IO, "cannot read %s", prefix);
+  bool empty = true;
+  for (struct dirent *e; empty && (e = readdir(d));)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+      empty = false;
+  closedir(d);
+  if (!empty)
+    return krait_err_set(err, KRAIT_E_INVALID, "%s exists, is not empty and is not an environment; refusing to use it",
+                         prefix);
+  return KRAIT_OK;
+}
+
+static krait_code check_specs(const cli_args *args, krait_request_kind kind, krait_err *err) {
+  bool create = strcmp(args->command, "create") == 0;
+  if (!args->specs.len && !create && kind != KRAIT_REQ_UPDATE_ALL)
+    return krait_err_set(err, KRAIT_E_INVALID, "nothing to %s: give at least one SPEC%s", args->command,
+                         kind == KRAIT_REQ_UPDATE ? " or --all" : "");
+  if (kind == KRAIT_REQ_UPDATE_ALL && args->specs.len)
+    return krait_err_set(err, KRAIT_E_INVALID, "update --all takes no SPEC");
+  for (size_t i = 0; i < args->specs.len; i++) {
+    krait_matchspec *ms = NULL;
+    krait_code rc = krait_matchspec_parse(args->specs.items[i], &ms, err);
+    krait_matchspec_free(ms);
+    if (rc)
+      return rc;
+  }
+  return KRAIT_OK;
+}
+
+/* Asks on a terminal; without one (scripts, CI) a missing -y is not a
+ * reason to hang, and the transaction proceeds as conda's non-interactive mode. */
+static bool confirm(krait_err *err) {
+  if (!isatty(STDIN_FILENO))
+    return true;
+  fputs("Confirm changes: [Y/n] ", stderr);
+  fflush(stderr);
+  char line[64];
+  if (!fgets(line, sizeof line, stdin) || (line[0] != '\n' && line[0] != 'y' && line[0] != 'Y')) {
+    krait_err_set(err, KRAIT_E_CANCELLED, "cancelled: nothing was changed");
+    return false;
+  }
+  return true;
+}
+
+/* solution.fetch = the linked records no pkgs dir holds yet (what a real
+ * run would download; the --json FETCH list). */
+static krait_code fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_err *err) {
+  sol->fetch = krait_calloc(sol->n_link + 1, sizeof *sol->fetch);
+  sol->n_fetch = 0;
+  for (size_t i = 0; i < sol->n_link; i++) {
+    krait_cache_hit hit;
+    memset(&hit, 0, sizeof hit);
+    krait_code rc = krait_cache_find(ctx, &sol->link[i], &hit, err);
+    krait_cache_state state = hit.state;
+    krait_cache_hit_free(&hit);
+    if (rc)
+      return rc;
+    if (state == KRAIT_CACHE_MISSING)
+      krait_record_copy(&sol->fetch[sol->n_fetch++], &sol->link[i]);
+  }
+  return KRAIT_OK;
+}
+
+int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
+  krait_err err;
+  krait_err_clear(&err);
+  bool create = strcmp(args->command, "create") == 0;
+  if (check_specs(args, kind, &err))
+    return cli_fail(args, &err);
+  krait_ctx *ctx = cli_make_ctx(args, &err);
+  if (!ctx)
+    return cli_fail(args, &err);
+  int status = 1;
+  char *prefix = NULL;
+  krait_solution sol;
+  memset(&sol, 0, sizeof sol);
+  bool solved = false;
+
+  if (!(prefix = cli_target_prefix(ctx, args, create, &err)))
+    goto fail;
+  if (create && check_create_target(prefix, args, &err))
+    goto fail;
+  if (!create) {
+    char *meta = krait_path_join(prefix, "conda-meta");
+    bool is_env = krait_is_dir(meta);
+    free(meta);
+    if (!is_env) {
+      krait_err_set(&err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/); create it with krait create",
+                    prefix);
+      goto fail;
+    }
+  }
+  bool spec_names_channel = false; /* "conda-forge::numpy" brings its own channel */
+  for (size_t i = 0; i < args->specs.len; i++)
+    spec_names_channel |= strstr(args->specs.items[i], "::") != NULL;
+  if (!ctx->channels.len && !spec_names_channel && kind != KRAIT_REQ_REMOVE) {
+    krait_err_set(&err, KRAIT_E_INVALID, "no channels configured: give -c CHANNEL or set channels in a .condarc");
+    goto fail;
+  }
+  if (krait_channels_check_local(ctx, &err))
+    goto fail;
+  free(ctx->target_prefix);
+  ctx->target_prefix = krait_strdup(prefix);
+
+  krait_request req = {
+      .kind = kind,
+      .specs = (const char *const *)args->specs.items,
+      .n_specs = args->specs.len,
+      .prefix = prefix,
+      .debug_dir = args->debug_solver,
+      .ignore_installed = create,
+      .virtual_packages = NULL,
+  };
+  if (args->debug_solver && krait_mkdir_p(args->debug_solver, 0755, &err))
+    goto fail;
+  krait_code rc = krait_solve(ctx, &req, &sol, &err);
+  if (args->debug_solver && !args->quiet) {
+    /* only claim it when the solver got far enough to write one */
+    char *testcase = krait_path_join(args->debug_solver, "testcase.t");
+    if (krait_path_exists(testcase))
+      fprintf(stderr, "krait: solver testcase written to %s\n", testcase);
+    free(testcase);
+  }
+  if (rc)
+    goto fail;
+  solved = true;
+  if (fill_fetch(ctx, &sol, &err))
+    goto fail;
+
+  cli_txn_view view;
+  cli_txn_view_build(&sol, &view);
+  view.empty_env = create && !args->specs.len;
+  krait_buf out = KRAIT_BUF_INIT;
+  if (args->json) {
+    if (args->dry_run) {
+      cli_json_transaction(&out, ctx, prefix, &sol, true);
+      cli_emit(&out);
+    }
+  } else {
+    cli_human_transaction(stdout, ctx, prefix, &view, args->dry_run);
+  }
+  krait_buf_free(&out);
+  cli_txn_view_free(&view);
+  if (args->dry_run) {
+    status = 0;
+    goto done;
+  }
+  if (!create && !sol.n_link && !sol.n_unlink) {
+    if (args->json) { /* already satisfied: report the empty transaction */
+      cli_json_transaction(&out, ctx, prefix, &sol, false);
+      cli_emit(&out);
+      krait_buf_free(&out);
+    }
+    status = 0;
+    goto done;
+  }
+  if (!cli_installer_available()) {
+    cli_execute_transaction(ctx, prefix, &sol, &err); /* fills the "not available" error */
+    goto fail;
+  }
+  if (!ctx->always_yes && !confirm(&err))
+    goto fail;
+  if (cli_execute_transaction(ctx, prefix, &sol, &err))
+    goto fail;
+  if (args->json) {
+    cli_json_transaction(&out, ctx, prefix, &sol, false);
+    cli_emit(&out);
+    krait_buf_free(&out);
+  }
+  status = 0;
+  goto done;
+
+fail:
+  status = cli_fail(args, &err);
+done:
+  if (solved)
+    krait_solution_free(&sol);
+  free(prefix);
+  krait_ctx_free(ctx);
+  return status;
+}
+
+static int cmp_rows(const void *a, const void *b) {
+  const cli_txn_row *x = a, *y = b;
+  if (x->action != y->action)
+    return (int)x->action - (int)y->action;
+  const krait_record *rx = x->to ? x->to : x->from, *ry = y->to ? y->to : y->from;
+  return strcmp(rx->name, ry->name);
+}
+
+void cli_txn_view_build(const krait_solution *sol, cli_txn_view *out) {
+  memset(out, 0, sizeof *out);
+  out->rows = krait_calloc(sol->n_link + sol->n_unlink + 1, sizeof *out->rows);
+  bool *paired = krait_calloc(sol->n_unlink + 1, sizeof *paired);
+  for (size_t i = 0; i < sol->n_link; i++) {
+    const krait_record *to = &sol->link[i];
+    cli_txn_row *row = &out->rows[out->len++];
+    row->to = to;
+    row->action = CLI_INSTALL;
+    for (size_t j = 0; j < sol->n_unlink; j++) {
+      if (paired[j] || strcmp(sol->unlink[j].name, to->name) != 0)
+        continue;
+      paired[j] = true;
+      row->from = &sol->unlink[j];
+      int c = krait_version_cmp_str(to->version, row->from->version);
+      if (c > 0)
+        row->action = CLI_UPGRADE;
+      else if (c < 0)
+        row->action = CLI_DOWNGRADE;
+      else if (strcmp(to->build, row->from->build) == 0 && to->build_number == row->from->build_number)
+        row->action = CLI_REINSTALL;
+      else
+        row->action = CLI_CHANGE;
+      break;
+    }
+  }
+  for (size_t j = 0; j < sol->n_unlink; j++)
+    if (!paired[j])
+      out->rows[out->len++] = (cli_txn_row){CLI_REMOVE, &sol->unlink[j], NULL};
+  free(paired);
+  for (size_t i = 0; i < sol->n_fetch; i++)
+    if (sol->fetch[i].size > 0)
+      out->download_bytes += sol->fetch[i].size;
+  qsort(out->rows, out->len, sizeof *out->rows, cmp_rows);
+}
+
+void cli_txn_view_free(cli_txn_view *v) {
+  free(v->rows);
+  memset(v, 0, sizeof *v);
+}

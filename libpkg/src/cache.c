@@ -1,0 +1,531 @@
+/* The package cache: lookup, fetch + verify, extract. See krait/cache.h. */
+#include "krait/cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "krait/buf.h"
+#include "krait/extract.h"
+#include "krait/fs.h"
+#include "krait/json.h"
+#include "krait/lock.h"
+#include "pool_int.h"
+
+#define PARTIAL_MARK ".krait-partial-"
+
+void krait_cache_hit_free(krait_cache_hit *hit) {
+  if (!hit)
+    return;
+  free(hit->pkgs_dir);
+  free(hit->extracted_dir);
+  free(hit->archive);
+  memset(hit, 0, sizeof *hit);
+}
+
+static bool str_eq_ci(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
+
+/* Does a repodata_record.json (or index.json-like object) describe rec? */
+static bool record_json_matches(const krait_json *rr, const krait_record *rec) {
+  const char *sha = krait_json_get_str(rr, "sha256");
+  const char *md5 = krait_json_get_str(rr, "md5");
+  if (rec->sha256 && sha && *sha)
+    return str_eq_ci(rec->sha256, sha);
+  if (rec->md5 && md5 && *md5)
+    return str_eq_ci(rec->md5, md5);
+  if (rec->sha256 || rec->md5)
+    return false; /* we want a digest the entry cannot show */
+  /* no digest anywhere: the same file name from the same URL */
+  const char *url = krait_json_get_str(rr, "url");
+  return rec->url && url && strcmp(rec->url, url) == 0;
+}
+
+bool krait_cache_entry_valid(const char *pkgs_dir, const krait_record *rec) {
+  char *dist = krait_record_dist(rec);
+  char *path = krait_asprintf("%s/%s/info/repodata_record.json", pkgs_dir, dist);
+  krait_json *rr = krait_json_parse_file(path, NULL);
+  bool ok = rr && rr->type == KRAIT_JSON_OBJECT && record_json_matches(rr, rec);
+  krait_json_free(rr);
+  free(path);
+  free(dist);
+  return ok;
+}
+
+krait_code krait_cache_verify_archive(const char *path, const krait_record *rec, krait_err *err) {
+  struct stat sb;
+  if (stat(path, &sb) != 0)
+    return krait_err_errno(err, KRAIT_E_NOTFOUND, "%s", path);
+  const char *fn = rec->fn ? rec->fn : krait_path_basename(path);
+  if (rec->size >= 0 && (int64_t)sb.st_size != rec->size)
+    return krait_err_set(err, KRAIT_E_CHECKSUM, "%s: size mismatch: expected %lld bytes, got %lld", fn,
+                         (long long)rec->size, (long long)sb.st_size);
+  const char *algo = rec->sha256 ? "sha256" : rec->md5 ? "md5" : NULL;
+  if (!algo)
+    return KRAIT_OK;
+  const char *want = rec->sha256 ? rec->sha256 : rec->md5;
+  char got[129];
+  krait_code rc = krait_file_digest(path, algo, got, sizeof got, err);
+  if (rc)
+    return rc;
+  if (strcasecmp(got, want) != 0)
+    return krait_err_set(err, KRAIT_E_CHECKSUM, "%s: %s mismatch: expected %s, got %s", fn, algo, want, got);
+  return KRAIT_OK;
+}
+
+krait_code krait_cache_find(const krait_ctx *ctx, const krait_record *rec, krait_cache_hit *out, krait_err *err) {
+  memset(out, 0, sizeof *out);
+  if (!rec->name || !rec->version || !rec->build)
+    return krait_err_set(err, KRAIT_E_INVALID, "package record without name/version/build (fn %s)",
+                         rec->fn ? rec->fn : "?");
+  for (size_t i = 0; i < ctx->pkgs_dirs.len; i++) {
+    const char *dir = ctx->pkgs_dirs.items[i];
+    if (krait_cache_entry_valid(dir, rec)) {
+      char *dist = krait_record_dist(rec);
+      out->state = KRAIT_CACHE_EXTRACTED;
+      out->pkgs_dir = krait_strdup(dir);
+      out->extracted_dir = krait_path_join(dir, dist);
+      free(dist);
+      return KRAIT_OK;
+    }
+  }
+  if (!rec->fn)
+    return KRAIT_OK;
+  for (size_t i = 0; i < ctx->pkgs_dirs.len; i++) {
+    char *archive = krait_path_join(ctx->pkgs_dirs.items[i], rec->fn);
+    krait_err verr;
+    if (krait_path_exists(archive)) {
+      if (krait_cache_verify_archive(archive, rec, &verr) == KRAIT_OK) {
+        out->state = KRAIT_CACHE_ARCHIVE;
+        out->pkgs_dir = krait_strdup(ctx->pkgs_dirs.items[i]);
+        out->archive = archive;
+        return KRAIT_OK;
+      }
+      krait_debug(ctx, "ignoring cached archive: %s", verr.msg);
+    }
+    free(archive);
+  }
+  return KRAIT_OK;
+}
+
+/* Writability is tested by doing, not by comparing uids: ACLs, root-squashed
+ * NFS and read-only mounts all defeat permission-bit reasoning. */
+static bool dir_writable(const char *dir) {
+  if (krait_mkdir_p(dir, 0777, NULL) != KRAIT_OK)
+    return false;
+  char *probe = krait_asprintf("%s/.krait-write-test-XXXXXX", dir);
+  int fd = mkstemp(probe);
+  bool ok = fd >= 0;
+  if (ok) {
+    close(fd);
+    unlink(probe);
+  }
+  free(probe);
+  return ok;
+}
+
+krait_code krait_cache_writable_dir(const krait_ctx *ctx, char **out, krait_err *err) {
+  *out = NULL;
+  krait_buf tried = KRAIT_BUF_INIT;
+  for (size_t i = 0; i < ctx->pkgs_dirs.len; i++) {
+    if (dir_writable(ctx->pkgs_dirs.items[i])) {
+      *out = krait_strdup(ctx->pkgs_dirs.items[i]);
+      krait_buf_free(&tried);
+      return KRAIT_OK;
+    }
+    krait_buf_printf(&tried, "%s%s", i ? ", " : "", ctx->pkgs_dirs.items[i]);
+  }
+  krait_code rc = krait_err_set(err, KRAIT_E_IO,
+                                "no writable package cache among pkgs_dirs [%s]; add a writable directory to "
+                                "CONDA_PKGS_DIRS or pkgs_dirs",
+                                krait_buf_str(&tried));
+  krait_buf_free(&tried);
+  return rc;
+}
+
+size_t krait_cache_clean_partials(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return 0;
+  size_t removed = 0;
+  struct dirent *de;
+  krait_strv victims = KRAIT_STRV_INIT;
+  while ((de = readdir(d)))
+    if (strstr(de->d_name, PARTIAL_MARK) || strstr(de->d_name, ".krait-old-"))
+      krait_strv_push_owned(&victims, krait_path_join(dir, de->d_name));
+  closedir(d);
+  for (size_t i = 0; i < victims.len; i++)
+    if (krait_rm_rf(victims.items[i], NULL) == KRAIT_OK)
+      removed++;
+  krait_strv_free(&victims);
+  return removed;
+}
+
+/* ---- fetching ---- */
+
+/* file:///a/b -> /a/b (percent-decoded); NULL if not a local URL. */
+static char *file_url_path(const char *url) {
+  if (strncmp(url, "file://", 7) != 0)
+    return NULL;
+  const char *p = url + 7;
+  if (strncmp(p, "localhost/", 10) == 0)
+    p += 9;
+  if (*p != '/')
+    return NULL;
+  krait_buf b = KRAIT_BUF_INIT;
+  for (; *p; p++) {
+    if (p[0] == '%' && p[1] && p[2]) {
+      char hex[3] = {p[1], p[2], 0};
+      char *end;
+      long v = strtol(hex, &end, 16);
+      if (*end == 0) {
+        krait_buf_putc(&b, (char)v);
+        p += 2;
+        continue;
+      }
+    }
+    krait_buf_putc(&b, *p);
+  }
+  return krait_buf_steal(&b);
+}
+
+static krait_code copy_file(const char *src, const char *dst, krait_err *err) {
+  int in = open(src, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return krait_err_errno(err, KRAIT_E_NOTFOUND, "%s", src);
+  int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (out < 0) {
+    close(in);
+    return krait_err_errno(err, KRAIT_E_IO, "%s", dst);
+  }
+  krait_code rc = KRAIT_OK;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(in, buf, sizeof buf);
+    if (n < 0) {
+      rc = krait_err_errno(err, KRAIT_E_IO, "reading %s", src);
+      break;
+    }
+    if (n == 0)
+      break;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(out, buf + off, (size_t)(n - off));
+      if (w < 0) {
+        rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
+        break;
+      }
+      off += w;
+    }
+    if (rc)
+      break;
+  }
+  close(in);
+  if (close(out) != 0 && !rc)
+    rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
+  return rc;
+}
+
+static void append_url(const char *pkgs_dir, const char *url) {
+  char *path = krait_path_join(pkgs_dir, "urls.txt");
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+  if (fd >= 0) {
+    char *line = krait_asprintf("%s\n", url);
+    /* one write() with O_APPEND: concurrent appenders never interleave lines */
+    ssize_t w = write(fd, line, strlen(line));
+    (void)w;
+    free(line);
+    close(fd);
+  }
+  free(path);
+}
+
+typedef struct prep {
+  const krait_ctx *ctx;
+  const krait_record *records;
+  const krait_cache_fetcher *fetcher;
+  const char *wdir;
+  char **out;
+  krait_code *codes;
+  krait_err *errs;
+  atomic_size_t fetched, extracted;
+  size_t n_work;
+} prep;
+
+/* Fetches rec into <wdir>/<fn> through a verified temp file. */
+static krait_code fetch_archive(prep *p, const krait_record *rec, const char *final, krait_err *err) {
+  if (!rec->url)
+    return krait_err_set(err, KRAIT_E_INVALID, "%s: no URL to fetch it from", rec->fn);
+  char *tmp = krait_asprintf("%s" PARTIAL_MARK "XXXXXX", final);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    krait_code rc = krait_err_errno(err, KRAIT_E_IO, "cannot create a temporary file beside %s", final);
+    free(tmp);
+    return rc;
+  }
+  close(fd);
+  krait_code rc;
+  char *local = file_url_path(rec->url);
+  if (local) {
+    /* a hard link costs nothing; across filesystems (or with
+     * protected_hardlinks on someone else's file) fall back to a copy */
+    unlink(tmp);
+    if (link(local, tmp) != 0)
+      rc = copy_file(local, tmp, err);
+    else
+      rc = KRAIT_OK;
+    free(local);
+  } else if (p->ctx->offline) {
+    rc = krait_err_set(err, KRAIT_E_NET, "%s: not in the package cache and offline mode is on (%s)", rec->fn,
+                       rec->url);
+  } else if (!p->fetcher || !p->fetcher->download) {
+    rc = krait_err_set(err, KRAIT_E_UNSUPPORTED, "%s: no downloader for %s", rec->fn, rec->url);
+  } else {
+    rc = p->fetcher->download(p->fetcher->user, p->ctx, rec->url, tmp, err);
+  }
+  if (!rc)
+    rc = krait_cache_verify_archive(tmp, rec, err);
+  if (!rc && rename(tmp, final) != 0)
+    rc = krait_err_errno(err, KRAIT_E_IO, "cannot move the download to %s", final);
+  if (rc)
+    unlink(tmp);
+  else
+    append_url(p->wdir, rec->url);
+  free(tmp);
+  return rc;
+}
+
+/* Keys krait_record_write_fields may emit; other index.json keys are copied. */
+static const char *const record_keys[] = {
+    "arch",    "build",    "build_number", "channel", "constrains",     "depends",   "features",
+    "fn",      "license",  "license_family", "md5",   "name",           "noarch",    "platform",
+    "python_site_packages_path", "sha256", "size",    "subdir",         "timestamp", "track_features",
+    "url",     "version",  NULL,
+};
+
+static bool is_record_key(const char *k) {
+  for (size_t i = 0; record_keys[i]; i++)
+    if (strcmp(record_keys[i], k) == 0)
+      return true;
+  return false;
+}
+
+static void take_str(char **dst, const char *src) {
+  if (src) {
+    free(*dst);
+    *dst = krait_strdup(src);
+  }
+}
+
+/* index.json overlaid by the repodata record: the record's fields win. */
+static void overlay_record(krait_record *m, const krait_record *r) {
+  take_str(&m->name, r->name);
+  take_str(&m->version, r->version);
+  take_str(&m->build, r->build);
+  if (r->build_number >= 0)
+    m->build_number = r->build_number;
+  take_str(&m->channel, r->channel);
+  take_str(&m->subdir, r->subdir);
+  take_str(&m->fn, r->fn);
+  take_str(&m->url, r->url);
+  take_str(&m->md5, r->md5);
+  take_str(&m->sha256, r->sha256);
+  if (r->size >= 0)
+    m->size = r->size;
+  if (r->timestamp)
+    m->timestamp = r->timestamp;
+  take_str(&m->noarch, r->noarch);
+  take_str(&m->license, r->license);
+  take_str(&m->license_family, r->license_family);
+  take_str(&m->features, r->features);
+  take_str(&m->arch, r->arch);
+  take_str(&m->platform, r->platform);
+  take_str(&m->python_site_packages_path, r->python_site_packages_path);
+  /* A record from repodata always lists its (possibly patched) depends; an
+   * empty list usually means "built from a bare URL", where index.json knows
+   * better. */
+  if (r->depends.len) {
+    krait_strv_free(&m->depends);
+    krait_strv_copy(&m->depends, &r->depends);
+  }
+  if (r->constrains.len) {
+    krait_strv_free(&m->constrains);
+    krait_strv_copy(&m->constrains, &r->constrains);
+  }
+  if (r->track_features.len) {
+    krait_strv_free(&m->track_features);
+    krait_strv_copy(&m->track_features, &r->track_features);
+  }
+}
+
+typedef struct rr_job {
+  const krait_record *rec;
+} rr_job;
+
+/* before_commit hook: writes info/repodata_record.json into the tree. */
+static krait_code write_repodata_record(void *user, const char *tree, krait_err *err) {
+  const krait_record *rec = ((rr_job *)user)->rec;
+  char *index_path = krait_asprintf("%s/info/index.json", tree);
+  krait_json *index = krait_json_parse_file(index_path, err);
+  free(index_path);
+  if (!index || index->type != KRAIT_JSON_OBJECT) {
+    krait_json_free(index);
+    return krait_err_set(err, KRAIT_E_PARSE, "%s: info/index.json is missing or not a JSON object", rec->fn);
+  }
+  krait_record merged;
+  krait_record_init(&merged);
+  krait_code rc = krait_record_from_json(&merged, index, rec->fn, err);
+  if (rc) {
+    krait_json_free(index);
+    krait_record_free(&merged);
+    return krait_err_prefix(err, "%s: info/index.json: ", rec->fn);
+  }
+  overlay_record(&merged, rec);
+  krait_buf out = KRAIT_BUF_INIT;
+  krait_jw w;
+  krait_jw_init(&w, &out, 2);
+  krait_jw_obj_begin(&w);
+  krait_json_foreach(it, index) if (!is_record_key(it->key)) {
+    krait_jw_key(&w, it->key);
+    krait_jw_value(&w, it);
+  }
+  krait_record_write_fields(&w, &merged);
+  krait_jw_obj_end(&w);
+  krait_buf_putc(&out, '\n');
+  char *path = krait_asprintf("%s/info/repodata_record.json", tree);
+  rc = krait_write_file_atomic(path, out.data, out.len, 0644, err);
+  free(path);
+  krait_buf_free(&out);
+  krait_record_free(&merged);
+  krait_json_free(index);
+  return rc;
+}
+
+static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krait_err *err) {
+  const krait_ctx *ctx = p->ctx;
+  krait_cache_hit hit;
+  krait_code rc = krait_cache_find(ctx, rec, &hit, err);
+  if (rc)
+    return rc;
+  if (hit.state == KRAIT_CACHE_EXTRACTED) { /* done by someone else meanwhile */
+    *out = hit.extracted_dir;
+    hit.extracted_dir = NULL;
+    krait_cache_hit_free(&hit);
+    return KRAIT_OK;
+  }
+  if (!rec->fn)
+    return krait_err_set(err, KRAIT_E_INVALID, "%s-%s-%s: record has no file name", rec->name, rec->version,
+                         rec->build);
+  char *archive = NULL;
+  if (hit.state == KRAIT_CACHE_ARCHIVE) {
+    archive = hit.archive;
+    hit.archive = NULL;
+  } else {
+    archive = krait_path_join(p->wdir, rec->fn);
+    if (krait_path_exists(archive)) {
+      /* present but failed verification in krait_cache_find: fetch again, once */
+      krait_warn(ctx, "%s: cached archive is corrupt or stale; fetching it again", archive);
+      unlink(archive);
+    }
+    rc = fetch_archive(p, rec, archive, err);
+    size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
+    krait_ctx_progress(ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
+  }
+  krait_cache_hit_free(&hit);
+  if (!rc) {
+    char *dist = krait_record_dist(rec);
+    char *dest = krait_path_join(p->wdir, dist);
+    free(dist);
+    rr_job job = {rec};
+    krait_extract_opts opts = {.replace = true, .before_commit = write_repodata_record, .before_commit_user = &job};
+    rc = krait_extract_ex(ctx, archive, dest, &opts, err);
+    size_t done = atomic_fetch_add(&p->extracted, 1) + 1;
+    krait_ctx_progress(ctx, "extract", rec->fn, (double)done, (double)p->n_work);
+    if (rc)
+      free(dest);
+    else
+      *out = dest;
+  }
+  free(archive);
+  return rc;
+}
+
+static void prepare_worker(void *user, size_t i) {
+  prep *p = user;
+  if (p->out[i]) /* satisfied before the lock */
+    return;
+  krait_err_clear(&p->errs[i]);
+  p->codes[i] = prepare_one(p, &p->records[i], &p->out[i], &p->errs[i]);
+}
+
+krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records, size_t n,
+                               const krait_cache_fetcher *fetcher, char **out_paths, krait_err *err) {
+  size_t missing = 0;
+  krait_code rc = KRAIT_OK;
+  for (size_t i = 0; i < n; i++)
+    out_paths[i] = NULL;
+  /* 1. reuse valid extracted entries from any pkgs dir, without locking */
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (!records[i].name || !records[i].version || !records[i].build) {
+      rc = krait_err_set(err, KRAIT_E_INVALID, "package record #%zu has no name/version/build", i);
+      break;
+    }
+    for (size_t d = 0; d < ctx->pkgs_dirs.len && !out_paths[i]; d++)
+      if (krait_cache_entry_valid(ctx->pkgs_dirs.items[d], &records[i])) {
+        char *dist = krait_record_dist(&records[i]);
+        out_paths[i] = krait_path_join(ctx->pkgs_dirs.items[d], dist);
+        free(dist);
+      }
+    if (!out_paths[i])
+      missing++;
+  }
+  if (rc || missing == 0)
+    goto out;
+
+  /* 2. everything else is written into the first writable dir, under its lock */
+  char *wdir = NULL;
+  rc = krait_cache_writable_dir(ctx, &wdir, err);
+  if (rc)
+    goto out;
+  krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
+  char *lock_path = krait_asprintf("%s/%s.lock", wdir, krait_path_basename(wdir));
+  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
+  free(lock_path);
+  if (!rc) {
+    /* Partials of a crashed run can only be cleaned safely while we hold the
+     * lock; without locks another process may be filling them right now. */
+    if (ctx->use_lockfiles) {
+      size_t cleaned = krait_cache_clean_partials(wdir);
+      if (cleaned)
+        krait_debug(ctx, "%s: removed %zu leftover partial entries", wdir, cleaned);
+    }
+    prep p = {.ctx = ctx, .records = records, .fetcher = fetcher, .wdir = wdir, .out = out_paths,
+              .n_work = missing};
+    atomic_init(&p.fetched, 0);
+    atomic_init(&p.extracted, 0);
+    p.codes = krait_calloc(n, sizeof *p.codes);
+    p.errs = krait_calloc(n, sizeof *p.errs);
+    krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
+    for (size_t i = 0; i < n && !rc; i++)
+      if (p.codes[i]) {
+        rc = p.codes[i];
+        if (err)
+          *err = p.errs[i];
+      }
+    free(p.codes);
+    free(p.errs);
+  }
+  krait_lock_release(lock);
+  free(wdir);
+out:
+  if (rc)
+    for (size_t i = 0; i < n; i++) {
+      free(out_paths[i]);
+      out_paths[i] = NULL;
+    }
+  return rc;
+}

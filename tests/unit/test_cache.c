@@ -1,0 +1,580 @@
+/* krait/cache.h: lookup across pkgs dirs, fetch (file:// and a downloader
+ * callback) + verify + extract, repodata_record.json, refusal of bad
+ * digests/hostile packages without leftovers, locks, crash leftovers. */
+#include <signal.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "pkg_fixtures.h"
+
+#include <string.h>
+
+#include "krait/cache.h"
+#include "krait/extract.h"
+#include "krait/json.h"
+#include "krait/lock.h"
+
+static char *g_tmp, *g_chan;
+
+/* A package source tree; built with `cph create` when available (real
+ * conda-package-handling archives), else with libarchive's writers. */
+static void build_package(const char *name, const char *version, const char *build, const char *ext,
+                          const char *index_extra) {
+  char *src = krait_asprintf("%s/src-%s", g_tmp, name);
+  char *p = krait_asprintf("%s/info/index.json", src);
+  char *index = krait_asprintf("{\"name\": \"%s\", \"version\": \"%s\", \"build\": \"%s\", \"build_number\": 0, "
+                               "\"depends\": [\"from-index\"], \"license\": \"MIT\", \"subdir\": \"noarch\"%s}",
+                               name, version, build, index_extra);
+  fx_write_file(p, index, 0644);
+  free(p);
+  p = krait_asprintf("%s/info/paths.json", src);
+  fx_write_file(p, "{\"paths\": [], \"paths_version\": 1}", 0644);
+  free(p);
+  p = krait_asprintf("%s/bin/%s", src, name);
+  fx_write_file(p, "#!/bin/sh\necho ok\n", 0755);
+  free(p);
+  p = krait_asprintf("%s/lib/lib%s.so.1", src, name);
+  fx_write_file(p, "library", 0644);
+  free(p);
+  p = krait_asprintf("%s/lib/lib%s.so", src, name);
+  char *t = krait_asprintf("lib%s.so.1", name);
+  symlink(t, p);
+  free(t);
+  free(p);
+  char *fn = krait_asprintf("%s-%s-%s%s", name, version, build, ext);
+  bool built = false;
+  if (fx_have("cph")) {
+    char *cmd = krait_asprintf("cd '%s' && cph create '%s' '%s' --out-folder '%s' >/dev/null 2>&1", g_tmp, src, fn,
+                               g_chan);
+    built = fx_run(cmd) == 0;
+    free(cmd);
+  }
+  if (!built) {
+    char *out = krait_path_join(g_chan, fn);
+    char *binp = krait_asprintf("bin/%s", name), *libp = krait_asprintf("lib/lib%s.so.1", name);
+    char *lnk = krait_asprintf("lib/lib%s.so", name), *tgt = krait_asprintf("lib%s.so.1", name);
+    fx_entry info[] = {{"info/index.json", 'f', index, 0, 0}, {"info/paths.json", 'f', "{}", 0, 0}};
+    fx_entry pkg[] = {{binp, 'f', "#!/bin/sh\necho ok\n", 0755, 0}, {libp, 'f', "library", 0, 0},
+                      {lnk, 'l', tgt, 0, 0}};
+    char *dist = krait_asprintf("%s-%s-%s", name, version, build);
+    if (strcmp(ext, ".conda") == 0) {
+      fx_make_conda(out, dist, NULL, info, 2, pkg, 3);
+    } else {
+      fx_entry all[] = {info[0], info[1], pkg[0], pkg[1], pkg[2]};
+      fx_make_tarbz2(out, all, 5);
+    }
+    free(dist);
+    free(binp);
+    free(libp);
+    free(lnk);
+    free(tgt);
+    free(out);
+  }
+  free(fn);
+  free(index);
+  free(src);
+}
+
+/* A repodata-style record for an archive in the test channel. */
+static void make_record(krait_record *r, const char *name, const char *version, const char *build, const char *ext) {
+  krait_record_init(r);
+  r->name = krait_strdup(name);
+  r->version = krait_strdup(version);
+  r->build = krait_strdup(build);
+  r->build_number = 0;
+  r->fn = krait_asprintf("%s-%s-%s%s", name, version, build, ext);
+  char *path = krait_path_join(g_chan, r->fn);
+  r->url = krait_asprintf("file://%s", path);
+  r->channel = krait_asprintf("file://%s", g_tmp);
+  r->subdir = krait_strdup("noarch");
+  char hex[65];
+  if (krait_file_digest(path, "sha256", hex, sizeof hex, NULL) == KRAIT_OK)
+    r->sha256 = krait_strdup(hex);
+  if (krait_file_digest(path, "md5", hex, sizeof hex, NULL) == KRAIT_OK)
+    r->md5 = krait_strdup(hex);
+  struct stat sb;
+  r->size = stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+  krait_strv_push(&r->depends, "from-repodata >=1");
+  free(path);
+}
+
+static krait_ctx *new_ctx(const char *const *dirs, size_t n) {
+  krait_ctx *ctx = krait_ctx_new();
+  krait_strv_free(&ctx->pkgs_dirs);
+  for (size_t i = 0; i < n; i++)
+    krait_strv_push(&ctx->pkgs_dirs, dirs[i]);
+  ctx->extract_threads = 2;
+  ctx->lock_timeout_seconds = 5;
+  ctx->use_lockfiles = true;
+  ctx->offline = false;
+  return ctx;
+}
+
+static int count_lines(const char *path) {
+  krait_buf b = KRAIT_BUF_INIT;
+  int n = 0;
+  if (krait_read_file(path, &b, NULL) == KRAIT_OK)
+    for (size_t i = 0; i < b.len; i++)
+      n += b.data[i] == '\n';
+  krait_buf_free(&b);
+  return n;
+}
+
+static void test_prepare_and_record(void) {
+  char *pkgs = krait_asprintf("%s/pkgs1", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  krait_record recs[2];
+  make_record(&recs[0], "alpha", "1.0", "0", ".conda");
+  make_record(&recs[1], "beta", "2.0", "1", ".tar.bz2");
+  char *out[2];
+  krait_err err = {0};
+  krait_code rc = krait_cache_prepare(ctx, recs, 2, NULL, out, &err);
+  CHECK(rc == KRAIT_OK, "prepare: %s", err.msg);
+  if (rc) {
+    krait_ctx_free(ctx);
+    return;
+  }
+  char *want0 = krait_asprintf("%s/alpha-1.0-0", pkgs);
+  CHECK_STR(out[0], want0);
+  free(want0);
+  /* the extracted tree and its repodata_record.json */
+  char *p = krait_asprintf("%s/bin/alpha", out[0]);
+  struct stat sb;
+  CHECK(stat(p, &sb) == 0 && (sb.st_mode & 0111), "bin/alpha missing or not executable");
+  free(p);
+  p = krait_asprintf("%s/info/repodata_record.json", out[0]);
+  krait_json *rr = krait_json_parse_file(p, &err);
+  CHECK(rr != NULL, "repodata_record.json: %s", err.msg);
+  free(p);
+  if (rr) {
+    CHECK_STR(krait_json_get_str(rr, "sha256"), recs[0].sha256);
+    CHECK_STR(krait_json_get_str(rr, "md5"), recs[0].md5);
+    CHECK_STR(krait_json_get_str(rr, "url"), recs[0].url);
+    CHECK_STR(krait_json_get_str(rr, "fn"), recs[0].fn);
+    CHECK_STR(krait_json_get_str(rr, "channel"), recs[0].channel);
+    CHECK_STR(krait_json_get_str(rr, "license"), "MIT"); /* from index.json */
+    int64_t size = 0;
+    CHECK(krait_json_get_int(rr, "size", &size) && size == recs[0].size, "size %lld", (long long)size);
+    const krait_json *deps = krait_json_get_array(rr, "depends");
+    CHECK(deps && deps->len == 1 && strcmp(deps->child->string, "from-repodata >=1") == 0,
+          "repodata depends must win over index.json");
+    krait_json_free(rr);
+  }
+  /* the archives and urls.txt */
+  for (int i = 0; i < 2; i++) {
+    char *a = krait_path_join(pkgs, recs[i].fn);
+    CHECK(krait_path_exists(a), "archive %s not in the cache", recs[i].fn);
+    free(a);
+  }
+  char *urls = krait_path_join(pkgs, "urls.txt");
+  CHECK(count_lines(urls) == 2, "urls.txt lines %d", count_lines(urls));
+  char *lock = krait_asprintf("%s/pkgs1.lock", pkgs);
+  CHECK(krait_path_exists(lock), "lock file not created");
+  free(lock);
+
+  /* find: extracted */
+  krait_cache_hit hit;
+  CHECK(krait_cache_find(ctx, &recs[1], &hit, &err) == KRAIT_OK && hit.state == KRAIT_CACHE_EXTRACTED,
+        "find after prepare: state %d", hit.state);
+  krait_cache_hit_free(&hit);
+
+  /* reuse: no archive needed, repodata_record.json untouched, no new URL */
+  char *rrp = krait_asprintf("%s/info/repodata_record.json", out[0]);
+  struct stat before, after;
+  stat(rrp, &before);
+  for (int i = 0; i < 2; i++) {
+    char *a = krait_path_join(pkgs, recs[i].fn);
+    unlink(a);
+    free(a);
+    free(out[i]);
+  }
+  rc = krait_cache_prepare(ctx, recs, 2, NULL, out, &err);
+  CHECK(rc == KRAIT_OK, "second prepare: %s", err.msg);
+  stat(rrp, &after);
+  CHECK(before.st_ino == after.st_ino && before.st_mtime == after.st_mtime, "entry was rewritten");
+  CHECK(count_lines(urls) == 2, "reuse fetched again");
+  for (int i = 0; i < 2; i++)
+    free(out[i]);
+
+  /* an entry whose repodata_record.json names another sha256 is not reused */
+  krait_record other;
+  krait_record_copy(&other, &recs[0]);
+  free(other.sha256);
+  other.sha256 = krait_strdup("00000000000000000000000000000000000000000000000000000000000000ff");
+  CHECK(!krait_cache_entry_valid(pkgs, &other), "entry matched a different sha256");
+  krait_record_free(&other);
+
+  free(rrp);
+  free(urls);
+  krait_record_free(&recs[0]);
+  krait_record_free(&recs[1]);
+  krait_ctx_free(ctx);
+  free(pkgs);
+}
+
+static void test_checksum_refusal(void) {
+  char *pkgs = krait_asprintf("%s/pkgs-bad", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  const char *bad_sha = "1111111111111111111111111111111111111111111111111111111111111111";
+  for (int variant = 0; variant < 3; variant++) {
+    krait_record r;
+    make_record(&r, "alpha", "1.0", "0", ".conda");
+    if (variant == 0) {
+      free(r.sha256);
+      r.sha256 = krait_strdup(bad_sha);
+    } else if (variant == 1) {
+      r.size += 1;
+    } else {
+      free(r.sha256);
+      r.sha256 = NULL;
+      free(r.md5);
+      r.md5 = krait_strdup("22222222222222222222222222222222");
+    }
+    char *out = NULL;
+    krait_err err = {0};
+    krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+    CHECK(rc == KRAIT_E_CHECKSUM && out == NULL, "variant %d: %s %s", variant, krait_code_name(rc), err.msg);
+    CHECK(strstr(err.msg, "alpha-1.0-0.conda") != NULL, "error does not name the package: %s", err.msg);
+    if (variant == 0)
+      CHECK(strstr(err.msg, bad_sha) && strstr(err.msg, "expected") && strstr(err.msg, "got"),
+            "error lacks digests: %s", err.msg);
+    CHECK(fx_count_named(pkgs, "alpha") == 0, "variant %d: something left in the cache", variant);
+    CHECK(fx_count_named(pkgs, ".krait-partial-") == 0, "variant %d: temp file left", variant);
+    krait_record_free(&r);
+  }
+  /* a corrupt archive already in the cache is replaced by a fresh fetch */
+  krait_record r;
+  make_record(&r, "alpha", "1.0", "0", ".conda");
+  char *stale = krait_path_join(pkgs, r.fn);
+  fx_write_file(stale, "garbage", 0644);
+  char *out = NULL;
+  krait_err err = {0};
+  int warnings = 0;
+  krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_OK && out, "refetch over corrupt archive: %s", err.msg);
+  CHECK(krait_cache_verify_archive(stale, &r, &err) == KRAIT_OK, "cached archive still bad: %s", err.msg);
+  (void)warnings;
+  free(out);
+  free(stale);
+  krait_record_free(&r);
+  krait_ctx_free(ctx);
+  free(pkgs);
+}
+
+static void test_hostile_package(void) {
+  char *pkgs = krait_asprintf("%s/pkgs-hostile", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  char *fn = krait_path_join(g_chan, "evil-1-0.conda");
+  fx_entry info[] = {{"info/index.json", 'f', "{\"name\":\"evil\",\"version\":\"1\",\"build\":\"0\"}", 0, 0}};
+  fx_entry pkg[] = {{"lib/x", 'l', "../../../../etc/shadow", 0, 0}};
+  fx_make_conda(fn, "evil-1-0", NULL, info, 1, pkg, 1);
+  krait_record r;
+  make_record(&r, "evil", "1", "0", ".conda");
+  char *out = NULL;
+  krait_err err = {0};
+  krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_E_UNSAFE && strstr(err.msg, "evil-1-0.conda") && strstr(err.msg, "lib/x"), "hostile: %s %s",
+        krait_code_name(rc), err.msg);
+  char *entry = krait_path_join(pkgs, "evil-1-0");
+  CHECK(!krait_path_exists(entry), "hostile entry left");
+  CHECK(fx_count_named(pkgs, ".krait-partial-") == 0, "partial left");
+  free(entry);
+  krait_record_free(&r);
+  free(fn);
+  krait_ctx_free(ctx);
+  free(pkgs);
+}
+
+static void test_multiple_dirs(void) {
+  /* dir A holds extracted entries; the first pkgs dir cannot be created (its
+   * parent is a file), so B is the first writable one */
+  char *blocker = krait_asprintf("%s/not-a-dir", g_tmp);
+  fx_write_file(blocker, "x", 0644);
+  char *x = krait_asprintf("%s/pkgs", blocker);
+  char *a = krait_asprintf("%s/pkgsA", g_tmp), *b = krait_asprintf("%s/pkgsB", g_tmp);
+  krait_record ra, rb;
+  make_record(&ra, "alpha", "1.0", "0", ".conda");
+  make_record(&rb, "beta", "2.0", "1", ".tar.bz2");
+  krait_err err = {0};
+  {
+    const char *dirs[] = {a};
+    krait_ctx *ctx = new_ctx(dirs, 1);
+    char *out = NULL;
+    CHECK(krait_cache_prepare(ctx, &ra, 1, NULL, &out, &err) == KRAIT_OK, "fill A: %s", err.msg);
+    free(out);
+    krait_ctx_free(ctx);
+  }
+  char *w = NULL;
+  const char *dirs[] = {x, b, a};
+  krait_ctx *ctx = new_ctx(dirs, 3);
+  CHECK(krait_cache_writable_dir(ctx, &w, &err) == KRAIT_OK && w && strcmp(w, b) == 0, "writable dir %s",
+        w ? w : err.msg);
+  free(w);
+  krait_strv before = KRAIT_STRV_INIT, after = KRAIT_STRV_INIT;
+  fx_manifest(a, &before);
+  krait_record both[2];
+  krait_record_copy(&both[0], &ra);
+  krait_record_copy(&both[1], &rb);
+  char *out[2];
+  CHECK(krait_cache_prepare(ctx, both, 2, NULL, out, &err) == KRAIT_OK, "multi-dir prepare: %s", err.msg);
+  char *wa = krait_path_join(a, "alpha-1.0-0"), *wb = krait_path_join(b, "beta-2.0-1");
+  CHECK_STR(out[0], wa); /* reused from A */
+  CHECK_STR(out[1], wb); /* new entry in B */
+  fx_manifest(a, &after);
+  CHECK(fx_manifest_diff(&before, &after) < 0, "dir A was modified");
+  CHECK(fx_count_named(b, "alpha") == 0, "alpha duplicated into B");
+  /* an archive-only hit in A is extracted into B, not into A */
+  char *ea = krait_path_join(a, "alpha-1.0-0");
+  krait_rm_rf(ea, NULL);
+  krait_cache_hit hit;
+  CHECK(krait_cache_find(ctx, &ra, &hit, &err) == KRAIT_OK && hit.state == KRAIT_CACHE_ARCHIVE && hit.pkgs_dir &&
+            strcmp(hit.pkgs_dir, a) == 0,
+        "find archive in A: state %d", hit.state);
+  krait_cache_hit_free(&hit);
+  free(out[0]);
+  free(out[1]);
+  CHECK(krait_cache_prepare(ctx, both, 2, NULL, out, &err) == KRAIT_OK, "prepare from A's archive: %s", err.msg);
+  char *wba = krait_path_join(b, "alpha-1.0-0");
+  CHECK_STR(out[0], wba);
+  CHECK(!krait_path_exists(ea), "A written");
+  char *burls = krait_path_join(b, "urls.txt");
+  CHECK(count_lines(burls) == 1, "A's archive should not be fetched again");
+  free(burls);
+  free(out[0]);
+  free(out[1]);
+  /* nothing writable at all */
+  const char *none[] = {x};
+  krait_ctx *ctx2 = new_ctx(none, 1);
+  krait_record_free(&both[0]);
+  krait_record_copy(&both[0], &ra);
+  free(both[0].version);
+  both[0].version = krait_strdup("9.9"); /* not cached anywhere */
+  krait_code rc = krait_cache_prepare(ctx2, both, 1, NULL, out, &err);
+  CHECK(rc == KRAIT_E_IO && strstr(err.msg, "no writable package cache"), "no writable dir: %s", err.msg);
+  krait_ctx_free(ctx2);
+  free(wba);
+  free(ea);
+  free(wa);
+  free(wb);
+  krait_strv_free(&before);
+  krait_strv_free(&after);
+  krait_record_free(&both[0]);
+  krait_record_free(&both[1]);
+  krait_record_free(&ra);
+  krait_record_free(&rb);
+  krait_ctx_free(ctx);
+  free(a);
+  free(b);
+  free(x);
+  free(blocker);
+}
+
+typedef struct fake_dl {
+  int calls;
+  const char *dir; /* serves <dir>/<basename of url> */
+} fake_dl;
+
+static krait_code fake_download(void *user, const krait_ctx *ctx, const char *url, const char *dest,
+                                krait_err *err) {
+  (void)ctx;
+  fake_dl *f = user;
+  __atomic_add_fetch(&f->calls, 1, __ATOMIC_SEQ_CST);
+  char *src = krait_path_join(f->dir, krait_path_basename(url));
+  krait_buf b = KRAIT_BUF_INIT;
+  krait_code rc = krait_read_file(src, &b, NULL);
+  if (rc)
+    rc = krait_err_set(err, KRAIT_E_NET, "%s: 404", url);
+  else
+    rc = krait_write_file_atomic(dest, b.data, b.len, 0644, err);
+  krait_buf_free(&b);
+  free(src);
+  return rc;
+}
+
+static void test_downloader_and_offline(void) {
+  char *pkgs = krait_asprintf("%s/pkgs-http", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  krait_record r;
+  make_record(&r, "alpha", "1.0", "0", ".conda");
+  free(r.url);
+  r.url = krait_strdup("https://example.invalid/noarch/alpha-1.0-0.conda");
+  fake_dl f = {0, g_chan};
+  krait_cache_fetcher fetcher = {fake_download, &f};
+  char *out = NULL;
+  krait_err err = {0};
+  CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_E_UNSUPPORTED, "no downloader: %s", err.msg);
+  ctx->offline = true;
+  CHECK(krait_cache_prepare(ctx, &r, 1, &fetcher, &out, &err) == KRAIT_E_NET && f.calls == 0, "offline: %s",
+        err.msg);
+  ctx->offline = false;
+  CHECK(krait_cache_prepare(ctx, &r, 1, &fetcher, &out, &err) == KRAIT_OK && f.calls == 1, "download: %s", err.msg);
+  free(out);
+  /* a download that fails leaves nothing */
+  krait_record missing;
+  make_record(&missing, "beta", "2.0", "1", ".tar.bz2");
+  free(missing.url);
+  missing.url = krait_strdup("https://example.invalid/noarch/nothere-1-0.tar.bz2");
+  CHECK(krait_cache_prepare(ctx, &missing, 1, &fetcher, &out, &err) == KRAIT_E_NET && strstr(err.msg, "404"),
+        "failed download: %s", err.msg);
+  CHECK(fx_count_named(pkgs, ".krait-partial-") == 0 && fx_count_named(pkgs, "beta") == 0,
+        "failed download left files");
+  krait_record_free(&missing);
+  krait_record_free(&r);
+  krait_ctx_free(ctx);
+  free(pkgs);
+}
+
+static void test_locking(void) {
+  char *pkgs = krait_asprintf("%s/pkgs-lock", g_tmp);
+  krait_mkdir_p(pkgs, 0755, NULL);
+  char *lock = krait_asprintf("%s/pkgs-lock.lock", pkgs);
+  int pipefd[2];
+  CHECK(pipe(pipefd) == 0, "pipe");
+  pid_t child = fork();
+  if (child == 0) { /* another process holding the cache lock */
+    krait_lock *held = NULL;
+    krait_err e;
+    if (krait_lock_acquire(NULL, lock, 5, &held, &e) != KRAIT_OK)
+      _exit(2);
+    char c = 'L';
+    if (write(pipefd[1], &c, 1) != 1)
+      _exit(3);
+    pause();
+    _exit(0);
+  }
+  char c = 0;
+  CHECK(read(pipefd[0], &c, 1) == 1 && c == 'L', "child did not take the lock");
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  ctx->lock_timeout_seconds = 1;
+  krait_record r;
+  make_record(&r, "alpha", "1.0", "0", ".conda");
+  char *out = NULL;
+  krait_err err = {0};
+  krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_E_LOCKED && strstr(err.msg, "pkgs-lock.lock"), "locked: %s %s", krait_code_name(rc), err.msg);
+  ctx->use_lockfiles = false;
+  rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_OK, "use_lockfiles=false: %s", err.msg);
+  free(out);
+  kill(child, SIGTERM);
+  waitpid(child, NULL, 0);
+  close(pipefd[0]);
+  close(pipefd[1]);
+  /* the lock is free again */
+  ctx->use_lockfiles = true;
+  krait_lock *again = NULL;
+  CHECK(krait_lock_acquire(ctx, lock, 1, &again, &err) == KRAIT_OK && again, "relock: %s", err.msg);
+  krait_lock_release(again);
+  krait_record_free(&r);
+  krait_ctx_free(ctx);
+  free(lock);
+  free(pkgs);
+}
+
+static void test_crash_leftovers(void) {
+  char *pkgs = krait_asprintf("%s/pkgs-crash", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  krait_record r;
+  make_record(&r, "alpha", "1.0", "0", ".conda");
+  /* a crashed krait: a partial tree and a partial download; a crashed other
+   * tool: an entry without repodata_record.json */
+  char *p1 = krait_asprintf("%s/alpha-1.0-0.krait-partial-AbC123/info/index.json", pkgs);
+  char *p2 = krait_asprintf("%s/alpha-1.0-0.conda.krait-partial-XyZ789", pkgs);
+  char *p3 = krait_asprintf("%s/alpha-1.0-0/bin/alpha", pkgs);
+  fx_write_file(p1, "{}", 0644);
+  fx_write_file(p2, "half a download", 0644);
+  fx_write_file(p3, "half", 0644);
+  krait_cache_hit hit;
+  krait_err err = {0};
+  CHECK(krait_cache_find(ctx, &r, &hit, &err) == KRAIT_OK && hit.state == KRAIT_CACHE_MISSING,
+        "half entry taken as valid: state %d", hit.state);
+  krait_cache_hit_free(&hit);
+  char *out = NULL;
+  CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_OK, "prepare over leftovers: %s", err.msg);
+  CHECK(fx_count_named(pkgs, ".krait-partial-") == 0, "leftover partials not cleaned");
+  CHECK(krait_cache_entry_valid(pkgs, &r), "entry not repaired");
+  krait_buf b = KRAIT_BUF_INIT;
+  krait_read_file(p3, &b, NULL);
+  CHECK_STR(krait_buf_str(&b), "#!/bin/sh\necho ok\n");
+  krait_buf_free(&b);
+  free(out);
+  free(p1);
+  free(p2);
+  free(p3);
+  krait_record_free(&r);
+  krait_ctx_free(ctx);
+  free(pkgs);
+}
+
+/* The real archives of a shared file:// channel, with their repodata records. */
+static void test_shared_channel(void) {
+  char *repodata = krait_test_shared("channels/conda-format-repo/linux-64/repodata.json");
+  if (!repodata)
+    return;
+  krait_err err = {0};
+  krait_json *root = krait_json_parse_file(repodata, &err);
+  CHECK(root != NULL, "%s", err.msg);
+  char *subdir_dir = krait_path_dirname(repodata);
+  krait_record recs[8];
+  size_t n = 0;
+  const char *keys[] = {"packages", "packages.conda"};
+  for (int k = 0; k < 2; k++)
+    krait_json_foreach(it, krait_json_get_object(root, keys[k])) {
+      if (n == 8)
+        break;
+      char *path = krait_path_join(subdir_dir, it->key);
+      if (!krait_path_exists(path) || krait_record_from_json(&recs[n], it, it->key, &err) != KRAIT_OK) {
+        free(path); /* repodata may list archives the fixture does not ship */
+        continue;
+      }
+      recs[n].url = krait_asprintf("file://%s", path);
+      free(path);
+      n++;
+    }
+  char *pkgs = krait_asprintf("%s/pkgs-shared", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  char *out[8] = {0};
+  krait_code rc = krait_cache_prepare(ctx, recs, n, NULL, out, &err);
+  CHECK(n >= 2 && rc == KRAIT_OK, "shared channel (%zu records): %s", n, err.msg);
+  for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
+    char *paths = krait_asprintf("%s/info/paths.json", out[i]);
+    CHECK(krait_path_exists(paths), "%s: no info/paths.json", recs[i].fn);
+    free(paths);
+    free(out[i]);
+  }
+  for (size_t i = 0; i < n; i++)
+    krait_record_free(&recs[i]);
+  krait_ctx_free(ctx);
+  free(pkgs);
+  free(subdir_dir);
+  krait_json_free(root);
+  free(repodata);
+}
+
+int main(void) {
+  g_tmp = fx_tmpdir("cache");
+  g_chan = krait_asprintf("%s/channel/noarch", g_tmp);
+  krait_mkdir_p(g_chan, 0755, NULL);
+  build_package("alpha", "1.0", "0", ".conda", ", \"schema_version\": 2");
+  build_package("beta", "2.0", "1", ".tar.bz2", "");
+  test_prepare_and_record();
+  test_checksum_refusal();
+  test_hostile_package();
+  test_multiple_dirs();
+  test_downloader_and_offline();
+  test_locking();
+  test_crash_leftovers();
+  test_shared_channel();
+  krait_rm_rf(g_tmp, NULL);
+  free(g_chan);
+  free(g_tmp);
+  return krait_test_finish("cache");
+}
