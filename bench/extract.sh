@@ -46,6 +46,7 @@ big=()
 if [ -n "$src" ] && command -v cph >/dev/null; then
   mkdir -p "$work/src/info" "$work/src/lib"
   cp -a "$src" "$work/src/lib/"
+  find "$work/src" -lname '/*' -delete   # krait (rightly) refuses absolute symlinks
   echo '{"name": "bigpkg", "version": "1.0", "build": "0", "build_number": 0}' > "$work/src/info/index.json"
   (cd "$work" && cph create src bigpkg-1.0-0.conda >/dev/null 2>&1 && cph create src bigpkg-1.0-0.tar.bz2 >/dev/null 2>&1)
   big=("$work/bigpkg-1.0-0.conda" "$work/bigpkg-1.0-0.tar.bz2")

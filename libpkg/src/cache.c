@@ -4,10 +4,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "krait/lock.h"
+#include "extract_int.h"
 #include "pool_int.h"
 
 #define PARTIAL_MARK ".krait-partial-"
@@ -204,6 +207,17 @@ static krait_code copy_file(const char *src, const char *dst, krait_err *err) {
     return krait_err_errno(err, KRAIT_E_IO, "%s", dst);
   }
   krait_code rc = KRAIT_OK;
+  /* a reflink (btrfs, XFS) shares the blocks; copy_file_range lets the kernel
+   * (or an NFS server) copy without a round trip through us */
+  if (ioctl(out, FICLONE, in) == 0)
+    goto done;
+  for (;;) {
+    ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+    if (n == 0)
+      goto done;
+    if (n < 0)
+      break; /* EXDEV/ENOSYS/EINVAL: fall back to read/write from where we are */
+  }
   char buf[1 << 16];
   for (;;) {
     ssize_t n = read(in, buf, sizeof buf);
@@ -224,6 +238,7 @@ static krait_code copy_file(const char *src, const char *dst, krait_err *err) {
     if (rc)
       break;
   }
+done:
   close(in);
   if (close(out) != 0 && !rc)
     rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
@@ -509,6 +524,7 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
     atomic_init(&p.extracted, 0);
     p.codes = krait_calloc(n, sizeof *p.codes);
     p.errs = krait_calloc(n, sizeof *p.errs);
+    krait_extract_before_threads();
     krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
     for (size_t i = 0; i < n && !rc; i++)
       if (p.codes[i]) {

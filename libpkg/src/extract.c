@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "krait/buf.h"
 #include "krait/fs.h"
+#include "extract_int.h"
 #include "pool_int.h"
 
 #define READ_BLOCK (256 * 1024)
@@ -584,6 +586,21 @@ static krait_code install_dir(const char *partial, const char *dest, bool replac
   return rc;
 }
 
+/* umask() can only be read by setting it, which races with threads creating
+ * files; read it once, before the pool starts any (see krait_extract_many). */
+static pthread_once_t g_umask_once = PTHREAD_ONCE_INIT;
+static mode_t g_umask;
+static void read_umask(void) {
+  g_umask = umask(022);
+  umask(g_umask);
+}
+static mode_t process_umask(void) {
+  pthread_once(&g_umask_once, read_umask);
+  return g_umask;
+}
+
+void krait_extract_before_threads(void) { process_umask(); }
+
 static char *strip_trailing_slashes(const char *p) {
   size_t n = strlen(p);
   while (n > 1 && p[n - 1] == '/')
@@ -645,9 +662,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
                          st.symlinks.items[i]);
   if (!rc) {
     /* mkdtemp made it 0700; give it the mode a mkdir would have */
-    mode_t um = umask(0);
-    umask(um);
-    if (chmod(partial, 0777 & ~um) != 0)
+    if (chmod(partial, 0777 & ~process_umask()) != 0)
       rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", partial);
   }
   if (!rc && opts->before_commit)
@@ -695,6 +710,7 @@ static void many_one(void *user, size_t i) {
 
 krait_code krait_extract_many(const krait_ctx *ctx, krait_extract_job *jobs, size_t n,
                               const krait_extract_opts *opts, krait_err *err) {
+  krait_extract_before_threads();
   many_state m = {.ctx = ctx, .jobs = jobs, .n = n, .opts = opts};
   atomic_init(&m.done, 0);
   krait_pool_run(krait_thread_count(ctx ? ctx->extract_threads : 0), n, many_one, &m);

@@ -309,8 +309,14 @@ static void test_multiple_dirs(void) {
     krait_ctx_free(ctx);
   }
   char *w = NULL;
-  const char *dirs[] = {x, b, a};
-  krait_ctx *ctx = new_ctx(dirs, 3);
+  /* As a normal user, A itself is made read-only and listed first: it must
+   * be skipped for writing (root ignores mode bits, so there the uncreatable
+   * dir stands in). */
+  bool as_user = geteuid() != 0;
+  if (as_user)
+    chmod(a, 0555);
+  const char *dirs_root[] = {x, b, a}, *dirs_user[] = {a, x, b};
+  krait_ctx *ctx = new_ctx(as_user ? dirs_user : dirs_root, 3);
   CHECK(krait_cache_writable_dir(ctx, &w, &err) == KRAIT_OK && w && strcmp(w, b) == 0, "writable dir %s",
         w ? w : err.msg);
   free(w);
@@ -329,7 +335,11 @@ static void test_multiple_dirs(void) {
   CHECK(fx_count_named(b, "alpha") == 0, "alpha duplicated into B");
   /* an archive-only hit in A is extracted into B, not into A */
   char *ea = krait_path_join(a, "alpha-1.0-0");
+  if (as_user)
+    chmod(a, 0755);
   krait_rm_rf(ea, NULL);
+  if (as_user)
+    chmod(a, 0555);
   krait_cache_hit hit;
   CHECK(krait_cache_find(ctx, &ra, &hit, &err) == KRAIT_OK && hit.state == KRAIT_CACHE_ARCHIVE && hit.pkgs_dir &&
             strcmp(hit.pkgs_dir, a) == 0,
@@ -356,6 +366,8 @@ static void test_multiple_dirs(void) {
   krait_code rc = krait_cache_prepare(ctx2, both, 1, NULL, out, &err);
   CHECK(rc == KRAIT_E_IO && strstr(err.msg, "no writable package cache"), "no writable dir: %s", err.msg);
   krait_ctx_free(ctx2);
+  if (as_user)
+    chmod(a, 0755);
   free(wba);
   free(ea);
   free(wa);
@@ -427,6 +439,55 @@ static void test_downloader_and_offline(void) {
   krait_record_free(&r);
   krait_ctx_free(ctx);
   free(pkgs);
+}
+
+/* file:// fetches: a hard link on the same filesystem, a copy across
+ * filesystems (/dev/shm is tmpfs when present). */
+static void test_file_url_link_and_copy(void) {
+  krait_record r;
+  make_record(&r, "beta", "2.0", "1", ".tar.bz2");
+  char *pkgs = krait_asprintf("%s/pkgs-link", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  char *out = NULL;
+  krait_err err = {0};
+  CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_OK, "link fetch: %s", err.msg);
+  free(out);
+  char *cached = krait_path_join(pkgs, r.fn), *orig = krait_path_join(g_chan, r.fn);
+  struct stat a, b;
+  CHECK(stat(cached, &a) == 0 && stat(orig, &b) == 0 && a.st_ino == b.st_ino, "same-fs file:// should hard-link");
+  free(orig);
+  free(cached);
+  krait_ctx_free(ctx);
+  free(pkgs);
+
+  char *shm = krait_strdup("/dev/shm/krait-test-cache-XXXXXX");
+  if (krait_is_dir("/dev/shm") && mkdtemp(shm)) {
+    char *src = krait_path_join(g_chan, r.fn), *dst = krait_path_join(shm, r.fn);
+    krait_buf data = KRAIT_BUF_INIT;
+    krait_read_file(src, &data, NULL);
+    krait_write_file_atomic(dst, data.data, data.len, 0644, NULL);
+    free(r.url);
+    r.url = krait_asprintf("file://%s", dst);
+    pkgs = krait_asprintf("%s/pkgs-copy", g_tmp);
+    const char *dirs2[] = {pkgs};
+    ctx = new_ctx(dirs2, 1);
+    CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_OK, "copy fetch: %s", err.msg);
+    free(out);
+    cached = krait_path_join(pkgs, r.fn);
+    CHECK(krait_cache_verify_archive(cached, &r, &err) == KRAIT_OK, "copied archive: %s", err.msg);
+    CHECK(stat(cached, &a) == 0 && stat(dst, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino),
+          "cross-fs fetch should copy");
+    free(cached);
+    krait_ctx_free(ctx);
+    free(pkgs);
+    krait_buf_free(&data);
+    krait_rm_rf(shm, NULL);
+    free(src);
+    free(dst);
+  }
+  free(shm);
+  krait_record_free(&r);
 }
 
 static void test_locking(void) {
@@ -570,6 +631,7 @@ int main(void) {
   test_hostile_package();
   test_multiple_dirs();
   test_downloader_and_offline();
+  test_file_url_link_and_copy();
   test_locking();
   test_crash_leftovers();
   test_shared_channel();
