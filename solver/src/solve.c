@@ -245,6 +245,29 @@ static bool is_installed_name(krait_solve_state *st, const char *name) {
   return krait_prefix_find(&st->prefix, name) != NULL;
 }
 
+/* ctx->pinned_packages plus the prefix's conda-meta/pinned (one spec per
+ * line, # comments), as conda reads them. */
+static void pinned_specs(krait_solve_state *st, krait_strv *out) {
+  krait_strv_copy(out, &st->ctx->pinned_packages);
+  if (!st->req->prefix || st->req->ignore_installed) return;
+  char *path = krait_asprintf("%s/conda-meta/pinned", st->req->prefix);
+  krait_buf text = KRAIT_BUF_INIT;
+  if (krait_read_file(path, &text, NULL) == KRAIT_OK) {
+    const char *p = krait_buf_str(&text);
+    while (*p) {
+      size_t n = strcspn(p, "\n");
+      const char *a = p, *e = p + n;
+      while (a < e && (*a == ' ' || *a == '\t')) a++;
+      while (e > a && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+      if (e > a && *a != '#') krait_strv_push_owned(out, krait_strndup(a, (size_t)(e - a)));
+      p += n;
+      if (*p) p++;
+    }
+  }
+  krait_buf_free(&text);
+  free(path);
+}
+
 static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
   const krait_request *req = st->req;
   for (size_t i = 0; i < req->n_specs; i++) {
@@ -289,10 +312,14 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
     }
   }
   /* Pins: a spec every solution must respect, without installing the name. */
-  for (size_t i = 0; i < st->ctx->pinned_packages.len; i++) {
+  krait_strv pins = KRAIT_STRV_INIT;
+  pinned_specs(st, &pins);
+  for (size_t i = 0; i < pins.len; i++) {
     krait_matchspec *ms = NULL;
-    if (krait_matchspec_parse(st->ctx->pinned_packages.items[i], &ms, err) != KRAIT_OK)
-      return krait_err_prefix(err, "pinned_packages: ");
+    if (krait_matchspec_parse(pins.items[i], &ms, err) != KRAIT_OK) {
+      krait_strv_free(&pins);
+      return krait_err_prefix(err, "pinned packages (pinned_packages or conda-meta/pinned): ");
+    }
     char *solv = krait_matchspec_solv_str(ms);
     Id dep = pool_conda_matchspec(st->pool, solv);
     Id name = pool_str2id(st->pool, ms->name, 1);
@@ -312,6 +339,7 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
     if (q.count) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF, pool_queuetowhatprovides(st->pool, &q), KRAIT_JOB_PIN);
     queue_free(&q);
   }
+  krait_strv_free(&pins);
   return KRAIT_OK;
 }
 

@@ -93,3 +93,16 @@ case update something not installed
 kind update
 spec numpy
 error cannot update numpy: it is not installed
+
+case pinned_packages holds a package back on update --all
+kind update-all
+pin tool 1.*
+expect python 3.12.1 h0
+expect urllib3 2.1.0 py_0
+expect requests 2.31.0 py_0
+expect tool 1.0 h0
+
+case installing against a pin is explained
+pin tool 1.*
+spec tool=2
+error pinned

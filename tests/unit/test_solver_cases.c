@@ -59,6 +59,8 @@ typedef struct file_def {
   case_def global;
   case_def *cases;
   size_t n_cases;
+  char *root;    /* scratch folder shared by the file's cases (channels are written once) */
+  bool *placed;  /* per channel: already written under root */
 } file_def;
 
 static int n_pass, n_fail, n_skip;
@@ -313,6 +315,9 @@ static void file_free(file_def *f) {
   }
   free(f->chans);
   case_free(&f->global);
+  if (f->root && !getenv("KRAIT_SOLVER_CASE_KEEP")) krait_rm_rf(f->root, NULL);
+  free(f->root);
+  free(f->placed);
   for (size_t i = 0; i < f->n_cases; i++) case_free(&f->cases[i]);
   free(f->cases);
 }
@@ -498,7 +503,7 @@ static void print_env(const krait_record *env, size_t n) {
   for (size_t i = 0; i < n; i++) fprintf(stderr, "    %s %s %s\n", env[i].name, env[i].version, env[i].build);
 }
 
-static void run_case(const file_def *f, const case_def *c, const char *shared_root) {
+static void run_case(file_def *f, const case_def *c, const char *shared_root) {
   /* Data first: a case whose shared data is absent is skipped, not failed. */
   for (size_t i = 0; i < c->channels.len; i++) {
     for (size_t j = 0; j < f->n_chans; j++) {
@@ -525,16 +530,20 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
       return;
     }
   }
-  char tmpl[] = "/tmp/krait-solver-case-XXXXXX";
-  char *root = mkdtemp(tmpl);
-  if (!root) {
-    fail(f, c, "%s%s", "cannot create a scratch dir", "");
-    n_fail++;
-    return;
+  if (!f->root) {
+    char tmpl[] = "/tmp/krait-solver-case-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      fail(f, c, "%s%s", "cannot create a scratch dir", "");
+      n_fail++;
+      return;
+    }
+    f->root = krait_strdup(tmpl);
+    f->placed = krait_calloc(f->n_chans + 1, sizeof *f->placed);
   }
+  const char *root = f->root;
   bool ok = true;
   for (size_t j = 0; j < f->n_chans && ok; j++) {
-    if (!krait_strv_contains(&c->channels, f->chans[j].label)) continue;
+    if (f->placed[j] || !krait_strv_contains(&c->channels, f->chans[j].label)) continue;
     if (f->chans[j].shared) {
       char *src = krait_test_shared(f->chans[j].shared);
       ok = place_shared_channel(&f->chans[j], root, src);
@@ -542,8 +551,9 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
     } else {
       ok = write_inline_channel(f, f->chans[j].label, root);
     }
+    f->placed[j] = ok;
   }
-  char *prefix = krait_asprintf("%s/env", root);
+  char *prefix = krait_asprintf("%s/env-%d", root, c->line);
   if (ok) ok = write_prefix(c, prefix, root);
 
   krait_ctx *ctx = krait_ctx_new();
@@ -551,6 +561,9 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
   ctx->channel_alias = krait_asprintf("file://%s", root);
   krait_strv_free(&ctx->channels);
   krait_strv_copy(&ctx->channels, &c->channels);
+  /* Hermetic: repodata caches (.solv) stay in the scratch folder, shared by the file's cases. */
+  free(ctx->repodata_cache_dir);
+  ctx->repodata_cache_dir = krait_asprintf("%s/cache", root);
   free(ctx->platform);
   ctx->platform = krait_strdup(c->platform ? c->platform : "linux-64");
   ctx->channel_priority = !c->priority || strcmp(c->priority, "flexible") == 0 ? KRAIT_PRIORITY_FLEXIBLE
@@ -601,7 +614,7 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
   req.n_specs = c->specs.len;
   req.prefix = prefix;
   req.virtual_packages = c->virtual_detect ? NULL : &vp;
-  char *debug_dir = getenv("KRAIT_SOLVER_CASE_DEBUG") ? krait_asprintf("%s/testcase", root) : NULL;
+  char *debug_dir = getenv("KRAIT_SOLVER_CASE_DEBUG") ? krait_asprintf("%s/testcase-%d", root, c->line) : NULL;
   req.debug_dir = debug_dir;
 
   krait_solution sol = {0};
@@ -727,9 +740,9 @@ static void run_case(const file_def *f, const case_def *c, const char *shared_ro
   }
   krait_virtpkgs_free(&vp);
   krait_ctx_free(ctx);
+  if (!getenv("KRAIT_SOLVER_CASE_KEEP")) krait_rm_rf(prefix, NULL);
+  else printf("  kept %s\n", prefix);
   free(prefix);
-  if (!getenv("KRAIT_SOLVER_CASE_KEEP")) krait_rm_rf(root, NULL);
-  else printf("  kept %s\n", root);
   free(debug_dir);
 }
 
