@@ -28,13 +28,22 @@ void cli_format_size(int64_t bytes, char *out, size_t cap) {
 }
 
 typedef struct table {
-  krait_strv cells; /* row-major */
+  krait_strv cells;  /* row-major */
   size_t ncols;
+  krait_strv titles; /* per row: a section title printed above it, or "" */
 } table;
 
-static void table_add(table *t, const char *const *row) {
+static void table_add_titled(table *t, const char *title, const char *const *row) {
   for (size_t i = 0; i < t->ncols; i++)
     krait_strv_push(&t->cells, row[i] ? row[i] : "");
+  krait_strv_push(&t->titles, title ? title : "");
+}
+
+static void table_add(table *t, const char *const *row) { table_add_titled(t, NULL, row); }
+
+static void table_free(table *t) {
+  krait_strv_free(&t->cells);
+  krait_strv_free(&t->titles);
 }
 
 static void table_print(FILE *f, const table *t, const char *indent) {
@@ -46,7 +55,16 @@ static void table_print(FILE *f, const table *t, const char *indent) {
       if (w > width[c])
         width[c] = w;
     }
+  size_t total = 0;
+  for (size_t c = 0; c < t->ncols; c++)
+    total += width[c] + (c + 1 < t->ncols ? 2 : 0);
   for (size_t r = 0; r < nrows; r++) {
+    if (*t->titles.items[r]) {
+      fprintf(f, "%s", indent);
+      for (size_t i = 0; i < total; i++)
+        fputc('-', f);
+      fprintf(f, "\n%s%s\n", indent, t->titles.items[r]);
+    }
     fputs(indent, f);
     for (size_t c = 0; c < t->ncols; c++) {
       const char *cell = t->cells.items[r * t->ncols + c];
@@ -79,11 +97,14 @@ void cli_human_transaction(FILE *f, const krait_ctx *ctx, const char *prefix, co
     return;
   }
   size_t count[CLI_REMOVE + 1] = {0};
-  table t = {KRAIT_STRV_INIT, 6};
+  table t = {KRAIT_STRV_INIT, 6, KRAIT_STRV_INIT};
   const char *header[] = {"", "Package", "Version", "Build", "Channel", "Size"};
   table_add(&t, header);
   for (size_t i = 0; i < v->len; i++) {
     const cli_txn_row *row = &v->rows[i];
+    char *title = i == 0 || v->rows[i - 1].action != row->action
+                      ? krait_asprintf("%s:", action_title(row->action))
+                      : NULL;
     count[row->action]++;
     const krait_record *r = row->to ? row->to : row->from;
     char size[32] = "";
@@ -97,24 +118,27 @@ void cli_human_transaction(FILE *f, const krait_ctx *ctx, const char *prefix, co
                       ? krait_asprintf("%s -> %s", row->from->build, row->to->build)
                       : krait_strdup(r->build);
     const char *cells[] = {action_mark(row->action), r->name, version, build, chan, size};
-    table_add(&t, cells);
+    table_add_titled(&t, title, cells);
+    free(title);
     free(chan);
     free(version);
     free(build);
   }
   table_print(f, &t, "  ");
-  krait_strv_free(&t.cells);
+  table_free(&t);
   fputs("\n  Summary:\n", f);
   for (int a = CLI_INSTALL; a <= CLI_REMOVE; a++)
     if (count[a])
       fprintf(f, "    %-10s %zu package%s\n", action_title((cli_action)a), count[a], count[a] == 1 ? "" : "s");
   char total[32];
   cli_format_size(v->download_bytes, total, sizeof total);
-  fprintf(f, "\n  Total download: %s\n\n", total);
+  if (v->download_bytes > 0)
+    fprintf(f, "\n  Total download: %s\n", total);
+  fputc('\n', f);
 }
 
 void cli_human_records(FILE *f, const krait_ctx *ctx, const krait_record *recs, size_t n) {
-  table t = {KRAIT_STRV_INIT, 6};
+  table t = {KRAIT_STRV_INIT, 6, KRAIT_STRV_INIT};
   const char *header[] = {"Name", "Version", "Build", "Channel", "Subdir", "Size"};
   table_add(&t, header);
   for (size_t i = 0; i < n; i++) {
@@ -126,5 +150,5 @@ void cli_human_records(FILE *f, const krait_ctx *ctx, const krait_record *recs, 
     free(chan);
   }
   table_print(f, &t, "");
-  krait_strv_free(&t.cells);
+  table_free(&t);
 }

@@ -28,6 +28,7 @@ typedef struct rc_values {
   int add_pip, offline, always_yes, use_lockfiles; /* -1 = unset */
   bool has_threads;
   int extract_threads;
+  krait_strv final_keys; /* keys a file marked "#!final": later files and env vars cannot change them */
 } rc_values;
 
 static void rc_init(rc_values *v) {
@@ -41,6 +42,7 @@ static void rc_free(rc_values *v) {
   krait_strv_free(&v->pkgs_dirs.items);
   krait_strv_free(&v->envs_dirs.items);
   krait_strv_free(&v->pinned_packages.items);
+  krait_strv_free(&v->final_keys);
   free(v->channel_alias);
 }
 
@@ -262,6 +264,33 @@ static krait_code apply_key(const yfile *f, const char *key, const yaml_node_t *
   return rc;
 }
 
+/* conda's "#!final" marker on a top-level key line ("channels: #!final",
+ * "offline: true  #!final"). libyaml drops comments, so the raw text is
+ * scanned; an administrator's /etc/conda/.condarc uses this to pin settings. */
+static void collect_final_keys(const char *text, krait_strv *out) {
+  for (const char *line = text; *line;) {
+    size_t len = strcspn(line, "\n");
+    const char *colon = memchr(line, ':', len);
+    const char *mark = NULL;
+    for (const char *p = line; p + 7 <= line + len && !mark; p++)
+      if (strncmp(p, "#!final", 7) == 0)
+        mark = p;
+    if (colon && mark && mark > colon && !isspace((unsigned char)line[0]) && line[0] != '#' && line[0] != '-') {
+      const char *end = colon;
+      while (end > line && isspace((unsigned char)end[-1]))
+        end--;
+      char *key = krait_strndup(line, (size_t)(end - line));
+      if (!krait_strv_contains(out, key))
+        krait_strv_push_owned(out, key);
+      else
+        free(key);
+    }
+    line += len;
+    if (*line)
+      line++;
+  }
+}
+
 static krait_code read_one(const char *path, rc_values *v, krait_err *err) {
   krait_buf text = KRAIT_BUF_INIT;
   krait_code rc = krait_read_file(path, &text, err);
@@ -302,12 +331,15 @@ static krait_code read_one(const char *path, rc_values *v, krait_err *err) {
         break;
       }
       char *key = krait_strndup((const char *)k->data.scalar.value, k->data.scalar.length);
-      rc = apply_key(&f, key, val, v, err);
+      if (!krait_strv_contains(&v->final_keys, key))
+        rc = apply_key(&f, key, val, v, err);
       free(key);
     }
   }
   yaml_document_delete(&doc);
   yaml_parser_delete(&parser);
+  if (!rc)
+    collect_final_keys(krait_buf_str(&text), &v->final_keys);
   krait_buf_free(&text);
   return rc;
 }
@@ -317,33 +349,37 @@ static void replace_strv(krait_strv *dst, const krait_strv *src) {
   krait_strv_copy(dst, src);
 }
 
-static void rc_apply(const rc_values *v, krait_ctx *ctx) {
-  if (v->channels.set)
+/* Applies the gathered values; with `only`, just those keys (used to put
+ * #!final values back after environment variables were applied). */
+static void rc_apply(const rc_values *v, krait_ctx *ctx, const krait_strv *only) {
+#define WANT(key) (!only || krait_strv_contains(only, key))
+  if (v->channels.set && WANT("channels"))
     replace_strv(&ctx->channels, &v->channels.items);
-  if (v->default_channels.set)
+  if (v->default_channels.set && WANT("default_channels"))
     replace_strv(&ctx->default_channels, &v->default_channels.items);
-  if (v->pkgs_dirs.set && v->pkgs_dirs.items.len)
+  if (v->pkgs_dirs.set && v->pkgs_dirs.items.len && WANT("pkgs_dirs"))
     replace_strv(&ctx->pkgs_dirs, &v->pkgs_dirs.items);
-  if (v->envs_dirs.set && v->envs_dirs.items.len)
+  if (v->envs_dirs.set && v->envs_dirs.items.len && WANT("envs_dirs"))
     replace_strv(&ctx->envs_dirs, &v->envs_dirs.items);
-  if (v->pinned_packages.set)
+  if (v->pinned_packages.set && WANT("pinned_packages"))
     replace_strv(&ctx->pinned_packages, &v->pinned_packages.items);
-  if (v->channel_alias) {
+  if (v->channel_alias && WANT("channel_alias")) {
     free(ctx->channel_alias);
     ctx->channel_alias = krait_strdup(v->channel_alias);
   }
-  if (v->has_priority)
+  if (v->has_priority && WANT("channel_priority"))
     ctx->channel_priority = v->priority;
-  if (v->add_pip >= 0)
+  if (v->add_pip >= 0 && WANT("add_pip_as_python_dependency"))
     ctx->add_pip_as_python_dependency = v->add_pip;
-  if (v->offline >= 0)
+  if (v->offline >= 0 && WANT("offline"))
     ctx->offline = v->offline;
-  if (v->always_yes >= 0)
+  if (v->always_yes >= 0 && WANT("always_yes"))
     ctx->always_yes = v->always_yes;
-  if (v->use_lockfiles >= 0)
+  if (v->use_lockfiles >= 0 && WANT("use_lockfiles"))
     ctx->use_lockfiles = v->use_lockfiles;
-  if (v->has_threads)
+  if (v->has_threads && WANT("extract_threads"))
     ctx->extract_threads = v->extract_threads;
+#undef WANT
 }
 
 krait_code krait_config_load_files(krait_ctx *ctx, const char *const *paths, size_t n_paths, krait_err *err) {
@@ -358,8 +394,13 @@ krait_code krait_config_load_files(krait_ctx *ctx, const char *const *paths, siz
       krait_strv_push(&ctx->condarc_files, paths[i]);
   }
   if (!rc) {
-    rc_apply(&v, ctx);
+    rc_apply(&v, ctx, NULL);
     rc = krait_config_apply_env(ctx, err);
+    if (v.final_keys.len) {
+      rc_apply(&v, ctx, &v.final_keys);
+      free(ctx->repodata_cache_dir);
+      ctx->repodata_cache_dir = ctx->pkgs_dirs.len ? krait_path_join(ctx->pkgs_dirs.items[0], "cache") : NULL;
+    }
   }
   rc_free(&v);
   return rc;

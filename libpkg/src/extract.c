@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -563,6 +564,21 @@ static krait_code sync_tree(const char *dir, krait_err *err) {
   return KRAIT_OK;
 }
 
+/* libarchive applies the archive's directory modes when the writer closes,
+ * even after a failure; a 0555 directory would then stop a normal user from
+ * deleting the partial tree. */
+static int make_dir_writable(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+  (void)ftw;
+  if (type == FTW_D && (sb->st_mode & 0700) != 0700)
+    chmod(path, (sb->st_mode & 07777) | 0700);
+  return 0;
+}
+
+static void remove_partial(const char *partial) {
+  nftw(partial, make_dir_writable, 16, FTW_PHYS);
+  krait_rm_rf(partial, NULL);
+}
+
 static bool dir_is_empty(const char *path) { return rmdir(path) == 0 || errno == ENOENT; }
 
 /* Moves `partial` onto `dest`, swapping out an existing dest when allowed. */
@@ -674,7 +690,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
   if (!rc && !opts->no_sync)
     rc = fsync_dir(parent, err);
   if (rc) {
-    krait_rm_rf(partial, NULL);
+    remove_partial(partial);
   } else {
     krait_debug(ctx, "extracted %s into %s (%llu entries, %llu bytes)", pkg, dest, (unsigned long long)st.entries,
                 (unsigned long long)st.bytes);

@@ -325,3 +325,18 @@ def test_install_already_satisfied_json(run, chan):
                          "--json", "libzlib", env=VP))
     assert obj["success"] is True and obj["dry_run"] is False
     assert obj["actions"]["LINK"] == [] and obj["actions"]["UNLINK"] == []
+
+
+def test_human_sections(run, chan):
+    prefix = installed_env(run, run.base / "envs" / "old", [record("libzlib", "1.3.1", "h4ab18f5_1", 1)])
+    proc = dry(run, chan, "zlib", cmd="install", prefix=prefix)
+    assert proc.returncode == 0, describe(proc)
+    lines = [line.strip() for line in proc.stdout.splitlines()]
+    assert "Install:" in lines and "Upgrade:" in lines
+    install_row = next(line for line in lines if line.startswith("+ "))
+    assert install_row.split()[1:3] == ["zlib", "1.3.2"]
+    upgrade_row = next(line for line in lines if line.startswith("^ "))
+    assert upgrade_row.split()[1:5] == ["libzlib", "1.3.1", "->", "1.3.2"]
+    proc = dry(run, chan, "libzlib", cmd="remove", prefix=prefix)
+    lines = [line.strip() for line in proc.stdout.splitlines()]
+    assert "Remove:" in lines and any(line.startswith("- ") and "libzlib" in line for line in lines)

@@ -243,6 +243,31 @@ static void test_expand_channels(void) {
   krait_ctx_free(ctx);
 }
 
+/* An administrator's "#!final" keys survive later files and env vars. */
+static void test_final(void) {
+  char *sys = write_rc("final-sys.condarc", "pkgs_dirs: #!final\n  - /shared/pkgs\n"
+                                            "channel_priority: strict   #!final\n"
+                                            "channels:\n  - conda-forge\n");
+  char *user = write_rc("final-user.condarc", "pkgs_dirs: [/home/me/pkgs]\nchannel_priority: disabled\n"
+                                              "channels: [mine]\n");
+  setenv("CONDA_PKGS_DIRS", "/from/env", 1);
+  const char *paths[] = {sys, user};
+  krait_err err;
+  krait_code rc;
+  krait_ctx *ctx = load(paths, 2, &err, &rc);
+  CHECK(rc == KRAIT_OK, "load: %s", err.msg);
+  CHECK(ctx->pkgs_dirs.len == 1 && strcmp(ctx->pkgs_dirs.items[0], "/shared/pkgs") == 0,
+        "final pkgs_dirs kept over the user file and CONDA_PKGS_DIRS (got %s)",
+        ctx->pkgs_dirs.len ? ctx->pkgs_dirs.items[0] : "none");
+  CHECK_STR(ctx->repodata_cache_dir, "/shared/pkgs/cache");
+  CHECK(ctx->channel_priority == KRAIT_PRIORITY_STRICT, "final scalar kept");
+  CHECK(ctx->channels.len == 2 && strcmp(ctx->channels.items[0], "mine") == 0, "unmarked keys merge as usual");
+  krait_ctx_free(ctx);
+  unsetenv("CONDA_PKGS_DIRS");
+  free(sys);
+  free(user);
+}
+
 int main(void) {
   clear_env();
   if (!mkdtemp(tmpdir)) {
@@ -254,6 +279,7 @@ int main(void) {
   test_errors();
   test_search_path();
   test_expand_channels();
+  test_final();
   krait_rm_rf(tmpdir, NULL);
   return krait_test_finish("config");
 }

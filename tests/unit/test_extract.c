@@ -183,6 +183,12 @@ static const bad_case bad_cases[] = {
      KRAIT_E_UNSAFE,
      "sub/up",
      NULL},
+    {"read-only directory, then an escape",
+     {{"ro", 'd', NULL, 0555, 0}, {"ro/f", 'f', "x", 0, 0}, {"../evil3.txt", 'f', "x", 0, 0}},
+     3,
+     KRAIT_E_UNSAFE,
+     "evil3.txt",
+     "evil3.txt"},
     {"char device", {{"dev/null", 'c', NULL, 0, 0}}, 1, KRAIT_E_UNSAFE, "device", NULL},
     {"fifo", {{"fifo", 'p', NULL, 0, 0}}, 1, KRAIT_E_UNSAFE, "FIFO", NULL},
 };

@@ -15,7 +15,10 @@
  * extract_threads, offline, always_yes, use_lockfiles, pinned_packages.
  * Unknown keys are ignored; a malformed file or a value of the wrong type is
  * an error naming file:line. $VAR / ${VAR} in string values are expanded,
- * and a leading ~ in paths.
+ * and a leading ~ in paths. A top-level key marked "#!final" (conda's
+ * marker, e.g. "pkgs_dirs: #!final" in /etc/conda/.condarc) cannot be
+ * changed by later files or by environment variables (flags still can).
+ * conda's #!top / #!bottom list markers are not supported.
  *
  * Ownership: functions write into ctx (which owns everything it holds) or
  * into a caller-provided krait_strv the caller frees with krait_strv_free(). */
