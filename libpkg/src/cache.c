@@ -245,7 +245,31 @@ done:
   return rc;
 }
 
-static void append_url(const char *pkgs_dir, const char *url) {
+/* url without "user:password@" and "/t/<token>" (urls.txt is world-readable
+ * in shared caches). Caller frees. */
+static char *url_without_credentials(const char *url) {
+  krait_buf b = KRAIT_BUF_INIT;
+  const char *scheme = strstr(url, "://");
+  const char *host = scheme ? scheme + 3 : url;
+  krait_buf_append(&b, url, (size_t)(host - url));
+  const char *slash = strchr(host, '/');
+  const char *at = strchr(host, '@');
+  if (at && (!slash || at < slash))
+    host = at + 1;
+  const char *p = host;
+  while (*p) {
+    if (p[0] == '/' && p[1] == 't' && p[2] == '/' && p[3] && p[3] != '/') {
+      const char *end = strchr(p + 3, '/');
+      p = end ? end : p + strlen(p);
+      continue;
+    }
+    krait_buf_putc(&b, *p++);
+  }
+  return krait_buf_steal(&b);
+}
+
+static void append_url(const char *pkgs_dir, const char *raw_url) {
+  char *url = url_without_credentials(raw_url);
   char *path = krait_path_join(pkgs_dir, "urls.txt");
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   if (fd >= 0) {
@@ -257,6 +281,7 @@ static void append_url(const char *pkgs_dir, const char *url) {
     close(fd);
   }
   free(path);
+  free(url);
 }
 
 typedef struct prep {
@@ -295,10 +320,10 @@ static krait_code fetch_archive(prep *p, const krait_record *rec, const char *fi
       rc = KRAIT_OK;
     free(local);
   } else if (p->ctx->offline) {
-    rc = krait_err_set(err, KRAIT_E_NET, "%s: not in the package cache and offline mode is on (%s)", rec->fn,
-                       rec->url);
+    rc = krait_err_set(err, KRAIT_E_NET, "%s: not in the package cache and offline mode is on", rec->fn);
   } else if (!p->fetcher || !p->fetcher->download) {
-    rc = krait_err_set(err, KRAIT_E_UNSUPPORTED, "%s: no downloader for %s", rec->fn, rec->url);
+    /* the URL itself is not shown: it may carry a channel token */
+    rc = krait_err_set(err, KRAIT_E_UNSUPPORTED, "%s: no downloader for its URL scheme", rec->fn);
   } else {
     rc = p->fetcher->download(p->fetcher->user, p->ctx, rec->url, tmp, err);
   }

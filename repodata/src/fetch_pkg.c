@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "krait/channel.h"
 #include "krait/fs.h"
 
 static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
@@ -33,15 +34,14 @@ krait_code krait_fetch_pkg_download(void *user, const krait_ctx *ctx, const char
   (void)user;
   pthread_once(&g_curl_once, curl_init_once);
   if (g_curl_init_rc != CURLE_OK)
-    return krait_err_set(err, KRAIT_E_NET, "%s: cannot initialise libcurl: %s", url,
-                         curl_easy_strerror(g_curl_init_rc));
+    return krait_err_set(err, KRAIT_E_NET, "cannot initialise libcurl: %s", curl_easy_strerror(g_curl_init_rc));
   FILE *out = fopen(dest_path, "wb");
   if (!out)
     return krait_err_errno(err, KRAIT_E_IO, "%s", dest_path);
   CURL *h = curl_easy_init();
   if (!h) {
     fclose(out);
-    return krait_err_set(err, KRAIT_E_NET, "%s: cannot create a libcurl handle", url);
+    return krait_err_set(err, KRAIT_E_NET, "cannot create a libcurl handle");
   }
   char errbuf[CURL_ERROR_SIZE] = "";
   dl_progress prog = {ctx, krait_path_basename(url)};
@@ -65,9 +65,13 @@ krait_code krait_fetch_pkg_download(void *user, const krait_ctx *ctx, const char
   curl_easy_cleanup(h);
   int close_rc = fclose(out);
   if (rc != CURLE_OK) {
-    if (rc == CURLE_HTTP_RETURNED_ERROR)
-      return krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", url, status);
-    return krait_err_set(err, KRAIT_E_NET, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    char *shown = krait_url_redact(url); /* never print a channel token */
+    krait_code code =
+        rc == CURLE_HTTP_RETURNED_ERROR
+            ? krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", shown, status)
+            : krait_err_set(err, KRAIT_E_NET, "%s: %s", shown, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    free(shown);
+    return code;
   }
   if (close_rc != 0)
     return krait_err_errno(err, KRAIT_E_IO, "writing %s", dest_path);

@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
-#include "pkg_fixtures.h"
+#include "archive_fixtures.h"
 
 #include <string.h>
 
@@ -26,16 +26,16 @@ static void build_package(const char *name, const char *version, const char *bui
   char *index = krait_asprintf("{\"name\": \"%s\", \"version\": \"%s\", \"build\": \"%s\", \"build_number\": 0, "
                                "\"depends\": [\"from-index\"], \"license\": \"MIT\", \"subdir\": \"noarch\"%s}",
                                name, version, build, index_extra);
-  fx_write_file(p, index, 0644);
+  ax_write_file(p, index, 0644);
   free(p);
   p = krait_asprintf("%s/info/paths.json", src);
-  fx_write_file(p, "{\"paths\": [], \"paths_version\": 1}", 0644);
+  ax_write_file(p, "{\"paths\": [], \"paths_version\": 1}", 0644);
   free(p);
   p = krait_asprintf("%s/bin/%s", src, name);
-  fx_write_file(p, "#!/bin/sh\necho ok\n", 0755);
+  ax_write_file(p, "#!/bin/sh\necho ok\n", 0755);
   free(p);
   p = krait_asprintf("%s/lib/lib%s.so.1", src, name);
-  fx_write_file(p, "library", 0644);
+  ax_write_file(p, "library", 0644);
   free(p);
   p = krait_asprintf("%s/lib/lib%s.so", src, name);
   char *t = krait_asprintf("lib%s.so.1", name);
@@ -44,25 +44,25 @@ static void build_package(const char *name, const char *version, const char *bui
   free(p);
   char *fn = krait_asprintf("%s-%s-%s%s", name, version, build, ext);
   bool built = false;
-  if (fx_have("cph")) {
+  if (ax_have("cph")) {
     char *cmd = krait_asprintf("cd '%s' && cph create '%s' '%s' --out-folder '%s' >/dev/null 2>&1", g_tmp, src, fn,
                                g_chan);
-    built = fx_run(cmd) == 0;
+    built = ax_run(cmd) == 0;
     free(cmd);
   }
   if (!built) {
     char *out = krait_path_join(g_chan, fn);
     char *binp = krait_asprintf("bin/%s", name), *libp = krait_asprintf("lib/lib%s.so.1", name);
     char *lnk = krait_asprintf("lib/lib%s.so", name), *tgt = krait_asprintf("lib%s.so.1", name);
-    fx_entry info[] = {{"info/index.json", 'f', index, 0, 0}, {"info/paths.json", 'f', "{}", 0, 0}};
-    fx_entry pkg[] = {{binp, 'f', "#!/bin/sh\necho ok\n", 0755, 0}, {libp, 'f', "library", 0, 0},
+    ax_entry info[] = {{"info/index.json", 'f', index, 0, 0}, {"info/paths.json", 'f', "{}", 0, 0}};
+    ax_entry pkg[] = {{binp, 'f', "#!/bin/sh\necho ok\n", 0755, 0}, {libp, 'f', "library", 0, 0},
                       {lnk, 'l', tgt, 0, 0}};
     char *dist = krait_asprintf("%s-%s-%s", name, version, build);
     if (strcmp(ext, ".conda") == 0) {
-      fx_make_conda(out, dist, NULL, info, 2, pkg, 3);
+      ax_make_conda(out, dist, NULL, info, 2, pkg, 3);
     } else {
-      fx_entry all[] = {info[0], info[1], pkg[0], pkg[1], pkg[2]};
-      fx_make_tarbz2(out, all, 5);
+      ax_entry all[] = {info[0], info[1], pkg[0], pkg[1], pkg[2]};
+      ax_make_tarbz2(out, all, 5);
     }
     free(dist);
     free(binp);
@@ -241,15 +241,15 @@ static void test_checksum_refusal(void) {
     if (variant == 0)
       CHECK(strstr(err.msg, bad_sha) && strstr(err.msg, "expected") && strstr(err.msg, "got"),
             "error lacks digests: %s", err.msg);
-    CHECK(fx_count_named(pkgs, "alpha") == 0, "variant %d: something left in the cache", variant);
-    CHECK(fx_count_named(pkgs, ".krait-partial-") == 0, "variant %d: temp file left", variant);
+    CHECK(ax_count_named(pkgs, "alpha") == 0, "variant %d: something left in the cache", variant);
+    CHECK(ax_count_named(pkgs, ".krait-partial-") == 0, "variant %d: temp file left", variant);
     krait_record_free(&r);
   }
   /* a corrupt archive already in the cache is replaced by a fresh fetch */
   krait_record r;
   make_record(&r, "alpha", "1.0", "0", ".conda");
   char *stale = krait_path_join(pkgs, r.fn);
-  fx_write_file(stale, "garbage", 0644);
+  ax_write_file(stale, "garbage", 0644);
   char *out = NULL;
   krait_err err = {0};
   int warnings = 0;
@@ -269,9 +269,9 @@ static void test_hostile_package(void) {
   const char *dirs[] = {pkgs};
   krait_ctx *ctx = new_ctx(dirs, 1);
   char *fn = krait_path_join(g_chan, "evil-1-0.conda");
-  fx_entry info[] = {{"info/index.json", 'f', "{\"name\":\"evil\",\"version\":\"1\",\"build\":\"0\"}", 0, 0}};
-  fx_entry pkg[] = {{"lib/x", 'l', "../../../../etc/shadow", 0, 0}};
-  fx_make_conda(fn, "evil-1-0", NULL, info, 1, pkg, 1);
+  ax_entry info[] = {{"info/index.json", 'f', "{\"name\":\"evil\",\"version\":\"1\",\"build\":\"0\"}", 0, 0}};
+  ax_entry pkg[] = {{"lib/x", 'l', "../../../../etc/shadow", 0, 0}};
+  ax_make_conda(fn, "evil-1-0", NULL, info, 1, pkg, 1);
   krait_record r;
   make_record(&r, "evil", "1", "0", ".conda");
   char *out = NULL;
@@ -281,7 +281,7 @@ static void test_hostile_package(void) {
         krait_code_name(rc), err.msg);
   char *entry = krait_path_join(pkgs, "evil-1-0");
   CHECK(!krait_path_exists(entry), "hostile entry left");
-  CHECK(fx_count_named(pkgs, ".krait-partial-") == 0, "partial left");
+  CHECK(ax_count_named(pkgs, ".krait-partial-") == 0, "partial left");
   free(entry);
   krait_record_free(&r);
   free(fn);
@@ -293,7 +293,7 @@ static void test_multiple_dirs(void) {
   /* dir A holds extracted entries; the first pkgs dir cannot be created (its
    * parent is a file), so B is the first writable one */
   char *blocker = krait_asprintf("%s/not-a-dir", g_tmp);
-  fx_write_file(blocker, "x", 0644);
+  ax_write_file(blocker, "x", 0644);
   char *x = krait_asprintf("%s/pkgs", blocker);
   char *a = krait_asprintf("%s/pkgsA", g_tmp), *b = krait_asprintf("%s/pkgsB", g_tmp);
   krait_record ra, rb;
@@ -321,7 +321,7 @@ static void test_multiple_dirs(void) {
         w ? w : err.msg);
   free(w);
   krait_strv before = KRAIT_STRV_INIT, after = KRAIT_STRV_INIT;
-  fx_manifest(a, &before);
+  ax_manifest(a, &before);
   krait_record both[2];
   krait_record_copy(&both[0], &ra);
   krait_record_copy(&both[1], &rb);
@@ -330,9 +330,9 @@ static void test_multiple_dirs(void) {
   char *wa = krait_path_join(a, "alpha-1.0-0"), *wb = krait_path_join(b, "beta-2.0-1");
   CHECK_STR(out[0], wa); /* reused from A */
   CHECK_STR(out[1], wb); /* new entry in B */
-  fx_manifest(a, &after);
-  CHECK(fx_manifest_diff(&before, &after) < 0, "dir A was modified");
-  CHECK(fx_count_named(b, "alpha") == 0, "alpha duplicated into B");
+  ax_manifest(a, &after);
+  CHECK(ax_manifest_diff(&before, &after) < 0, "dir A was modified");
+  CHECK(ax_count_named(b, "alpha") == 0, "alpha duplicated into B");
   /* an archive-only hit in A is extracted into B, not into A */
   char *ea = krait_path_join(a, "alpha-1.0-0");
   if (as_user)
@@ -424,8 +424,16 @@ static void test_downloader_and_offline(void) {
   CHECK(krait_cache_prepare(ctx, &r, 1, &fetcher, &out, &err) == KRAIT_E_NET && f.calls == 0, "offline: %s",
         err.msg);
   ctx->offline = false;
+  free(r.url);
+  r.url = krait_strdup("https://user:secret@example.invalid/t/tk-123/noarch/alpha-1.0-0.conda");
   CHECK(krait_cache_prepare(ctx, &r, 1, &fetcher, &out, &err) == KRAIT_OK && f.calls == 1, "download: %s", err.msg);
   free(out);
+  char *urls = krait_path_join(pkgs, "urls.txt");
+  krait_buf ub = KRAIT_BUF_INIT;
+  krait_read_file(urls, &ub, NULL);
+  CHECK_STR(krait_buf_str(&ub), "https://example.invalid/noarch/alpha-1.0-0.conda\n");
+  krait_buf_free(&ub);
+  free(urls);
   /* a download that fails leaves nothing */
   krait_record missing;
   make_record(&missing, "beta", "2.0", "1", ".tar.bz2");
@@ -433,7 +441,7 @@ static void test_downloader_and_offline(void) {
   missing.url = krait_strdup("https://example.invalid/noarch/nothere-1-0.tar.bz2");
   CHECK(krait_cache_prepare(ctx, &missing, 1, &fetcher, &out, &err) == KRAIT_E_NET && strstr(err.msg, "404"),
         "failed download: %s", err.msg);
-  CHECK(fx_count_named(pkgs, ".krait-partial-") == 0 && fx_count_named(pkgs, "beta") == 0,
+  CHECK(ax_count_named(pkgs, ".krait-partial-") == 0 && ax_count_named(pkgs, "beta") == 0,
         "failed download left files");
   krait_record_free(&missing);
   krait_record_free(&r);
@@ -549,9 +557,9 @@ static void test_crash_leftovers(void) {
   char *p1 = krait_asprintf("%s/alpha-1.0-0.krait-partial-AbC123/info/index.json", pkgs);
   char *p2 = krait_asprintf("%s/alpha-1.0-0.conda.krait-partial-XyZ789", pkgs);
   char *p3 = krait_asprintf("%s/alpha-1.0-0/bin/alpha", pkgs);
-  fx_write_file(p1, "{}", 0644);
-  fx_write_file(p2, "half a download", 0644);
-  fx_write_file(p3, "half", 0644);
+  ax_write_file(p1, "{}", 0644);
+  ax_write_file(p2, "half a download", 0644);
+  ax_write_file(p3, "half", 0644);
   krait_cache_hit hit;
   krait_err err = {0};
   CHECK(krait_cache_find(ctx, &r, &hit, &err) == KRAIT_OK && hit.state == KRAIT_CACHE_MISSING,
@@ -559,7 +567,7 @@ static void test_crash_leftovers(void) {
   krait_cache_hit_free(&hit);
   char *out = NULL;
   CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_OK, "prepare over leftovers: %s", err.msg);
-  CHECK(fx_count_named(pkgs, ".krait-partial-") == 0, "leftover partials not cleaned");
+  CHECK(ax_count_named(pkgs, ".krait-partial-") == 0, "leftover partials not cleaned");
   CHECK(krait_cache_entry_valid(pkgs, &r), "entry not repaired");
   krait_buf b = KRAIT_BUF_INIT;
   krait_read_file(p3, &b, NULL);
@@ -621,7 +629,7 @@ static void test_shared_channel(void) {
 }
 
 int main(void) {
-  g_tmp = fx_tmpdir("cache");
+  g_tmp = ax_tmpdir("cache");
   g_chan = krait_asprintf("%s/channel/noarch", g_tmp);
   krait_mkdir_p(g_chan, 0755, NULL);
   build_package("alpha", "1.0", "0", ".conda", ", \"schema_version\": 2");

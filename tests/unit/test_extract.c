@@ -4,7 +4,7 @@
 #include <sys/sysmacros.h>
 
 #include "harness.h"
-#include "pkg_fixtures.h"
+#include "archive_fixtures.h"
 
 #include <string.h>
 
@@ -25,7 +25,7 @@ static bool reference_extract(const char *archive, const char *dest) {
                          " rc=$?; rm -rf \"$z\"; exit $rc",
                          archive, dest);
   }
-  bool ok = fx_run(cmd) == 0;
+  bool ok = ax_run(cmd) == 0;
   free(cmd);
   return ok;
 }
@@ -39,9 +39,9 @@ static void compare_with_reference(const char *archive) {
   CHECK(rc == KRAIT_OK, "%s: %s", base, err.msg);
   if (rc == KRAIT_OK && reference_extract(archive, ref)) {
     krait_strv a = KRAIT_STRV_INIT, b = KRAIT_STRV_INIT;
-    fx_manifest(mine, &a);
-    fx_manifest(ref, &b);
-    long d = fx_manifest_diff(&a, &b);
+    ax_manifest(mine, &a);
+    ax_manifest(ref, &b);
+    long d = ax_manifest_diff(&a, &b);
     CHECK(d < 0 && a.len > 0, "%s: trees differ at line %ld: krait '%s' vs bsdtar '%s'", base, d,
           d >= 0 && (size_t)d < a.len ? a.items[d] : "(end)", d >= 0 && (size_t)d < b.len ? b.items[d] : "(end)");
     krait_strv_free(&a);
@@ -123,7 +123,7 @@ static void test_specific_real_layouts(void) {
     char *d = krait_asprintf("%s/info-only", g_tmp);
     CHECK(krait_extract(NULL, io, d, &err) == KRAIT_OK, "%s", err.msg);
     krait_strv m = KRAIT_STRV_INIT;
-    fx_manifest(d, &m);
+    ax_manifest(d, &m);
     CHECK(m.len >= 2 && strncmp(m.items[0], "info d", 6) == 0, "info-only tree: %zu entries", m.len);
     krait_strv_free(&m);
     free(d);
@@ -145,7 +145,7 @@ static void test_specific_real_layouts(void) {
 
 typedef struct bad_case {
   const char *what;
-  fx_entry entries[3];
+  ax_entry entries[3];
   size_t n;
   krait_code want;
   const char *msg_part;   /* must appear in the error */
@@ -195,7 +195,7 @@ static const bad_case bad_cases[] = {
 
 static void check_nothing_left(const char *parent, const char *dest_name, const char *what) {
   char *mark = krait_asprintf("%s.krait-partial-", dest_name);
-  CHECK(fx_count_named(parent, mark) == 0, "%s: partial dir left behind", what);
+  CHECK(ax_count_named(parent, mark) == 0, "%s: partial dir left behind", what);
   free(mark);
   char *dest = krait_path_join(parent, dest_name);
   CHECK(!krait_path_exists(dest), "%s: destination created", what);
@@ -205,7 +205,7 @@ static void check_nothing_left(const char *parent, const char *dest_name, const 
 static void test_hostile(void) {
   char *info_dir = krait_asprintf("%s/hostile", g_tmp);
   krait_mkdir_p(info_dir, 0755, NULL);
-  static const fx_entry info[] = {{"info/index.json", 'f', "{\"name\":\"x\",\"version\":\"1\",\"build\":\"0\"}", 0, 0}};
+  static const ax_entry info[] = {{"info/index.json", 'f', "{\"name\":\"x\",\"version\":\"1\",\"build\":\"0\"}", 0, 0}};
   for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
     const bad_case *c = &bad_cases[i];
     for (int fmt = 0; fmt < 2; fmt++) {
@@ -214,9 +214,9 @@ static void test_hostile(void) {
       krait_mkdir_p(case_dir, 0755, NULL);
       char *archive = krait_asprintf("%s/x-1-0.%s", case_dir, fmt ? "conda" : "tar.bz2");
       if (fmt)
-        fx_make_conda(archive, "x-1-0", NULL, info, 1, c->entries, c->n);
+        ax_make_conda(archive, "x-1-0", NULL, info, 1, c->entries, c->n);
       else
-        fx_make_tarbz2(archive, c->entries, c->n);
+        ax_make_tarbz2(archive, c->entries, c->n);
       krait_err err = {0};
       krait_code rc = krait_extract(NULL, archive, inner, &err);
       CHECK(rc == c->want, "%s (%s): got %s: %s", c->what, fmt ? "conda" : "tar.bz2", krait_code_name(rc), err.msg);
@@ -241,8 +241,8 @@ static void test_bomb_cap(void) {
   char *dir = krait_asprintf("%s/bomb", g_tmp);
   krait_mkdir_p(dir, 0755, NULL);
   char *archive = krait_asprintf("%s/bomb-1-0.tar.bz2", dir);
-  fx_entry es[] = {{"info/index.json", 'f', "{}", 0, 0}, {"big.bin", 'f', NULL, 0, 8 << 20}};
-  fx_make_tarbz2(archive, es, 2);
+  ax_entry es[] = {{"info/index.json", 'f', "{}", 0, 0}, {"big.bin", 'f', NULL, 0, 8 << 20}};
+  ax_make_tarbz2(archive, es, 2);
   char *dest = krait_asprintf("%s/out", dir);
   krait_extract_opts opts = {.max_bytes = 1 << 20, .no_sync = true};
   krait_err err = {0};
@@ -266,8 +266,8 @@ static void test_bomb_cap(void) {
 static void test_tolerance_and_metadata(void) {
   char *dir = krait_asprintf("%s/tol", g_tmp);
   krait_mkdir_p(dir, 0755, NULL);
-  static const fx_entry info[] = {{"./info/index.json", 'f', "{\"name\":\"t\"}", 0, 0}};
-  static const fx_entry pkg[] = {
+  static const ax_entry info[] = {{"./info/index.json", 'f', "{\"name\":\"t\"}", 0, 0}};
+  static const ax_entry pkg[] = {
       {"./bin/tool", 'f', "#!/bin/sh\necho hi\n", 0755, 0},
       {"./lib/libt.so.1", 'f', "ELF", 0644, 0},
       {"./lib/libt.so", 'l', "libt.so.1", 0, 0},
@@ -283,7 +283,7 @@ static void test_tolerance_and_metadata(void) {
   };
   for (int sub = 0; sub < 2; sub++) {
     char *archive = krait_asprintf("%s/t-1-%d.conda", dir, sub);
-    fx_make_conda(archive, "t-1-0", sub ? "some/sub dir" : NULL, info, 1, pkg, sizeof pkg / sizeof *pkg);
+    ax_make_conda(archive, "t-1-0", sub ? "some/sub dir" : NULL, info, 1, pkg, sizeof pkg / sizeof *pkg);
     char *dest = krait_asprintf("%s/t%d", dir, sub);
     krait_err err = {0};
     CHECK(krait_extract(NULL, archive, dest, &err) == KRAIT_OK, "tolerance (sub=%d): %s", sub, err.msg);
@@ -329,15 +329,15 @@ static void test_atomicity(void) {
   krait_mkdir_p(dir, 0755, NULL);
   char *archive = src ? src : krait_asprintf("%s/a-1-0.tar.bz2", dir);
   if (!src) {
-    fx_entry es[] = {{"info/index.json", 'f', "{}", 0, 0}, {"f", 'f', "data", 0, 0}};
-    fx_make_tarbz2(archive, es, 2);
+    ax_entry es[] = {{"info/index.json", 'f', "{}", 0, 0}, {"f", 'f', "data", 0, 0}};
+    ax_make_tarbz2(archive, es, 2);
   }
   /* a partial dir from a "crashed" run is ignored and does not block */
   char *dest = krait_asprintf("%s/pkg", dir);
   char *stale = krait_asprintf("%s/pkg.krait-partial-CRASH1", dir);
   krait_mkdir_p(stale, 0755, NULL);
   char *junk = krait_asprintf("%s/half-written", stale);
-  fx_write_file(junk, "x", 0644);
+  ax_write_file(junk, "x", 0644);
   krait_err err = {0};
   CHECK(krait_extract(NULL, archive, dest, &err) == KRAIT_OK, "extract beside stale partial: %s", err.msg);
   char *info = krait_asprintf("%s/info", dest);
@@ -348,13 +348,13 @@ static void test_atomicity(void) {
   krait_code rc = krait_extract(NULL, archive, dest, &err);
   CHECK(rc == KRAIT_E_INVALID && strstr(err.msg, "not empty"), "existing dest: %s", err.msg);
   char *marker = krait_asprintf("%s/marker", dest);
-  fx_write_file(marker, "m", 0644);
+  ax_write_file(marker, "m", 0644);
   krait_extract_opts opts = {.replace = true};
   CHECK(krait_extract_ex(NULL, archive, dest, &opts, &err) == KRAIT_OK, "replace: %s", err.msg);
   CHECK(!krait_path_exists(marker) && krait_is_dir(info), "replace did not swap the tree");
   /* only the stale partial (cleaned by the cache, see test_cache) remains beside */
-  CHECK(fx_count_named(dir, ".krait-partial-") == 1, "unexpected partial dirs");
-  CHECK(fx_count_named(dir, ".krait-old-") == 0, "old tree left behind");
+  CHECK(ax_count_named(dir, ".krait-partial-") == 1, "unexpected partial dirs");
+  CHECK(ax_count_named(dir, ".krait-old-") == 0, "old tree left behind");
   /* an empty existing directory is filled */
   char *empty = krait_asprintf("%s/empty", dir);
   krait_mkdir_p(empty, 0755, NULL);
@@ -370,7 +370,7 @@ static void test_atomicity(void) {
   free(tr);
   CHECK(rc != KRAIT_OK && strstr(err.msg, "trunc-1-0.tar.bz2"), "truncated archive: %s %s", krait_code_name(rc),
         err.msg);
-  CHECK(fx_count_named(dir, "tr.krait-partial-") == 0, "truncated: partial left");
+  CHECK(ax_count_named(dir, "tr.krait-partial-") == 0, "truncated: partial left");
   rc = krait_extract(NULL, "/nonexistent/x-1-0.conda", dest, &err);
   CHECK(rc == KRAIT_E_NOTFOUND, "missing archive: %s", krait_code_name(rc));
   rc = krait_extract(NULL, archive, "", &err);
@@ -408,15 +408,15 @@ static void test_many(void) {
     archives[i] = krait_asprintf("%s/p%d-1-0.%s", dir, i, i % 2 ? "conda" : "tar.bz2");
     char content[32];
     snprintf(content, sizeof content, "payload %d", i);
-    fx_entry info[] = {{"info/index.json", 'f', "{}", 0, 0}};
-    fx_entry pkg[] = {{"share/file.txt", 'f', content, 0, 0}};
+    ax_entry info[] = {{"info/index.json", 'f', "{}", 0, 0}};
+    ax_entry pkg[] = {{"share/file.txt", 'f', content, 0, 0}};
     if (i == 7)
       pkg[0].path = "../escape.txt"; /* one bad job must not stop the others */
     if (i % 2)
-      fx_make_conda(archives[i], "p-1-0", NULL, info, 1, pkg, 1);
+      ax_make_conda(archives[i], "p-1-0", NULL, info, 1, pkg, 1);
     else {
-      fx_entry all[] = {info[0], pkg[0]};
-      fx_make_tarbz2(archives[i], all, 2);
+      ax_entry all[] = {info[0], pkg[0]};
+      ax_make_tarbz2(archives[i], all, 2);
     }
     dests[i] = krait_asprintf("%s/out/p%d", dir, i);
     jobs[i] = (krait_extract_job){.archive_path = archives[i], .dest_dir = dests[i]};
@@ -449,18 +449,18 @@ static void test_many(void) {
 }
 
 static void test_cph_created(void) {
-  if (!fx_have("cph"))
+  if (!ax_have("cph"))
     return;
   char *dir = krait_asprintf("%s/cph", g_tmp);
   char *src = krait_asprintf("%s/src", dir);
   char *p = krait_asprintf("%s/info/index.json", src);
-  fx_write_file(p, "{\"name\": \"made\", \"version\": \"1.0\", \"build\": \"0\", \"build_number\": 0}", 0644);
+  ax_write_file(p, "{\"name\": \"made\", \"version\": \"1.0\", \"build\": \"0\", \"build_number\": 0}", 0644);
   free(p);
   p = krait_asprintf("%s/bin/run.sh", src);
-  fx_write_file(p, "#!/bin/sh\nexit 0\n", 0755);
+  ax_write_file(p, "#!/bin/sh\nexit 0\n", 0755);
   free(p);
   p = krait_asprintf("%s/lib/libm.so.2", src);
-  fx_write_file(p, "lib", 0644);
+  ax_write_file(p, "lib", 0644);
   free(p);
   p = krait_asprintf("%s/lib/libm.so", src);
   CHECK(symlink("libm.so.2", p) == 0, "symlink");
@@ -468,23 +468,23 @@ static void test_cph_created(void) {
   const char *exts[] = {".conda", ".tar.bz2"};
   for (int i = 0; i < 2; i++) {
     char *cmd = krait_asprintf("cd '%s' && cph create src made-1.0-0%s >/dev/null 2>&1", dir, exts[i]);
-    CHECK(fx_run(cmd) == 0, "cph create %s", exts[i]);
+    CHECK(ax_run(cmd) == 0, "cph create %s", exts[i]);
     free(cmd);
     char *archive = krait_asprintf("%s/made-1.0-0%s", dir, exts[i]);
     char *mine = krait_asprintf("%s/mine%d", dir, i), *theirs = krait_asprintf("%s/theirs%d", dir, i);
     krait_err err = {0};
     CHECK(krait_extract(NULL, archive, mine, &err) == KRAIT_OK, "%s", err.msg);
     cmd = krait_asprintf("cph x --dest '%s' '%s' >/dev/null 2>&1", theirs, archive);
-    CHECK(fx_run(cmd) == 0, "cph x %s", exts[i]);
+    CHECK(ax_run(cmd) == 0, "cph x %s", exts[i]);
     free(cmd);
     krait_strv a = KRAIT_STRV_INIT, b = KRAIT_STRV_INIT, s = KRAIT_STRV_INIT;
-    fx_manifest(mine, &a);
-    fx_manifest(theirs, &b);
-    fx_manifest(src, &s);
-    long d = fx_manifest_diff(&a, &b);
+    ax_manifest(mine, &a);
+    ax_manifest(theirs, &b);
+    ax_manifest(src, &s);
+    long d = ax_manifest_diff(&a, &b);
     CHECK(d < 0, "cph %s: krait '%s' vs cph '%s'", exts[i], d >= 0 && (size_t)d < a.len ? a.items[d] : "-",
           d >= 0 && (size_t)d < b.len ? b.items[d] : "-");
-    d = fx_manifest_diff(&a, &s);
+    d = ax_manifest_diff(&a, &s);
     CHECK(d < 0, "cph %s: krait '%s' vs source '%s'", exts[i], d >= 0 && (size_t)d < a.len ? a.items[d] : "-",
           d >= 0 && (size_t)d < s.len ? s.items[d] : "-");
     krait_strv_free(&a);
@@ -499,7 +499,7 @@ static void test_cph_created(void) {
 }
 
 int main(void) {
-  g_tmp = fx_tmpdir("extract");
+  g_tmp = ax_tmpdir("extract");
   CHECK(krait_archive_kind_of("a-1-0.conda") == KRAIT_ARCHIVE_CONDA, "kind conda");
   CHECK(krait_archive_kind_of("a-1-0.tar.bz2") == KRAIT_ARCHIVE_TAR_BZ2, "kind tar.bz2");
   CHECK(krait_archive_kind_of("a.zip") == KRAIT_ARCHIVE_UNKNOWN, "kind other");

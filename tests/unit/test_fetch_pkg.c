@@ -7,7 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include "harness.h"
-#include "pkg_fixtures.h"
+#include "archive_fixtures.h"
 
 #include <string.h>
 
@@ -81,14 +81,14 @@ static void fill_record(krait_record *r, const char *fn, const char *url) {
 int main(void) {
   setenv("no_proxy", "127.0.0.1", 1); /* never route the local server through a proxy */
   setenv("NO_PROXY", "127.0.0.1", 1);
-  g_tmp = fx_tmpdir("fetch");
+  g_tmp = ax_tmpdir("fetch");
   g_root = krait_asprintf("%s/www", g_tmp);
   char *noarch = krait_asprintf("%s/noarch", g_root);
   krait_mkdir_p(noarch, 0755, NULL);
   char *archive = krait_asprintf("%s/web-1.0-0.conda", noarch);
-  fx_entry info[] = {{"info/index.json", 'f', "{\"name\":\"web\",\"version\":\"1.0\",\"build\":\"0\"}", 0, 0}};
-  fx_entry pkg[] = {{"bin/web", 'f', "#!/bin/sh\n", 0755, 0}};
-  fx_make_conda(archive, "web-1.0-0", NULL, info, 1, pkg, 1);
+  ax_entry info[] = {{"info/index.json", 'f', "{\"name\":\"web\",\"version\":\"1.0\",\"build\":\"0\"}", 0, 0}};
+  ax_entry pkg[] = {{"bin/web", 'f', "#!/bin/sh\n", 0755, 0}};
+  ax_make_conda(archive, "web-1.0-0", NULL, info, 1, pkg, 1);
 
   krait_err err = {0};
   /* file:// through libcurl */
@@ -144,7 +144,7 @@ int main(void) {
     out = NULL;
     krait_code rc = krait_cache_prepare(ctx, &r, 1, &f, &out, &err);
     CHECK(rc == KRAIT_E_CHECKSUM && strstr(err.msg, "web-1.0-0.conda") && strstr(err.msg, a), "bad sha: %s", err.msg);
-    CHECK(fx_count_named(pkgs2, "web") == 0, "bad download left files");
+    CHECK(ax_count_named(pkgs2, "web") == 0, "bad download left files");
     krait_record_free(&r);
     krait_ctx_free(ctx);
     free(pkgs2);

@@ -14,7 +14,8 @@
 #include "krait/cache.h"
 
 /* krait_download_fn: url -> dest_path (created/truncated). `user` is unused.
- * Errors: KRAIT_E_NET naming the URL and the HTTP status or curl's reason;
+ * Errors: KRAIT_E_NET naming the URL (credentials redacted) and the HTTP
+ * status or curl's reason;
  * KRAIT_E_IO when dest_path cannot be written. A failed download may leave a
  * partial dest_path; the cache deletes it. */
 KRAIT_API krait_code krait_fetch_pkg_download(void *user, const krait_ctx *ctx, const char *url,

@@ -1,8 +1,8 @@
 /* Test helpers shared by test_extract.c and test_cache.c: build package
  * archives (also hostile ones) with libarchive's writers, and describe an
  * extracted tree as a sorted manifest to compare with bsdtar's/cph's. */
-#ifndef KRAIT_TEST_PKG_FIXTURES_H
-#define KRAIT_TEST_PKG_FIXTURES_H
+#ifndef KRAIT_TEST_ARCHIVE_FIXTURES_H
+#define KRAIT_TEST_ARCHIVE_FIXTURES_H
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -20,15 +20,15 @@
 
 /* One archive member. type: 'f' file, 'd' dir, 'l' symlink, 'h' hard link,
  * 'c' char device, 'p' FIFO. `data` is the content (f), the target (l, h). */
-typedef struct fx_entry {
+typedef struct ax_entry {
   const char *path;
   char type;
   const char *data;
   int mode;       /* 0 = 0644 (files) / 0755 (dirs) */
   long long size; /* f: > 0 = that many zero bytes instead of data */
-} fx_entry;
+} ax_entry;
 
-static inline char *fx_tmpdir(const char *tag) {
+static inline char *ax_tmpdir(const char *tag) {
   const char *base = getenv("TMPDIR");
   char *t = krait_asprintf("%s/krait-%s-XXXXXX", base && *base ? base : "/tmp", tag);
   if (!mkdtemp(t)) {
@@ -38,7 +38,7 @@ static inline char *fx_tmpdir(const char *tag) {
   return t;
 }
 
-static inline void fx_write_file(const char *path, const char *data, int mode) {
+static inline void ax_write_file(const char *path, const char *data, int mode) {
   char *dir = krait_path_dirname(path);
   krait_mkdir_p(dir, 0755, NULL);
   free(dir);
@@ -52,24 +52,24 @@ static inline void fx_write_file(const char *path, const char *data, int mode) {
   chmod(path, (mode_t)mode);
 }
 
-static inline int fx_run(const char *cmd) {
+static inline int ax_run(const char *cmd) {
   int r = system(cmd);
   return r == -1 ? -1 : WEXITSTATUS(r);
 }
 
-static inline bool fx_have(const char *tool) {
+static inline bool ax_have(const char *tool) {
   char *cmd = krait_asprintf("command -v %s >/dev/null 2>&1", tool);
-  bool ok = fx_run(cmd) == 0;
+  bool ok = ax_run(cmd) == 0;
   free(cmd);
   return ok;
 }
 
-static inline void fx_add_entries(struct archive *a, const fx_entry *es, size_t n) {
+static inline void ax_add_entries(struct archive *a, const ax_entry *es, size_t n) {
   /* libarchive needs a UTF-8 locale to write non-ASCII names; the code under
    * test runs in the "C" locale, like a library inside an unconfigured program */
   setlocale(LC_CTYPE, "C.UTF-8");
   for (size_t i = 0; i < n; i++) {
-    const fx_entry *e = &es[i];
+    const ax_entry *e = &es[i];
     struct archive_entry *ae = archive_entry_new();
     archive_entry_update_pathname_utf8(ae, e->path);
     archive_entry_set_mtime(ae, 1234567890, 0);
@@ -124,7 +124,7 @@ static inline void fx_add_entries(struct archive *a, const fx_entry *es, size_t 
 }
 
 /* A .tar.bz2 at path holding es. */
-static inline void fx_make_tarbz2(const char *path, const fx_entry *es, size_t n) {
+static inline void ax_make_tarbz2(const char *path, const ax_entry *es, size_t n) {
   struct archive *a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
   archive_write_add_filter_bzip2(a);
@@ -132,13 +132,13 @@ static inline void fx_make_tarbz2(const char *path, const fx_entry *es, size_t n
     fprintf(stderr, "%s: %s\n", path, archive_error_string(a));
     exit(1);
   }
-  fx_add_entries(a, es, n);
+  ax_add_entries(a, es, n);
   archive_write_close(a);
   archive_write_free(a);
 }
 
 /* A .tar.zst in memory (caller frees *out). */
-static inline void fx_make_tarzst(const fx_entry *es, size_t n, char **out, size_t *out_len) {
+static inline void ax_make_tarzst(const ax_entry *es, size_t n, char **out, size_t *out_len) {
   size_t cap = 64 << 20;
   char *buf = krait_malloc(cap);
   size_t used = 0;
@@ -147,14 +147,14 @@ static inline void fx_make_tarzst(const fx_entry *es, size_t n, char **out, size
   archive_write_add_filter_zstd(a);
   archive_write_set_bytes_in_last_block(a, 1);
   archive_write_open_memory(a, buf, cap, &used);
-  fx_add_entries(a, es, n);
+  ax_add_entries(a, es, n);
   archive_write_close(a);
   archive_write_free(a);
   *out = buf;
   *out_len = used;
 }
 
-static inline void fx_zip_add(struct archive *z, const char *name, const char *data, size_t len) {
+static inline void ax_zip_add(struct archive *z, const char *name, const char *data, size_t len) {
   struct archive_entry *ae = archive_entry_new();
   archive_entry_set_pathname(ae, name);
   archive_entry_set_filetype(ae, AE_IFREG);
@@ -167,8 +167,8 @@ static inline void fx_zip_add(struct archive *z, const char *name, const char *d
 
 /* A .conda at path: stored zip with metadata.json, info-<dist>.tar.zst and
  * (unless pkg == NULL) pkg-<dist>.tar.zst; members under `subdir/` if given. */
-static inline void fx_make_conda(const char *path, const char *dist, const char *subdir, const fx_entry *info,
-                                 size_t n_info, const fx_entry *pkg, size_t n_pkg) {
+static inline void ax_make_conda(const char *path, const char *dist, const char *subdir, const ax_entry *info,
+                                 size_t n_info, const ax_entry *pkg, size_t n_pkg) {
   struct archive *z = archive_write_new();
   archive_write_set_format_zip(z);
   archive_write_set_option(z, "zip", "compression", "store");
@@ -180,20 +180,20 @@ static inline void fx_make_conda(const char *path, const char *dist, const char 
   const char *sep = subdir ? "/" : "";
   char *name = krait_asprintf("%s%smetadata.json", pre, sep);
   const char *meta = "{\"conda_pkg_format_version\": 2}";
-  fx_zip_add(z, name, meta, strlen(meta));
+  ax_zip_add(z, name, meta, strlen(meta));
   free(name);
   char *buf;
   size_t len;
   if (pkg) {
-    fx_make_tarzst(pkg, n_pkg, &buf, &len);
+    ax_make_tarzst(pkg, n_pkg, &buf, &len);
     name = krait_asprintf("%s%spkg-%s.tar.zst", pre, sep, dist);
-    fx_zip_add(z, name, buf, len);
+    ax_zip_add(z, name, buf, len);
     free(name);
     free(buf);
   }
-  fx_make_tarzst(info, n_info, &buf, &len);
+  ax_make_tarzst(info, n_info, &buf, &len);
   name = krait_asprintf("%s%sinfo-%s.tar.zst", pre, sep, dist);
-  fx_zip_add(z, name, buf, len);
+  ax_zip_add(z, name, buf, len);
   free(name);
   free(buf);
   archive_write_close(z);
@@ -202,7 +202,7 @@ static inline void fx_make_conda(const char *path, const char *dist, const char 
 
 /* ---- tree manifests ---- */
 
-static inline void fx_manifest_walk(const char *root, const char *rel, krait_strv *out) {
+static inline void ax_manifest_walk(const char *root, const char *rel, krait_strv *out) {
   char *dirpath = rel[0] ? krait_path_join(root, rel) : krait_strdup(root);
   DIR *d = opendir(dirpath);
   if (!d) {
@@ -219,7 +219,7 @@ static inline void fx_manifest_walk(const char *root, const char *rel, krait_str
     if (lstat(full, &sb) == 0) {
       if (S_ISDIR(sb.st_mode)) {
         krait_strv_push_owned(out, krait_asprintf("%s d", r));
-        fx_manifest_walk(root, r, out);
+        ax_manifest_walk(root, r, out);
       } else if (S_ISLNK(sb.st_mode)) {
         char t[4096];
         ssize_t n = readlink(full, t, sizeof t - 1);
@@ -240,13 +240,13 @@ static inline void fx_manifest_walk(const char *root, const char *rel, krait_str
 }
 
 /* Sorted lines "path d" / "path l -> target" / "path f mode size sha256". */
-static inline void fx_manifest(const char *root, krait_strv *out) {
-  fx_manifest_walk(root, "", out);
+static inline void ax_manifest(const char *root, krait_strv *out) {
+  ax_manifest_walk(root, "", out);
   krait_strv_sort(out);
 }
 
 /* Index of the first differing line, or -1 when equal. */
-static inline long fx_manifest_diff(const krait_strv *a, const krait_strv *b) {
+static inline long ax_manifest_diff(const krait_strv *a, const krait_strv *b) {
   size_t n = a->len < b->len ? a->len : b->len;
   for (size_t i = 0; i < n; i++)
     if (strcmp(a->items[i], b->items[i]) != 0)
@@ -255,7 +255,7 @@ static inline long fx_manifest_diff(const krait_strv *a, const krait_strv *b) {
 }
 
 /* Number of entries of dir whose name contains `needle`. */
-static inline int fx_count_named(const char *dir, const char *needle) {
+static inline int ax_count_named(const char *dir, const char *needle) {
   DIR *d = opendir(dir);
   if (!d)
     return 0;
