@@ -155,6 +155,7 @@ void cli_args_free(cli_args *a) {
   free(a->channel_priority);
   free(a->platform);
   free(a->debug_solver);
+  free(a->cmd_line);
   krait_strv_free(&a->channels);
   krait_strv_free(&a->specs);
 }

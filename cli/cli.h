@@ -52,6 +52,7 @@ typedef struct cli_args {
   bool quiet;
   char *debug_solver;      /* --debug-solver DIR */
   krait_strv specs;        /* positional */
+  char *cmd_line;          /* the whole command line, for conda-meta/history's "# cmd:" */
 } cli_args;
 
 typedef struct cli_command {
@@ -95,7 +96,8 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind);
  * cli_installer_available() is false until the installer lands, so that
  * users are not asked to confirm something that cannot happen. */
 bool cli_installer_available(void);
-krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol, krait_err *err);
+krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
+                                  const cli_args *args, krait_request_kind kind, krait_err *err);
 
 /* Classification of a solution for display. */
 typedef enum cli_action { CLI_INSTALL, CLI_UPGRADE, CLI_DOWNGRADE, CLI_REINSTALL, CLI_CHANGE, CLI_REMOVE } cli_action;

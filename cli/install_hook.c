@@ -1,19 +1,55 @@
-/* THE hook where a solved transaction is carried out: download what is not
- * cached, extract, link into the prefix, write conda-meta and history.
- *
- * The installer (package cache + linking) is being built on other branches;
- * until it lands this refuses clearly, so `krait create/install/update/remove`
- * without --dry-run fail loudly instead of pretending. Replace the body with
- * the installer's entry point; callers (transaction.c) need no change. */
+/* THE hook where a solved transaction is carried out: hand the solution to
+ * the library's transaction (krait/txn.h: fetch, verify, extract, then link
+ * under the prefix lock with a journal) with the http(s) downloader from
+ * repodata/. Only the glue between the command line and the library lives here. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "krait/fetch_pkg.h"
+#include "krait/fs.h"
+#include "krait/prefix.h"
+#include "krait/txn.h"
 
-bool cli_installer_available(void) { return false; }
+bool cli_installer_available(void) { return true; }
 
-krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol, krait_err *err) {
-  (void)ctx;
-  (void)sol;
-  return krait_err_set(err, KRAIT_E_UNSUPPORTED,
-                       "changing environments is not available yet in this build (nothing was done to %s); "
-                       "use --dry-run to see the transaction",
-                       prefix);
+krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
+                                   const cli_args *args, krait_request_kind kind, krait_err *err) {
+  krait_prefix_state installed;
+  memset(&installed, 0, sizeof installed);
+  krait_code rc = krait_prefix_load(prefix, &installed, err);
+  if (rc)
+    return rc;
+  /* `create -y` over an existing environment replaces it: everything that is
+   * there goes, whatever the solver kept (it ignored the installed packages). */
+  bool replace = strcmp(args->command, "create") == 0 && installed.len > 0;
+  krait_record *unlink = sol->unlink;
+  size_t n_unlink = sol->n_unlink;
+  krait_record *all = NULL;
+  if (replace) {
+    all = krait_calloc(installed.len, sizeof *all);
+    for (size_t i = 0; i < installed.len; i++)
+      all[i] = installed.records[i].rec; /* shallow: borrowed for the plan's lifetime */
+    unlink = all;
+    n_unlink = installed.len;
+  }
+  krait_cache_fetcher fetcher = krait_fetch_pkg_fetcher();
+  krait_txn_plan plan = {
+      .prefix = prefix,
+      .link = sol->link,
+      .n_link = sol->n_link,
+      .unlink = unlink,
+      .n_unlink = n_unlink,
+      .installed = &installed,
+      .requested_specs = (const char *const *)args->specs.items,
+      .n_requested = args->specs.len,
+      .is_remove = kind == KRAIT_REQ_REMOVE,
+      .cmd_line = args->cmd_line,
+      .fetcher = &fetcher,
+      .environments_txt = NULL,
+  };
+  rc = krait_txn_execute(ctx, &plan, err);
+  free(all);
+  krait_prefix_state_free(&installed);
+  return rc;
 }

@@ -96,6 +96,10 @@ int main(int argc, char **argv) {
     cli_print_command_help(cmd, stdout);
     status = 0;
   } else {
+    krait_buf line = KRAIT_BUF_INIT;
+    for (int i = 0; i < argc; i++)
+      krait_buf_printf(&line, "%s%s", i ? " " : "", i == 0 ? "krait" : argv[i]);
+    args.cmd_line = krait_buf_steal(&line);
     status = cmd->run(&args);
   }
   cli_args_free(&args);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "krait/txn.h"
 #include "krait/cache.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
@@ -147,6 +148,11 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   };
   if (args->debug_solver && krait_mkdir_p(args->debug_solver, 0755, &err))
     goto fail;
+  /* a transaction a killed krait left behind is finished or undone before
+   * anything reads the prefix's records */
+  const char *recovered = NULL;
+  if (!args->dry_run && krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err))
+    goto fail;
   krait_code rc = krait_solve(ctx, &req, &sol, &err);
   if (args->debug_solver && !args->quiet) {
     /* only claim it when the solver got far enough to write one */
@@ -189,12 +195,12 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
     goto done;
   }
   if (!cli_installer_available()) {
-    cli_execute_transaction(ctx, prefix, &sol, &err); /* fills the "not available" error */
+    cli_execute_transaction(ctx, prefix, &sol, args, kind, &err); /* fills the "not available" error */
     goto fail;
   }
   if (!ctx->always_yes && !confirm(&err))
     goto fail;
-  if (cli_execute_transaction(ctx, prefix, &sol, &err))
+  if (cli_execute_transaction(ctx, prefix, &sol, args, kind, &err))
     goto fail;
   if (args->json) {
     cli_json_transaction(&out, ctx, prefix, &sol, false);

@@ -40,7 +40,7 @@ static void push(krait_virtpkgs *v, size_t *cap, const char *name, const char *v
 /* CONDA_OVERRIDE_<name>: returns 0 when unset, 1 when set (value in *val; an
  * empty value means "absent"). */
 static int override_of(const char *upper, const char **val, char *source, size_t cap) {
-  char var[64];
+  char var[40]; /* "CONDA_OVERRIDE_" + a short name, so "override (VAR)" fits source[] */
   snprintf(var, sizeof var, "CONDA_OVERRIDE_%s", upper);
   const char *v = getenv(var);
   if (!v) return 0;

@@ -123,8 +123,20 @@ def test_noarch_python_files_recorded_and_compiled(py_env) -> None:
 
 
 def test_remove_noarch_python_removes_generated_files(py_env, krait) -> None:
+    # python was only pulled in by tpyapp: like micromamba (prune), remove takes
+    # it and pip along; what history says the user asked for would stay.
     ok(krait("remove", "-p", py_env, "-y", "tpyapp"))
     assert not (py_env / "bin/tpyapp").exists()
     assert not (py_env / f"lib/python{PY_VER}/site-packages/tpyapp").exists()
-    assert "python" in installed_names(py_env)
+    assert installed_names(py_env) == set()
+    assert not list((py_env / "lib").rglob("*.pyc")) if (py_env / "lib").exists() else True
     assert_consistent(py_env)
+
+
+def test_remove_keeps_requested_dependencies(krait, local_channel) -> None:
+    prefix = krait.prefix("py2")
+    ok(create(krait, prefix, local_channel.url, "python", "tpyapp"))
+    ok(krait("remove", "-p", prefix, "-y", "tpyapp"))
+    names = installed_names(prefix)
+    assert "tpyapp" not in names and "python" in names, names
+    assert_consistent(prefix)
