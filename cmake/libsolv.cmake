@@ -1,10 +1,20 @@
 # libsolv with conda support, built from Debian trixie's source package by
 # cmake/build-libsolv.sh (cached under KRAIT_DEPS_DIR, keyed by our patches).
+# KRAIT_LIBSOLV_PREFIX instead points at an installed static libsolv built
+# with ENABLE_CONDA (e.g. conda-forge's libsolv-static in a conda-build host
+# env, whose own patches give conda's build preference); our patches are then
+# not applied.
+set(KRAIT_LIBSOLV_PREFIX "" CACHE PATH "Use this installed libsolv (with conda support) instead of building it")
+if(KRAIT_LIBSOLV_PREFIX)
+  set(_libsolv_rc 0)
+  set(_libsolv_out "${KRAIT_LIBSOLV_PREFIX}")
+else()
 execute_process(
   COMMAND ${CMAKE_SOURCE_DIR}/cmake/build-libsolv.sh ${KRAIT_DEPS_DIR}
   OUTPUT_VARIABLE _libsolv_out
   RESULT_VARIABLE _libsolv_rc
   OUTPUT_STRIP_TRAILING_WHITESPACE)
+endif()
 if(NOT _libsolv_rc EQUAL 0)
   message(FATAL_ERROR "building libsolv failed (cmake/build-libsolv.sh exit ${_libsolv_rc})")
 endif()
