@@ -54,3 +54,15 @@ error nothing provides the requested nosuchthing
 case no matching version
 spec numpy=3
 error nothing matches the requested numpy=3: numpy is available in versions
+
+case --debug-solver writes a replayable libsolv testcase
+debug-solver
+spec python=3.10
+spec numpy
+link numpy 1.26.4 py310h0
+
+case --debug-solver also on failure
+debug-solver
+spec python=3.10
+spec numpy=2.0
+error numpy 2.0.0 requires python

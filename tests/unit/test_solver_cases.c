@@ -47,6 +47,7 @@ typedef struct case_def {
   krait_strv link, nolink, unlink, order, errors;
   char *needs_patch;    /* cmake/libsolv-patches/<file> this case depends on */
   double max_seconds;   /* 0 = no limit on krait_solve's own time */
+  bool debug;           /* --debug-solver: check the libsolv testcase written */
   bool expect_fail;
 } case_def;
 
@@ -240,6 +241,8 @@ static bool parse_file(const char *path, file_def *f) {
       c->title = krait_strdup(rest);
       c->line = lineno;
       sn = (seen){false, false, false, false, false, false};
+    } else if (strcmp(kw, "debug-solver") == 0) {
+      c->debug = true;
     } else if (strcmp(kw, "max-seconds") == 0 && tok.len == 1) {
       c->max_seconds = atof(tok.items[0]);
     } else if (strcmp(kw, "needs-patch") == 0 && tok.len == 1) {
@@ -614,7 +617,7 @@ static void run_case(file_def *f, const case_def *c, const char *shared_root) {
   req.n_specs = c->specs.len;
   req.prefix = prefix;
   req.virtual_packages = c->virtual_detect ? NULL : &vp;
-  char *debug_dir = getenv("KRAIT_SOLVER_CASE_DEBUG") ? krait_asprintf("%s/testcase-%d", root, c->line) : NULL;
+  char *debug_dir = (c->debug || getenv("KRAIT_SOLVER_CASE_DEBUG")) ? krait_asprintf("%s/testcase-%d", root, c->line) : NULL;
   req.debug_dir = debug_dir;
 
   krait_solution sol = {0};
@@ -722,6 +725,27 @@ static void run_case(file_def *f, const case_def *c, const char *shared_root) {
     char *name = eq ? krait_strndup(c->env.items[i], (size_t)(eq - c->env.items[i])) : krait_strdup(c->env.items[i]);
     unsetenv(name);
     free(name);
+  }
+  if (ok && c->debug) {
+    /* The testcase must name the jobs, and replay with testsolv when it is at hand. */
+    char *tc = krait_asprintf("%s/testcase.t", debug_dir);
+    krait_buf text = KRAIT_BUF_INIT;
+    bool have = krait_read_file(tc, &text, NULL) == KRAIT_OK;
+    if (!have || !strstr(krait_buf_str(&text), "job install") || !strstr(krait_buf_str(&text), "system - conda")) {
+      fail(f, c, "libsolv testcase %s missing or without jobs%s", tc, "");
+      passed = false;
+    }
+    const char *testsolv = getenv("KRAIT_TESTSOLV");
+    if (have && testsolv && *testsolv && access(testsolv, X_OK) == 0) {
+      char *cmd = krait_asprintf("'%s' '%s' >/dev/null 2>&1", testsolv, tc);
+      if (system(cmd) != 0) {
+        fail(f, c, "testsolv does not replay %s to the same result%s", tc, "");
+        passed = false;
+      }
+      free(cmd);
+    }
+    krait_buf_free(&text);
+    free(tc);
   }
   const char *rattler = getenv("KRAIT_SOLVER_CASE_RATTLER");
   if (rattler && ok) {
