@@ -176,7 +176,8 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
       cli_json_transaction(&out, ctx, prefix, &sol, true);
       cli_emit(&out);
     }
-  } else {
+  } else if (!args->quiet || args->dry_run) {
+    /* -q keeps a real run silent; a dry run exists to show the transaction */
     cli_human_transaction(stdout, ctx, prefix, &view, args->dry_run);
   }
   krait_buf_free(&out);

@@ -314,8 +314,8 @@ static krait_code fetch_archive(prep *p, const krait_record *rec, const char *fi
     /* a hard link costs nothing; across filesystems (or with
      * protected_hardlinks on someone else's file) fall back to a copy */
     unlink(tmp);
-    if (link(local, tmp) != 0)
-      rc = copy_file(local, tmp, err);
+    if (link(local, tmp) != 0 && (rc = copy_file(local, tmp, err)) != KRAIT_OK)
+      krait_err_prefix(err, "cannot fetch %s-%s-%s: ", rec->name, rec->version, rec->build);
     else
       rc = KRAIT_OK;
     free(local);
