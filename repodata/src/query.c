@@ -89,8 +89,7 @@ krait_code krait_query_search(krait_ctx *ctx, const char *spec, krait_query_resu
   }
   krait_channel *channels = krait_calloc(names.len, sizeof *channels);
   size_t n_channels = 0;
-  Pool *pool = pool_create();
-  pool_setdisttype(pool, DISTTYPE_CONDA);
+  Pool *pool = krait_pool_new(ctx);
   for (size_t i = 0; i < names.len && !rc; i++) {
     rc = krait_channel_parse(ctx, names.items[i], &channels[i], err);
     if (rc)

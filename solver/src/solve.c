@@ -511,8 +511,7 @@ krait_code krait_solve(krait_ctx *ctx, const krait_request *req, krait_solution 
     st.virtpkgs = &st.detected;
   }
 
-  st.pool = pool_create();
-  pool_setdisttype(st.pool, DISTTYPE_CONDA);
+  st.pool = krait_pool_new(ctx);
   krait_strv channels = KRAIT_STRV_INIT;
   channel_list(&st, &channels);
   for (size_t i = 0; i < channels.len && rc == KRAIT_OK; i++)

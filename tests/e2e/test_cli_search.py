@@ -3,6 +3,8 @@ builds), sorted by version; --json records; channel errors."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cli_helpers import Runner, describe, parse_json, record, shared_data, small_channel, write_channel
@@ -98,3 +100,18 @@ def test_search_shared_channel(run):
     data = shared_data()
     recs = parse_json(search(run, data / "channels" / "micromamba-channel_a", "a", "--json"))
     assert [r["version"] for r in recs] == ["0.1.0", "0.2.0"]
+
+
+def test_subdir_mismatch_is_a_warning(run, tmp_path):
+    """A record whose subdir differs from its repodata's info.subdir is kept
+    (under the repodata's subdir) with a warning, as conda-forge's libsolv does."""
+    root = tmp_path / "mismatch"
+    (root / "noarch").mkdir(parents=True)
+    rec = {"name": "odd", "version": "1.0", "build": "0", "build_number": 0, "depends": [],
+           "subdir": "linux-64", "md5": "0" * 32, "size": 1}
+    (root / "noarch" / "repodata.json").write_text(json.dumps(
+        {"info": {"subdir": "noarch"}, "packages": {"odd-1.0-0.tar.bz2": rec}, "packages.conda": {}}))
+    proc = run("search", "-c", root, "--override-channels", "--platform", "linux-64", "odd", "--json")
+    assert proc.returncode == 0, describe(proc)
+    assert [r["subdir"] for r in parse_json(proc)] == ["noarch"]
+    assert "warning" in proc.stderr and "subdir" in proc.stderr and "odd-1.0-0.tar.bz2" in proc.stderr, proc.stderr

@@ -53,6 +53,12 @@ typedef struct krait_repodata_opts {
   bool no_solv_cache;       /* neither read nor write the .solv cache */
 } krait_repodata_opts;
 
+/* A Pool in conda mode whose libsolv warnings and errors (e.g. a record whose
+ * subdir differs from its repodata's) reach the user through ctx's events.
+ * Free with pool_free() after krait_repodata_free_pool_info(). ctx must
+ * outlive the pool. */
+KRAIT_API Pool *krait_pool_new(const krait_ctx *ctx);
+
 /* Loads channel `ch`'s `subdir` into `pool` as a new Repo (local channels:
  * <dir>/<subdir>/repodata.json read in place; remote: downloaded/revalidated
  * into ctx->repodata_cache_dir, repodata.json.zst preferred; ctx->offline uses
