@@ -7,6 +7,7 @@
 #include "cmds.h"
 #include "krait/fs.h"
 #include "krait/prefix.h"
+#include "krait/txn.h"
 
 static int by_name(const void *a, const void *b) {
   const krait_prefix_record *x = *(krait_prefix_record *const *)a, *y = *(krait_prefix_record *const *)b;
@@ -82,6 +83,11 @@ int cmd_list(const cli_args *args) {
   memset(&st, 0, sizeof st);
   int status = 1;
   if (!prefix)
+    goto fail;
+  /* records must not describe a half-done transaction a killed krait left:
+   * finish or undo it first (a no-op without a pending journal) */
+  const char *recovered = NULL;
+  if (krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err))
     goto fail;
   if (krait_prefix_load(prefix, &st, &err))
     goto fail;

@@ -131,6 +131,7 @@ def _wait_for(path: Path, proc, timeout: float = 120) -> bool:
 
 
 def test_sigkill_during_post_link_then_rerun_recovers(krait, local_channel, base_env) -> None:
+    before = tree_snapshot(base_env, LOCK_IGNORE)
     block = Path(str(base_env) + ".block")
     block.write_text("")
     proc = krait.popen("install", "-p", base_env, "-c", local_channel.url, "--override-channels", "-y", "tafter")
@@ -145,6 +146,9 @@ def test_sigkill_during_post_link_then_rerun_recovers(krait, local_channel, base
     # Whatever state the kill left, the next command must see a usable environment...
     listed = {p["name"] for p in krait.json("list", "-p", base_env)}
     assert {"tlib", "told"} <= listed
+    # ...because the interrupted transaction was undone: the prefix is exactly what it
+    # was (but for the marker the killed post-link script wrote itself).
+    assert_tree_unchanged(before, base_env, LOCK_IGNORE + ["share/tslow/started", "share/tslow"])
     # ...and re-running the same request must finish it.
     ok(install(krait, base_env, local_channel.url, "tafter"))
     assert {"tlib", "told", "tslow", "tafter"} <= installed_names(base_env)
@@ -152,6 +156,7 @@ def test_sigkill_during_post_link_then_rerun_recovers(krait, local_channel, base
 
 
 def test_sigkill_while_linking_many_files_then_rerun_recovers(krait, local_channel, base_env) -> None:
+    before = tree_snapshot(base_env, LOCK_IGNORE)
     proc = krait.popen("install", "-p", base_env, "-c", local_channel.url, "--override-channels", "-y", "tmany")
     try:
         target = base_env / "share/tmany"
@@ -170,6 +175,9 @@ def test_sigkill_while_linking_many_files_then_rerun_recovers(krait, local_chann
     recs = conda_meta_records(base_env)
     if "tmany" in recs:
         assert all((base_env / f).exists() for f in recs["tmany"]["files"])
+    # The next command undoes it: not one of the files linked before the kill is left.
+    krait.json("list", "-p", base_env)
+    assert_tree_unchanged(before, base_env, LOCK_IGNORE)
     ok(install(krait, base_env, local_channel.url, "tmany"))
     assert len(list((base_env / "share/tmany").iterdir())) == 2000
     assert_consistent(base_env)
