@@ -268,20 +268,57 @@ static void pinned_specs(krait_solve_state *st, krait_strv *out) {
   free(path);
 }
 
+/* Whether every candidate of a job carries track_features (a feature-enabling
+ * package such as `nomkl`). An empty selection is not. */
+static bool all_candidates_tracked(krait_solve_state *st, Id how, Id what) {
+  Queue cands, tf;
+  queue_init(&cands);
+  queue_init(&tf);
+  pool_job2solvables(st->pool, &cands, how, what);
+  bool all = cands.count > 0;
+  for (int i = 0; i < cands.count && all; i++) {
+    Solvable *s = pool_id2solvable(st->pool, cands.elements[i]);
+    all = solvable_lookup_idarray(s, SOLVABLE_TRACK_FEATURES, &tf) && tf.count > 0;
+  }
+  queue_free(&tf);
+  queue_free(&cands);
+  return all;
+}
+
 static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
   const krait_request *req = st->req;
-  for (size_t i = 0; i < req->n_specs; i++) {
-    Id how = 0, what = 0;
-    krait_code rc = spec_selection(st, i, &how, &what, err);
-    if (rc != KRAIT_OK) return rc;
+  /* libsolv decides jobs in the order given, and a decided package is not
+   * revisited for a later job that merely has another way to be satisfied:
+   * for `numpy nomkl` it would settle on mkl numpy, then take the old nomkl
+   * that needs no blas. conda optimizes the requested packages together and
+   * answers as for `nomkl numpy`, so the jobs of feature-enabling specs (every
+   * candidate tracked) go first; the spec order is kept otherwise. */
+  Id *how_of = krait_calloc(req->n_specs + 1, sizeof *how_of);
+  Id *what_of = krait_calloc(req->n_specs + 1, sizeof *what_of);
+  bool *first = krait_calloc(req->n_specs + 1, sizeof *first);
+  size_t *order = krait_calloc(req->n_specs + 1, sizeof *order);
+  krait_code rc = KRAIT_OK;
+  for (size_t i = 0; i < req->n_specs && rc == KRAIT_OK; i++) {
+    rc = spec_selection(st, i, &how_of[i], &what_of[i], err);
+    if (rc == KRAIT_OK && req->kind != KRAIT_REQ_REMOVE) first[i] = all_candidates_tracked(st, how_of[i], what_of[i]);
+  }
+  size_t n_order = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < req->n_specs; i++)
+      if (first[i] == (pass == 0)) order[n_order++] = i;
+  for (size_t k = 0; k < n_order && rc == KRAIT_OK; k++) {
+    size_t i = order[k];
+    Id how = how_of[i], what = what_of[i];
     switch (req->kind) {
       case KRAIT_REQ_INSTALL:
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
         break;
       case KRAIT_REQ_UPDATE:
-        if (!is_installed_name(st, st->specs[i]->name))
-          return krait_err_set(err, KRAIT_E_NOTFOUND, "cannot update %s: it is not installed in %s",
-                               st->specs[i]->name, req->prefix ? req->prefix : "the environment");
+        if (!is_installed_name(st, st->specs[i]->name)) {
+          rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot update %s: it is not installed in %s",
+                             st->specs[i]->name, req->prefix ? req->prefix : "the environment");
+          break;
+        }
         /* Install the spec (so a version given is obeyed) and ask for the
          * newest candidate of the name. */
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
@@ -291,14 +328,21 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
         break;
       case KRAIT_REQ_REMOVE:
-        if (!is_installed_name(st, st->specs[i]->name))
-          return krait_err_set(err, KRAIT_E_NOTFOUND, "cannot remove %s: it is not installed in %s",
-                               st->specs[i]->name, req->prefix ? req->prefix : "the environment");
+        if (!is_installed_name(st, st->specs[i]->name)) {
+          rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot remove %s: it is not installed in %s",
+                             st->specs[i]->name, req->prefix ? req->prefix : "the environment");
+          break;
+        }
         push_job(st, SOLVER_ERASE | SOLVER_CLEANDEPS | SOLVER_SOLVABLE_NAME,
                  pool_str2id(st->pool, st->specs[i]->name, 1), (int)i);
         break;
     }
   }
+  free(how_of);
+  free(what_of);
+  free(first);
+  free(order);
+  if (rc != KRAIT_OK) return rc;
   if (req->kind == KRAIT_REQ_UPDATE_ALL && st->installed) push_job(st, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0, KRAIT_JOB_OTHER);
   /* What the user asked for in earlier commands stays "user installed":
    * removal with CLEANDEPS must not sweep it away as an unneeded dependency. */

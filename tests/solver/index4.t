@@ -1508,3 +1508,30 @@ expect six 1.11.0 py27_1
 expect sqlite 3.24.0 h84994c4_0
 expect tk 8.6.7 hc745277_3
 expect zlib 1.2.11 ha838bed_2
+
+case index4: numpy nomkl
+# libsolv decides jobs in the order given; krait puts feature-enabling specs
+# (every candidate tracked, like nomkl) first, so this is conda's answer and
+# the same set as `nomkl numpy` (docs/solver-build-preference.md, job order).
+# Not in index4-expected.txt: rattler 0.3.5 answers 22 packages (nomkl 2.0, mkl numpy).
+spec numpy
+spec nomkl
+expect blas 1.0 openblas
+expect ca-certificates 2018.03.07 0
+expect libedit 3.1.20170329 h6b74fdf_2
+expect libffi 3.2.1 hd88cf55_4
+expect libgcc-ng 8.2.0 hdf63c60_0
+expect libgfortran-ng 7.2.0 hdf63c60_3
+expect libopenblas 0.2.20 h9ac9557_7
+expect libstdcxx-ng 8.2.0 hdf63c60_0
+expect ncurses 6.1 hf484d3e_0
+expect nomkl 3.0 0
+expect numpy 1.15.0 py37h2aefc1b_0
+expect numpy-base 1.15.0 py37h7cdd4dd_0
+expect openssl 1.0.2p h14c3975_0
+expect python 3.7.0 hc3d631a_0
+expect readline 7.0 ha6073c6_4
+expect sqlite 3.24.0 h84994c4_0
+expect tk 8.6.7 hc745277_3
+expect xz 5.2.4 h14c3975_4
+expect zlib 1.2.11 ha838bed_2

@@ -16,6 +16,13 @@ pkg app 1.0 h0 con="lib <2"
 pkg other 1.0 h0 dep=lib
 pkg verbn 1.0 h0 bn=9
 pkg verbn 1.1 h0 bn=0
+# A feature-enabling package (every build tracked), as nomkl in conda's index4.
+pkg fblas 1.0 mkl
+pkg fblas 1.0 openblas tf=fnomkl
+pkg fnumpy 1.0 mkl_0 dep="fblas * mkl" ts=1700000000000
+pkg fnumpy 1.0 openblas_0 dep="fblas * openblas" ts=1600000000000
+pkg fnomkl 2.0 0 tf=fnomkl
+pkg fnomkl 3.0 0 tf=fnomkl dep="fblas * openblas"
 channel main inline
 pip off
 
@@ -65,3 +72,28 @@ case constrains conflicting with a request is reported
 spec app
 spec lib=2
 error app 1.0 constrains lib <2
+
+case a feature-enabling spec is decided first (fnomkl fnumpy)
+spec fnomkl
+spec fnumpy
+expect fnomkl 3.0 0
+expect fblas 1.0 openblas
+expect fnumpy 1.0 openblas_0
+
+case a feature-enabling spec is decided first whatever the spec order (fnumpy fnomkl)
+# libsolv decides jobs in the order given: fnumpy first would settle on the
+# mkl build and then satisfy fnomkl with the old 2.0. conda answers as for
+# `fnomkl fnumpy`, and so does krait (feature-enabling jobs go first).
+# (Stock libsolv takes the openblas build for fnumpy anyway: the build string.)
+needs-patch 0001-conda-build-preference.patch
+spec fnumpy
+spec fnomkl
+expect fnomkl 3.0 0
+expect fblas 1.0 openblas
+expect fnumpy 1.0 openblas_0
+
+case without the feature-enabling spec the untracked build wins
+needs-patch 0001-conda-build-preference.patch
+spec fnumpy
+expect fnumpy 1.0 mkl_0
+expect fblas 1.0 mkl

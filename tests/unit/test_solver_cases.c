@@ -156,6 +156,10 @@ static void case_copy(case_def *dst, const case_def *src) {
   krait_strv_copy(&dst->pins, &src->pins);
   krait_strv_copy(&dst->env, &src->env);
   dst->kind = krait_strdup(src->kind);
+  /* README: directives before the first case apply to every case. */
+  dst->needs_patch = krait_strdup(src->needs_patch);
+  dst->max_seconds = src->max_seconds;
+  dst->debug = src->debug;
 }
 
 static void case_free(case_def *c) {
