@@ -12,6 +12,7 @@
 
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "dirset.h"
 #include "link_exec.h"
 
 struct krait_linker {
@@ -20,7 +21,8 @@ struct krait_linker {
   krait_link_opts opts;
   krait_strv no_hardlink_dirs; /* pkgs dirs that cannot hard-link into prefix (already reported) */
   char *real_prefix;           /* realpath of prefix, once it exists */
-  char *checked_parent;        /* last parent directory found to resolve inside the prefix */
+  krait_dirset dirs;           /* directories known to resolve inside the prefix (see make_parents) */
+  bool prefix_made;            /* the prefix directory exists */
 };
 
 /* ---- journal-aware filesystem changes ---- */
@@ -32,55 +34,90 @@ static krait_code announce(krait_linker *l, const char *rel, krait_err *err) {
 typedef struct link_job link_job;
 static krait_code clobber_for_dir(link_job *j, const char *rel, krait_err *err);
 
+/* Checks that the directory rel_dir (a symlink found at it) resolves inside
+ * the prefix. */
+static krait_code check_inside(krait_linker *l, const char *rel, const char *rel_dir, krait_err *err) {
+  char *full = krait_path_join(l->prefix, rel_dir);
+  char *real = realpath(full, NULL);
+  if (!l->real_prefix)
+    l->real_prefix = realpath(l->prefix, NULL);
+  size_t n = l->real_prefix ? strlen(l->real_prefix) : 0;
+  krait_code rc = KRAIT_OK;
+  if (!real || !l->real_prefix || strncmp(real, l->real_prefix, n) != 0 || (real[n] != '/' && real[n] != '\0'))
+    rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s resolves to %s, outside the prefix %s", rel, rel_dir,
+                       real ? real : "?", l->prefix);
+  free(real);
+  free(full);
+  return rc;
+}
+
 /* Creates the missing directories above rel (announcing each one). A file
  * in the way is a clobber (decided as for files, see handle_clobber) when a
- * job is given, else an error. */
+ * job is given, else an error.
+ *
+ * A package may ship a symlink to a directory and files below it; writing
+ * through a link that leads out of the prefix (lib/x -> /etc) is refused.
+ * Walking down from the prefix, a real directory (lstat) inside a directory
+ * that resolves inside the prefix resolves inside too, and so does one we just
+ * created; only a symlink needs realpath(). What was verified is remembered
+ * in l->dirs, so each directory costs one lstat per package instead of a
+ * stat of every ancestor plus a realpath (a readlink per component) per file.
+ * l->dirs is forgotten whenever the tree may have changed under it (a new
+ * package, a link script, a path taken away). */
 static krait_code make_parents(krait_linker *l, link_job *job, const char *rel, krait_err *err) {
-  char *dir = krait_strdup(rel);
-  char *slash = strrchr(dir, '/');
+  const char *slash = strrchr(rel, '/');
+  if (!slash)
+    return KRAIT_OK;
+  char *dir = krait_strndup(rel, (size_t)(slash - rel));
   krait_code rc = KRAIT_OK;
-  if (slash) {
-    *slash = '\0';
-    for (char *p = dir;; p++) {
-      if (*p != '/' && *p != '\0')
-        continue;
-      char saved = *p;
-      *p = '\0';
+  if (krait_dirset_get(&l->dirs, dir)) {
+    free(dir);
+    return KRAIT_OK;
+  }
+  for (char *p = dir;; p++) {
+    if (*p != '/' && *p != '\0')
+      continue;
+    char saved = *p;
+    *p = '\0';
+    if (!krait_dirset_get(&l->dirs, dir)) {
       char *full = krait_path_join(l->prefix, dir);
+      unsigned flags = KRAIT_DIR_VERIFIED;
       struct stat st;
-      if (stat(full, &st) != 0) {
-        if ((rc = announce(l, dir, err)) == KRAIT_OK && mkdir(full, 0755) != 0 && errno != EEXIST)
-          rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
+      bool in_the_way = false;
+      if (lstat(full, &st) != 0) {
+        if ((rc = announce(l, dir, err)) == KRAIT_OK) {
+          if (mkdir(full, 0755) == 0)
+            flags |= KRAIT_DIR_FRESH;
+          else if (errno == EEXIST) /* appeared meanwhile: judge it by where it leads */
+            rc = check_inside(l, rel, dir, err);
+          else
+            rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
+        }
+      } else if (S_ISLNK(st.st_mode)) {
+        struct stat target;
+        if (stat(full, &target) == 0 && !S_ISDIR(target.st_mode))
+          in_the_way = true;
+        else /* a link to a directory (or dangling): only inside the prefix */
+          rc = check_inside(l, rel, dir, err);
       } else if (!S_ISDIR(st.st_mode)) {
+        in_the_way = true;
+      }
+      if (in_the_way) {
         if (!job)
           rc = krait_err_set(err, KRAIT_E_INVALID, "%s is in the way of %s: not a directory", full, rel);
         else if ((rc = clobber_for_dir(job, dir, err)) == KRAIT_OK && (rc = announce(l, dir, err)) == KRAIT_OK &&
                  mkdir(full, 0755) != 0)
           rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
+        else if (rc == KRAIT_OK)
+          flags |= KRAIT_DIR_FRESH;
       }
+      if (rc == KRAIT_OK)
+        krait_dirset_put(&l->dirs, dir, flags);
       free(full);
-      *p = saved;
-      if (rc || saved == '\0')
-        break;
     }
-  }
-  /* A package may ship a symlink to a directory and files below it; writing
-   * through a link that leads out of the prefix (lib/x -> /etc) is refused. */
-  if (rc == KRAIT_OK && slash && (!l->checked_parent || strcmp(l->checked_parent, dir) != 0)) {
-    char *full = krait_path_join(l->prefix, dir);
-    char *real = realpath(full, NULL);
-    if (!l->real_prefix)
-      l->real_prefix = realpath(l->prefix, NULL);
-    size_t n = l->real_prefix ? strlen(l->real_prefix) : 0;
-    if (!real || !l->real_prefix || strncmp(real, l->real_prefix, n) != 0 || (real[n] != '/' && real[n] != '\0'))
-      rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s resolves to %s, outside the prefix %s", rel, dir,
-                         real ? real : "?", l->prefix);
-    else {
-      free(l->checked_parent);
-      l->checked_parent = krait_strdup(dir);
-    }
-    free(real);
-    free(full);
+    *p = saved;
+    if (rc || saved == '\0')
+      break;
   }
   free(dir);
   return rc;
@@ -115,6 +152,8 @@ static krait_code take_away(krait_linker *l, const char *rel, bool *removed, kra
   else if ((is_dir ? rmdir(full) : unlink(full)) != 0 && errno != ENOENT)
     rc = krait_err_errno(err, KRAIT_E_IO, "remove %s", full);
   *removed = rc == KRAIT_OK;
+  if (*removed) /* what make_parents verified may be gone */
+    krait_dirset_clear(&l->dirs);
   free(full);
   return rc;
 }
@@ -147,7 +186,7 @@ void krait_linker_free(krait_linker *l) {
     return;
   free(l->prefix);
   free(l->real_prefix);
-  free(l->checked_parent);
+  krait_dirset_clear(&l->dirs);
   krait_strv_free(&l->no_hardlink_dirs);
   free(l);
 }
@@ -862,14 +901,14 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
              ? krait_strdup(l->opts.python_site_packages_path)
              : krait_asprintf("lib/python%s/site-packages", l->opts.python_version);
   }
-  if ((rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
+  if (!l->prefix_made && (rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
     goto done;
+  l->prefix_made = true;
   /* pre-link runs from the cache, before any file is in place */
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
   if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, false, &out->messages, err)) != 0)
     goto done;
-  free(l->checked_parent); /* the previous package may have changed the tree */
-  l->checked_parent = NULL;
+  krait_dirset_clear(&l->dirs); /* the previous package (and its scripts) may have changed the tree */
   for (size_t i = 0; i < pkg.len && rc == KRAIT_OK; i++) {
     char *rel = noarch_py ? krait_noarch_python_path(pkg.items[i].path, sp) : krait_strdup(pkg.items[i].path);
     if (strcmp(rel, "conda-meta") == 0 || strncmp(rel, "conda-meta/", 11) == 0)
