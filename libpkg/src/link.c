@@ -383,6 +383,17 @@ static bool is_symlink(const char *path) {
   return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
+/* Whether rel's directory was created by make_parents for this package. */
+static bool parent_is_fresh(krait_linker *l, const char *rel) {
+  const char *slash = strrchr(rel, '/');
+  if (!slash)
+    return false;
+  char *dir = krait_strndup(rel, (size_t)(slash - rel));
+  bool fresh = (krait_dirset_get(&l->dirs, dir) & KRAIT_DIR_FRESH) != 0;
+  free(dir);
+  return fresh;
+}
+
 /* A "softlink" entry whose cache file is a regular file (archives re-packed
  * by tools that drop symlinks exist) is placed as the file it is. */
 static krait_code place_file(link_job *j, const krait_path_entry *pe, const char *rel, krait_err *err) {
@@ -393,7 +404,16 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
   note_parent(j, rel);
   krait_code rc = make_parents(l, j, rel, err);
   bool skip = false;
-  if (rc == KRAIT_OK)
+  /* A plain hard link into a directory this package just created cannot
+   * clobber anything but a path of this same package, so the lstat of the
+   * destination is skipped: link() failing with EEXIST leads to the clobber
+   * decision instead (the "C" line already written is right either way: all
+   * below a fresh directory was created by this transaction). Nor is the
+   * cache file stat'ed first: link() failing with ENOENT says it is missing. */
+  bool fast = rc == KRAIT_OK && pe->type == KRAIT_PATH_HARDLINK && !pe->prefix_placeholder && !pe->no_link &&
+              !l->opts.always_copy && !krait_strv_contains(&l->no_hardlink_dirs, j->pkgs_dir) &&
+              parent_is_fresh(l, rel);
+  if (rc == KRAIT_OK && !fast)
     rc = handle_clobber(j, rel, dst, pe->type == KRAIT_PATH_DIRECTORY, &skip, err);
   if (rc || skip)
     goto out;
@@ -423,7 +443,9 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     set_prefix_digest(e, dst);
   } else {
     struct stat st;
-    if (lstat(src, &st) != 0) {
+    memset(&st, 0, sizeof st);
+    bool have_st = !fast;
+    if (have_st && lstat(src, &st) != 0) {
       rc = krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
       goto out;
     }
@@ -470,7 +492,20 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     } else {
       bool copy = pe->no_link || l->opts.always_copy || krait_strv_contains(&l->no_hardlink_dirs, j->pkgs_dir);
       if (!copy) {
-        if (link(src, dst) == 0) {
+        int linked = link(src, dst);
+        if (linked != 0 && errno == EEXIST && fast) {
+          rc = handle_clobber(j, rel, dst, false, &skip, err);
+          if (rc || skip)
+            goto out;
+          linked = link(src, dst);
+        }
+        int link_errno = errno;
+        if (linked != 0 && link_errno == ENOENT && !have_st && lstat(src, &st) != 0) {
+          rc = krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
+          goto out;
+        }
+        errno = link_errno;
+        if (linked == 0) {
           j->hardlinked_any = true;
         } else if (hardlink_impossible(errno)) {
           krait_warn(l->ctx, "cannot hard-link from %s into %s (%s): copying files instead", j->pkgs_dir,
@@ -484,6 +519,13 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
         }
       } else if (!pe->no_link) {
         j->copied_for_fallback = true;
+      }
+      if ((copy || pe->size < 0) && !have_st) {
+        if (lstat(src, &st) != 0) {
+          rc = krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
+          goto out;
+        }
+        have_st = true;
       }
       if (copy && (rc = copy_file(src, dst, st.st_mode, err)) != 0)
         goto out;
