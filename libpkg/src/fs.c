@@ -38,8 +38,8 @@ krait_code krait_read_file(const char *path, krait_buf *b, krait_err *err) {
   return KRAIT_OK;
 }
 
-krait_code krait_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                                   krait_err *err) {
+static krait_code write_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                                krait_err *err) {
   char *tmp = krait_asprintf("%s.krait-tmp.%ld", path, (long)getpid());
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
@@ -63,7 +63,7 @@ krait_code krait_write_file_atomic(const char *path, const void *data, size_t le
     p += n;
     left -= (size_t)n;
   }
-  if (fsync(fd) != 0 && errno != EINVAL) {
+  if (durable && fsync(fd) != 0 && errno != EINVAL) {
     krait_err_errno(err, KRAIT_E_IO, "cannot sync %s", tmp);
     close(fd);
     unlink(tmp);
@@ -79,6 +79,16 @@ krait_code krait_write_file_atomic(const char *path, const void *data, size_t le
   }
   free(tmp);
   return KRAIT_OK;
+}
+
+krait_code krait_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                                   krait_err *err) {
+  return write_replace(path, data, len, mode, true, err);
+}
+
+krait_code krait_write_file_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode,
+                                          krait_err *err) {
+  return write_replace(path, data, len, mode, false, err);
 }
 
 krait_code krait_mkdir_p(const char *path, mode_t mode, krait_err *err) {
