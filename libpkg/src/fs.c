@@ -91,27 +91,38 @@ krait_code krait_write_file_atomic_nosync(const char *path, const void *data, si
   return write_replace(path, data, len, mode, false, err);
 }
 
+/* mkdir that creates missing ancestors, deepest existing one first: a path
+ * whose parent exists costs one mkdir, not one per component from / (each a
+ * round trip to the server on NFS/Lustre). 0 or -1 with errno. */
+static int mkdir_parents_first(char *path, mode_t mode) {
+  if (mkdir(path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return -1;
+  char *slash = strrchr(path, '/');
+  if (!slash || slash == path)
+    return -1;
+  *slash = '\0';
+  int r = mkdir_parents_first(path, mode);
+  *slash = '/';
+  if (r != 0)
+    return r;
+  return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 krait_code krait_mkdir_p(const char *path, mode_t mode, krait_err *err) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return KRAIT_OK; /* the usual case: one stat */
   char *copy = krait_strdup(path);
   size_t n = strlen(copy);
   while (n > 1 && copy[n - 1] == '/')
     copy[--n] = '\0';
-  for (char *p = copy + 1; ; p++) {
-    bool last = *p == '\0';
-    if (*p == '/' || last) {
-      char saved = *p;
-      *p = '\0';
-      if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-        krait_err_errno(err, KRAIT_E_IO, "cannot create directory %s", copy);
-        free(copy);
-        return KRAIT_E_IO;
-      }
-      *p = saved;
-      if (last)
-        break;
-    }
+  if (mkdir_parents_first(copy, mode) != 0) {
+    krait_err_errno(err, KRAIT_E_IO, "cannot create directory %s", copy);
+    free(copy);
+    return KRAIT_E_IO;
   }
-  struct stat st;
   if (stat(copy, &st) != 0 || !S_ISDIR(st.st_mode)) {
     krait_err_set(err, KRAIT_E_IO, "cannot create directory %s: a file is in the way", copy);
     free(copy);
