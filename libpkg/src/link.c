@@ -301,7 +301,57 @@ struct link_job {
   bool hardlinked_any;
   bool copied_for_fallback;
   krait_paths parents; /* directories we may have created, for rollback */
+  /* the package's entries, to announce a run of them at once (see announce_run) */
+  const krait_paths *entries;
+  const char *site_packages; /* noarch: python, else NULL */
+  size_t index;              /* entry being placed */
+  size_t announced_to;       /* entries before this index were announced by announce_run */
 };
+
+/* Where entry i goes in the prefix (caller frees). */
+static char *entry_rel(const link_job *j, size_t i) {
+  const char *path = j->entries->items[i].path;
+  return j->site_packages ? krait_noarch_python_path(path, j->site_packages) : krait_strdup(path);
+}
+
+static bool same_parent(const char *a, const char *b) {
+  const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+  return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+/* Announces the plain hard link rel (entry j->index, in a fresh directory)
+ * together with the entries right after it that go into the same directory:
+ * one journal write for the run instead of one per file. Every line is in
+ * the journal before any of those paths is created; a line whose path is
+ * never created (an error stops the package first) is a no-op on rollback,
+ * and nothing but this package's own paths can be below a fresh directory. */
+static krait_code announce_run(link_job *j, const char *rel, krait_err *err) {
+  krait_linker *l = j->l;
+  if (!l->opts.journal)
+    return KRAIT_OK;
+  if (j->index < j->announced_to)
+    return KRAIT_OK;
+  krait_strv run = KRAIT_STRV_INIT;
+  krait_strv_push(&run, rel);
+  size_t end = j->index + 1;
+  for (; end < j->entries->len && run.len < 1024; end++) {
+    const krait_path_entry *pe = &j->entries->items[end];
+    if (pe->type != KRAIT_PATH_HARDLINK || pe->prefix_placeholder || pe->no_link)
+      break;
+    char *next = entry_rel(j, end);
+    bool same = same_parent(rel, next);
+    if (same)
+      krait_strv_push(&run, next);
+    free(next);
+    if (!same)
+      break;
+  }
+  krait_code rc = krait_journal_will_create_many(l->opts.journal, (const char *const *)run.items, run.len, err);
+  if (rc == KRAIT_OK)
+    j->announced_to = end;
+  krait_strv_free(&run);
+  return rc;
+}
 
 static void note_parent(link_job *j, const char *rel) {
   char *parent = krait_path_dirname(rel);
@@ -417,7 +467,8 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     rc = handle_clobber(j, rel, dst, pe->type == KRAIT_PATH_DIRECTORY, &skip, err);
   if (rc || skip)
     goto out;
-  if (!(pe->type == KRAIT_PATH_DIRECTORY && krait_is_dir(dst)) && (rc = announce(l, rel, err)) != 0)
+  if (fast ? (rc = announce_run(j, rel, err)) != 0
+           : !(pe->type == KRAIT_PATH_DIRECTORY && krait_is_dir(dst)) && (rc = announce(l, rel, err)) != 0)
     goto out;
 
   krait_path_entry *e = NULL;
@@ -926,7 +977,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   krait_code rc = krait_paths_read(pkg_dir, &pkg, err);
   if (rc)
     return rc;
-  link_job j = {.l = l, .pkg_dir = pkg_dir, .rec = rec, .res = out};
+  link_job j = {.l = l, .pkg_dir = pkg_dir, .rec = rec, .res = out, .entries = &pkg};
   j.dist = krait_record_dist(rec);
   j.pkgs_dir = krait_path_dirname(pkg_dir);
   bool noarch_py = rec->noarch && strcmp(rec->noarch, "python") == 0;
@@ -942,6 +993,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
     sp = l->opts.python_site_packages_path
              ? krait_strdup(l->opts.python_site_packages_path)
              : krait_asprintf("lib/python%s/site-packages", l->opts.python_version);
+    j.site_packages = sp;
   }
   if (!l->prefix_made && (rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
     goto done;
@@ -955,8 +1007,10 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
     char *rel = noarch_py ? krait_noarch_python_path(pkg.items[i].path, sp) : krait_strdup(pkg.items[i].path);
     if (strcmp(rel, "conda-meta") == 0 || strncmp(rel, "conda-meta/", 11) == 0)
       rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s: packages may not write conda-meta/ (CEP-34)", j.dist, rel);
-    else
+    else {
+      j.index = i;
       rc = place_file(&j, &pkg.items[i], rel, err);
+    }
     free(rel);
   }
   if (rc == KRAIT_OK && noarch_py) {

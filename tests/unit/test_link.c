@@ -1451,6 +1451,35 @@ static void test_dir_cache(const char *tmp) {
         "a missing cache file is named: %s", err.msg);
   CHECK(!fx_exists(prefix, "share/gone"), "the failed package left no directory");
   krait_linker_free(l);
+  /* journaled: a run of files announced at once, the middle one missing */
+  fx_entry runs[] = {{.path = "share/run/a.txt", .data = "a\n"},
+                     {.path = "share/run/b.txt", .data = "b\n"},
+                     {.path = "share/run/c.txt", .data = "c\n"}};
+  char *rp = build_pkg(pkgs, "dcrun", NULL, runs, 3, NULL);
+  char *b_file = krait_path_join(rp, "share/run/b.txt");
+  unlink(b_file);
+  krait_record rr;
+  fx_record(rp, "dcrun-1.0-0.tar.bz2", &rr);
+  char *jprefix = krait_path_join(tmp, "dircache-journal-env");
+  krait_mkdir_p(jprefix, 0755, NULL);
+  krait_journal *jr = NULL;
+  CHECK(krait_journal_begin(jprefix, true, &jr, &err) == KRAIT_OK, "%s", err.msg);
+  krait_link_opts jo;
+  krait_link_opts_init(&jo);
+  jo.journal = jr;
+  krait_ctx *jctx = krait_ctx_new();
+  l = krait_linker_new(jctx, jprefix, &jo);
+  CHECK(krait_linker_link(l, rp, &rr, &res, &err) == KRAIT_E_IO && strstr(err.msg, "b.txt"), "run stops at b: %s",
+        err.msg);
+  krait_err undo = {0};
+  CHECK(jr && krait_journal_rollback(jr, &undo) == KRAIT_OK, "rollback: %s", undo.msg);
+  CHECK(!krait_path_exists(jprefix), "rolled back to nothing");
+  krait_linker_free(l);
+  krait_ctx_free(jctx);
+  krait_record_free(&rr);
+  free(jprefix);
+  free(b_file);
+  free(rp);
   krait_ctx_free(ctx);
   krait_record_free(&ar);
   krait_record_free(&br);
