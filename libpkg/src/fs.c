@@ -38,8 +38,8 @@ krait_code krait_read_file(const char *path, krait_buf *b, krait_err *err) {
   return KRAIT_OK;
 }
 
-krait_code krait_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                                   krait_err *err) {
+static krait_code write_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                                krait_err *err) {
   char *tmp = krait_asprintf("%s.krait-tmp.%ld", path, (long)getpid());
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
@@ -63,7 +63,7 @@ krait_code krait_write_file_atomic(const char *path, const void *data, size_t le
     p += n;
     left -= (size_t)n;
   }
-  if (fsync(fd) != 0 && errno != EINVAL) {
+  if (durable && fsync(fd) != 0 && errno != EINVAL) {
     krait_err_errno(err, KRAIT_E_IO, "cannot sync %s", tmp);
     close(fd);
     unlink(tmp);
@@ -81,27 +81,48 @@ krait_code krait_write_file_atomic(const char *path, const void *data, size_t le
   return KRAIT_OK;
 }
 
+krait_code krait_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                                   krait_err *err) {
+  return write_replace(path, data, len, mode, true, err);
+}
+
+krait_code krait_write_file_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode,
+                                          krait_err *err) {
+  return write_replace(path, data, len, mode, false, err);
+}
+
+/* mkdir that creates missing ancestors, deepest existing one first: a path
+ * whose parent exists costs one mkdir, not one per component from / (each a
+ * round trip to the server on NFS/Lustre). 0 or -1 with errno. */
+static int mkdir_parents_first(char *path, mode_t mode) {
+  if (mkdir(path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return -1;
+  char *slash = strrchr(path, '/');
+  if (!slash || slash == path)
+    return -1;
+  *slash = '\0';
+  int r = mkdir_parents_first(path, mode);
+  *slash = '/';
+  if (r != 0)
+    return r;
+  return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 krait_code krait_mkdir_p(const char *path, mode_t mode, krait_err *err) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return KRAIT_OK; /* the usual case: one stat */
   char *copy = krait_strdup(path);
   size_t n = strlen(copy);
   while (n > 1 && copy[n - 1] == '/')
     copy[--n] = '\0';
-  for (char *p = copy + 1; ; p++) {
-    bool last = *p == '\0';
-    if (*p == '/' || last) {
-      char saved = *p;
-      *p = '\0';
-      if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-        krait_err_errno(err, KRAIT_E_IO, "cannot create directory %s", copy);
-        free(copy);
-        return KRAIT_E_IO;
-      }
-      *p = saved;
-      if (last)
-        break;
-    }
+  if (mkdir_parents_first(copy, mode) != 0) {
+    krait_err_errno(err, KRAIT_E_IO, "cannot create directory %s", copy);
+    free(copy);
+    return KRAIT_E_IO;
   }
-  struct stat st;
   if (stat(copy, &st) != 0 || !S_ISDIR(st.st_mode)) {
     krait_err_set(err, KRAIT_E_IO, "cannot create directory %s: a file is in the way", copy);
     free(copy);

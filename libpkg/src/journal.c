@@ -125,6 +125,19 @@ krait_code krait_journal_will_create(krait_journal *j, const char *relpath, krai
   return rc;
 }
 
+krait_code krait_journal_will_create_many(krait_journal *j, const char *const *relpaths, size_t n,
+                                          krait_err *err) {
+  krait_buf b = KRAIT_BUF_INIT;
+  for (size_t i = 0; i < n; i++) {
+    krait_buf_puts(&b, "C ");
+    encode(&b, relpaths[i]);
+    krait_buf_putc(&b, '\n');
+  }
+  krait_code rc = n ? append_line(j, b.data, b.len, err) : KRAIT_OK;
+  krait_buf_free(&b);
+  return rc;
+}
+
 krait_code krait_journal_set_aside(krait_journal *j, const char *relpath, krait_err *err) {
   char *abs = krait_path_join(j->prefix, relpath);
   struct stat st;

@@ -12,6 +12,7 @@
 
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "dirset.h"
 #include "link_exec.h"
 
 struct krait_linker {
@@ -20,7 +21,8 @@ struct krait_linker {
   krait_link_opts opts;
   krait_strv no_hardlink_dirs; /* pkgs dirs that cannot hard-link into prefix (already reported) */
   char *real_prefix;           /* realpath of prefix, once it exists */
-  char *checked_parent;        /* last parent directory found to resolve inside the prefix */
+  krait_dirset dirs;           /* directories known to resolve inside the prefix (see make_parents) */
+  bool prefix_made;            /* the prefix directory exists */
 };
 
 /* ---- journal-aware filesystem changes ---- */
@@ -32,55 +34,90 @@ static krait_code announce(krait_linker *l, const char *rel, krait_err *err) {
 typedef struct link_job link_job;
 static krait_code clobber_for_dir(link_job *j, const char *rel, krait_err *err);
 
+/* Checks that the directory rel_dir (a symlink found at it) resolves inside
+ * the prefix. */
+static krait_code check_inside(krait_linker *l, const char *rel, const char *rel_dir, krait_err *err) {
+  char *full = krait_path_join(l->prefix, rel_dir);
+  char *real = realpath(full, NULL);
+  if (!l->real_prefix)
+    l->real_prefix = realpath(l->prefix, NULL);
+  size_t n = l->real_prefix ? strlen(l->real_prefix) : 0;
+  krait_code rc = KRAIT_OK;
+  if (!real || !l->real_prefix || strncmp(real, l->real_prefix, n) != 0 || (real[n] != '/' && real[n] != '\0'))
+    rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s resolves to %s, outside the prefix %s", rel, rel_dir,
+                       real ? real : "?", l->prefix);
+  free(real);
+  free(full);
+  return rc;
+}
+
 /* Creates the missing directories above rel (announcing each one). A file
  * in the way is a clobber (decided as for files, see handle_clobber) when a
- * job is given, else an error. */
+ * job is given, else an error.
+ *
+ * A package may ship a symlink to a directory and files below it; writing
+ * through a link that leads out of the prefix (lib/x -> /etc) is refused.
+ * Walking down from the prefix, a real directory (lstat) inside a directory
+ * that resolves inside the prefix resolves inside too, and so does one we just
+ * created; only a symlink needs realpath(). What was verified is remembered
+ * in l->dirs, so each directory costs one lstat per package instead of a
+ * stat of every ancestor plus a realpath (a readlink per component) per file.
+ * l->dirs is forgotten whenever the tree may have changed under it (a new
+ * package, a link script, a path taken away). */
 static krait_code make_parents(krait_linker *l, link_job *job, const char *rel, krait_err *err) {
-  char *dir = krait_strdup(rel);
-  char *slash = strrchr(dir, '/');
+  const char *slash = strrchr(rel, '/');
+  if (!slash)
+    return KRAIT_OK;
+  char *dir = krait_strndup(rel, (size_t)(slash - rel));
   krait_code rc = KRAIT_OK;
-  if (slash) {
-    *slash = '\0';
-    for (char *p = dir;; p++) {
-      if (*p != '/' && *p != '\0')
-        continue;
-      char saved = *p;
-      *p = '\0';
+  if (krait_dirset_get(&l->dirs, dir)) {
+    free(dir);
+    return KRAIT_OK;
+  }
+  for (char *p = dir;; p++) {
+    if (*p != '/' && *p != '\0')
+      continue;
+    char saved = *p;
+    *p = '\0';
+    if (!krait_dirset_get(&l->dirs, dir)) {
       char *full = krait_path_join(l->prefix, dir);
+      unsigned flags = KRAIT_DIR_VERIFIED;
       struct stat st;
-      if (stat(full, &st) != 0) {
-        if ((rc = announce(l, dir, err)) == KRAIT_OK && mkdir(full, 0755) != 0 && errno != EEXIST)
-          rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
+      bool in_the_way = false;
+      if (lstat(full, &st) != 0) {
+        if ((rc = announce(l, dir, err)) == KRAIT_OK) {
+          if (mkdir(full, 0755) == 0)
+            flags |= KRAIT_DIR_FRESH;
+          else if (errno == EEXIST) /* appeared meanwhile: judge it by where it leads */
+            rc = check_inside(l, rel, dir, err);
+          else
+            rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
+        }
+      } else if (S_ISLNK(st.st_mode)) {
+        struct stat target;
+        if (stat(full, &target) == 0 && !S_ISDIR(target.st_mode))
+          in_the_way = true;
+        else /* a link to a directory (or dangling): only inside the prefix */
+          rc = check_inside(l, rel, dir, err);
       } else if (!S_ISDIR(st.st_mode)) {
+        in_the_way = true;
+      }
+      if (in_the_way) {
         if (!job)
           rc = krait_err_set(err, KRAIT_E_INVALID, "%s is in the way of %s: not a directory", full, rel);
         else if ((rc = clobber_for_dir(job, dir, err)) == KRAIT_OK && (rc = announce(l, dir, err)) == KRAIT_OK &&
                  mkdir(full, 0755) != 0)
           rc = krait_err_errno(err, KRAIT_E_IO, "mkdir %s", full);
+        else if (rc == KRAIT_OK)
+          flags |= KRAIT_DIR_FRESH;
       }
+      if (rc == KRAIT_OK)
+        krait_dirset_put(&l->dirs, dir, flags);
       free(full);
-      *p = saved;
-      if (rc || saved == '\0')
-        break;
     }
-  }
-  /* A package may ship a symlink to a directory and files below it; writing
-   * through a link that leads out of the prefix (lib/x -> /etc) is refused. */
-  if (rc == KRAIT_OK && slash && (!l->checked_parent || strcmp(l->checked_parent, dir) != 0)) {
-    char *full = krait_path_join(l->prefix, dir);
-    char *real = realpath(full, NULL);
-    if (!l->real_prefix)
-      l->real_prefix = realpath(l->prefix, NULL);
-    size_t n = l->real_prefix ? strlen(l->real_prefix) : 0;
-    if (!real || !l->real_prefix || strncmp(real, l->real_prefix, n) != 0 || (real[n] != '/' && real[n] != '\0'))
-      rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s resolves to %s, outside the prefix %s", rel, dir,
-                         real ? real : "?", l->prefix);
-    else {
-      free(l->checked_parent);
-      l->checked_parent = krait_strdup(dir);
-    }
-    free(real);
-    free(full);
+    *p = saved;
+    if (rc || saved == '\0')
+      break;
   }
   free(dir);
   return rc;
@@ -115,6 +152,8 @@ static krait_code take_away(krait_linker *l, const char *rel, bool *removed, kra
   else if ((is_dir ? rmdir(full) : unlink(full)) != 0 && errno != ENOENT)
     rc = krait_err_errno(err, KRAIT_E_IO, "remove %s", full);
   *removed = rc == KRAIT_OK;
+  if (*removed) /* what make_parents verified may be gone */
+    krait_dirset_clear(&l->dirs);
   free(full);
   return rc;
 }
@@ -147,7 +186,7 @@ void krait_linker_free(krait_linker *l) {
     return;
   free(l->prefix);
   free(l->real_prefix);
-  free(l->checked_parent);
+  krait_dirset_clear(&l->dirs);
   krait_strv_free(&l->no_hardlink_dirs);
   free(l);
 }
@@ -262,7 +301,57 @@ struct link_job {
   bool hardlinked_any;
   bool copied_for_fallback;
   krait_paths parents; /* directories we may have created, for rollback */
+  /* the package's entries, to announce a run of them at once (see announce_run) */
+  const krait_paths *entries;
+  const char *site_packages; /* noarch: python, else NULL */
+  size_t index;              /* entry being placed */
+  size_t announced_to;       /* entries before this index were announced by announce_run */
 };
+
+/* Where entry i goes in the prefix (caller frees). */
+static char *entry_rel(const link_job *j, size_t i) {
+  const char *path = j->entries->items[i].path;
+  return j->site_packages ? krait_noarch_python_path(path, j->site_packages) : krait_strdup(path);
+}
+
+static bool same_parent(const char *a, const char *b) {
+  const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+  return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+/* Announces the plain hard link rel (entry j->index, in a fresh directory)
+ * together with the entries right after it that go into the same directory:
+ * one journal write for the run instead of one per file. Every line is in
+ * the journal before any of those paths is created; a line whose path is
+ * never created (an error stops the package first) is a no-op on rollback,
+ * and nothing but this package's own paths can be below a fresh directory. */
+static krait_code announce_run(link_job *j, const char *rel, krait_err *err) {
+  krait_linker *l = j->l;
+  if (!l->opts.journal)
+    return KRAIT_OK;
+  if (j->index < j->announced_to)
+    return KRAIT_OK;
+  krait_strv run = KRAIT_STRV_INIT;
+  krait_strv_push(&run, rel);
+  size_t end = j->index + 1;
+  for (; end < j->entries->len && run.len < 1024; end++) {
+    const krait_path_entry *pe = &j->entries->items[end];
+    if (pe->type != KRAIT_PATH_HARDLINK || pe->prefix_placeholder || pe->no_link)
+      break;
+    char *next = entry_rel(j, end);
+    bool same = same_parent(rel, next);
+    if (same)
+      krait_strv_push(&run, next);
+    free(next);
+    if (!same)
+      break;
+  }
+  krait_code rc = krait_journal_will_create_many(l->opts.journal, (const char *const *)run.items, run.len, err);
+  if (rc == KRAIT_OK)
+    j->announced_to = end;
+  krait_strv_free(&run);
+  return rc;
+}
 
 static void note_parent(link_job *j, const char *rel) {
   char *parent = krait_path_dirname(rel);
@@ -344,6 +433,17 @@ static bool is_symlink(const char *path) {
   return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
+/* Whether rel's directory was created by make_parents for this package. */
+static bool parent_is_fresh(krait_linker *l, const char *rel) {
+  const char *slash = strrchr(rel, '/');
+  if (!slash)
+    return false;
+  char *dir = krait_strndup(rel, (size_t)(slash - rel));
+  bool fresh = (krait_dirset_get(&l->dirs, dir) & KRAIT_DIR_FRESH) != 0;
+  free(dir);
+  return fresh;
+}
+
 /* A "softlink" entry whose cache file is a regular file (archives re-packed
  * by tools that drop symlinks exist) is placed as the file it is. */
 static krait_code place_file(link_job *j, const krait_path_entry *pe, const char *rel, krait_err *err) {
@@ -354,11 +454,21 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
   note_parent(j, rel);
   krait_code rc = make_parents(l, j, rel, err);
   bool skip = false;
-  if (rc == KRAIT_OK)
+  /* A plain hard link into a directory this package just created cannot
+   * clobber anything but a path of this same package, so the lstat of the
+   * destination is skipped: link() failing with EEXIST leads to the clobber
+   * decision instead (the "C" line already written is right either way: all
+   * below a fresh directory was created by this transaction). Nor is the
+   * cache file stat'ed first: link() failing with ENOENT says it is missing. */
+  bool fast = rc == KRAIT_OK && pe->type == KRAIT_PATH_HARDLINK && !pe->prefix_placeholder && !pe->no_link &&
+              !l->opts.always_copy && !krait_strv_contains(&l->no_hardlink_dirs, j->pkgs_dir) &&
+              parent_is_fresh(l, rel);
+  if (rc == KRAIT_OK && !fast)
     rc = handle_clobber(j, rel, dst, pe->type == KRAIT_PATH_DIRECTORY, &skip, err);
   if (rc || skip)
     goto out;
-  if (!(pe->type == KRAIT_PATH_DIRECTORY && krait_is_dir(dst)) && (rc = announce(l, rel, err)) != 0)
+  if (fast ? (rc = announce_run(j, rel, err)) != 0
+           : !(pe->type == KRAIT_PATH_DIRECTORY && krait_is_dir(dst)) && (rc = announce(l, rel, err)) != 0)
     goto out;
 
   krait_path_entry *e = NULL;
@@ -384,7 +494,9 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     set_prefix_digest(e, dst);
   } else {
     struct stat st;
-    if (lstat(src, &st) != 0) {
+    memset(&st, 0, sizeof st);
+    bool have_st = !fast;
+    if (have_st && lstat(src, &st) != 0) {
       rc = krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
       goto out;
     }
@@ -431,7 +543,20 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     } else {
       bool copy = pe->no_link || l->opts.always_copy || krait_strv_contains(&l->no_hardlink_dirs, j->pkgs_dir);
       if (!copy) {
-        if (link(src, dst) == 0) {
+        int linked = link(src, dst);
+        if (linked != 0 && errno == EEXIST && fast) {
+          rc = handle_clobber(j, rel, dst, false, &skip, err);
+          if (rc || skip)
+            goto out;
+          linked = link(src, dst);
+        }
+        int link_errno = errno;
+        if (linked != 0 && link_errno == ENOENT && !have_st && lstat(src, &st) != 0) {
+          rc = krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
+          goto out;
+        }
+        errno = link_errno;
+        if (linked == 0) {
           j->hardlinked_any = true;
         } else if (hardlink_impossible(errno)) {
           krait_warn(l->ctx, "cannot hard-link from %s into %s (%s): copying files instead", j->pkgs_dir,
@@ -445,6 +570,13 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
         }
       } else if (!pe->no_link) {
         j->copied_for_fallback = true;
+      }
+      if ((copy || pe->size < 0) && !have_st) {
+        if (lstat(src, &st) != 0) {
+          rc = krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
+          goto out;
+        }
+        have_st = true;
       }
       if (copy && (rc = copy_file(src, dst, st.st_mode, err)) != 0)
         goto out;
@@ -845,7 +977,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   krait_code rc = krait_paths_read(pkg_dir, &pkg, err);
   if (rc)
     return rc;
-  link_job j = {.l = l, .pkg_dir = pkg_dir, .rec = rec, .res = out};
+  link_job j = {.l = l, .pkg_dir = pkg_dir, .rec = rec, .res = out, .entries = &pkg};
   j.dist = krait_record_dist(rec);
   j.pkgs_dir = krait_path_dirname(pkg_dir);
   bool noarch_py = rec->noarch && strcmp(rec->noarch, "python") == 0;
@@ -861,21 +993,24 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
     sp = l->opts.python_site_packages_path
              ? krait_strdup(l->opts.python_site_packages_path)
              : krait_asprintf("lib/python%s/site-packages", l->opts.python_version);
+    j.site_packages = sp;
   }
-  if ((rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
+  if (!l->prefix_made && (rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
     goto done;
+  l->prefix_made = true;
   /* pre-link runs from the cache, before any file is in place */
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
   if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, false, &out->messages, err)) != 0)
     goto done;
-  free(l->checked_parent); /* the previous package may have changed the tree */
-  l->checked_parent = NULL;
+  krait_dirset_clear(&l->dirs); /* the previous package (and its scripts) may have changed the tree */
   for (size_t i = 0; i < pkg.len && rc == KRAIT_OK; i++) {
     char *rel = noarch_py ? krait_noarch_python_path(pkg.items[i].path, sp) : krait_strdup(pkg.items[i].path);
     if (strcmp(rel, "conda-meta") == 0 || strncmp(rel, "conda-meta/", 11) == 0)
       rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: %s: packages may not write conda-meta/ (CEP-34)", j.dist, rel);
-    else
+    else {
+      j.index = i;
       rc = place_file(&j, &pkg.items[i], rel, err);
+    }
     free(rel);
   }
   if (rc == KRAIT_OK && noarch_py) {

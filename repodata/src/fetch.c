@@ -20,6 +20,7 @@
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "repodata_int.h"
+#include "curl_lazy.h" /* after <curl/curl.h>: libcurl loads on first use */
 
 /* Decompressed repodata larger than this is refused (decompression bomb). */
 #define MAX_REPODATA_BYTES ((unsigned long long)8 << 30)
@@ -201,7 +202,8 @@ static krait_code http_get(const krait_ctx *ctx, const char *url, const char *et
   CURL *c = curl_easy_init();
   if (!c) {
     fclose(x->body);
-    return krait_err_set(err, KRAIT_E_NET, "%s: cannot initialise libcurl", url);
+    return krait_err_set(err, KRAIT_E_NET, "%s: cannot initialise libcurl%s%s", url,
+                         krait_curl_unavailable() ? ": " : "", krait_curl_unavailable() ? krait_curl_unavailable() : "");
   }
   struct curl_slist *hdrs = NULL;
   char *h;

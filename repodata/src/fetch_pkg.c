@@ -9,6 +9,7 @@
 
 #include "krait/channel.h"
 #include "krait/fs.h"
+#include "curl_lazy.h" /* after <curl/curl.h>: libcurl loads on first use */
 
 static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
 static CURLcode g_curl_init_rc = CURLE_OK;

@@ -45,6 +45,10 @@ static void make_changes(krait_journal *j, const char *prefix) {
   CHECK(krait_journal_will_create(j, "new", &err) == KRAIT_OK, "%s", err.msg);
   CHECK(krait_journal_will_create(j, "new/c.txt", &err) == KRAIT_OK, "%s", err.msg);
   write_file(prefix, "new/c.txt", "c");
+  /* a run announced in one write; e.txt is never created (a no-op to undo) */
+  static const char *const run[] = {"new/d 1.txt", "new/e.txt"};
+  CHECK(krait_journal_will_create_many(j, run, 2, &err) == KRAIT_OK, "%s", err.msg);
+  write_file(prefix, "new/d 1.txt", "d");
   CHECK(krait_journal_will_append(j, "conda-meta/history", &err) == KRAIT_OK, "%s", err.msg);
   char *h = krait_path_join(prefix, "conda-meta/history");
   int fd = open(h, O_WRONLY | O_APPEND);
@@ -99,7 +103,7 @@ int main(void) {
   CHECK(a && strcmp(a, "new a") == 0, "commit keeps new a.txt");
   free(a);
   CHECK(!exists_rel(prefix, "b dir/b.txt"), "commit: b.txt removed");
-  CHECK(exists_rel(prefix, "new/c.txt"), "commit: c.txt kept");
+  CHECK(exists_rel(prefix, "new/c.txt") && exists_rel(prefix, "new/d 1.txt"), "commit: c.txt, d 1.txt kept");
   CHECK(!exists_rel(prefix, "conda-meta/.krait-txn"), "commit: txn dir gone");
 
   /* 3. a process that dies mid-transaction: the next run rolls it back */

@@ -1402,6 +1402,100 @@ static void test_symlink_escape(const char *tmp) {
   free(pkgs);
 }
 
+/* The linker remembers which directories it verified or created (to save a
+ * stat per ancestor, a realpath and a destination lstat per file): what it
+ * remembers must never let a later package write through a directory that
+ * was replaced meanwhile, nor hide a duplicate path or a missing cache file. */
+static void test_dir_cache(const char *tmp) {
+  char *pkgs = krait_path_join(tmp, "pkgs-dircache");
+  char *outside = krait_path_join(tmp, "outside-dircache");
+  krait_mkdir_p(outside, 0755, NULL);
+  fx_entry a[] = {{.path = "lib/d/one.txt", .data = "1\n"}, {.path = "lib/d/sub/two.txt", .data = "2\n"}};
+  fx_entry b[] = {{.path = "lib/d/three.txt", .data = "3\n"}};
+  /* the same path twice below a directory the package creates itself */
+  fx_entry dup[] = {{.path = "share/dup/x.txt", .data = "x\n"}, {.path = "share/dup/x.txt", .data = "x\n"}};
+  fx_entry gone[] = {{.path = "share/gone/y.txt", .data = "y\n"}};
+  char *ap = build_pkg(pkgs, "dca", NULL, a, 2, NULL);
+  char *bp = build_pkg(pkgs, "dcb", NULL, b, 1, NULL);
+  char *dp = build_pkg(pkgs, "dcdup", NULL, dup, 2, NULL);
+  char *gp = build_pkg(pkgs, "dcgone", NULL, gone, 1, NULL);
+  char *gone_file = krait_path_join(gp, "share/gone/y.txt");
+  unlink(gone_file);
+  krait_record ar, br, dr, gr;
+  fx_record(ap, "dca-1.0-0.tar.bz2", &ar);
+  fx_record(bp, "dcb-1.0-0.tar.bz2", &br);
+  fx_record(dp, "dcdup-1.0-0.tar.bz2", &dr);
+  fx_record(gp, "dcgone-1.0-0.tar.bz2", &gr);
+  char *prefix = krait_path_join(tmp, "dircache-env");
+  krait_ctx *ctx = krait_ctx_new();
+  krait_linker *l = krait_linker_new(ctx, prefix, NULL);
+  krait_link_result res;
+  krait_err err = {0};
+  CHECK(krait_linker_link(l, ap, &ar, &res, &err) == 0 && res.paths.len == 2, "first package: %s", err.msg);
+  krait_link_result_free(&res);
+  /* lib/d is swapped for a link leading out of the prefix between packages */
+  char *d = krait_path_join(prefix, "lib/d");
+  CHECK(krait_rm_rf(d, NULL) == 0 && symlink(outside, d) == 0, "lib/d replaced by a link to %s", outside);
+  CHECK(krait_linker_link(l, bp, &br, &res, &err) == KRAIT_E_UNSAFE && strstr(err.msg, "outside the prefix"),
+        "the replaced directory is checked again: %s", err.msg);
+  CHECK(!fx_exists(outside, "three.txt"), "nothing written outside");
+  CHECK(krait_linker_link(l, dp, &dr, &res, &err) == 0, "duplicate path: %s", err.msg);
+  CHECK(res.clobbered.len == 1 && strcmp(res.clobbered.items[0], "share/dup/x.txt") == 0,
+        "the second copy clobbers the first (%zu)", res.clobbered.len);
+  krait_buf got = KRAIT_BUF_INIT;
+  CHECK(fx_read(prefix, "share/dup/x.txt", &got) && strcmp(krait_buf_str(&got), "x\n") == 0, "duplicate linked");
+  krait_buf_free(&got);
+  krait_link_result_free(&res);
+  CHECK(krait_linker_link(l, gp, &gr, &res, &err) == KRAIT_E_IO && strstr(err.msg, "missing") &&
+            strstr(err.msg, "y.txt"),
+        "a missing cache file is named: %s", err.msg);
+  CHECK(!fx_exists(prefix, "share/gone"), "the failed package left no directory");
+  krait_linker_free(l);
+  /* journaled: a run of files announced at once, the middle one missing */
+  fx_entry runs[] = {{.path = "share/run/a.txt", .data = "a\n"},
+                     {.path = "share/run/b.txt", .data = "b\n"},
+                     {.path = "share/run/c.txt", .data = "c\n"}};
+  char *rp = build_pkg(pkgs, "dcrun", NULL, runs, 3, NULL);
+  char *b_file = krait_path_join(rp, "share/run/b.txt");
+  unlink(b_file);
+  krait_record rr;
+  fx_record(rp, "dcrun-1.0-0.tar.bz2", &rr);
+  char *jprefix = krait_path_join(tmp, "dircache-journal-env");
+  krait_mkdir_p(jprefix, 0755, NULL);
+  krait_journal *jr = NULL;
+  CHECK(krait_journal_begin(jprefix, true, &jr, &err) == KRAIT_OK, "%s", err.msg);
+  krait_link_opts jo;
+  krait_link_opts_init(&jo);
+  jo.journal = jr;
+  krait_ctx *jctx = krait_ctx_new();
+  l = krait_linker_new(jctx, jprefix, &jo);
+  CHECK(krait_linker_link(l, rp, &rr, &res, &err) == KRAIT_E_IO && strstr(err.msg, "b.txt"), "run stops at b: %s",
+        err.msg);
+  krait_err undo = {0};
+  CHECK(jr && krait_journal_rollback(jr, &undo) == KRAIT_OK, "rollback: %s", undo.msg);
+  CHECK(!krait_path_exists(jprefix), "rolled back to nothing");
+  krait_linker_free(l);
+  krait_ctx_free(jctx);
+  krait_record_free(&rr);
+  free(jprefix);
+  free(b_file);
+  free(rp);
+  krait_ctx_free(ctx);
+  krait_record_free(&ar);
+  krait_record_free(&br);
+  krait_record_free(&dr);
+  krait_record_free(&gr);
+  free(d);
+  free(gone_file);
+  free(prefix);
+  free(ap);
+  free(bp);
+  free(dp);
+  free(gp);
+  free(outside);
+  free(pkgs);
+}
+
 int main(void) {
   /* packages built here need nothing; the real ones need ../shared */
   char *probe = krait_test_shared("packages");
@@ -1421,6 +1515,7 @@ int main(void) {
   test_legacy(tmp);
   test_journal(tmp);
   test_symlink_escape(tmp);
+  test_dir_cache(tmp);
   if (shared) {
     test_zlib_binary(tmp);
     test_symlink_edge_cases(tmp);

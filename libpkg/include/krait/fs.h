@@ -16,6 +16,10 @@ KRAIT_API krait_code krait_read_file(const char *path, krait_buf *b, krait_err *
  * so readers see either the old or the new contents, never a torn file. */
 KRAIT_API krait_code krait_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                              krait_err *err);
+/* The same without the fsync (readers still never see a torn file): for
+ * writes inside a journaled transaction, see krait_meta_write in meta.c. */
+KRAIT_API krait_code krait_write_file_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode,
+                                                    krait_err *err);
 /* mkdir -p; existing directories are fine. */
 KRAIT_API krait_code krait_mkdir_p(const char *path, mode_t mode, krait_err *err);
 /* rm -rf; a missing path is fine. Never follows symlinks. */

@@ -32,6 +32,11 @@ KRAIT_API krait_code krait_journal_begin(const char *prefix, bool prefix_is_new,
                                          krait_err *err);
 /* Records that relpath is about to be created (file, link or directory). */
 KRAIT_API krait_code krait_journal_will_create(krait_journal *j, const char *relpath, krait_err *err);
+/* The same for n paths with one write(2): call only when none of them exists
+ * (e.g. all below a directory this transaction created), since rollback
+ * removes whatever is at each. */
+KRAIT_API krait_code krait_journal_will_create_many(krait_journal *j, const char *const *relpaths, size_t n,
+                                                    krait_err *err);
 /* Moves the existing relpath aside (same filesystem rename), recorded so
  * rollback can put it back. A missing relpath is not an error (nothing to keep). */
 KRAIT_API krait_code krait_journal_set_aside(krait_journal *j, const char *relpath, krait_err *err);
