@@ -38,6 +38,8 @@ static const opt_def options[] = {
     {"debug-solver", 0, OK_VALUE, F(debug_solver), OPT_SOLVE, "DIR", "write the solver's testcase to DIR"},
     {"force", 0, OK_FLAG, F(force), OPT_FORCE, NULL, "replace an existing environment"},
     {"all", 0, OK_FLAG, F(all), OPT_ALL, NULL, "update every installed package"},
+    {"no-prune", 0, OK_FLAG, F(no_prune), OPT_PRUNE, NULL,
+     "keep the dependencies of removed packages (default: remove those nothing else needs and you did not ask for)"},
     {"explicit", 0, OK_FLAG, F(explicit_), OPT_LIST, NULL, "print an @EXPLICIT file of package URLs"},
     {"md5", 0, OK_FLAG, F(md5), OPT_LIST, NULL, "with --explicit: append #md5 to each URL"},
     {"json", 0, OK_FLAG, F(json), 0, NULL, "machine-readable output on stdout"},

@@ -28,6 +28,7 @@ enum {
   OPT_ALL = 1 << 4,      /* --all (update) */
   OPT_SPECS = 1 << 5,    /* positional SPEC... */
   OPT_LIST = 1 << 6,     /* --explicit, --md5 (list) */
+  OPT_PRUNE = 1 << 7,    /* --no-prune (remove) */
 };
 
 typedef struct cli_args {
@@ -44,6 +45,7 @@ typedef struct cli_args {
   bool yes;
   bool force;
   bool all;
+  bool no_prune;           /* remove: keep dependencies nobody else needs */
   bool offline;
   bool explicit_;          /* list --explicit */
   bool md5;                /* list --explicit --md5 */

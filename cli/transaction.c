@@ -145,6 +145,7 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
       .debug_dir = args->debug_solver,
       .ignore_installed = create,
       .virtual_packages = NULL,
+      .keep_dependencies = args->no_prune,
   };
   if (args->debug_solver && krait_mkdir_p(args->debug_solver, 0755, &err))
     goto fail;

@@ -333,7 +333,7 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
                              st->specs[i]->name, req->prefix ? req->prefix : "the environment");
           break;
         }
-        push_job(st, SOLVER_ERASE | SOLVER_CLEANDEPS | SOLVER_SOLVABLE_NAME,
+        push_job(st, SOLVER_ERASE | (req->keep_dependencies ? 0 : SOLVER_CLEANDEPS) | SOLVER_SOLVABLE_NAME,
                  pool_str2id(st->pool, st->specs[i]->name, 1), (int)i);
         break;
     }

@@ -140,3 +140,13 @@ def test_remove_keeps_requested_dependencies(krait, local_channel) -> None:
     names = installed_names(prefix)
     assert "tpyapp" not in names and "python" in names, names
     assert_consistent(prefix)
+
+
+def test_remove_no_prune_keeps_dependencies(krait, local_channel) -> None:
+    # conda's remove: the package goes, what it pulled in stays
+    prefix = krait.prefix("py3")
+    ok(create(krait, prefix, local_channel.url, "tpyapp"))
+    ok(krait("remove", "-p", prefix, "-y", "--no-prune", "tpyapp"))
+    names = installed_names(prefix)
+    assert "tpyapp" not in names and {"python", "pip"} <= names, names
+    assert_consistent(prefix)

@@ -31,6 +31,8 @@ typedef struct krait_request {
   const char *debug_dir;    /* --debug-solver: write libsolv's testcase here, or NULL */
   bool ignore_installed;    /* create: the prefix is new, ignore what is there */
   const krait_virtpkgs *virtual_packages; /* NULL = krait_virtpkgs_detect(ctx, ctx->platform) */
+  bool keep_dependencies;   /* REMOVE: keep what the removed packages pulled in (conda's remove);
+                               default prunes what nothing needs and history did not ask for (micromamba) */
 } krait_request;
 
 typedef struct krait_solution {
