@@ -94,28 +94,11 @@ static void one_record(extras_ctx *x, const char *key, size_t key_len, const cha
 
 /* Walks the members of the object at text[i] ('{') calling one_record. */
 static void each_record(extras_ctx *x, const char *s, size_t i, size_t end) {
-  i++;
-  for (;;) {
-    i = krait_scan_ws(s, i, end);
-    if (i >= end || s[i] != '"')
-      return;
-    size_t k = i + 1;
-    i = krait_scan_string(s, i, end);
-    size_t klen = i > k ? i - 1 - k : 0;
-    i = krait_scan_ws(s, i, end);
-    if (i >= end || s[i] != ':')
-      return;
-    i = krait_scan_ws(s, i + 1, end);
-    size_t v = i;
-    i = krait_scan_value(s, i, end);
+  krait_scan_member m = {0};
+  while (krait_scan_next_member(s, &i, end, &m))
     /* keys with escapes are not file names libsolv would have matched */
-    if (s[v] == '{' && !memchr(s + k, '\\', klen))
-      one_record(x, s + k, klen, s + v, i - v);
-    i = krait_scan_ws(s, i, end);
-    if (i >= end || s[i] != ',')
-      return;
-    i++;
-  }
+    if (s[m.value] == '{' && !memchr(s + m.key, '\\', m.key_len))
+      one_record(x, s + m.key, m.key_len, s + m.value, m.value_end - m.value);
 }
 
 /* Requires in parse order for records whose depends were not seen above

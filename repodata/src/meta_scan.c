@@ -106,36 +106,16 @@ static void flatten_info_members(char *s, size_t i, size_t end) {
 
 void krait_repo_meta_scan(char *s, size_t n, krait_repo_meta *out) {
   memset(out, 0, sizeof(*out));
-  size_t i = krait_scan_ws(s, 0, n);
-  if (i >= n || s[i] != '{')
-    return;
-  i++;
-  for (;;) {
-    i = krait_scan_ws(s, i, n);
-    if (i >= n || s[i] != '"')
-      return;
-    size_t key_start = i + 1;
-    i = krait_scan_string(s, i, n);
-    size_t key_len = i > key_start ? i - 1 - key_start : 0;
-    i = krait_scan_ws(s, i, n);
-    if (i >= n || s[i] != ':')
-      return;
-    i = krait_scan_ws(s, i + 1, n);
-    size_t value_start = i;
-    i = krait_scan_value(s, i, n);
-    if (i >= n)
-      return;
-    bool is_info = key_len == 4 && memcmp(s + key_start, "info", 4) == 0;
-    bool is_metadata = key_len == 8 && memcmp(s + key_start, "metadata", 8) == 0;
-    if ((is_info || is_metadata) && s[value_start] == '{') {
-      take_object(s + value_start, i - value_start, is_metadata, out);
+  size_t i = 0;
+  krait_scan_member m = {0};
+  while (krait_scan_next_member(s, &i, n, &m)) {
+    bool is_info = m.key_len == 4 && memcmp(s + m.key, "info", 4) == 0;
+    bool is_metadata = m.key_len == 8 && memcmp(s + m.key, "metadata", 8) == 0;
+    if ((is_info || is_metadata) && s[m.value] == '{') {
+      take_object(s + m.value, m.value_end - m.value, is_metadata, out);
       if (is_info)
-        flatten_info_members(s, value_start, i);
+        flatten_info_members(s, m.value, m.value_end);
     }
-    i = krait_scan_ws(s, i, n);
-    if (i >= n || s[i] != ',')
-      return;
-    i++;
   }
 }
 
@@ -150,4 +130,32 @@ void krait_cache_key(const char *url, char out[9]) {
   krait_digest_hex("md5", url, strlen(url), hex, sizeof(hex));
   memcpy(out, hex, 8);
   out[8] = '\0';
+}
+
+bool krait_scan_next_member(const char *s, size_t *pi, size_t n, krait_scan_member *m) {
+  size_t i = *pi;
+  if (m->value_end == 0) { /* first call: step into the object */
+    i = krait_scan_ws(s, i, n);
+    if (i >= n || s[i] != '{')
+      return false;
+    i++;
+  } else { /* after a member: a ',' must follow, else the object ended */
+    i = krait_scan_ws(s, m->value_end, n);
+    if (i >= n || s[i] != ',')
+      return false;
+    i++;
+  }
+  i = krait_scan_ws(s, i, n);
+  if (i >= n || s[i] != '"')
+    return false;
+  m->key = i + 1;
+  i = krait_scan_string(s, i, n);
+  m->key_len = i > m->key ? i - 1 - m->key : 0;
+  i = krait_scan_ws(s, i, n);
+  if (i >= n || s[i] != ':')
+    return false;
+  m->value = krait_scan_ws(s, i + 1, n);
+  m->value_end = krait_scan_value(s, m->value, n);
+  *pi = m->value_end;
+  return m->value_end < n && m->value_end > m->value;
 }

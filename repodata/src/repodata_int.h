@@ -33,6 +33,19 @@ size_t krait_scan_ws(const char *text, size_t i, size_t n);
 size_t krait_scan_string(const char *text, size_t i, size_t n);
 size_t krait_scan_value(const char *text, size_t i, size_t n);
 
+/* One member of a JSON object being walked without parsing its values. */
+typedef struct krait_scan_member {
+  size_t key;       /* offset of the key's first byte (after the quote) */
+  size_t key_len;   /* raw length (escapes not decoded) */
+  size_t value;     /* offset of the value's first byte */
+  size_t value_end; /* one past its last byte */
+} krait_scan_member;
+
+/* Iterates the members of the object whose '{' is at text[*i]: call with
+ * *i at the '{' and m->value_end == 0 first; returns false at the end of the
+ * object or on malformed input. */
+bool krait_scan_next_member(const char *text, size_t *i, size_t n, krait_scan_member *m);
+
 /* Attributes krait adds to each solvable after repo_add_conda (they travel
  * in the .solv cache): what libsolv drops or normalises. */
 #define KRAIT_KEY_DEPENDS "krait:depends"         /* str: depends as written, '\n'-joined */
