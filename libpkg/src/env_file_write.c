@@ -21,14 +21,13 @@ static bool plain_ok(const char *s) {
   for (size_t i = 0; i < sizeof special / sizeof *special; i++)
     if (strcasecmp(s, special[i]) == 0)
       return false;
-  bool numeric = true; /* 1.10 would come back as the number 1.1 */
-  for (const char *p = s; *p; p++) {
+  for (const char *p = s; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == '\\')
       return false;
-    if (!isdigit((unsigned char)*p) && *p != '.' && *p != '-' && *p != '+' && *p != 'e' && *p != 'E')
-      numeric = false;
-  }
-  return !numeric;
+  /* 1.10 would come back as the number 1.1 */
+  char *end = NULL;
+  (void)strtod(s, &end);
+  return !(end && *end == '\0');
 }
 
 static void put_scalar(krait_buf *b, const char *s) {
