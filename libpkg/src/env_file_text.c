@@ -9,6 +9,7 @@
 #include "krait/env_file.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
+#include "krait/platform.h"
 
 void krait_env_file_free(krait_env_file *f) {
   free(f->name);
@@ -70,9 +71,12 @@ static krait_code parse_hash(const char *h, krait_record *out, krait_err *err) {
   return KRAIT_OK;
 }
 
-/* A path or file:// URL -> an absolute file:// URL (spaces and '%' escaped). */
+/* A path -> an absolute file:// URL (spaces, '%' and '#' escaped); an
+ * existing file's path is canonical (no "./", "../" or symlinked dirs). */
 static char *path_to_url(const char *path) {
-  char *abs = krait_path_absolute(path);
+  char *abs = realpath(path, NULL);
+  if (!abs)
+    abs = krait_path_absolute(path);
   krait_buf b = KRAIT_BUF_INIT;
   krait_buf_puts(&b, "file://");
   for (const char *p = abs; *p; p++) {
@@ -130,11 +134,13 @@ krait_code krait_explicit_record(const char *line, krait_record *out, krait_err 
   out->version = krait_strdup(d1 + 1);
   out->build = krait_strdup(d2 + 1);
   free(stem);
-  /* <channel>/<subdir>/<fn>: the channel is what comes before the subdir */
+  /* <channel>/<subdir>/<fn>: the channel is what comes before the subdir;
+   * an archive in any other directory is a channel of its own (its subdir
+   * then comes from its info/index.json) */
   size_t dir_len = (size_t)(fn - 1 - out->url);
   char *dir = krait_strndup(out->url, dir_len);
   char *slash = strrchr(dir, '/');
-  if (slash && slash > strstr(dir, "://") + 2) {
+  if (slash && slash > strstr(dir, "://") + 2 && krait_subdir_known(slash + 1)) {
     out->subdir = krait_strdup(slash + 1);
     out->channel = krait_strndup(dir, (size_t)(slash - dir));
     free(dir);
