@@ -116,7 +116,8 @@ static int run_from_file(const cli_args *args, const char *as_command) {
       eff.prefix = krait_strdup(f.prefix);
     krait_env_file_free(&f);
     krait_ctx_free(ctx);
-    if (!eff.name && !eff.prefix) {
+    /* update without a name anywhere: the active environment, as conda does */
+    if (!eff.name && !eff.prefix && strcmp(as_command, "create") == 0) {
       krait_strv_free(&files);
       return cli_fail_msg(args, KRAIT_E_INVALID, "%s has no name: give -n NAME or -p PREFIX",
                           eff.env_files.items[0]);
@@ -226,7 +227,7 @@ static void export_json(const krait_env_file *f, krait_buf *b) {
  * valid name (CEP-24), else none. */
 static char *export_name(const char *prefix) {
   const char *base = krait_path_basename(prefix);
-  if (!*base || strpbrk(base, "/ :#"))
+  if (!*base || strpbrk(base, "/ :#") || strcmp(base, "base") == 0 || strcmp(base, "root") == 0)
     return NULL;
   return krait_strdup(base);
 }

@@ -31,6 +31,9 @@ typedef struct env_input {
 } env_input;
 
 bool cli_env_input_wanted(const cli_args *args) {
+  /* only create and install take files and URLs (update/remove: a URL is a bad spec) */
+  if (strcmp(args->command, "create") != 0 && strcmp(args->command, "install") != 0)
+    return false;
   if (args->env_files.len || args->clone)
     return true;
   for (size_t i = 0; i < args->specs.len; i++)

@@ -124,8 +124,6 @@ static krait_code check_name(const ydoc *y, const yaml_node_t *n, const char *na
     return at(y, n, "\"name\" is empty%s", "");
   if (strpbrk(name, "/ :#"))
     return at(y, n, "environment name \"%s\" contains one of '/', ' ', ':', '#' (CEP-24)", name);
-  if (strcmp(name, "base") == 0 || strcmp(name, "root") == 0)
-    return at(y, n, "\"%s\" cannot be the name of a new environment", name);
   return KRAIT_OK;
 }
 
