@@ -326,3 +326,30 @@ def test_pip_section_without_pip_fails_before_changing_anything(krait: Krait, ma
     before = tree_snapshot(prefix)
     failed(krait("env", "update", "-f", env_yml, "-p", prefix, "-y"), "no pip")
     assert tree_snapshot(prefix) == before
+
+
+# ---- the real explicit files of ../shared/data ----------------------------------------------
+
+def test_real_explicit_files_dry_run(krait: Krait, shared_data: Path):
+    """Each real @EXPLICIT file is planned exactly (one LINK per URL, no solver, no network: a dry
+    run only looks at the package cache) or refused cleanly naming the file."""
+    files = sorted(p for p in (shared_data / "lockfiles" / "explicit").rglob("*")
+                   if p.is_file() and "@EXPLICIT" in p.read_text(errors="replace"))
+    assert len(files) >= 15
+    planned = 0
+    for path in files:
+        urls = [line.strip() for line in path.read_text().splitlines()
+                if line.strip() and not line.strip().startswith(("#", "@"))]
+        proc = krait("create", "-p", krait.prefix("x"), "--file", path, "--platform", "linux-64",
+                     "--dry-run", "--json")
+        if proc.returncode == 0:
+            links = json.loads(proc.stdout)["actions"]["LINK"]
+            assert len(links) == len(urls), path
+            assert [rec["url"] for rec in links] != [] and \
+                {rec["url"] for rec in links} == {u.split("#")[0] for u in urls}, path
+            planned += 1
+        else:
+            out = failed(proc)
+            assert str(path).lower() in out, out   # "FILE: the file is for platform osx-64, ..."
+        assert not krait.prefix("x").exists()
+    assert planned >= 8
