@@ -188,11 +188,8 @@ static krait_code check_pip_possible(const env_input *in, const krait_ctx *ctx, 
     krait_matchspec *ms = NULL;
     if (krait_matchspec_parse(in->specs.items[i], &ms, NULL) != KRAIT_OK)
       continue;
-    char *str = krait_matchspec_str(ms);
-    size_t n = strcspn(str, " =<>!~[");
-    bool brings_pip = (n == 3 && strncmp(str, "pip", 3) == 0) ||
-                      (n == 6 && strncmp(str, "python", 6) == 0 && ctx->add_pip_as_python_dependency);
-    free(str);
+    bool brings_pip = ms->name && (strcmp(ms->name, "pip") == 0 ||
+                                   (strcmp(ms->name, "python") == 0 && ctx->add_pip_as_python_dependency));
     krait_matchspec_free(ms);
     if (brings_pip)
       return KRAIT_OK;
