@@ -3,6 +3,7 @@
  * 1-based lines of the original file (selector lines are blanked, never
  * removed, so numbers stay true). */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,14 @@ typedef struct ydoc {
 
 static size_t line_of(const yaml_node_t *n) { return n->start_mark.line + 1; }
 
-static krait_code at(const ydoc *y, const yaml_node_t *n, const char *fmt, const char *arg) {
+/* "<file>:<line>: <message>" for node n */
+static krait_code at(const ydoc *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static krait_code at(const ydoc *y, const yaml_node_t *n, const char *fmt, ...) {
   char msg[sizeof y->err->msg];
-  snprintf(msg, sizeof msg, fmt, arg);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
   return krait_err_set(y->err, KRAIT_E_PARSE, "%s:%zu: %s", y->origin, line_of(n), msg);
 }
 
@@ -121,7 +127,7 @@ static krait_code get_strings(const ydoc *y, const yaml_node_t *n, const char *k
 
 static krait_code check_name(const ydoc *y, const yaml_node_t *n, const char *name) {
   if (!*name)
-    return at(y, n, "\"name\" is empty%s", "");
+    return at(y, n, "\"name\" is empty");
   if (strpbrk(name, "/ :#"))
     return at(y, n, "environment name \"%s\" contains one of '/', ' ', ':', '#' (CEP-24)", name);
   return KRAIT_OK;
@@ -144,7 +150,7 @@ static krait_code dependency_section(const ydoc *y, const yaml_node_t *item) {
     yaml_node_t *k = yaml_document_get_node((yaml_document_t *)&y->doc, pr->key);
     yaml_node_t *v = yaml_document_get_node((yaml_document_t *)&y->doc, pr->value);
     if (k->type != YAML_SCALAR_NODE)
-      return at(y, k, "a dependencies section needs a plain name%s", "");
+      return at(y, k, "a dependencies section needs a plain name");
     char *key = scalar_str(k);
     krait_code rc = KRAIT_OK;
     size_t kn = strlen(key);
@@ -178,7 +184,7 @@ static krait_code get_dependencies(const ydoc *y, const yaml_node_t *n) {
   if (is_null(n))
     return KRAIT_OK;
   if (n->type != YAML_SEQUENCE_NODE)
-    return at(y, n, "\"dependencies\" must be a list%s", "");
+    return at(y, n, "\"dependencies\" must be a list");
   for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
     yaml_node_t *item = yaml_document_get_node((yaml_document_t *)&y->doc, *it);
     krait_code rc;
@@ -189,7 +195,7 @@ static krait_code get_dependencies(const ydoc *y, const yaml_node_t *n) {
       rc = add_spec(y, item, spec);
       free(spec);
     } else {
-      rc = at(y, item, "a dependency must be a spec or a \"pip:\" list%s", "");
+      rc = at(y, item, "a dependency must be a spec or a \"pip:\" list");
     }
     if (rc)
       return rc;
@@ -210,12 +216,12 @@ static krait_code get_variables(const ydoc *y, const yaml_node_t *n) {
   if (is_null(n))
     return KRAIT_OK;
   if (n->type != YAML_MAPPING_NODE)
-    return at(y, n, "\"variables\" must be a mapping of NAME: value%s", "");
+    return at(y, n, "\"variables\" must be a mapping of NAME: value");
   for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
     yaml_node_t *k = yaml_document_get_node((yaml_document_t *)&y->doc, pr->key);
     yaml_node_t *v = yaml_document_get_node((yaml_document_t *)&y->doc, pr->value);
     if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE)
-      return at(y, k, "\"variables\" must map names to single values%s", "");
+      return at(y, k, "\"variables\" must map names to single values");
     char *name = scalar_str(k);
     if (!valid_var_name(name)) {
       krait_code rc = at(y, k, "\"%s\" is not a valid environment variable name", name);
@@ -247,7 +253,7 @@ static krait_code walk(ydoc *y) {
     return krait_err_set(y->err, KRAIT_E_PARSE, "%s:1: empty file: not an environment file", y->origin);
   if (root->type != YAML_MAPPING_NODE)
     return at(y, root, "not an environment file: the top level must be a mapping (name:, channels:, "
-                       "dependencies:)%s", "");
+                       "dependencies:)");
   krait_env_file *out = y->out;
   size_t n_known = 0;
   krait_strv unknown = KRAIT_STRV_INIT;
@@ -256,11 +262,11 @@ static krait_code walk(ydoc *y) {
     yaml_node_t *k = yaml_document_get_node(&y->doc, pr->key);
     yaml_node_t *v = yaml_document_get_node(&y->doc, pr->value);
     if (k->type != YAML_SCALAR_NODE) {
-      rc = at(y, k, "top-level keys must be plain names%s", "");
+      rc = at(y, k, "top-level keys must be plain names");
       break;
     }
     char *key = scalar_str(k);
-    n_known++;
+    bool known = true;
     if (strcmp(key, "name") == 0) {
       free(out->name);
       out->name = NULL;
@@ -293,9 +299,10 @@ static krait_code walk(ydoc *y) {
     } else if (strcmp(key, "category") == 0) {
       /* a label for lock-file tools; nothing to do when installing */
     } else {
-      n_known--;
+      known = false;
       krait_strv_push_owned(&unknown, krait_asprintf("%zu:%s", line_of(k), key));
     }
+    n_known += known;
     free(key);
   }
   /* unknown entries are "<line>:<key>" */
