@@ -353,3 +353,21 @@ def test_real_explicit_files_dry_run(krait: Krait, shared_data: Path):
             assert str(path).lower() in out, out   # "FILE: the file is for platform osx-64, ..."
         assert not krait.prefix("x").exists()
     assert planned >= 8
+
+
+def test_list_explicit_output_and_yaml_with_install_file(krait: Krait, chan: Channel, tmp_path: Path):
+    """`krait list --explicit` prints "krait create --name <env> --file <this file>": that works, and
+    install --file takes an environment.yml (its channels and specs; its name is not used)."""
+    src = krait.prefix("src")
+    ok(create(krait, src, chan.url, "ta"))
+    listing = tmp_path / "spec.txt"
+    listing.write_text(ok(krait("list", "-p", src, "--explicit", "--md5")).stdout)
+    assert "--file <this file>" in listing.read_text()
+    ok(krait("create", "-n", "fromlist", "--file", listing, "-y"))
+    assert meta_names(krait.root_prefix / "envs" / "fromlist") == meta_names(src)
+
+    env_yml = tmp_path / "more.yaml"
+    env_yml.write_text(f"name: ignored\nchannels: [{chan.url}]\ndependencies: [tc, td=1.0]\n")
+    ok(krait("install", "-p", src, "--file", env_yml, "-y"))
+    assert set(conda_meta_records(src)) == {"ta", "tb", "tc", "td"}
+    assert not (krait.root_prefix / "envs" / "ignored").exists()
