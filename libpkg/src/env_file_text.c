@@ -140,7 +140,8 @@ krait_code krait_explicit_record(const char *line, krait_record *out, krait_err 
   size_t dir_len = (size_t)(fn - 1 - out->url);
   char *dir = krait_strndup(out->url, dir_len);
   char *slash = strrchr(dir, '/');
-  if (slash && slash > strstr(dir, "://") + 2 && krait_subdir_known(slash + 1)) {
+  const char *scheme = strstr(dir, "://");
+  if (slash && scheme && slash > scheme + 2 && krait_subdir_known(slash + 1)) {
     out->subdir = krait_strdup(slash + 1);
     out->channel = krait_strndup(dir, (size_t)(slash - dir));
     free(dir);

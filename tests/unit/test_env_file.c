@@ -184,6 +184,16 @@ static void test_text_files(void) {
     if (!rc)
       krait_env_file_free(&f);
   }
+  krait_record r;
+  CHECK(krait_explicit_record("https://a-1-0.conda", &r, &err) == KRAIT_OK, "%s", err.msg);
+  CHECK_STR(r.name, "a");
+  krait_record_free(&r);
+  CHECK(krait_explicit_record("./dir/b-2-h1_0.tar.bz2#sha256:" "0123456789abcdef0123456789abcdef"
+                              "0123456789abcdef0123456789abcdef", &r, &err) == KRAIT_OK, "%s", err.msg);
+  CHECK(r.url && strncmp(r.url, "file:///", 8) == 0 && strstr(r.url, "/dir/b-2-h1_0.tar.bz2") && r.sha256 &&
+            !r.subdir,
+        "path: %s", r.url ? r.url : "(null)");
+  krait_record_free(&r);
   CHECK(krait_is_package_url("/x/a-1-0.tar.bz2#abc") && !krait_is_package_url("numpy"), "is_package_url");
 }
 
