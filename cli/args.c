@@ -55,6 +55,7 @@ static const opt_def options[] = {
     {"from-history", 0, OK_FLAG, F(from_history), OPT_EXPORT, NULL,
      "write only the specs asked for (conda-meta/history), with the channels"},
     {"explicit", 0, OK_FLAG, F(explicit_), OPT_EXPORT, NULL, "write an @EXPLICIT file of package URLs with checksums"},
+    {"md5", 0, OK_FLAG, F(md5), OPT_EXPORT, NULL, "with --explicit: #<md5> instead of #sha256:<hex>"},
     {"prune", 0, OK_FLAG, F(prune), OPT_ENV_PRUNE, NULL, "remove the packages the file does not need"},
 };
 

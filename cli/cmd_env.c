@@ -23,7 +23,7 @@ static int env_create(const cli_args *args);
 static int env_update(const cli_args *args);
 
 static const cli_command env_commands[] = {
-    {"env export", "[-n NAME | -p PREFIX] [--no-builds | --from-history | --explicit] [--json] [-f FILE]",
+    {"env export", "[-n NAME | -p PREFIX] [--no-builds | --from-history | --explicit [--md5]] [--json] [-f FILE]",
      "Write an environment as environment.yml (or an @EXPLICIT file) to stdout or FILE.",
      OPT_PREFIX | OPT_EXPORT | OPT_FILE_SHORT, env_export, NULL},
     {"env create", "[-f FILE] [-n NAME | -p PREFIX] [options]",
@@ -238,6 +238,8 @@ static int env_export(const cli_args *args) {
   int n_modes = args->no_builds + args->from_history + args->explicit_;
   if (n_modes > 1)
     return cli_fail_msg(args, KRAIT_E_INVALID, "--no-builds, --from-history and --explicit exclude each other");
+  if (args->md5 && !args->explicit_)
+    return cli_fail_msg(args, KRAIT_E_INVALID, "--md5 only goes with --explicit");
   if (args->explicit_ && args->json)
     return cli_fail_msg(args, KRAIT_E_INVALID, "--explicit writes a text file; it has no --json form");
   if (args->env_files.len > 1)
@@ -263,7 +265,7 @@ static int env_export(const cli_args *args) {
     for (size_t i = 0; i < st.len; i++)
       recs[i] = &st.records[i].rec;
     krait_records_dependency_order(recs, st.len);
-    text = krait_explicit_render(recs, st.len, ctx->platform);
+    text = krait_explicit_render(recs, st.len, ctx->platform, args->md5);
     free(recs);
   } else {
     qsort(st.records, st.len, sizeof *st.records, by_name);

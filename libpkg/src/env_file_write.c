@@ -100,7 +100,7 @@ char *krait_env_file_render_yaml(const krait_env_file *f) {
   return krait_buf_steal(&b);
 }
 
-char *krait_explicit_render(const krait_record *const *recs, size_t n, const char *platform) {
+char *krait_explicit_render(const krait_record *const *recs, size_t n, const char *platform, bool prefer_md5) {
   krait_buf b = KRAIT_BUF_INIT;
   krait_buf_printf(&b,
                    "# This file may be used to create an environment using:\n"
@@ -111,9 +111,10 @@ char *krait_explicit_render(const krait_record *const *recs, size_t n, const cha
     const krait_record *r = recs[i];
     if (!r->url || !*r->url)
       continue; /* nothing to fetch it from */
-    if (r->sha256 && *r->sha256)
+    bool sha = r->sha256 && *r->sha256, md5 = r->md5 && *r->md5;
+    if (sha && !(prefer_md5 && md5))
       krait_buf_printf(&b, "%s#sha256:%s\n", r->url, r->sha256);
-    else if (r->md5 && *r->md5)
+    else if (md5)
       krait_buf_printf(&b, "%s#%s\n", r->url, r->md5);
     else
       krait_buf_printf(&b, "%s\n", r->url);

@@ -98,6 +98,8 @@ def test_export_yaml_json_and_file(krait: Krait, chan: Channel, tmp_path: Path):
     names = [u.rsplit("/", 1)[1].split("-")[0] for u in urls]
     assert sorted(names) == ["ta", "tb", "td"] and names.index("tb") < names.index("ta")
     assert all(re.search(r"#sha256:[0-9a-f]{64}$", u) for u in urls), urls
+    md5 = ok(krait("env", "export", "-p", prefix, "--explicit", "--md5")).stdout
+    assert len(re.findall(r"\.(?:conda|tar\.bz2)#[0-9a-f]{32}\n", md5)) == 3, md5
 
 
 def test_export_errors(krait: Krait, tmp_path: Path):

@@ -157,7 +157,7 @@ static void test_text_files(void) {
     CHECK(strcmp(recs[0]->name, "tzdata") == 0 && strcmp(recs[1]->name, "libzlib") == 0 &&
               strcmp(recs[2]->name, "py-lib") == 0,
           "order %s %s %s", recs[0]->name, recs[1]->name, recs[2]->name);
-    char *text = krait_explicit_render(recs, 3, "linux-64");
+    char *text = krait_explicit_render(recs, 3, "linux-64", false);
     krait_env_file g;
     CHECK(parse(text, false, "linux-64", &g, &err) == KRAIT_OK, "%s", err.msg);
     CHECK(g.n_packages == 3 && g.packages[1].sha256 && strcmp(g.packages[1].sha256, f.packages[0].sha256) == 0, "explicit round trip");

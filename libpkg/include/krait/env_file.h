@@ -75,8 +75,10 @@ KRAIT_API krait_code krait_explicit_record(const char *line, krait_record *out, 
  * variables, prefix; empty parts left out), in conda's key order. */
 KRAIT_API char *krait_env_file_render_yaml(const krait_env_file *f);
 /* An @EXPLICIT file: a header naming `platform`, then each record's URL with
- * #sha256:<hex> (else #<md5>). Records without a URL are skipped. */
-KRAIT_API char *krait_explicit_render(const krait_record *const *recs, size_t n, const char *platform);
+ * #sha256:<hex> (else #<md5>; with prefer_md5 the other way round, as
+ * `conda list --explicit --md5` writes). Records without a URL are skipped. */
+KRAIT_API char *krait_explicit_render(const krait_record *const *recs, size_t n, const char *platform,
+                                      bool prefer_md5);
 
 /* Sorts recs so that every record comes after the records it depends on
  * (by name; cycles broken in name order), as explicit files must be. */
