@@ -88,7 +88,8 @@ static void json_file_sources(krait_jw *w, const krait_rc_view *view) {
   krait_jw_obj_end(w);
 }
 
-static int show(const cli_args *args, krait_ctx *ctx, const char *key) {
+/* keys: NULL = every setting; else the named ones (get KEY, list KEY...). */
+static int show(const cli_args *args, krait_ctx *ctx, const char *const *keys, size_t n_keys) {
   krait_err err;
   krait_strv files = KRAIT_STRV_INIT;
   if (args->config_file || args->config_env || args->config_system) {
@@ -108,17 +109,19 @@ static int show(const cli_args *args, krait_ctx *ctx, const char *key) {
   krait_buf b = KRAIT_BUF_INIT;
   krait_jw w;
   krait_jw_init(&w, &b, 2);
-  if (key) {
+  if (keys && args->json)
+    krait_jw_obj_begin(&w);
+  for (size_t k = 0; keys && k < n_keys; k++) {
+    const char *key = keys[k];
     const krait_rc_setting *s = krait_rc_view_find(&view, key);
     if (args->json) {
-      krait_jw_obj_begin(&w);
       if (s)
         json_setting_value(&w, s);
       else {
         krait_jw_key(&w, key);
         krait_jw_null(&w);
       }
-      if (args->sources) {
+      if (args->sources && n_keys == 1) {
         krait_jw_key(&w, "sources");
         krait_jw_arr_begin(&w);
         if (s && s->is_list)
@@ -128,10 +131,13 @@ static int show(const cli_args *args, krait_ctx *ctx, const char *key) {
           krait_jw_str(&w, s->source);
         krait_jw_arr_end(&w);
       }
-      krait_jw_obj_end(&w);
     } else if (s) {
       human_setting(s, args->sources);
     }
+  }
+  if (keys) {
+    if (args->json)
+      krait_jw_obj_end(&w);
   } else if (args->json) {
     if (args->sources) {
       json_file_sources(&w, &view);
@@ -217,17 +223,19 @@ int cmd_config(const cli_args *args) {
   if (!ctx)
     return cli_fail(args, &err);
   int status;
-  if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
-    status = args->specs.len == 1 ? show(args, ctx, NULL)
-                                   : cli_fail_msg(args, KRAIT_E_INVALID, "krait config list takes no argument");
-  } else if (strcmp(sub, "get") == 0) {
-    if (args->specs.len != 2) {
+  bool is_get = strcmp(sub, "get") == 0;
+  if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0 || is_get) {
+    /* `list KEY...` is micromamba's form (conda-lock runs `config list pkgs_dirs --json`) */
+    status = -1;
+    if (is_get && args->specs.len != 2)
       status = cli_fail_msg(args, KRAIT_E_INVALID, "krait config get takes KEY");
-    } else if (!krait_rc_key_require(args->specs.items[1], &err)) {
-      status = cli_fail(args, &err);
-    } else {
-      status = show(args, ctx, args->specs.items[1]);
-    }
+    for (size_t i = 1; status < 0 && i < args->specs.len; i++)
+      if (!krait_rc_key_require(args->specs.items[i], &err))
+        status = cli_fail(args, &err);
+    if (status < 0)
+      status = args->specs.len == 1 ? show(args, ctx, NULL, 0)
+                                    : show(args, ctx, (const char *const *)args->specs.items + 1,
+                                           args->specs.len - 1);
   } else {
     size_t which = sizeof edits / sizeof *edits;
     for (size_t i = 0; i < sizeof edits / sizeof *edits; i++)

@@ -28,7 +28,7 @@ static const cli_command commands[] = {
      OPT_PREFIX | OPT_CHANNELS | OPT_INFO, cmd_info, NULL},
     {"package", "extract [--force] [--info] ARCHIVE DIR", "Work with package archives (extract).", 0, NULL,
      krait_cmd_package},
-    {"config", "(list | get KEY | set KEY VALUE | append KEY VALUE | prepend KEY VALUE | remove KEY VALUE | "
+    {"config", "(list [KEY...] | get KEY | set KEY VALUE | append KEY VALUE | prepend KEY VALUE | remove KEY VALUE | "
                "remove-key KEY) [--file F | --env | --system] [options]",
      "Show or edit .condarc settings in place (comments and order are kept).", OPT_CONFIG | OPT_PREFIX | OPT_SPECS,
      cmd_config, NULL},

@@ -119,3 +119,15 @@ def test_env_and_system_files(krait) -> None:
     ok(krait("config", "append", "pkgs_dirs", "/group/pkgs", "--system"))
     assert (krait.root_prefix / ".condarc").read_text() == "pkgs_dirs:\n  - /group/pkgs\n"
     failed(krait("config", "set", "offline", "true", "--env"), "no environment given")
+
+
+def test_config_list_key_has_micromamba_shape(krait, shared_data) -> None:
+    """conda-lock runs `micromamba config list pkgs_dirs --json`; krait answers with the same shape."""
+    fixture = json.loads((shared_data / "cli-json/conda-lock-fixtures/micromamba-config-list-pkgs_dirs.json")
+                         .read_text())
+    rc = krait.base / "user.condarc"
+    for d in fixture["pkgs_dirs"]:
+        ok(krait("config", "append", "pkgs_dirs", d, "--file", rc))
+    assert krait.json("config", "list", "pkgs_dirs", "--file", rc) == fixture
+    assert krait.json("config", "list", "pkgs_dirs", "channels", "--file", rc) == dict(fixture, channels=None)
+    failed(krait("config", "list", "pkg_dirs"), 'did you mean "pkgs_dirs"')
