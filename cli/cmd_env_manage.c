@@ -7,6 +7,8 @@
 #include "krait/envreg.h"
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "krait/lock.h"
+#include "krait/txn.h"
 #include "krait/prefix.h"
 
 /* Shared with `krait info --envs`: conda's "# conda environments:" table. */
@@ -106,8 +108,19 @@ static int env_remove(const cli_args *args) {
   if (!args->dry_run) {
     if (!ctx->always_yes && !cli_confirm("Remove this environment?", &err))
       goto fail;
+    /* the prefix lock: never delete an env another krait/conda is changing */
+    char *lock_path = krait_txn_lock_path(prefix);
+    krait_lock *lock = NULL;
+    krait_code rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, &err);
+    free(lock_path);
+    if (rc)
+      goto fail;
     /* unregister first: a half-removed env must not stay listed as usable */
-    if (krait_env_unregister(NULL, prefix, &err) || krait_rm_rf(prefix, &err))
+    rc = krait_env_unregister(NULL, prefix, &err);
+    if (rc == KRAIT_OK)
+      rc = krait_rm_rf(prefix, &err);
+    krait_lock_release(lock);
+    if (rc)
       goto fail;
   }
   if (args->json) {
