@@ -277,6 +277,10 @@ krait_code krait_condarc_render_scalar(const char *key, const char *value, bool 
     return KRAIT_OK;
   }
   case KRAIT_RC_STRING:
+    if (!krait_rc_value_allowed(k, value))
+      return krait_err_set(err, KRAIT_E_INVALID, "%s must be one of %s, not \"%s\"", key, k->choices, value);
+    put_string(out, value);
+    return KRAIT_OK;
   case KRAIT_RC_LIST:
     put_string(out, value);
     return KRAIT_OK;

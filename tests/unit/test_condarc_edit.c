@@ -220,6 +220,7 @@ static void test_refusals(void) {
   REFUSE("channels: conda-forge\n", KRAIT_RC_OP_APPEND, "channels", "x", "not a list");
   REFUSE("", KRAIT_RC_OP_SET, "channel_alias", "a\nb", "control character");
   REFUSE("", KRAIT_RC_OP_SET, "proxy_servers", "x", "mapping");
+  REFUSE(site_rc, KRAIT_RC_OP_SET, "channel_priority", "strikt", "one of strict|flexible|disabled");
 }
 
 static void test_file(void) {

@@ -23,6 +23,7 @@ typedef enum krait_rc_type {
 typedef struct krait_rc_key {
   const char *name;
   krait_rc_type type;
+  const char *choices; /* allowed values of a string key, "a|b|c", or NULL = any */
 } krait_rc_key;
 
 /* The known key called `name`, or NULL. */
@@ -32,6 +33,8 @@ KRAIT_API const char *krait_rc_key_nearest(const char *name);
 /* krait_rc_key_find() or an error: unknown key "chanels" (did you mean "channels"?). */
 KRAIT_API const krait_rc_key *krait_rc_key_require(const char *name, krait_err *err);
 KRAIT_API const char *krait_rc_type_name(krait_rc_type t);
+/* Whether `value` is one of k->choices (true when the key has none). */
+KRAIT_API bool krait_rc_value_allowed(const krait_rc_key *k, const char *value);
 /* conda's boolean spellings: true/false, yes/no, on/off, 1/0, y/n (any case). */
 KRAIT_API bool krait_rc_parse_bool(const char *s, bool *out);
 
