@@ -106,6 +106,9 @@ static int show(const cli_args *args, krait_ctx *ctx, const char *const *keys, s
     return cli_fail(args, &err);
   }
   krait_strv_free(&files);
+  /* the whole configuration: environment variables win over files, as in krait_config_load */
+  if (!(args->config_file || args->config_env || args->config_system))
+    krait_rc_view_apply_env(&view);
   krait_buf b = KRAIT_BUF_INIT;
   krait_jw w;
   krait_jw_init(&w, &b, 2);

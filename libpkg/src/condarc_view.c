@@ -183,6 +183,85 @@ krait_code krait_rc_view_load(const char *const *paths, size_t n, krait_rc_view 
   return KRAIT_OK;
 }
 
+/* The variables of krait_config_apply_env (config.c), with their list separators. */
+static const struct {
+  const char *var, *key, *seps; /* seps NULL = scalar */
+} env_keys[] = {
+    {"CONDA_CHANNELS", "channels", ","},
+    {"CONDA_DEFAULT_CHANNELS", "default_channels", ","},
+    {"CONDA_PKGS_DIRS", "pkgs_dirs", ",:"},
+    {"CONDA_ENVS_DIRS", "envs_dirs", ",:"},
+    {"CONDA_PINNED_PACKAGES", "pinned_packages", "&"},
+    {"CONDA_CHANNEL_ALIAS", "channel_alias", NULL},
+    {"CONDA_SUBDIR", "subdir", NULL},
+    {"CONDA_CHANNEL_PRIORITY", "channel_priority", NULL},
+    {"CONDA_ADD_PIP_AS_PYTHON_DEPENDENCY", "add_pip_as_python_dependency", NULL},
+    {"CONDA_OFFLINE", "offline", NULL},
+    {"CONDA_ALWAYS_YES", "always_yes", NULL},
+    {"CONDA_USE_LOCKFILES", "use_lockfiles", NULL},
+    {"CONDA_EXTRACT_THREADS", "extract_threads", NULL},
+};
+
+void krait_rc_view_apply_env(krait_rc_view *v) {
+  krait_buf json = KRAIT_BUF_INIT;
+  krait_jw w;
+  krait_jw_init(&w, &json, 0);
+  krait_jw_obj_begin(&w);
+  bool any = false;
+  for (size_t i = 0; i < sizeof env_keys / sizeof *env_keys; i++) {
+    const char *val = getenv(env_keys[i].var);
+    if (!val || !*val)
+      continue;
+    any = true;
+    char *source = krait_asprintf("$%s", env_keys[i].var);
+    krait_rc_setting *s = setting(v, env_keys[i].key);
+    krait_jw_key(&w, env_keys[i].key);
+    if (env_keys[i].seps) {
+      s->is_list = true;
+      krait_strv_free(&s->items);
+      krait_strv_free(&s->item_sources);
+      krait_jw_arr_begin(&w);
+      for (const char *p = val; *p;) {
+        size_t n = strcspn(p, env_keys[i].seps);
+        if (n) {
+          char *item = krait_strndup(p, n);
+          krait_jw_str(&w, item);
+          krait_strv_push_owned(&s->items, item);
+          krait_strv_push(&s->item_sources, source);
+        }
+        p += n;
+        if (*p)
+          p++;
+      }
+      krait_jw_arr_end(&w);
+    } else {
+      krait_buf one = KRAIT_BUF_INIT;
+      krait_jw w1;
+      krait_jw_init(&w1, &one, 0);
+      bool b;
+      const krait_rc_key *k = krait_rc_key_find(env_keys[i].key);
+      if (k && k->type == KRAIT_RC_BOOL && krait_rc_parse_bool(val, &b)) {
+        krait_jw_bool(&w1, b);
+        krait_jw_bool(&w, b);
+      } else {
+        krait_jw_str(&w1, val);
+        krait_jw_str(&w, val);
+      }
+      free(s->json);
+      free(s->source);
+      s->json = krait_buf_steal(&one);
+      s->source = krait_strdup(source);
+    }
+    free(source);
+  }
+  krait_jw_obj_end(&w);
+  if (any) {
+    v->files = krait_realloc(v->files, (v->n_files + 1) * sizeof *v->files);
+    v->files[v->n_files++] = (krait_rc_file){krait_strdup("envvars"), krait_buf_steal(&json)};
+  }
+  krait_buf_free(&json);
+}
+
 const krait_rc_setting *krait_rc_view_find(const krait_rc_view *v, const char *key) {
   for (size_t i = 0; i < v->len; i++)
     if (strcmp(v->settings[i].key, key) == 0)

@@ -98,6 +98,12 @@ def test_list_sources_and_merge(krait) -> None:
     assert got == {"channel_priority": "disabled", "sources": [str(krait.condarc)]}
     assert ok(krait("config", "get", "channels")).stdout.splitlines() == [
         "channels:", "  - override-chan", "  - defaults", "  - user-chan"]
+    # environment variables win over files, as krait applies them; conda's "envvars" source
+    assert merged["pkgs_dirs"] == [str(krait.pkgs_dir)]
+    assert sources["envvars"]["pkgs_dirs"] == [str(krait.pkgs_dir)]
+    assert f"  - {krait.pkgs_dir}    # $CONDA_PKGS_DIRS" in human
+    over = krait.json("config", "get", "channel_priority", "--sources", env={"CONDA_CHANNEL_PRIORITY": "flexible"})
+    assert over == {"channel_priority": "flexible", "sources": ["$CONDA_CHANNEL_PRIORITY"]}
     # what `config` wrote is what the rest of krait reads
     info = krait.json("info")
     assert info["channel priority"] == "disabled"

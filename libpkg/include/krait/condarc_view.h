@@ -37,6 +37,11 @@ typedef struct krait_rc_view {
 
 /* Reads the files (missing ones skipped) in precedence order, lowest first. */
 KRAIT_API krait_code krait_rc_view_load(const char *const *paths, size_t n, krait_rc_view *out, krait_err *err);
+/* Applies the CONDA_* variables krait reads (krait_config_apply_env) on
+ * top, as krait does: a set variable replaces the value; its source is
+ * "$CONDA_X". They also appear as one more file named "envvars" (conda's
+ * `--show-sources` name). "#!final" markers are not reflected. */
+KRAIT_API void krait_rc_view_apply_env(krait_rc_view *v);
 KRAIT_API const krait_rc_setting *krait_rc_view_find(const krait_rc_view *v, const char *key);
 KRAIT_API void krait_rc_view_free(krait_rc_view *v);
 
