@@ -107,6 +107,31 @@ static void merge_list(krait_rc_setting *s, const krait_json *arr, const char *p
   s->item_sources = sources;
 }
 
+/* conda's "#!final" after a top-level key ("pkgs_dirs: #!final"), as config.c reads it. */
+static void mark_final_keys(krait_rc_view *v, const char *text) {
+  for (const char *line = text; *line;) {
+    size_t len = strcspn(line, "\n");
+    const char *colon = memchr(line, ':', len);
+    const char *mark = NULL;
+    for (const char *p = line; p + 7 <= line + len && !mark; p++)
+      if (strncmp(p, "#!final", 7) == 0)
+        mark = p;
+    if (colon && mark && mark > colon && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '-') {
+      const char *end = colon;
+      while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+      char *key = krait_strndup(line, (size_t)(end - line));
+      for (size_t i = 0; i < v->len; i++) /* only keys the file really set */
+        if (strcmp(v->settings[i].key, key) == 0)
+          v->settings[i].final = true;
+      free(key);
+    }
+    line += len;
+    if (*line)
+      line++;
+  }
+}
+
 static krait_code load_file(krait_rc_view *v, const char *path, krait_err *err) {
   krait_buf text = KRAIT_BUF_INIT;
   krait_code rc = krait_read_file(path, &text, err);
@@ -138,12 +163,14 @@ static krait_code load_file(krait_rc_view *v, const char *path, krait_err *err) 
   }
   yaml_document_delete(&doc);
   yaml_parser_delete(&parser);
-  krait_buf_free(&text);
+  krait_buf text_copy = text; /* kept for the "#!final" markers (libyaml drops comments) */
   krait_json *obj = rc ? NULL : krait_json_parse(json.data, json.len, path, err);
   if (!rc && !obj)
     rc = KRAIT_E_PARSE;
   krait_json_foreach(m, obj) {
     krait_rc_setting *s = setting(v, m->key);
+    if (s->final)
+      continue;
     if (m->type == KRAIT_JSON_ARRAY) {
       s->is_list = true;
       merge_list(s, m, path);
@@ -161,6 +188,9 @@ static krait_code load_file(krait_rc_view *v, const char *path, krait_err *err) 
     }
   }
   krait_json_free(obj);
+  if (!rc)
+    mark_final_keys(v, krait_buf_str(&text_copy));
+  krait_buf_free(&text_copy);
   if (!rc) {
     v->files = krait_realloc(v->files, (v->n_files + 1) * sizeof *v->files);
     v->files[v->n_files++] = (krait_rc_file){krait_strdup(path), krait_buf_steal(&json)};
@@ -212,9 +242,11 @@ void krait_rc_view_apply_env(krait_rc_view *v) {
     const char *val = getenv(env_keys[i].var);
     if (!val || !*val)
       continue;
+    krait_rc_setting *s = setting(v, env_keys[i].key);
+    if (s->final)
+      continue;
     any = true;
     char *source = krait_asprintf("$%s", env_keys[i].var);
-    krait_rc_setting *s = setting(v, env_keys[i].key);
     krait_jw_key(&w, env_keys[i].key);
     if (env_keys[i].seps) {
       s->is_list = true;

@@ -137,3 +137,18 @@ def test_config_list_key_has_micromamba_shape(krait, shared_data) -> None:
     assert krait.json("config", "list", "pkgs_dirs", "--file", rc) == fixture
     assert krait.json("config", "list", "pkgs_dirs", "channels", "--file", rc) == dict(fixture, channels=None)
     failed(krait("config", "list", "pkg_dirs"), 'did you mean "pkgs_dirs"')
+
+
+def test_final_keys_keep_the_value_of_their_file(krait) -> None:
+    """An administrator's "#!final" (conda's marker) wins over later files and variables in `config list`
+    just as it does when krait runs."""
+    site = krait.root_prefix / ".condarc"
+    site.parent.mkdir(parents=True, exist_ok=True)
+    site.write_text("pkgs_dirs: #!final\n  - /group/pkgs\nchannel_priority: strict  #!final\n")
+    ok(krait("config", "set", "channel_priority", "disabled"))
+    merged = krait.json("config", "list", "--sources")
+    assert merged[str(site)] == {"pkgs_dirs": ["/group/pkgs"], "channel_priority": "strict"}
+    values = krait.json("config", "list", env={"CONDA_CHANNEL_PRIORITY": "flexible"})
+    assert values["pkgs_dirs"] == ["/group/pkgs"] and values["channel_priority"] == "strict"
+    assert krait.json("info")["package cache"] == ["/group/pkgs"]
+    assert krait.json("info")["channel priority"] == "strict"

@@ -21,6 +21,7 @@ typedef struct krait_rc_setting {
   krait_strv item_sources; /* list: the file of each item */
   char *json;              /* not a list: the value as JSON text (last file wins) */
   char *source;            /* not a list: its file */
+  bool final;              /* a file marked it "#!final": later files and variables do not change it */
 } krait_rc_setting;
 
 typedef struct krait_rc_file {
@@ -40,7 +41,7 @@ KRAIT_API krait_code krait_rc_view_load(const char *const *paths, size_t n, krai
 /* Applies the CONDA_* variables krait reads (krait_config_apply_env) on
  * top, as krait does: a set variable replaces the value; its source is
  * "$CONDA_X". They also appear as one more file named "envvars" (conda's
- * `--show-sources` name). "#!final" markers are not reflected. */
+ * `--show-sources` name). Keys a file marked "#!final" keep their value. */
 KRAIT_API void krait_rc_view_apply_env(krait_rc_view *v);
 KRAIT_API const krait_rc_setting *krait_rc_view_find(const krait_rc_view *v, const char *key);
 KRAIT_API void krait_rc_view_free(krait_rc_view *v);
