@@ -42,6 +42,22 @@ static const opt_def options[] = {
      "keep the dependencies of removed packages (default: remove those nothing else needs and you did not ask for)"},
     {"explicit", 0, OK_FLAG, F(explicit_), OPT_LIST, NULL, "print an @EXPLICIT file of package URLs"},
     {"md5", 0, OK_FLAG, F(md5), OPT_LIST, NULL, "with --explicit: append #md5 to each URL"},
+    {"revisions", 0, OK_FLAG, F(revisions), OPT_LIST, NULL, "list the revisions of conda-meta/history"},
+    {"revision", 0, OK_VALUE, F(revision), OPT_REVISION, "N", "go back to revision N (see krait list --revisions)"},
+    {"file", 'f', OK_VALUE, F(config_file), OPT_CONFIG, "FILE", "the configuration file to read or edit"},
+    {"env", 0, OK_FLAG, F(config_env), OPT_CONFIG, NULL, "the environment's .condarc ($CONDA_PREFIX, or -p/-n)"},
+    {"system", 0, OK_FLAG, F(config_system), OPT_CONFIG, NULL, "the root prefix's .condarc"},
+    {"sources", 0, OK_FLAG, F(sources), OPT_CONFIG, NULL, "show the file each value comes from"},
+    {"all", 'a', OK_FLAG, F(all), OPT_CLEAN, NULL, "index cache, tarballs, unused packages and lock files"},
+    {"index-cache", 'i', OK_FLAG, F(clean_index_cache), OPT_CLEAN, NULL, "the repodata cache (<pkgs>/cache)"},
+    {"tarballs", 't', OK_FLAG, F(clean_tarballs), OPT_CLEAN, NULL, "downloaded package archives"},
+    {"packages", 0, OK_FLAG, F(clean_packages), OPT_CLEAN, NULL,
+     "extracted packages no known environment uses"},
+    {"locks", 'l', OK_FLAG, F(clean_locks), OPT_CLEAN, NULL, "lock files nobody holds"},
+    {"dry-run", 0, OK_FLAG, F(dry_run), OPT_CONFIRM, NULL, "show what would be done, change nothing"},
+    {"yes", 'y', OK_FLAG, F(yes), OPT_CONFIRM, NULL, "do not ask for confirmation"},
+    {"tree", 0, OK_FLAG, F(tree), OPT_REPOQUERY, NULL, "depends/whoneeds: the whole tree, not one level"},
+    {"envs", 'e', OK_FLAG, F(envs), OPT_INFO, NULL, "list the known environments"},
     {"json", 0, OK_FLAG, F(json), 0, NULL, "machine-readable output on stdout"},
     {"verbose", 'v', OK_COUNT, F(verbose), 0, NULL, "more messages on stderr (repeatable)"},
     {"quiet", 'q', OK_FLAG, F(quiet), 0, NULL, "only errors on stderr"},
@@ -169,6 +185,8 @@ void cli_args_free(cli_args *a) {
   free(a->platform);
   free(a->debug_solver);
   free(a->cmd_line);
+  free(a->config_file);
+  free(a->revision);
   krait_strv_free(&a->channels);
   krait_strv_free(&a->specs);
   krait_strv_free(&a->env_files);

@@ -34,6 +34,13 @@ enum {
   OPT_CLONE = 1 << 10,     /* --clone ENV (create) */
   OPT_EXPORT = 1 << 11,    /* --no-builds, --from-history, --explicit (env export) */
   OPT_ENV_PRUNE = 1 << 12, /* --prune (env update) */
+  /* envconfig branch (bits from 20 up to keep clear of other branches) */
+  OPT_CONFIG = 1 << 20,    /* --file, --env, --system, --sources (config) */
+  OPT_CLEAN = 1 << 21,     /* -a/--all, --index-cache, --tarballs, --packages, --locks (clean) */
+  OPT_CONFIRM = 1 << 22,   /* --dry-run, -y for commands that do not solve (clean, env remove) */
+  OPT_REPOQUERY = 1 << 23, /* --tree (repoquery) */
+  OPT_INFO = 1 << 24,      /* --envs (info) */
+  OPT_REVISION = 1 << 25,  /* --revision N (install) */
 };
 
 typedef struct cli_args {
@@ -65,6 +72,16 @@ typedef struct cli_args {
   bool no_builds;          /* env export --no-builds */
   bool from_history;       /* env export --from-history */
   bool prune;              /* env update --prune: remove what the file does not ask for */
+  /* envconfig branch */
+  char *config_file;       /* config --file */
+  bool config_env;         /* config --env: $CONDA_PREFIX/.condarc (or -p/-n) */
+  bool config_system;      /* config --system: <root prefix>/.condarc */
+  bool sources;            /* config list --sources */
+  bool clean_index_cache, clean_tarballs, clean_packages, clean_locks;
+  bool tree;               /* repoquery --tree */
+  bool envs;               /* info --envs */
+  bool revisions;          /* list --revisions */
+  char *revision;          /* install --revision N */
 } cli_args;
 
 typedef struct cli_command {
@@ -155,5 +172,9 @@ void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *
 void cli_json_error(krait_buf *out, const krait_err *err);
 /* Writes buf + newline to stdout. */
 void cli_emit(const krait_buf *b);
+
+/* confirm.c: asks `question` on a terminal ([y/N]); without a terminal the
+ * answer is yes (like the transaction's confirmation). False + err when declined. */
+bool cli_confirm(const char *question, krait_err *err);
 
 #endif

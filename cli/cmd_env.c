@@ -23,6 +23,11 @@ static int env_create(const cli_args *args);
 static int env_update(const cli_args *args);
 
 static const cli_command env_commands[] = {
+    {"env list", "[--json]", "List the environments (envs dirs, the root prefix and ~/.conda/environments.txt).", 0,
+     cmd_env_list, NULL},
+    {"env remove", "(-n NAME | -p PREFIX) [--dry-run] [-y] [--json]",
+     "Remove an environment and unregister it (refuses the base and the active environment).",
+     OPT_PREFIX | OPT_CONFIRM, cmd_env_remove, NULL},
     {"env export", "[-n NAME | -p PREFIX] [--no-builds | --from-history | --explicit [--md5]] [--json] [-f FILE]",
      "Write an environment as environment.yml (or an @EXPLICIT file) to stdout or FILE.",
      OPT_PREFIX | OPT_EXPORT | OPT_FILE_SHORT, env_export, NULL},
@@ -54,7 +59,10 @@ int krait_cmd_env(krait_ctx *ctx, int argc, char **argv) {
     if (strcmp(env_commands[i].name + 4, argv[1]) == 0)
       cmd = &env_commands[i];
   if (!cmd) {
-    fprintf(stderr, "krait: error: unknown command \"env %s\" (see krait env --help)\n", argv[1]);
+    fprintf(stderr, "krait: error: unknown env subcommand \"%s\" (expected one of:", argv[1]);
+    for (size_t i = 0; i < N_ENV_COMMANDS; i++)
+      fprintf(stderr, " %s", env_commands[i].name + 4);
+    fputs("; see krait env --help)\n", stderr);
     return 1;
   }
   cli_args args;

@@ -11,9 +11,19 @@ int cmd_remove(const cli_args *args);
 int cmd_search(const cli_args *args);
 int cmd_info(const cli_args *args);
 int cmd_list(const cli_args *args);
+/* envconfig branch */
+int cmd_config(const cli_args *args);                  /* cmd_config.c */
+int cmd_env_list(const cli_args *args);   /* cmd_env_manage.c: rows of the env group */
+int cmd_env_remove(const cli_args *args);
+/* cmd_env_manage.c: prints the known environments (env list, info --envs) */
+int cli_env_list_output(const cli_args *args, krait_ctx *ctx);
+int cmd_clean(const cli_args *args);                   /* cmd_clean.c */
+int cmd_repoquery(const cli_args *args);               /* cmd_repoquery.c */
+int cli_list_revisions(const cli_args *args);          /* cmd_revisions.c: list --revisions */
+int cli_install_revision(const cli_args *args);        /* cmd_revisions.c: install --revision N */
 /* cmd_package.c: `krait package extract ...` (own argument parsing) */
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
-/* cmd_env.c: `krait env export|create|update ...` (a subcommand table) */
+/* cmd_env.c: `krait env list|remove|export|create|update ...` (a subcommand table) */
 int krait_cmd_env(krait_ctx *ctx, int argc, char **argv);
 
 #endif

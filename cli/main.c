@@ -8,8 +8,9 @@
 static const cli_command commands[] = {
     {"create", "(-n NAME | -p PREFIX) [options] [SPEC...]", "Create a new environment from the given specs.",
      OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FORCE | OPT_SPECS | OPT_FILE_SHORT | OPT_CLONE, cmd_create, NULL},
-    {"install", "[-n NAME | -p PREFIX] [options] SPEC...", "Install packages into an existing environment.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS | OPT_FILE, cmd_install, NULL},
+    {"install", "[-n NAME | -p PREFIX] [options] (SPEC... | --file FILE | --revision N)",
+     "Install packages into an existing environment.",
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS | OPT_FILE | OPT_REVISION, cmd_install, NULL},
     {"update", "[-n NAME | -p PREFIX] [options] (SPEC... | --all)",
      "Update packages of an environment to their newest allowed versions.",
      OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_ALL | OPT_SPECS, cmd_update, NULL},
@@ -24,11 +25,22 @@ static const cli_command commands[] = {
     {"search", "[options] SPEC", "List every package record matching SPEC in the channels.",
      OPT_CHANNELS | OPT_SPECS, cmd_search, NULL},
     {"info", "[options]", "Show the configuration, platform, virtual packages and directories.",
-     OPT_PREFIX | OPT_CHANNELS, cmd_info, NULL},
+     OPT_PREFIX | OPT_CHANNELS | OPT_INFO, cmd_info, NULL},
     {"package", "extract [--force] [--info] ARCHIVE DIR", "Work with package archives (extract).", 0, NULL,
      krait_cmd_package},
-    {"env", "(export | create | update) [options]", "Export environments to files and create/update them from files.",
+    {"env", "(list | remove | export | create | update) [options]",
+     "Manage environments: list, remove, export to files, create/update from files.",
      0, NULL, krait_cmd_env},
+    {"config", "(list [KEY...] | get KEY | set KEY VALUE | append KEY VALUE | prepend KEY VALUE | remove KEY VALUE | "
+               "remove-key KEY) [--file F | --env | --system] [options]",
+     "Show or edit .condarc settings in place (comments and order are kept).", OPT_CONFIG | OPT_PREFIX | OPT_SPECS,
+     cmd_config, NULL},
+    {"clean", "[-a] [--index-cache] [--tarballs] [--packages] [--locks] [options]",
+     "Remove unused files from the package caches and say how much space that frees.", OPT_CLEAN | OPT_CONFIRM,
+     cmd_clean, NULL},
+    {"repoquery", "(depends | whoneeds | search) [--tree] [-p ENV | -c CHANNEL] SPEC",
+     "Query the dependencies of packages in an environment or in channels.",
+     OPT_REPOQUERY | OPT_PREFIX | OPT_CHANNELS | OPT_SPECS, cmd_repoquery, NULL},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
