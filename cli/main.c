@@ -27,6 +27,14 @@ static const cli_command commands[] = {
      OPT_PREFIX | OPT_CHANNELS, cmd_info, NULL},
     {"package", "extract [--force] [--info] ARCHIVE DIR", "Work with package archives (extract).", 0, NULL,
      krait_cmd_package},
+    {"shell", "hook|init|deinit [-s SHELL]", "Shell integration: the hook behind `krait activate`/`deactivate`.", 0,
+     NULL, krait_cmd_shell},
+    {"activate", "ENV (after the shell hook)", "Activate an environment in this shell (needs `krait shell hook`).", 0,
+     NULL, krait_cmd_activate_unhooked},
+    {"deactivate", "(after the shell hook)", "Deactivate the active environment (needs `krait shell hook`).", 0, NULL,
+     krait_cmd_activate_unhooked},
+    {"run", "(-p PREFIX | -n NAME) [--cwd DIR] [--clean-env] CMD [ARGS...]",
+     "Run a command in an activated environment (no shell hook needed).", 0, NULL, krait_cmd_run},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
