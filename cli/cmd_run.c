@@ -140,23 +140,39 @@ int krait_cmd_run(krait_ctx *ctx, int argc, char **argv) {
   krait_envmap_from_environ(&env, NULL);
   if (o.clean_env)
     clean_environment(&env);
-  /* replaces an active env's variables; its deactivate.d scripts are not
-   * run (they would see the new environment) */
+  /* replaces an active env, as `krait activate` does */
   krait_act_request req = {.kind = KRAIT_ACT_ACTIVATE, .prefix = prefix, .env_name = name, .script_ext = ".sh"};
   krait_act_plan plan;
   int status = 1;
   if (krait_act_plan_build(&req, &env, &plan, &err)) {
     cli_fail(NULL, &err);
   } else {
-    krait_act_plan_apply(&plan, &env);
+    krait_run_opts ro = {.argv = argv + o.cmd_index, .cwd = o.cwd, .scripts = &plan.activate_scripts};
+    krait_buf prelude = KRAIT_BUF_INIT;
+    char *exe = NULL;
+    if (krait_act_needs_two_phases(&plan)) {
+      /* the active env's deactivate.d scripts may edit PATH: the child shell
+       * sources them in the unchanged environment, then evaluates the
+       * activation krait computes after them (with its activate.d scripts) */
+      exe = cli_self_exe();
+      const char *again[] = {exe, "shell", "activate", "--after-scripts", "-s", "posix", o.name ? o.name : prefix,
+                             NULL};
+      krait_act_render_first_phase(&plan, KRAIT_SHELL_POSIX, again, &prelude);
+      ro.prelude = krait_buf_str(&prelude);
+      ro.scripts = NULL;
+    } else {
+      krait_act_plan_apply(&plan, &env);
+    }
     char **envp = krait_envmap_to_environ(&env);
-    krait_run_opts ro = {.argv = argv + o.cmd_index, .envp = envp, .cwd = o.cwd, .scripts = &plan.activate_scripts};
+    ro.envp = envp;
     if (krait_run_process(&ro, &status, &err)) {
       fprintf(stderr, "krait run: %s\n", err.msg);
       if (status < 126)
         status = err.code == KRAIT_E_NOTFOUND && !strstr(err.msg, "--cwd") ? 127 : 1;
     }
     krait_environ_free(envp);
+    krait_buf_free(&prelude);
+    free(exe);
     krait_act_plan_free(&plan);
   }
   krait_envmap_free(&env);

@@ -34,6 +34,7 @@ typedef struct shell_opts {
   bool shell_given;
   bool stack;
   bool dry_run;
+  bool after_scripts; /* hidden: second phase, deactivate.d scripts already sourced */
   const char *rc_file;
   const char *positional[4];
   int npos;
@@ -73,6 +74,8 @@ static int parse(int argc, char **argv, int from, shell_opts *o, krait_err *err)
       o->stack = true;
     } else if (strcmp(a, "--dry-run") == 0) {
       o->dry_run = true;
+    } else if (strcmp(a, "--after-scripts") == 0) {
+      o->after_scripts = true;
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       return usage(stdout) + 100; /* 100: help shown */
     } else if (a[0] == '-' && a[1]) {
@@ -97,6 +100,7 @@ static int print_plan(krait_ctx *ctx, krait_act_kind kind, const shell_opts *o, 
   req.stack = o->stack;
   req.script_ext = krait_shell_script_ext(o->shell);
   req.change_prompt = cli_change_prompt();
+  req.deactivate_scripts_ran = o->after_scripts;
   char *prefix = NULL, *name = NULL;
   if (kind == KRAIT_ACT_ACTIVATE) {
     if (o->npos != 1) {
@@ -121,7 +125,27 @@ static int print_plan(krait_ctx *ctx, krait_act_kind kind, const shell_opts *o, 
   krait_buf out = KRAIT_BUF_INIT;
   int status = 1;
   if (!krait_act_plan_build(&req, &env, &plan, err)) {
-    if (!krait_act_render(&plan, o->shell, &out, err)) {
+    if (krait_act_needs_two_phases(&plan)) {
+      /* the deactivate.d scripts first, then the changes computed after them */
+      char *exe = cli_self_exe();
+      const char *argv[9];
+      int n = 0;
+      argv[n++] = exe;
+      argv[n++] = "shell";
+      argv[n++] = kind == KRAIT_ACT_ACTIVATE ? "activate" : "deactivate";
+      argv[n++] = "--after-scripts";
+      if (o->stack)
+        argv[n++] = "--stack";
+      argv[n++] = "-s";
+      argv[n++] = krait_shell_name(o->shell);
+      if (kind == KRAIT_ACT_ACTIVATE)
+        argv[n++] = o->positional[0];
+      argv[n] = NULL;
+      krait_act_render_first_phase(&plan, o->shell, argv, &out);
+      fwrite(out.data ? out.data : "", 1, out.len, stdout);
+      status = 0;
+      free(exe);
+    } else if (!krait_act_render(&plan, o->shell, &out, err)) {
       fwrite(out.data ? out.data : "", 1, out.len, stdout);
       status = 0;
     }

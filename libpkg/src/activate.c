@@ -179,8 +179,13 @@ static krait_code unset_state_vars(work *w, const char *prefix, krait_err *err) 
 /* Takes the top env out of the environment for a replacing activation:
  * its deactivate.d scripts, its own variables back to what they were before
  * it set them, its PATH entries out (remembered in *removed). */
+static void list_deactivate_scripts(work *w, const char *prefix) {
+  if (!w->req->deactivate_scripts_ran)
+    krait_act_list_scripts(prefix, "deactivate.d", w->req->script_ext, true, &w->plan->deactivate_scripts);
+}
+
 static krait_code suspend_top(work *w, int level, const char *top_prefix, krait_strv *removed, krait_err *err) {
-  krait_act_list_scripts(top_prefix, "deactivate.d", w->req->script_ext, true, &w->plan->deactivate_scripts);
+  list_deactivate_scripts(w, top_prefix);
   act_record r;
   memset(&r, 0, sizeof r);
   bool found;
@@ -387,7 +392,7 @@ static krait_code build_deactivate(work *w, krait_err *err) {
     act_record_free(&r);
     return rc;
   }
-  krait_act_list_scripts(top, "deactivate.d", w->req->script_ext, true, &w->plan->deactivate_scripts);
+  list_deactivate_scripts(w, top);
   if (!found) {
     act_record_free(&r);
     return deactivate_without_record(w, level, top, err);
@@ -464,6 +469,10 @@ krait_code krait_act_plan_build(const krait_act_request *req, const krait_envmap
   if (rc)
     krait_act_plan_free(out);
   return rc;
+}
+
+bool krait_act_needs_two_phases(const krait_act_plan *plan) {
+  return plan->deactivate_scripts.len && plan->n_changes;
 }
 
 void krait_act_plan_apply(const krait_act_plan *plan, krait_envmap *env) {

@@ -200,3 +200,25 @@ krait_code krait_act_render(const krait_act_plan *plan, krait_shell shell, krait
   default: render_posix(plan, out); return KRAIT_OK;
   }
 }
+
+void krait_act_render_first_phase(const krait_act_plan *plan, krait_shell shell, const char *const *argv, krait_buf *out) {
+  const char *source = shell == KRAIT_SHELL_FISH || shell == KRAIT_SHELL_TCSH ? "source " : ". ";
+  const char *end = shell == KRAIT_SHELL_TCSH ? ";\n" : "\n";
+  for (size_t i = 0; i < plan->deactivate_scripts.len; i++) {
+    krait_buf_puts(out, source);
+    krait_shell_quote(shell, plan->deactivate_scripts.items[i], out);
+    krait_buf_puts(out, end);
+  }
+  krait_buf cmd = KRAIT_BUF_INIT;
+  for (const char *const *a = argv; *a; a++) {
+    if (a != argv)
+      krait_buf_putc(&cmd, ' ');
+    krait_shell_quote(shell, *a, &cmd);
+  }
+  switch (shell) {
+  case KRAIT_SHELL_FISH: krait_buf_printf(out, "%s | source\n", krait_buf_str(&cmd)); break;
+  case KRAIT_SHELL_TCSH: krait_buf_printf(out, "eval \"`%s`\";\n", krait_buf_str(&cmd)); break;
+  default: krait_buf_printf(out, "eval \"$(%s)\"\n", krait_buf_str(&cmd)); break;
+  }
+  krait_buf_free(&cmd);
+}

@@ -60,13 +60,15 @@ static char **child_argv(const krait_run_opts *o, const char *resolved, krait_bu
   while (o->argv[n])
     n++;
   char **argv = krait_calloc(n + 5, sizeof *argv);
-  if (!o->scripts || !o->scripts->len) {
+  if (!o->prelude && (!o->scripts || !o->scripts->len)) {
     argv[0] = (char *)resolved;
     for (size_t i = 1; i < n; i++)
       argv[i] = o->argv[i];
     return argv;
   }
-  for (size_t i = 0; i < o->scripts->len; i++) {
+  if (o->prelude)
+    krait_buf_puts(script, o->prelude);
+  for (size_t i = 0; o->scripts && i < o->scripts->len; i++) {
     krait_buf_puts(script, ". ");
     krait_shell_quote(KRAIT_SHELL_POSIX, o->scripts->items[i], script);
     krait_buf_puts(script, "\n");
@@ -111,7 +113,7 @@ krait_code krait_run_process(const krait_run_opts *o, int *status, krait_err *er
     if (stat(o->cwd, &st) != 0 || !S_ISDIR(st.st_mode))
       return krait_err_set(err, KRAIT_E_NOTFOUND, "--cwd %s: no such directory", o->cwd);
   }
-  bool scripts = o->scripts && o->scripts->len;
+  bool scripts = o->prelude || (o->scripts && o->scripts->len);
   /* with scripts, /bin/sh looks the command up after they ran (they may change PATH) */
   char *resolved = scripts ? krait_strdup(o->argv[0]) : krait_run_which(o->argv[0], env_path(o->envp));
   if (!resolved)

@@ -2,7 +2,8 @@
 
 Two packages built at test time and installed with `krait create`:
   acttool  bin/acttool, and activate.d/deactivate.d scripts for sh, fish and csh:
-           10-acttool sets ACTTOOL_HOME and appends "10" to ACTTOOL_ORDER, 20-acttool appends "20"
+           10-acttool sets ACTTOOL_HOME, appends "10" to ACTTOOL_ORDER and puts libexec/acttool
+           first on PATH (deactivate.d takes it off), 20-acttool appends "20"
            (so code-point order is visible); deactivate.d scripts unset them and append
            "d20"/"d10" to the file named by $ACT_LOG (so reverse order is visible)
   othertool  bin/othertool, no scripts
@@ -28,26 +29,32 @@ STATE_VALUE = "it's a \"value\" with $HOME, `x`, \\ back!slash and ünïcode"
 
 SH_SCRIPTS = {
     "activate.d/10-acttool.sh": 'export ACTTOOL_HOME="$CONDA_PREFIX/share/acttool"\n'
-                                'export ACTTOOL_ORDER="${ACTTOOL_ORDER-}10"\n',
+                                'export ACTTOOL_ORDER="${ACTTOOL_ORDER-}10"\n'
+                                'export PATH="$CONDA_PREFIX/libexec/acttool:$PATH"\n',
     "activate.d/20-acttool.sh": 'export ACTTOOL_ORDER="${ACTTOOL_ORDER-}20"\n',
-    "deactivate.d/10-acttool.sh": 'unset ACTTOOL_HOME\necho d10 >> "$ACT_LOG"\n',
+    "deactivate.d/10-acttool.sh": 'unset ACTTOOL_HOME\necho d10 >> "$ACT_LOG"\n'
+                                  'PATH="${PATH#"$CONDA_PREFIX/libexec/acttool:"}"\n',
     "deactivate.d/20-acttool.sh": 'unset ACTTOOL_ORDER\necho d20 >> "$ACT_LOG"\n',
     # not sourced: wrong extension for every shell
     "activate.d/30-acttool.txt": 'export ACTTOOL_WRONG=1\n',
 }
 FISH_SCRIPTS = {
     "activate.d/10-acttool.fish": 'set -gx ACTTOOL_HOME "$CONDA_PREFIX/share/acttool"\n'
-                                  'set -gx ACTTOOL_ORDER "$ACTTOOL_ORDER"10\n',
+                                  'set -gx ACTTOOL_ORDER "$ACTTOOL_ORDER"10\n'
+                                  'set -gx PATH $CONDA_PREFIX/libexec/acttool $PATH\n',
     "activate.d/20-acttool.fish": 'set -gx ACTTOOL_ORDER "$ACTTOOL_ORDER"20\n',
-    "deactivate.d/10-acttool.fish": 'set -e ACTTOOL_HOME\necho d10 >> $ACT_LOG\n',
+    "deactivate.d/10-acttool.fish": 'set -e ACTTOOL_HOME\necho d10 >> $ACT_LOG\n'
+                                    'if test "$PATH[1]" = $CONDA_PREFIX/libexec/acttool; set -e PATH[1]; end\n',
     "deactivate.d/20-acttool.fish": 'set -e ACTTOOL_ORDER\necho d20 >> $ACT_LOG\n',
 }
 CSH_SCRIPTS = {
     "activate.d/10-acttool.csh": 'setenv ACTTOOL_HOME "$CONDA_PREFIX/share/acttool"\n'
                                  'if (! $?ACTTOOL_ORDER) setenv ACTTOOL_ORDER ""\n'
-                                 'setenv ACTTOOL_ORDER "${ACTTOOL_ORDER}10"\n',
+                                 'setenv ACTTOOL_ORDER "${ACTTOOL_ORDER}10"\n'
+                                 'setenv PATH "${CONDA_PREFIX}/libexec/acttool:${PATH}"\n',
     "activate.d/20-acttool.csh": 'setenv ACTTOOL_ORDER "${ACTTOOL_ORDER}20"\n',
-    "deactivate.d/10-acttool.csh": 'unsetenv ACTTOOL_HOME\necho d10 >> "$ACT_LOG"\n',
+    "deactivate.d/10-acttool.csh": 'unsetenv ACTTOOL_HOME\necho d10 >> "$ACT_LOG"\n'
+                                   'if ("$path[1]" == "$CONDA_PREFIX/libexec/acttool") set path = ( $path[2-] )\n',
     "deactivate.d/20-acttool.csh": 'unsetenv ACTTOOL_ORDER\necho d20 >> "$ACT_LOG"\n',
 }
 
@@ -66,6 +73,7 @@ def build_packages(channel: pb.Channel) -> None:
     act = pb.Package("acttool", "1.0", noarch="generic")
     act.add_text("bin/acttool", '#!/bin/sh\necho "acttool in $CONDA_PREFIX order=${ACTTOOL_ORDER-}"\n', mode=0o755)
     act.add_text("share/acttool/README", "acttool\n")
+    act.add_text("libexec/acttool/README", "on PATH while acttool's env is active\n")
     for rel, text in {**SH_SCRIPTS, **FISH_SCRIPTS, **CSH_SCRIPTS}.items():
         act.add_text(f"etc/conda/{rel}", text)
     channel.add(act, ".conda")

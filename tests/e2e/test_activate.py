@@ -83,7 +83,7 @@ def test_activate_replace_stack_deactivate_restores_exactly(shell, act_envs, tmp
     assert "krait" not in base_path
 
     # 1: A active
-    assert s[1]["PATH"] == f"{e.a}/bin:{base_path}"
+    assert s[1]["PATH"] == f"{e.a}/libexec/acttool:{e.a}/bin:{base_path}"  # activate.d's entry first
     assert s[1]["CONDA_PREFIX"] == str(e.a)
     assert s[1]["CONDA_SHLVL"] == "1"
     assert s[1]["CONDA_DEFAULT_ENV"] == str(e.a)
@@ -101,7 +101,7 @@ def test_activate_replace_stack_deactivate_restores_exactly(shell, act_envs, tmp
     for gone in ("STATE_VAR", "STATE_SECOND", "ACTTOOL_HOME", "ACTTOOL_ORDER"):
         assert gone not in s[2], gone
     # 3: A stacked on B: both bin dirs
-    assert s[3]["PATH"] == f"{e.a}/bin:{e.b}/bin:{base_path}"
+    assert s[3]["PATH"] == f"{e.a}/libexec/acttool:{e.a}/bin:{e.b}/bin:{base_path}"
     assert s[3]["CONDA_SHLVL"] == "3"
     assert s[3]["CONDA_PREFIX_2"] == str(e.b)
     assert s[3]["ACTTOOL_ORDER"] == "1020"

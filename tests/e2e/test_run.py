@@ -29,7 +29,7 @@ def test_run_applies_activation(act_envs) -> None:
     proc = run(e, "run", "-p", e.a, "/usr/bin/env", "-0")
     assert proc.returncode == 0, describe(proc)
     got = env_of(proc)
-    assert got["PATH"] == f"{e.a}/bin:{e.env['PATH']}"
+    assert got["PATH"] == f"{e.a}/libexec/acttool:{e.a}/bin:{e.env['PATH']}"
     assert got["CONDA_PREFIX"] == str(e.a)
     assert got["CONDA_DEFAULT_ENV"] == str(e.a)
     assert got["CONDA_SHLVL"] == "1"
@@ -120,7 +120,7 @@ def test_run_clean_env(act_envs) -> None:
     got = env_of(proc)
     assert "LEAKY_SECRET" not in got and "ACT_LOG" not in got
     assert got["HOME"] == env["HOME"] and got["LC_ALL"] == "C.UTF-8"
-    assert got["PATH"].startswith(f"{e.a}/bin:") and "/usr/bin" in got["PATH"].split(":")
+    assert got["PATH"].startswith(f"{e.a}/libexec/acttool:{e.a}/bin:") and "/usr/bin" in got["PATH"].split(":")
     assert got["CONDA_PREFIX"] == str(e.a) and got["STATE_VAR"] == STATE_VALUE and got["ACTTOOL_ORDER"] == "1020"
 
 
@@ -143,7 +143,8 @@ def test_run_errors(act_envs, tmp_path) -> None:
 
 
 def test_run_inside_activated_env_replaces_it(act_envs) -> None:
-    """From a shell where A is active, `krait run -p B` gives B's environment, not a mix."""
+    """From a shell where A is active, `krait run -p B` gives B's environment, not a mix: A's
+    deactivate.d scripts run first (they take A's libexec dir off PATH)."""
     e = act_envs
     exe = str(e.krait.binary)
     script = (f'eval "$({exe} shell hook -s bash)"; krait activate {e.a}; '

@@ -82,6 +82,10 @@ typedef struct krait_act_request {
   bool stack;             /* ACTIVATE: keep the active env on PATH */
   const char *script_ext; /* ".sh", ".fish", ".csh"; NULL = list no scripts */
   bool change_prompt;     /* emit the prompt operations (conda's changeps1) */
+  /* Second phase: the deactivate.d scripts were already sourced (they may
+   * have changed PATH), so list none and compute from the environment as the
+   * scripts left it. See krait_act_needs_two_phases. */
+  bool deactivate_scripts_ran;
 } krait_act_request;
 
 typedef struct krait_act_plan {
@@ -115,6 +119,18 @@ KRAIT_API void krait_act_list_scripts(const char *prefix, const char *dir, const
  * e.g. a newline in a tcsh variable. */
 KRAIT_API krait_code krait_act_render(const krait_act_plan *plan, krait_shell shell, krait_buf *out,
                                       krait_err *err);
+
+/* True when the plan sources deactivate.d scripts and also changes
+ * variables: those scripts may edit PATH or other variables, so a shell
+ * should source them first and then ask for the changes again
+ * (deactivate_scripts_ran), instead of applying values computed before the
+ * scripts ran. */
+KRAIT_API bool krait_act_needs_two_phases(const krait_act_plan *plan);
+/* Appends the first phase: source the plan's deactivate.d scripts, then
+ * evaluate the output of the command `argv` (NULL-terminated), which prints
+ * the second phase. */
+KRAIT_API void krait_act_render_first_phase(const krait_act_plan *plan, krait_shell shell, const char *const *argv,
+                                            krait_buf *out);
 
 /* Appends `s` quoted for `shell` as one word. */
 KRAIT_API void krait_shell_quote(krait_shell shell, const char *s, krait_buf *out);

@@ -13,6 +13,7 @@ typedef struct krait_run_opts {
   char *const *argv;           /* the command and its arguments (argv[0] searched in envp's PATH) */
   char *const *envp;           /* the child's whole environment */
   const char *cwd;             /* directory to run in, or NULL */
+  const char *prelude;         /* POSIX sh code run before the scripts, or NULL */
   const krait_strv *scripts;   /* POSIX scripts to source before the command, or NULL */
 } krait_run_opts;
 
