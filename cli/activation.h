@@ -23,4 +23,20 @@ bool cli_change_prompt(void);
 /* The absolute path of the running krait binary (heap string). */
 char *cli_self_exe(void);
 
+/* What `krait run` runs: argv in the activated env `prefix` (`name` when
+ * it was given by name, else NULL). */
+typedef struct cli_run_request {
+  const char *prefix;
+  const char *name;
+  char *const *argv;
+  const char *cwd;
+  bool clean_env; /* start from HOME, USER, LANG, ... and the system PATH only */
+  bool quiet;     /* the command's stdout/stderr go to /dev/null (probes) */
+} cli_run_request;
+
+/* Runs the request and waits (krait/run.h); *status is the command's exit
+ * status, 128+N for a signal, 127/126 when it could not start, 1 when krait
+ * failed before (err filled whenever the return is non-zero). */
+krait_code cli_run_activated(const cli_run_request *r, int *status, krait_err *err);
+
 #endif

@@ -100,29 +100,6 @@ static int parse(int argc, char **argv, run_opts *o, krait_err *err) {
   return 0;
 }
 
-static bool kept_by_clean_env(const char *name) {
-  static const char *const keep[] = {"HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "TZ", "TMPDIR", NULL};
-  for (const char *const *k = keep; *k; k++)
-    if (strcmp(name, *k) == 0)
-      return true;
-  return strncmp(name, "LC_", 3) == 0;
-}
-
-static void clean_environment(krait_envmap *env) {
-  krait_envmap clean = KRAIT_ENVMAP_INIT;
-  for (size_t i = 0; i < env->len; i++)
-    if (kept_by_clean_env(env->items[i].name))
-      krait_envmap_set(&clean, env->items[i].name, env->items[i].value);
-  size_t n = confstr(_CS_PATH, NULL, 0);
-  char *path = krait_malloc(n ? n : 1);
-  if (!n || !confstr(_CS_PATH, path, n))
-    path[0] = '\0';
-  krait_envmap_set(&clean, "PATH", *path ? path : "/usr/bin:/bin");
-  free(path);
-  krait_envmap_free(env);
-  *env = clean;
-}
-
 int krait_cmd_run(krait_ctx *ctx, int argc, char **argv) {
   krait_err err;
   krait_err_clear(&err);
@@ -136,46 +113,11 @@ int krait_cmd_run(krait_ctx *ctx, int argc, char **argv) {
   if (cli_resolve_env(ctx, o.name, o.prefix, &prefix, &name, &err))
     return cli_fail(NULL, &err);
 
-  krait_envmap env = KRAIT_ENVMAP_INIT;
-  krait_envmap_from_environ(&env, NULL);
-  if (o.clean_env)
-    clean_environment(&env);
-  /* replaces an active env, as `krait activate` does */
-  krait_act_request req = {.kind = KRAIT_ACT_ACTIVATE, .prefix = prefix, .env_name = name, .script_ext = ".sh"};
-  krait_act_plan plan;
   int status = 1;
-  if (krait_act_plan_build(&req, &env, &plan, &err)) {
+  cli_run_request rr = {.prefix = prefix, .name = o.name, .argv = argv + o.cmd_index, .cwd = o.cwd,
+                        .clean_env = o.clean_env};
+  if (cli_run_activated(&rr, &status, &err))
     cli_fail(NULL, &err);
-  } else {
-    krait_run_opts ro = {.argv = argv + o.cmd_index, .cwd = o.cwd, .scripts = &plan.activate_scripts};
-    krait_buf prelude = KRAIT_BUF_INIT;
-    char *exe = NULL;
-    if (krait_act_needs_two_phases(&plan)) {
-      /* the active env's deactivate.d scripts may edit PATH: the child shell
-       * sources them in the unchanged environment, then evaluates the
-       * activation krait computes after them (with its activate.d scripts) */
-      exe = cli_self_exe();
-      const char *again[] = {exe, "shell", "activate", "--after-scripts", "-s", "posix", o.name ? o.name : prefix,
-                             NULL};
-      krait_act_render_first_phase(&plan, KRAIT_SHELL_POSIX, again, &prelude);
-      ro.prelude = krait_buf_str(&prelude);
-      ro.scripts = NULL;
-    } else {
-      krait_act_plan_apply(&plan, &env);
-    }
-    char **envp = krait_envmap_to_environ(&env);
-    ro.envp = envp;
-    if (krait_run_process(&ro, &status, &err)) {
-      fprintf(stderr, "krait run: %s\n", err.msg);
-      if (status < 126)
-        status = err.code == KRAIT_E_NOTFOUND && !strstr(err.msg, "--cwd") ? 127 : 1;
-    }
-    krait_environ_free(envp);
-    krait_buf_free(&prelude);
-    free(exe);
-    krait_act_plan_free(&plan);
-  }
-  krait_envmap_free(&env);
   free(prefix);
   free(name);
   return status;

@@ -116,8 +116,10 @@ krait_code krait_run_process(const krait_run_opts *o, int *status, krait_err *er
   bool scripts = o->prelude || (o->scripts && o->scripts->len);
   /* with scripts, /bin/sh looks the command up after they ran (they may change PATH) */
   char *resolved = scripts ? krait_strdup(o->argv[0]) : krait_run_which(o->argv[0], env_path(o->envp));
-  if (!resolved)
+  if (!resolved) {
+    *status = 127;
     return krait_err_set(err, KRAIT_E_NOTFOUND, "%s: command not found in the environment's PATH", o->argv[0]);
+  }
   krait_buf script = KRAIT_BUF_INIT;
   char **argv = child_argv(o, resolved, &script);
   int pipefd[2];

@@ -18,7 +18,8 @@ typedef struct krait_run_opts {
 } krait_run_opts;
 
 /* Starts the command and waits for it. *status is its exit status, or 128+N
- * when signal N ended it. While it runs, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+ * when signal N ended it; when it could not start, 127 (not found), 126
+ * (found, not executable) or 1 (anything else) with err filled. While it runs, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
  * SIGUSR2 and SIGINT sent to this process by another process are passed on to
  * the child (a SIGINT from the terminal already reaches the child, so it is
  * not sent twice). Errors (the command or cwd does not exist, fork fails)
