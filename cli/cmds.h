@@ -19,5 +19,7 @@ int krait_cmd_shell(krait_ctx *ctx, int argc, char **argv);
 int krait_cmd_activate_unhooked(krait_ctx *ctx, int argc, char **argv);
 /* cmd_run.c: `krait run -p|-n ENV CMD ARGS...` */
 int krait_cmd_run(krait_ctx *ctx, int argc, char **argv);
+/* cmd_kernel.c: `krait kernel install|list|remove` */
+int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -35,6 +35,8 @@ static const cli_command commands[] = {
      krait_cmd_activate_unhooked},
     {"run", "(-p PREFIX | -n NAME) [--cwd DIR] [--clean-env] CMD [ARGS...]",
      "Run a command in an activated environment (no shell hook needed).", 0, NULL, krait_cmd_run},
+    {"kernel", "install|list|remove ...", "Jupyter kernels that run an environment's python through krait run.", 0,
+     NULL, krait_cmd_kernel},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
