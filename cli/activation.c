@@ -41,7 +41,9 @@ krait_code cli_resolve_env(const krait_ctx *ctx, const char *name, const char *p
   strip_trailing_slashes(p);
   if (!is_env(p)) {
     krait_code rc;
-    if (name) {
+    if (name && strcmp(name, "base") == 0) {
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "the base environment %s (the root prefix) does not exist", p);
+    } else if (name) {
       krait_buf dirs = KRAIT_BUF_INIT;
       for (size_t i = 0; i < ctx->envs_dirs.len; i++)
         krait_buf_printf(&dirs, "%s%s", i ? ", " : "", ctx->envs_dirs.items[i]);

@@ -103,12 +103,12 @@ static int print_plan(krait_ctx *ctx, krait_act_kind kind, const shell_opts *o, 
   req.deactivate_scripts_ran = o->after_scripts;
   char *prefix = NULL, *name = NULL;
   if (kind == KRAIT_ACT_ACTIVATE) {
-    if (o->npos != 1) {
+    if (o->npos > 1) {
       krait_err_set(err, KRAIT_E_INVALID, "krait activate takes one environment (a name or a path), got %d",
                     o->npos);
       return 1;
     }
-    const char *arg = o->positional[0];
+    const char *arg = o->npos ? o->positional[0] : "base"; /* conda: no argument means base */
     bool path = cli_env_arg_is_path(arg);
     if (cli_resolve_env(ctx, path ? NULL : arg, path ? arg : NULL, &prefix, &name, err))
       return 1;
@@ -139,7 +139,7 @@ static int print_plan(krait_ctx *ctx, krait_act_kind kind, const shell_opts *o, 
       argv[n++] = "-s";
       argv[n++] = krait_shell_name(o->shell);
       if (kind == KRAIT_ACT_ACTIVATE)
-        argv[n++] = o->positional[0];
+        argv[n++] = o->npos ? o->positional[0] : "base";
       argv[n] = NULL;
       krait_act_render_first_phase(&plan, o->shell, argv, &out);
       fwrite(out.data ? out.data : "", 1, out.len, stdout);

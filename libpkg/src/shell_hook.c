@@ -109,7 +109,7 @@ void krait_shell_rc_line(krait_shell shell, const char *exe, krait_buf *out) {
   const char *e = krait_buf_str(&q);
   switch (shell) {
   case KRAIT_SHELL_FISH:
-    krait_buf_printf(out, "%s shell hook -s fish | source\n", e);
+    krait_buf_printf(out, "test -x %s; and %s shell hook -s fish | source\n", e, e);
     break;
   case KRAIT_SHELL_TCSH:
     krait_buf_printf(out, "if ( -x %s ) eval \"`%s shell hook -s tcsh`\"\n", e, e);
