@@ -176,14 +176,15 @@ static krait_code unset_state_vars(work *w, const char *prefix, krait_err *err) 
   return rc;
 }
 
-/* Takes the top env out of the environment for a replacing activation:
- * its deactivate.d scripts, its own variables back to what they were before
- * it set them, its PATH entries out (remembered in *removed). */
+/* In the second phase (deactivate_scripts_ran) the shell already sourced them. */
 static void list_deactivate_scripts(work *w, const char *prefix) {
   if (!w->req->deactivate_scripts_ran)
     krait_act_list_scripts(prefix, "deactivate.d", w->req->script_ext, true, &w->plan->deactivate_scripts);
 }
 
+/* Takes the top env out of the environment for a replacing activation:
+ * its deactivate.d scripts, its own variables back to what they were before
+ * it set them, its PATH entries out (remembered in *removed). */
 static krait_code suspend_top(work *w, int level, const char *top_prefix, krait_strv *removed, krait_err *err) {
   list_deactivate_scripts(w, top_prefix);
   act_record r;
