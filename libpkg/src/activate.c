@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 
 #include "activate_record.h"
-#include "krait/env_state.h"
 #include "krait/fs.h"
 
 #define RECORD_VAR_FMT "_KRAIT_ACT_%d"
@@ -167,12 +166,11 @@ static void set_var(work *w, const char *name, const char *value) { krait_envmap
 
 /* The state variables of the env at `prefix` (for envs without a record). */
 static krait_code unset_state_vars(work *w, const char *prefix, krait_err *err) {
-  krait_strv names = KRAIT_STRV_INIT, values = KRAIT_STRV_INIT;
-  krait_code rc = krait_env_state_activation_vars(prefix, &names, &values, err);
-  for (size_t i = 0; !rc && i < names.len; i++)
-    set_var(w, names.items[i], NULL);
-  krait_strv_free(&names);
-  krait_strv_free(&values);
+  krait_env_vars vars = {KRAIT_STRV_INIT, KRAIT_STRV_INIT};
+  krait_code rc = krait_act_env_vars(prefix, &vars, err);
+  for (size_t i = 0; !rc && i < vars.names.len; i++)
+    set_var(w, vars.names.items[i], NULL);
+  krait_env_vars_free(&vars);
   return rc;
 }
 
@@ -292,16 +290,16 @@ static krait_code build_activate(work *w, krait_err *err) {
       w->plan->prompt_restore_level = level; /* kept: deactivating this level brings it back */
   }
   /* the env's own variables, remembering what they were just before */
-  krait_strv names = KRAIT_STRV_INIT, values = KRAIT_STRV_INIT;
+  krait_env_vars vars = {KRAIT_STRV_INIT, KRAIT_STRV_INIT};
+  krait_strv *names = &vars.names, *values = &vars.values;
   if (!rc)
-    rc = krait_env_state_activation_vars(req->prefix, &names, &values, err);
-  for (size_t i = 0; !rc && i < names.len; i++)
-    if (reserved_name(names.items[i]))
-      rc = krait_err_set(err, KRAIT_E_INVALID, "%s/conda-meta/state: the environment may not set %s", req->prefix,
-                         names.items[i]);
+    rc = krait_act_env_vars(req->prefix, &vars, err);
+  for (size_t i = 0; !rc && i < names->len; i++)
+    if (reserved_name(names->items[i]))
+      rc = krait_err_set(err, KRAIT_E_INVALID, "%s: the environment's variables may not set %s", req->prefix,
+                         names->items[i]);
   if (rc) {
-    krait_strv_free(&names);
-    krait_strv_free(&values);
+    krait_env_vars_free(&vars);
     act_record_free(&rec);
     return rc;
   }
@@ -321,16 +319,15 @@ static krait_code build_activate(work *w, krait_err *err) {
   if (req->change_prompt)
     w->plan->prompt_prefix = krait_strdup(modifier);
   free(modifier);
-  for (size_t i = 0; i < names.len; i++) {
-    const char *before = krait_envmap_get(&w->env, names.items[i]);
+  for (size_t i = 0; i < names->len; i++) {
+    const char *before = krait_envmap_get(&w->env, names->items[i]);
     if (before)
-      krait_envmap_set(&rec.own_before, names.items[i], before);
-    else if (!krait_strv_contains(&rec.own_unset, names.items[i]))
-      krait_strv_push(&rec.own_unset, names.items[i]);
-    set_var(w, names.items[i], values.items[i]);
+      krait_envmap_set(&rec.own_before, names->items[i], before);
+    else if (!krait_strv_contains(&rec.own_unset, names->items[i]))
+      krait_strv_push(&rec.own_unset, names->items[i]);
+    set_var(w, names->items[i], values->items[i]);
   }
-  krait_strv_free(&names);
-  krait_strv_free(&values);
+  krait_env_vars_free(&vars);
 
   char *bin = krait_path_join(req->prefix, "bin");
   path_insert(&w->path, 0, bin);

@@ -138,10 +138,15 @@ static void test_errors(void) {
   CHECK(step(&env, KRAIT_ACT_ACTIVATE, missing, false, &err) == KRAIT_E_NOTFOUND, "not an env");
   CHECK(strstr(err.msg, "not-an-env") != NULL, "%s", err.msg);
   free(missing);
-  char *bad = make_env("badstate", "{\"env_vars\": {\"N\": 3}}");
-  CHECK(step(&env, KRAIT_ACT_ACTIVATE, bad, false, &err) == KRAIT_E_PARSE, "non-string value");
-  CHECK(strstr(err.msg, "badstate/conda-meta/state") && strstr(err.msg, "\"N\""), "%s", err.msg);
+  char *bad = make_env("badstate", "{\"env_vars\": {\"N\": ");
+  CHECK(step(&env, KRAIT_ACT_ACTIVATE, bad, false, &err) == KRAIT_E_PARSE, "malformed state");
+  CHECK(strstr(err.msg, "badstate/conda-meta/state") != NULL, "%s", err.msg);
   free(bad);
+  char *badd = make_env("badenvvarsd", NULL);
+  write_text(badd, "etc/conda/env_vars.d/x.json", "{\"N\": 3}");
+  CHECK(step(&env, KRAIT_ACT_ACTIVATE, badd, false, &err) == KRAIT_E_PARSE, "non-string in env_vars.d");
+  CHECK(strstr(err.msg, "env_vars.d/x.json") && strstr(err.msg, "\"N\""), "%s", err.msg);
+  free(badd);
   char *reserved = make_env("reserved", "{\"env_vars\": {\"PATH\": \"/x\"}}");
   CHECK(step(&env, KRAIT_ACT_ACTIVATE, reserved, false, &err) == KRAIT_E_INVALID, "PATH in state");
   CHECK(strstr(err.msg, "may not set PATH") != NULL, "%s", err.msg);
@@ -161,25 +166,30 @@ static void test_state_order_and_env_vars_d(void) {
   char *p = make_env("order", "{\"env_vars\": {\"ZZ\": \"state\", \"AA\": \"2\", \"MM\": \"3\"}}");
   write_text(p, "etc/conda/env_vars.d/b.json", "{\"ZZ\": \"pkg-b\", \"PKG\": \"b\"}");
   write_text(p, "etc/conda/env_vars.d/a.json", "{\"PKG\": \"a\", \"ONLY_A\": \"1\"}");
-  krait_strv names = KRAIT_STRV_INIT, values = KRAIT_STRV_INIT;
+  krait_env_vars vars = {KRAIT_STRV_INIT, KRAIT_STRV_INIT};
   krait_err err = {0};
-  CHECK(krait_env_state_read(p, &names, &values, &err) == KRAIT_OK, "%s", err.msg);
-  CHECK(names.len == 3 && strcmp(names.items[0], "ZZ") == 0 && strcmp(names.items[2], "MM") == 0, "file order");
-  krait_strv_free(&names);
-  krait_strv_free(&values);
-  CHECK(krait_env_state_activation_vars(p, &names, &values, &err) == KRAIT_OK, "%s", err.msg);
+  CHECK(krait_env_state_read(p, &vars, &err) == KRAIT_OK, "%s", err.msg);
+  CHECK(vars.names.len == 3 && strcmp(vars.names.items[0], "ZZ") == 0 && strcmp(vars.names.items[2], "MM") == 0,
+        "file order");
+  krait_env_vars_free(&vars);
+  CHECK(krait_act_env_vars(p, &vars, &err) == KRAIT_OK, "%s", err.msg);
   /* a.json, b.json (sorted), then the state file; later values replace in place */
   const char *want_n[] = {"PKG", "ONLY_A", "ZZ", "AA", "MM"};
   const char *want_v[] = {"b", "1", "state", "2", "3"};
-  CHECK(names.len == 5, "%zu names", names.len);
-  for (size_t i = 0; i < 5 && i < names.len; i++) {
-    CHECK_STR(names.items[i], want_n[i]);
-    CHECK_STR(values.items[i], want_v[i]);
+  CHECK(vars.names.len == 5, "%zu names", vars.names.len);
+  for (size_t i = 0; i < 5 && i < vars.names.len; i++) {
+    CHECK_STR(vars.names.items[i], want_n[i]);
+    CHECK_STR(vars.values.items[i], want_v[i]);
   }
-  krait_strv_free(&names);
-  krait_strv_free(&values);
+  krait_env_vars_free(&vars);
+  char *typed = make_env("typed", "{\"env_vars\": {\"NUM\": 3, \"FLAG\": true}, \"other\": 1}");
+  CHECK(krait_env_state_read(typed, &vars, &err) == KRAIT_OK, "%s", err.msg);
+  CHECK_STR(krait_env_vars_get(&vars, "NUM"), "3"); /* non-strings as their JSON text */
+  CHECK_STR(krait_env_vars_get(&vars, "FLAG"), "true");
+  krait_env_vars_free(&vars);
+  free(typed);
   char *none = make_env("nostate", NULL);
-  CHECK(krait_env_state_read(none, &names, &values, &err) == KRAIT_OK && names.len == 0, "no state file");
+  CHECK(krait_env_state_read(none, &vars, &err) == KRAIT_OK && vars.names.len == 0, "no state file");
   free(none);
   free(p);
 }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "krait/buf.h"
+#include "krait/env_state.h"
 #include "krait/err.h"
 
 /* ---- a process environment as an ordered map ---- */
@@ -107,6 +108,12 @@ KRAIT_API krait_code krait_act_plan_build(const krait_act_request *req, const kr
 /* Applies the variable changes (not the scripts, not the prompt) to env. */
 KRAIT_API void krait_act_plan_apply(const krait_act_plan *plan, krait_envmap *env);
 KRAIT_API void krait_act_plan_free(krait_act_plan *plan);
+
+/* The variables activating `prefix` sets, in conda's order: every
+ * etc/conda/env_vars.d/<name>.json (sorted by name), then conda-meta/state;
+ * a later value of a name replaces an earlier one in place. Errors name the
+ * file. The caller frees out with krait_env_vars_free. */
+KRAIT_API krait_code krait_act_env_vars(const char *prefix, krait_env_vars *out, krait_err *err);
 
 /* Scripts <prefix>/etc/conda/<dir>/<name><ext> (dir "activate.d" or
  * "deactivate.d"), regular files only, in code-point order (reversed when
