@@ -25,5 +25,13 @@ int cli_install_revision(const cli_args *args);        /* cmd_revisions.c: insta
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
 /* cmd_env.c: `krait env list|remove|export|create|update ...` (a subcommand table) */
 int krait_cmd_env(krait_ctx *ctx, int argc, char **argv);
+/* cmd_shell.c: `krait shell hook|init|deinit|activate|deactivate|reactivate|dispatch` */
+int krait_cmd_shell(krait_ctx *ctx, int argc, char **argv);
+/* cmd_shell.c: `krait activate|deactivate` typed without the shell hook: explains */
+int krait_cmd_activate_unhooked(krait_ctx *ctx, int argc, char **argv);
+/* cmd_run.c: `krait run -p|-n ENV CMD ARGS...` */
+int krait_cmd_run(krait_ctx *ctx, int argc, char **argv);
+/* cmd_kernel.c: `krait kernel install|list|remove` */
+int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
 
 #endif

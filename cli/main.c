@@ -41,6 +41,16 @@ static const cli_command commands[] = {
     {"repoquery", "(depends | whoneeds | search) [--tree] [-p ENV | -c CHANNEL] SPEC",
      "Query the dependencies of packages in an environment or in channels.",
      OPT_REPOQUERY | OPT_PREFIX | OPT_CHANNELS | OPT_SPECS, cmd_repoquery, NULL},
+    {"shell", "hook|init|deinit [-s SHELL]", "Shell integration: the hook behind `krait activate`/`deactivate`.", 0,
+     NULL, krait_cmd_shell},
+    {"activate", "ENV (after the shell hook)", "Activate an environment in this shell (needs `krait shell hook`).", 0,
+     NULL, krait_cmd_activate_unhooked},
+    {"deactivate", "(after the shell hook)", "Deactivate the active environment (needs `krait shell hook`).", 0, NULL,
+     krait_cmd_activate_unhooked},
+    {"run", "(-p PREFIX | -n NAME) [--cwd DIR] [--clean-env] CMD [ARGS...]",
+     "Run a command in an activated environment (no shell hook needed).", 0, NULL, krait_cmd_run},
+    {"kernel", "install|list|remove ...", "Jupyter kernels that run an environment's python through krait run.", 0,
+     NULL, krait_cmd_kernel},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
