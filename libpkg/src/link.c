@@ -679,7 +679,7 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   krait_buf m = KRAIT_BUF_INIT;
   if (krait_path_exists(msgs) && krait_read_file(msgs, &m, NULL) == KRAIT_OK) {
     if (m.len) {
-      krait_info(l->ctx, "%s: %s", rec->name, krait_buf_str(&m));
+      krait_notice(l->ctx, "%s: %s", rec->name, krait_buf_str(&m));
       if (messages)
         krait_strv_push(messages, krait_buf_str(&m));
     }
@@ -692,6 +692,34 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   free(sdir);
   free(script);
   return rc;
+}
+
+/* conda shows the files a package ships in info/prelink_messages/ (license
+ * notices, "you must accept ...") to the user before linking it: each one,
+ * in name order, as a notice and in the link result's messages. */
+static void show_prelink_messages(krait_linker *l, const char *pkg_dir, const char *dist, krait_strv *messages) {
+  char *dir = krait_path_join(pkg_dir, "info/prelink_messages");
+  DIR *d = opendir(dir);
+  krait_strv names = KRAIT_STRV_INIT;
+  for (struct dirent *de; d && (de = readdir(d)) != NULL;)
+    if (de->d_name[0] != '.')
+      krait_strv_push(&names, de->d_name);
+  if (d)
+    closedir(d);
+  krait_strv_sort(&names);
+  for (size_t i = 0; i < names.len; i++) {
+    char *path = krait_path_join(dir, names.items[i]);
+    krait_buf text = KRAIT_BUF_INIT;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && krait_read_file(path, &text, NULL) == KRAIT_OK && text.len) {
+      krait_notice(l->ctx, "%s: message (info/prelink_messages/%s):\n%s", dist, names.items[i], krait_buf_str(&text));
+      krait_strv_push(messages, krait_buf_str(&text));
+    }
+    krait_buf_free(&text);
+    free(path);
+  }
+  krait_strv_free(&names);
+  free(dir);
 }
 
 /* ---- noarch: python ---- */
@@ -998,6 +1026,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   if (!l->prefix_made && (rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
     goto done;
   l->prefix_made = true;
+  show_prelink_messages(l, pkg_dir, j.dist, &out->messages);
   /* pre-link runs from the cache, before any file is in place */
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
   if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, false, &out->messages, err)) != 0)

@@ -1,0 +1,125 @@
+"""Where krait did something other than conda on the same files (issue 12 item 6, issue 6):
+record fields, link-script messages, noarch relinks on a python upgrade, an archive that
+disagrees with its paths.json, `create --force` plans, clobbered files on remove, file://
+archives in the cache, and names that cannot name a file.
+
+INSTALLER TESTS: they need a working `krait create` (see README).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import pkgbuild as pb
+from installcheck import assert_consistent, create, failed, install, installed_names, ok
+from prefixtools import conda_meta_records
+
+pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
+
+
+# ---- a file two packages install: removing one keeps the other's ----
+
+def test_remove_keeps_a_file_another_package_overwrote(krait, make_channel) -> None:
+    ch = make_channel("clobber")
+    first = pb.Package("tfirst", "1.0", noarch="generic")
+    first.add_text("share/shared.txt", "from tfirst\n")
+    first.add_text("share/tfirst/own.txt", "tfirst only\n")
+    second = pb.Package("tsecond", "1.0", noarch="generic")
+    second.add_text("share/shared.txt", "from tsecond\n")
+    ch.add(first, ".conda")
+    ch.add(second, ".conda")
+    ch.write()
+    prefix = krait.prefix("clobber")
+    ok(create(krait, prefix, ch.url, "tfirst"))
+    proc = ok(install(krait, prefix, ch.url, "tsecond"))
+    assert "share/shared.txt" in proc.stderr  # the clobber is reported
+    assert (prefix / "share/shared.txt").read_text() == "from tsecond\n"
+    proc = ok(krait("remove", "-p", prefix, "-y", "tfirst"))
+    assert installed_names(prefix) == {"tsecond"}
+    assert not (prefix / "share/tfirst/own.txt").exists()
+    # tsecond still owns it: it stays, with tsecond's content
+    assert (prefix / "share/shared.txt").read_text() == "from tsecond\n"
+    assert "tsecond" in proc.stderr and "share/shared.txt" in proc.stderr
+    assert_consistent(prefix)
+    # and when the last owner goes, the file goes
+    ok(krait("remove", "-p", prefix, "-y", "tsecond"))
+    assert not (prefix / "share/shared.txt").exists()
+
+
+# ---- link-script messages are shown without -v ----
+
+def test_link_messages_shown_by_default(krait, make_channel, shared_data) -> None:
+    # a real conda test package with info/prelink_messages/{message-from-pkg,message-from-pkg2}.txt
+    recipes = shared_data / "channels/conda-test-recipes"
+    prefix = krait.prefix("msgs")
+    proc = ok(krait("create", "-p", prefix, "-c", recipes.as_uri(), "--override-channels", "-y",
+                    "pre_link_messages_package"))
+    assert "Lorem ipsum dolor sit amet" in proc.stderr and "SPAM!" in proc.stderr
+    assert proc.stderr.index("Lorem ipsum") < proc.stderr.index("SPAM!")  # file name order
+    # a post-link script's $PREFIX/.messages.txt: shown, and not left in the prefix
+    ch = make_channel("msgs")
+    pkg = pb.Package("tmsg", "1.0", noarch="generic")
+    pkg.add_text("share/tmsg/readme.txt", "x\n")
+    pkg.add_post_link('#!/bin/sh\necho "tmsg says: read the docs at $PREFIX/share/tmsg" >> "$PREFIX/.messages.txt"\n')
+    ch.add(pkg, ".conda")
+    ch.write()
+    proc = ok(install(krait, prefix, ch.url, "tmsg"))
+    assert f"tmsg says: read the docs at {prefix}/share/tmsg" in proc.stderr
+    assert not (prefix / ".messages.txt").exists()
+    # -q silences them
+    prefix2 = krait.prefix("quiet")
+    proc = ok(krait("create", "-p", prefix2, "-c", ch.url, "--override-channels", "-y", "-q", "tmsg"))
+    assert "tmsg says" not in proc.stderr
+
+
+# ---- records as conda writes them ----
+
+def _conda_channel_shape(rec: dict) -> None:
+    """channel = <channel URL>/<subdir>; package_type only for noarch, and then noarch_<type>."""
+    assert rec["channel"].endswith("/" + rec["subdir"]), rec["channel"]
+    assert "/" + rec["subdir"] + "/" + rec["fn"] == rec["url"][len(rec["channel"]) - len(rec["subdir"]) - 1:]
+    if rec.get("noarch"):
+        assert rec["package_type"] == "noarch_" + rec["noarch"]
+    else:
+        assert "package_type" not in rec
+
+
+def test_records_carry_channel_subdir_and_package_type(krait, local_channel, shared_data) -> None:
+    # What conda itself wrote (the records with package_tarball_full_path and no micromamba
+    # "build_string"): channel with the subdir, package_type for noarch: python.
+    real = shared_data / "prefix/rattler-conda-meta"
+    records = [json.loads(p.read_text()) for p in sorted(real.glob("*.json"))]
+    written_by_conda = [r for r in records if r.get("package_tarball_full_path") and "build_string" not in r]
+    assert {r["name"] for r in written_by_conda} == {"libsqlite", "pip", "vc", "wheel"}
+    for rec in written_by_conda:
+        _conda_channel_shape(rec)
+        assert rec["channel"] == "https://conda.anaconda.org/conda-forge/" + rec["subdir"], rec["channel"]
+    pip_rec = json.loads((real / "pip-23.0-pyhd8ed1ab_0.json").read_text())
+    assert pip_rec["package_type"] == "noarch_python"
+
+    prefix = krait.prefix("rec")
+    ok(create(krait, prefix, local_channel.url, "tbin", "tpyapp", "tpost"))
+    recs = conda_meta_records(prefix)
+    for name in ("tbin", "tlib", "tpyapp", "tpost", "python"):
+        _conda_channel_shape(recs[name])
+        assert recs[name]["channel"] == local_channel.url.rstrip("/") + "/" + recs[name]["subdir"]
+    assert recs["tpyapp"]["package_type"] == "noarch_python"
+    assert recs["tpost"]["package_type"] == "noarch_generic"
+    # the same in the cache's repodata_record.json
+    for name in ("tbin", "tpyapp"):
+        dist = f"{name}-{recs[name]['version']}-{recs[name]['build']}"
+        rr = json.loads((krait.pkgs_dir / dist / "info/repodata_record.json").read_text())
+        _conda_channel_shape(rr)
+        assert rr["channel"] == recs[name]["channel"]
+    # krait reads such records back: list shows the channel without the subdir doubled
+    out = krait.json("list", "-p", prefix)
+    row = next(r for r in out if r["name"] == "tbin")
+    assert row["base_url"] == local_channel.url.rstrip("/")
+    # and a later transaction on the env works as before
+    ok(krait("remove", "-p", prefix, "-y", "tpost"))
+    assert installed_names(prefix) == {"tbin", "tlib", "tpyapp", "python", "pip"}
