@@ -123,3 +123,61 @@ def test_records_carry_channel_subdir_and_package_type(krait, local_channel, sha
     # and a later transaction on the env works as before
     ok(krait("remove", "-p", prefix, "-y", "tpost"))
     assert installed_names(prefix) == {"tbin", "tlib", "tpyapp", "python", "pip"}
+
+
+# ---- a real archive that disagrees with its paths.json ----
+
+ZLIB = "zlib-1.2.11-h7b6447c_3"
+
+
+def _zlib_channel(root: Path, shared_data: Path, fmt: str) -> str:
+    """The real Anaconda zlib archive of one format, with its real repodata record
+    (only `depends` emptied: the channel has no libgcc-ng archive)."""
+    src = shared_data / "channels/conda-format-repo/linux-64"
+    repodata = json.loads((src / "repodata.json").read_text())
+    key = "packages.conda" if fmt == ".conda" else "packages"
+    rec = dict(repodata[key][ZLIB + fmt], depends=[])
+    for sub in ("linux-64", "noarch"):
+        (root / sub).mkdir(parents=True)
+        (root / sub / "repodata.json").write_text(json.dumps(
+            {"info": {"subdir": sub}, "packages": {}, "packages.conda": {},
+             **({key: {ZLIB + fmt: rec}} if sub == "linux-64" else {})}))
+    shutil.copyfile(src / (ZLIB + fmt), root / "linux-64" / (ZLIB + fmt))
+    return root.as_uri()
+
+
+def test_zlib_tar_bz2_empty_files_for_softlinks_install_as_conda_does(krait, tmp_path, shared_data) -> None:
+    # paths.json: lib/libz.so and lib/libz.so.1 are softlinks; the tar has empty regular files.
+    # conda links softlink entries by copying what the cache holds: two empty files.
+    url = _zlib_channel(tmp_path / "zch", shared_data, ".tar.bz2")
+    prefix = krait.prefix("zlib")
+    proc = ok(krait("create", "-p", prefix, "-c", url, "--override-channels", "-y", "zlib"))
+    for name in ("libz.so", "libz.so.1"):
+        f = prefix / "lib" / name
+        assert f.is_file() and not f.is_symlink() and f.stat().st_size == 0
+        assert f"lib/{name}: paths.json says softlink but the archive holds a regular file" in proc.stderr
+        assert f.stat().st_ino != (krait.pkgs_dir / ZLIB / "lib" / name).stat().st_ino  # a copy
+    assert (prefix / "lib/libz.so.1.2.11").stat().st_size == 133384
+    rec = conda_meta_records(prefix)["zlib"]
+    paths = {p["_path"]: p for p in rec["paths_data"]["paths"]}
+    empty_sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    for name in ("lib/libz.so", "lib/libz.so.1"):
+        assert paths[name]["path_type"] == "softlink"  # as paths.json (and conda) say
+        assert paths[name]["sha256_in_prefix"] == empty_sha  # what is really there
+    assert rec["channel"] == url + "/linux-64"
+    assert_consistent(prefix)
+    ok(krait("remove", "-p", prefix, "-y", "zlib"))
+    assert not (prefix / "lib").exists()
+
+
+def test_zlib_conda_with_empty_symlink_targets_is_refused(krait, tmp_path, shared_data) -> None:
+    # the .conda twin holds lib/libz.so -> "" (an empty symlink target): conda's own
+    # extractor refuses it, and so does krait, naming the entry, leaving nothing behind
+    url = _zlib_channel(tmp_path / "zch", shared_data, ".conda")
+    prefix = krait.prefix("zlibc")
+    proc = krait("create", "-p", prefix, "-c", url, "--override-channels", "-y", "zlib")
+    out = failed(proc, "empty target")
+    assert "lib/libz.so" in out and ZLIB in out
+    assert not prefix.exists()
+    assert not list(krait.pkgs_dir.glob(ZLIB + "*partial*"))
+    assert not (krait.pkgs_dir / ZLIB).exists()
