@@ -181,3 +181,67 @@ def test_zlib_conda_with_empty_symlink_targets_is_refused(krait, tmp_path, share
     assert not prefix.exists()
     assert not list(krait.pkgs_dir.glob(ZLIB + "*partial*"))
     assert not (krait.pkgs_dir / ZLIB).exists()
+
+
+# ---- a python upgrade relinks the noarch: python packages ----
+
+def _python(version: str) -> pb.Package:
+    """A stand-in python X.Y: bin/pythonX.Y runs the system interpreter with the env's
+    lib/pythonX.Y/site-packages first (like testchannel.python_package)."""
+    xy = ".".join(version.split(".")[:2])
+    pkg = pb.Package("python", version, build="h0_0")
+    site = f"{pb.TEXT_PLACEHOLDER}/lib/python{xy}/site-packages"
+    pkg.add_text(f"bin/python{xy}",
+                 "#!/bin/sh\n"
+                 f'PYTHONPATH="{site}${{PYTHONPATH:+:$PYTHONPATH}}" exec /usr/bin/python3 "$@"\n',
+                 mode=0o755, placeholder=pb.TEXT_PLACEHOLDER)
+    pkg.add_symlink("bin/python3", f"python{xy}")
+    pkg.add_symlink("bin/python", f"python{xy}")
+    pkg.add_text(f"lib/python{xy}/site-packages/README.txt", f"site-packages of python {xy}\n")
+    return pkg
+
+
+def test_python_upgrade_relinks_noarch_python_packages(krait, make_channel) -> None:
+    ch = make_channel("pyup")
+    for version in ("3.10.4", "3.12.1"):
+        ch.add(_python(version), ".conda")
+    pip = pb.Package("pip", "23.0", noarch="python", depends=["python"])
+    pip.add_text("site-packages/pip_stub/__init__.py", "# stub\n")
+    ch.add(pip, ".conda")
+    app = pb.Package("tpyapp", "1.0", noarch="python", depends=["python >=3"],
+                     entry_points=["tpyapp = tpyapp.cli:main"])
+    app.add_text("site-packages/tpyapp/__init__.py", "VERSION = '1.0'\n")
+    app.add_text("site-packages/tpyapp/cli.py",
+                 "import tpyapp\n\n\ndef main():\n    print('tpyapp ok ' + tpyapp.__file__)\n    return 0\n")
+    ch.add(app, ".conda")
+    ch.write()
+    prefix = krait.prefix("pyup")
+    ok(create(krait, prefix, ch.url, "python=3.10", "tpyapp"))
+    old_sp, new_sp = prefix / "lib/python3.10/site-packages", prefix / "lib/python3.12/site-packages"
+    assert (old_sp / "tpyapp/cli.py").is_file() and list((old_sp / "tpyapp/__pycache__").glob("cli.*.pyc"))
+
+    # the plan lists the relinks: tpyapp and pip are unlinked and linked again, unchanged
+    plan = krait.json("install", "-p", prefix, "-c", ch.url, "--override-channels", "--dry-run", "python=3.12")
+    linked = {(p["name"], p["version"]) for p in plan["actions"]["LINK"]}
+    unlinked = {(p["name"], p["version"]) for p in plan["actions"]["UNLINK"]}
+    assert {("python", "3.12.1"), ("tpyapp", "1.0"), ("pip", "23.0")} <= linked
+    assert {("python", "3.10.4"), ("tpyapp", "1.0"), ("pip", "23.0")} <= unlinked
+    human = ok(krait("install", "-p", prefix, "-c", ch.url, "--override-channels", "--dry-run", "python=3.12"))
+    assert "tpyapp" in human.stdout
+
+    ok(install(krait, prefix, ch.url, "python=3.12"))
+    assert not (prefix / "lib/python3.10").exists()
+    assert (new_sp / "tpyapp/cli.py").is_file() and (new_sp / "pip_stub/__init__.py").is_file()
+    assert list((new_sp / "tpyapp/__pycache__").glob("cli.*.pyc"))
+    entry = prefix / "bin/tpyapp"
+    assert entry.read_text().splitlines()[0] == f"#!{prefix}/bin/python3.12"
+    import subprocess
+    run = subprocess.run([str(entry)], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == f"tpyapp ok {new_sp}/tpyapp/__init__.py", run
+    rec = conda_meta_records(prefix)["tpyapp"]
+    assert all(not f.startswith("lib/python3.10") for f in rec["files"])
+    assert "lib/python3.12/site-packages/tpyapp/cli.py" in rec["files"]
+    assert_consistent(prefix)
+    # a change of python that keeps X.Y relinks nothing
+    plan = krait.json("install", "-p", prefix, "-c", ch.url, "--override-channels", "--dry-run", "tpyapp")
+    assert not plan["actions"].get("LINK")
