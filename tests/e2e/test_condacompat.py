@@ -245,3 +245,25 @@ def test_python_upgrade_relinks_noarch_python_packages(krait, make_channel) -> N
     # a change of python that keeps X.Y relinks nothing
     plan = krait.json("install", "-p", prefix, "-c", ch.url, "--override-channels", "--dry-run", "tpyapp")
     assert not plan["actions"].get("LINK")
+
+
+# ---- create --force over an existing env shows what it unlinks ----
+
+def test_create_force_plan_lists_unlinks(krait, local_channel) -> None:
+    prefix = krait.prefix("force")
+    ok(create(krait, prefix, local_channel.url, "tbin", "told"))
+    before = {(r["name"], r["version"]) for r in conda_meta_records(prefix).values()}
+    assert before == {("tbin", "1.0"), ("tlib", "2.0"), ("told", "1.0")}
+    args = ["create", "-p", prefix, "-c", local_channel.url, "--override-channels", "--force", "tlib=1.0"]
+    plan = krait.json(*args, "--dry-run")
+    assert {(p["name"], p["version"]) for p in plan["actions"]["UNLINK"]} == before
+    assert {(p["name"], p["version"]) for p in plan["actions"]["LINK"]} == {("tlib", "1.0")}
+    human = ok(krait(*args, "--dry-run"))
+    assert "told" in human.stdout and "tbin" in human.stdout  # shown as removals
+    assert {(r["name"], r["version"]) for r in conda_meta_records(prefix).values()} == before  # dry run
+    done = krait.json(*args, "-y")
+    assert {(p["name"], p["version"]) for p in done["actions"]["UNLINK"]} == before
+    assert installed_names(prefix) == {"tlib"}
+    assert conda_meta_records(prefix)["tlib"]["version"] == "1.0"
+    assert not (prefix / "bin/tbin").exists() and not (prefix / "etc/told.conf").exists()
+    assert_consistent(prefix)
