@@ -267,3 +267,45 @@ def test_create_force_plan_lists_unlinks(krait, local_channel) -> None:
     assert conda_meta_records(prefix)["tlib"]["version"] == "1.0"
     assert not (prefix / "bin/tbin").exists() and not (prefix / "etc/told.conf").exists()
     assert_consistent(prefix)
+
+
+# ---- names from repodata and from records never name a path outside their place ----
+
+@pytest.mark.parametrize("field,value", [("version", "1.0/../../../escaped"), ("build", ".."),
+                                         ("fn", "../../escaped.conda")])
+def test_path_names_from_repodata_are_refused(krait, make_channel, field, value) -> None:
+    ch = make_channel("names")
+    pkg = pb.Package("tname", "1.0", noarch="generic")
+    pkg.add_text("share/tname/x.txt", "x\n")
+    built = ch.add(pkg, ".conda")
+    ch.write()
+    repodata_path = ch.root / "noarch/repodata.json"
+    repodata = json.loads(repodata_path.read_text())
+    rec = repodata["packages.conda"].pop(built.fn)
+    if field == "fn":  # the file name is the key of the repodata entry
+        fn = value
+    else:
+        rec[field] = value
+        fn = f"tname-{rec['version']}-{rec['build']}.conda"
+    repodata["packages.conda"][fn] = rec
+    repodata_path.write_text(json.dumps(repodata))
+    prefix = krait.prefix("names")
+    out = failed(create(krait, prefix, ch.url, "tname"), "cannot name a file", "not a valid", "invalid")
+    assert "tname" in out
+    assert not prefix.exists()
+    assert not list(krait.base.rglob("escaped*")) and not list(ch.root.parent.rglob("escaped*"))
+
+
+def test_path_names_from_conda_meta_are_refused(krait, local_channel) -> None:
+    prefix = krait.prefix("meta")
+    ok(create(krait, prefix, local_channel.url, "tlib"))
+    victim = prefix.parent / "victim.json"
+    victim.write_text("{}")
+    meta = next((prefix / "conda-meta").glob("tlib-*.json"))
+    rec = json.loads(meta.read_text())
+    rec["version"] = "../../victim"  # conda-meta/<dist>.json would be ../victim.json
+    rec["build"] = "x"
+    meta.write_text(json.dumps(rec))
+    out = failed(krait("remove", "-p", prefix, "-y", "tlib"), "cannot name a file")
+    assert "version" in out and "../../victim" in out
+    assert victim.read_text() == "{}"
