@@ -309,3 +309,25 @@ def test_path_names_from_conda_meta_are_refused(krait, local_channel) -> None:
     out = failed(krait("remove", "-p", prefix, "-y", "tlib"), "cannot name a file")
     assert "version" in out and "../../victim" in out
     assert victim.read_text() == "{}"
+
+
+# ---- file:// archives are copied into pkgs/, never hard-linked ----
+
+def test_file_channel_archives_are_copied_not_hard_linked(krait, make_channel) -> None:
+    ch = make_channel("local")
+    pkg = pb.Package("tcopy", "1.0", noarch="generic")
+    pkg.add_text("share/tcopy/x.txt", "x\n")
+    built = ch.add(pkg, ".conda")
+    ch.write()
+    channel_file = ch.root / "noarch" / built.fn
+    original = channel_file.read_bytes()
+    prefix = krait.prefix("copy")
+    ok(create(krait, prefix, ch.url, "tcopy"))
+    cached = krait.pkgs_dir / built.fn
+    assert cached.read_bytes() == original
+    assert cached.stat().st_ino != channel_file.stat().st_ino and channel_file.stat().st_nlink == 1
+    # a change to the cache's copy does not reach the channel
+    cached.chmod(0o644)
+    with open(cached, "ab") as f:
+        f.write(b"changed in the cache")
+    assert channel_file.read_bytes() == original
