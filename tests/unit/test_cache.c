@@ -630,15 +630,27 @@ static void test_shared_channel(void) {
   char *pkgs = krait_asprintf("%s/pkgs-shared", g_tmp);
   const char *dirs[] = {pkgs};
   krait_ctx *ctx = new_ctx(dirs, 1);
-  char *out[8] = {0};
-  krait_code rc = krait_cache_prepare(ctx, recs, n, NULL, out, &err);
-  CHECK(n >= 2 && rc == KRAIT_OK, "shared channel (%zu records): %s", n, err.msg);
-  for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
-    char *paths = krait_asprintf("%s/info/paths.json", out[i]);
-    CHECK(krait_path_exists(paths), "%s: no info/paths.json", recs[i].fn);
+  CHECK(n >= 2, "shared channel: %zu records", n);
+  size_t refused = 0;
+  for (size_t i = 0; i < n; i++) {
+    char *out = NULL;
+    krait_code rc = krait_cache_prepare(ctx, &recs[i], 1, NULL, &out, &err);
+    /* the .conda of zlib-1.2.11-h7b6447c_3 holds symlinks with an empty
+     * target: refused (as conda refuses it), never half-extracted */
+    if (strcmp(recs[i].fn, "zlib-1.2.11-h7b6447c_3.conda") == 0) {
+      refused++;
+      CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "empty target") && out == NULL, "%s: rc %d: %s", recs[i].fn, rc,
+            err.msg);
+      continue;
+    }
+    CHECK(rc == KRAIT_OK, "%s: %s", recs[i].fn, err.msg);
+    char *paths = out ? krait_asprintf("%s/info/paths.json", out) : NULL;
+    CHECK(paths && krait_path_exists(paths), "%s: no info/paths.json", recs[i].fn);
     free(paths);
-    free(out[i]);
+    free(out);
   }
+  CHECK(refused == 1, "the zlib .conda was not among the records");
+  CHECK(ax_count_named(pkgs, ".krait-partial-") == 0, "a refused archive left a partial entry");
   for (size_t i = 0; i < n; i++)
     krait_record_free(&recs[i]);
   krait_ctx_free(ctx);
