@@ -204,19 +204,27 @@ static void collect_kept_paths(txn_run *run) {
   }
 }
 
-/* The paths of `all` that no kept package owns (owned ones are reported). */
+/* The paths of `all` that no kept package owns. The kept ones are reported:
+ * each of the first few by name, the rest as a count (a package clobbered
+ * wholesale would otherwise print thousands of lines). */
 static void paths_to_remove(txn_run *run, const krait_record *rec, const krait_paths *all, krait_paths *out) {
+  enum { NAMED = 5 };
+  size_t kept = 0;
   for (size_t i = 0; i < all->len; i++) {
     const krait_path_entry *e = &all->items[i];
     const char *owner = e->type == KRAIT_PATH_DIRECTORY ? NULL : txn_owners_get(&run->kept, e->path);
     if (owner) {
-      krait_notice(run->ctx, "%s-%s-%s: keeping %s: %s owns it too", rec->name, rec->version, rec->build, e->path,
-                 owner);
+      if (kept++ < NAMED)
+        krait_notice(run->ctx, "%s-%s-%s: keeping %s: %s owns it too", rec->name, rec->version, rec->build,
+                     e->path, owner);
       continue;
     }
     krait_path_entry *copy = krait_paths_add(out, e->path, e->type);
     copy->no_link = e->no_link;
   }
+  if (kept > NAMED)
+    krait_notice(run->ctx, "%s-%s-%s: and %zu more paths kept that other installed packages own", rec->name,
+                 rec->version, rec->build, kept - NAMED);
 }
 
 static krait_code do_unlink(txn_run *run, krait_err *err) {
