@@ -46,6 +46,17 @@ static const opt_def options[] = {
     {"verbose", 'v', OK_COUNT, F(verbose), 0, NULL, "more messages on stderr (repeatable)"},
     {"quiet", 'q', OK_FLAG, F(quiet), 0, NULL, "only errors on stderr"},
     {"help", 'h', OK_FLAG, F(help), 0, NULL, "show this help"},
+    {"file", 'f', OK_LIST, F(env_files), OPT_FILE_SHORT, "FILE",
+     "environment.yml, @EXPLICIT or spec-list file (export: the file to write)"},
+    {"file", 0, OK_LIST, F(env_files), OPT_FILE, "FILE",
+     "read specs from FILE: environment.yml, @EXPLICIT URLs or one spec per line (repeatable)"},
+    {"clone", 0, OK_VALUE, F(clone), OPT_CLONE, "ENV", "copy the packages of ENV (name or path) from the package cache"},
+    {"no-builds", 0, OK_FLAG, F(no_builds), OPT_EXPORT, NULL, "write name=version, without build strings"},
+    {"from-history", 0, OK_FLAG, F(from_history), OPT_EXPORT, NULL,
+     "write only the specs asked for (conda-meta/history), with the channels"},
+    {"explicit", 0, OK_FLAG, F(explicit_), OPT_EXPORT, NULL, "write an @EXPLICIT file of package URLs with checksums"},
+    {"md5", 0, OK_FLAG, F(md5), OPT_EXPORT, NULL, "with --explicit: #<md5> instead of #sha256:<hex>"},
+    {"prune", 0, OK_FLAG, F(prune), OPT_ENV_PRUNE, NULL, "remove the packages the file does not need"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof *options)
@@ -160,6 +171,8 @@ void cli_args_free(cli_args *a) {
   free(a->cmd_line);
   krait_strv_free(&a->channels);
   krait_strv_free(&a->specs);
+  krait_strv_free(&a->env_files);
+  free(a->clone);
 }
 
 void cli_print_command_help(const cli_command *cmd, FILE *f) {

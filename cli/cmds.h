@@ -13,5 +13,7 @@ int cmd_info(const cli_args *args);
 int cmd_list(const cli_args *args);
 /* cmd_package.c: `krait package extract ...` (own argument parsing) */
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
+/* cmd_env.c: `krait env export|create|update ...` (a subcommand table) */
+int krait_cmd_env(krait_ctx *ctx, int argc, char **argv);
 
 #endif
