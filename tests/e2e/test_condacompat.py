@@ -331,3 +331,18 @@ def test_file_channel_archives_are_copied_not_hard_linked(krait, make_channel) -
     with open(cached, "ab") as f:
         f.write(b"changed in the cache")
     assert channel_file.read_bytes() == original
+
+
+def test_create_force_from_explicit_file_lists_unlinks(krait, local_channel, tmp_path) -> None:
+    src = krait.prefix("src")
+    ok(create(krait, src, local_channel.url, "tlib=1.0"))
+    explicit = tmp_path / "spec.txt"
+    explicit.write_text(ok(krait("list", "-p", src, "--explicit")).stdout)
+    prefix = krait.prefix("target")
+    ok(create(krait, prefix, local_channel.url, "tbin", "told"))
+    before = {(r["name"], r["version"]) for r in conda_meta_records(prefix).values()}
+    plan = krait.json("create", "-p", prefix, "--file", explicit, "--force", "--dry-run")
+    assert {(p["name"], p["version"]) for p in plan["actions"]["UNLINK"]} == before
+    ok(krait("create", "-p", prefix, "--file", explicit, "--force", "-y"))
+    assert {(r["name"], r["version"]) for r in conda_meta_records(prefix).values()} == {("tlib", "1.0")}
+    assert_consistent(prefix)
