@@ -14,6 +14,7 @@
 #include "krait/buf.h"
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/lock.h"
 #include "krait/solver.h"
 #include "krait/virtpkg.h"
 
@@ -100,6 +101,10 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind);
 bool cli_installer_available(void);
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                   const cli_args *args, krait_request_kind kind, krait_err *err);
+/* The same, under the prefix lock the caller took before solving (krait_txn_lock_prefix). */
+krait_code cli_execute_transaction_locked(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
+                                         const cli_args *args, krait_request_kind kind, krait_lock *held_lock,
+                                         bool prefix_was_new, krait_err *err);
 
 /* Classification of a solution for display. */
 typedef enum cli_action { CLI_INSTALL, CLI_UPGRADE, CLI_DOWNGRADE, CLI_REINSTALL, CLI_CHANGE, CLI_REMOVE } cli_action;

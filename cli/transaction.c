@@ -1,6 +1,7 @@
 /* create / install / update / remove: check the request, solve, show the
  * transaction, then (without --dry-run) hand it to cli_execute_transaction(). */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "cli.h"
 #include "krait/txn.h"
 #include "krait/cache.h"
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
 #include "krait/query.h"
@@ -96,6 +98,22 @@ static krait_code fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_er
   return KRAIT_OK;
 }
 
+static void on_stop_signal(int signo) { krait_interrupt_request(signo); }
+
+/* SIGTERM (a batch scheduler's kill) and SIGINT (Ctrl-C) do not end krait
+ * half-way: the transaction stops at its next checkpoint and rolls back. A
+ * second signal acts as usual (SA_RESETHAND), and the journal still lets the
+ * next command undo what was done. */
+static void catch_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+}
+
 int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   krait_err err;
   krait_err_clear(&err);
@@ -110,6 +128,9 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   krait_solution sol;
   memset(&sol, 0, sizeof sol);
   bool solved = false;
+  krait_lock *lock = NULL; /* the prefix lock, from before the solve to the end */
+  bool prefix_was_new = false;
+  bool executed = false;
 
   if (!(prefix = cli_target_prefix(ctx, args, create, &err)))
     goto fail;
@@ -149,11 +170,21 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   };
   if (args->debug_solver && krait_mkdir_p(args->debug_solver, 0755, &err))
     goto fail;
-  /* a transaction a killed krait left behind is finished or undone before
-   * anything reads the prefix's records */
-  const char *recovered = NULL;
-  if (!args->dry_run && krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err))
-    goto fail;
+  if (!args->dry_run)
+    catch_stop_signals();
+  /* The prefix lock is taken before the solver reads the prefix and held to
+   * the end, so a second command solves against what the first one left; a
+   * transaction a killed krait left behind is finished or undone under it.
+   * A dry run changes nothing and takes no lock. */
+  if (!args->dry_run) {
+    if (krait_txn_lock_prefix(ctx, prefix, &lock, &prefix_was_new, &err))
+      goto fail;
+    if (create && !prefix_was_new && !args->yes && !args->force) {
+      krait_err_set(&err, KRAIT_E_INVALID, "%s was created by another process meanwhile; use -y or --force to replace it",
+                    prefix);
+      goto fail;
+    }
+  }
   krait_code rc = krait_solve(ctx, &req, &sol, &err);
   if (args->debug_solver && !args->quiet) {
     /* only claim it when the solver got far enough to write one */
@@ -162,6 +193,8 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
       fprintf(stderr, "krait: solver testcase written to %s\n", testcase);
     free(testcase);
   }
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint("solved", &err); /* stop here when asked to during the solve */
   if (rc)
     goto fail;
   solved = true;
@@ -197,12 +230,13 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
     goto done;
   }
   if (!cli_installer_available()) {
-    cli_execute_transaction(ctx, prefix, &sol, args, kind, &err); /* fills the "not available" error */
+    cli_execute_transaction_locked(ctx, prefix, &sol, args, kind, lock, prefix_was_new, &err); /* fills the error */
     goto fail;
   }
   if (!ctx->always_yes && !confirm(&err))
     goto fail;
-  if (cli_execute_transaction(ctx, prefix, &sol, args, kind, &err))
+  executed = true; /* from here the transaction cleans up after itself */
+  if (cli_execute_transaction_locked(ctx, prefix, &sol, args, kind, lock, prefix_was_new, &err))
     goto fail;
   if (args->json) {
     cli_json_transaction(&out, ctx, prefix, &sol, false);
@@ -213,8 +247,18 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   goto done;
 
 fail:
-  status = cli_fail(args, &err);
+  if (krait_interrupted()) {
+    /* the transaction (if it began) was rolled back before we got here */
+    krait_err_prefix(&err, "%s: ", executed ? "stopped and rolled back, the environment is as before" : "stopped");
+    cli_fail(args, &err);
+    status = 128 + krait_interrupted();
+  } else {
+    status = cli_fail(args, &err);
+  }
 done:
+  if (lock && prefix_was_new && !executed)
+    krait_txn_abandon_new_prefix(prefix); /* made only to hold the lock */
+  krait_lock_release(lock);
   if (solved)
     krait_solution_free(&sol);
   free(prefix);
