@@ -537,7 +537,7 @@ static krait_code prepare_locked(prep *p, const krait_record *rec, char **out, k
     if (rc == KRAIT_OK)
       rc = prepare_one(p, rec, out, err);
   }
-  krait_lock_release(lock);
+  krait_lock_release_remove(lock);
   free(dist);
   return rc;
 }

@@ -18,7 +18,8 @@
 #define HOLDER_MAX 512 /* bytes of holder description read back */
 
 struct krait_lock {
-  int fd; /* -1 when locking is disabled */
+  int fd;     /* -1 when locking is disabled */
+  char *path; /* for krait_lock_release_remove */
 };
 
 static int try_lock(int fd, struct flock *who) {
@@ -157,13 +158,22 @@ krait_code krait_lock_acquire(const krait_ctx *ctx, const char *lock_path, int t
     return rc;
   }
   write_holder(lock->fd);
+  lock->path = krait_strdup(lock_path);
   *out = lock;
   return KRAIT_OK;
+}
+
+void krait_lock_release_remove(krait_lock *lock) {
+  /* safe for waiters: each re-checks, once locked, that its file is still the named one */
+  if (lock && lock->fd >= 0 && lock->path)
+    unlink(lock->path);
+  krait_lock_release(lock);
 }
 
 void krait_lock_release(krait_lock *lock) {
   if (!lock)
     return;
+  free(lock->path);
   if (lock->fd >= 0) {
     /* no stale description for the next waiter: still ours while we hold the lock */
     if (ftruncate(lock->fd, 0) != 0) {
