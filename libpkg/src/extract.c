@@ -690,8 +690,11 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
       rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: entry '%s': symlink resolves outside the target directory", pkg,
                          st.symlinks.items[i]);
   if (!rc) {
-    /* mkdtemp made it 0700; give it the mode a mkdir would have */
-    if (chmod(partial, 0777 & ~process_umask()) != 0)
+    /* mkdtemp made it 0700; give it the mode a mkdir would have, keeping the
+     * setgid bit a group cache's directory passed on (mkdir keeps it too) */
+    struct stat pst;
+    mode_t keep = lstat(partial, &pst) == 0 ? (pst.st_mode & S_ISGID) : 0;
+    if (chmod(partial, keep | (0777 & ~process_umask())) != 0)
       rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", partial);
   }
   if (!rc && opts->before_commit)
