@@ -175,9 +175,10 @@ void krait_lock_release(krait_lock *lock) {
     return;
   free(lock->path);
   if (lock->fd >= 0) {
-    /* no stale description for the next waiter: still ours while we hold the lock */
-    if (ftruncate(lock->fd, 0) != 0) {
-    }
+    /* no stale description for the next waiter (the file is still ours while
+     * we hold the lock); a failure only leaves an outdated courtesy text */
+    int truncated = ftruncate(lock->fd, 0);
+    (void)truncated;
     close(lock->fd); /* closing drops every record lock this process holds on the file */
   }
   free(lock);
