@@ -139,3 +139,15 @@ def test_full_disk_in_the_prefix_at_link(krait, big_channel, small_tmpfs) -> Non
     assert str(prefix) in out, out
     assert_tree_unchanged(before, prefix, LOCK_IGNORE)
     assert installed_names(prefix) == {"tsmall"}
+
+
+def test_full_disk_while_downloading_over_http(krait, big_channel, small_tmpfs, serve) -> None:
+    pkgs = small_tmpfs / "pkgs"
+    server = serve(big_channel.root)
+    prefix = krait.prefix("http")
+    proc = krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "tbigrandom",
+                 env={"CONDA_PKGS_DIRS": str(pkgs)})
+    out = failed(proc, "the disk is full")
+    assert str(pkgs) in out, out
+    assert not prefix.exists()
+    assert not [p.name for p in pkgs.iterdir() if "tbigrandom" in p.name], "a partial download was left"

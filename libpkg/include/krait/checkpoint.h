@@ -24,7 +24,7 @@
 
 #include "krait/err.h"
 
-/* Step names (the strings tests use). */
+/* Step names (the strings tests use; the command line adds "solved", after the solve). */
 #define KRAIT_STEP_PREFIX_LOCKED "prefix-locked"
 #define KRAIT_STEP_CACHE_LOCKED "cache-locked"
 #define KRAIT_STEP_DOWNLOAD "download"
