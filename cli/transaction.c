@@ -256,8 +256,9 @@ fail:
     status = cli_fail(args, &err);
   }
 done:
-  if (lock && prefix_was_new && !executed)
-    krait_txn_abandon_new_prefix(prefix); /* made only to hold the lock */
+  /* made only to hold the lock (and an empty create makes no env, as before) */
+  if (lock && prefix_was_new && (!executed || !(solved && sol.n_link)))
+    krait_txn_abandon_new_prefix(prefix);
   krait_lock_release(lock);
   if (solved)
     krait_solution_free(&sol);
