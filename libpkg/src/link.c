@@ -901,11 +901,22 @@ static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool j
    * may have edited: every path is checked before the first one is touched */
   if (!l->real_prefix)
     l->real_prefix = realpath(l->prefix, NULL);
+  char *verified_dir = NULL; /* files of one directory come together: resolve it once */
   for (size_t i = 0; i < paths->len; i++) {
-    krait_code bad = krait_prefix_path_check(l->prefix, l->real_prefix, paths->items[i].path, "conda-meta record", err);
+    const char *p = paths->items[i].path;
+    const char *slash = p ? strrchr(p, '/') : NULL;
+    size_t dir_len = slash ? (size_t)(slash - p) : 0;
+    if (verified_dir && krait_relpath_normal(p) && strlen(verified_dir) == dir_len &&
+        strncmp(p, verified_dir, dir_len) == 0)
+      continue;
+    krait_code bad = krait_prefix_path_check(l->prefix, l->real_prefix, p, "conda-meta record", err);
+    free(verified_dir);
+    verified_dir = NULL;
     if (bad)
       return bad;
+    verified_dir = krait_strndup(p, dir_len);
   }
+  free(verified_dir);
   krait_code rc = KRAIT_OK;
   krait_strv dirs = KRAIT_STRV_INIT;
   for (size_t i = 0; i < paths->len; i++) {
