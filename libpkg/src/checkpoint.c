@@ -96,6 +96,8 @@ static void pause_here(const char *step) {
   ssize_t w = write(fd, line, (size_t)n);
   (void)w;
   close(fd);
+  if (interrupt_signal)
+    return; /* asked to stop meanwhile: do it rather than wait for the go-ahead */
   fd = open(pause_fifo, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return;

@@ -64,6 +64,9 @@ class Pause:
             if waited > timeout:
                 raise AssertionError(f"krait never reached the pause point (pid {proc.pid})")
         self.announced = buf.decode().strip()
+        # Our read end must go now: while it is open, release() could write into the FIFO before
+        # krait opens it for reading, and krait's open would then wait for a writer forever.
+        self.close()
         return True
 
     def release(self, proc: subprocess.Popen, timeout: float = 300) -> None:
@@ -84,4 +87,6 @@ class Pause:
         os.close(fd)
 
     def close(self) -> None:
-        os.close(self._rfd)
+        if self._rfd >= 0:
+            os.close(self._rfd)
+            self._rfd = -1
