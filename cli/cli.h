@@ -94,10 +94,7 @@ int cli_fail_msg(const cli_args *args, krait_code code, const char *fmt, ...) __
 /* transaction.c: shared by create / install / update / remove */
 int cli_run_transaction(const cli_args *args, krait_request_kind kind);
 /* install_hook.c: THE place where a solved transaction is carried out
- * (download, extract, link). Returns 0 or fills err.
- * cli_installer_available() is false until the installer lands, so that
- * users are not asked to confirm something that cannot happen. */
-bool cli_installer_available(void);
+ * (download, extract, link). Returns 0 or fills err. */
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                   const cli_args *args, krait_request_kind kind, krait_err *err);
 

@@ -196,10 +196,6 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
     status = 0;
     goto done;
   }
-  if (!cli_installer_available()) {
-    cli_execute_transaction(ctx, prefix, &sol, args, kind, &err); /* fills the "not available" error */
-    goto fail;
-  }
   if (!ctx->always_yes && !confirm(&err))
     goto fail;
   if (cli_execute_transaction(ctx, prefix, &sol, args, kind, &err))

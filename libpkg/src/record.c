@@ -1,5 +1,6 @@
 /* Package records: JSON in, JSON out, copies. */
 #include "krait/record.h"
+#include "krait/text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,20 +49,6 @@ void krait_record_copy(krait_record *d, const krait_record *s) {
   krait_strv_copy(&d->track_features, &s->track_features);
 }
 
-/* track_features is "a b" or "a,b" in repodata, sometimes a list. */
-static void split_features(krait_strv *out, const char *s) {
-  while (*s) {
-    while (*s == ' ' || *s == ',')
-      s++;
-    const char *e = s;
-    while (*e && *e != ' ' && *e != ',')
-      e++;
-    if (e > s)
-      krait_strv_push_owned(out, krait_strndup(s, (size_t)(e - s)));
-    s = e;
-  }
-}
-
 krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const char *fn, krait_err *err) {
   krait_record_init(r);
   if (!obj || obj->type != KRAIT_JSON_OBJECT)
@@ -101,9 +88,9 @@ krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const 
   krait_json_get_strv(obj, "constrains", &r->constrains);
   const krait_json *tf = krait_json_get(obj, "track_features");
   if (tf && tf->type == KRAIT_JSON_STRING)
-    split_features(&r->track_features, tf->string);
+    krait_features_split(&r->track_features, tf->string);
   else if (tf && tf->type == KRAIT_JSON_ARRAY)
-    krait_json_foreach(it, tf) if (it->type == KRAIT_JSON_STRING) split_features(&r->track_features, it->string);
+    krait_json_foreach(it, tf) if (it->type == KRAIT_JSON_STRING) krait_features_split(&r->track_features, it->string);
   return KRAIT_OK;
 }
 
@@ -139,11 +126,9 @@ void krait_record_write_fields(krait_jw *w, const krait_record *r) {
   if (r->timestamp)
     krait_jw_kint(w, "timestamp", r->timestamp);
   if (r->track_features.len) {
-    krait_buf tf = KRAIT_BUF_INIT;
-    for (size_t i = 0; i < r->track_features.len; i++)
-      krait_buf_printf(&tf, "%s%s", i ? " " : "", r->track_features.items[i]);
-    krait_jw_kstr(w, "track_features", krait_buf_str(&tf));
-    krait_buf_free(&tf);
+    char *tf = krait_features_join(&r->track_features);
+    krait_jw_kstr(w, "track_features", tf);
+    free(tf);
   }
   krait_jw_kstr(w, "url", r->url ? r->url : "");
   krait_jw_kstr(w, "version", r->version);
@@ -151,15 +136,4 @@ void krait_record_write_fields(krait_jw *w, const krait_record *r) {
 
 char *krait_record_dist(const krait_record *r) {
   return krait_asprintf("%s-%s-%s", r->name, r->version, r->build);
-}
-
-const char *krait_record_ext(const krait_record *r) {
-  if (!r->fn)
-    return "";
-  size_t n = strlen(r->fn);
-  if (n > 6 && strcmp(r->fn + n - 6, ".conda") == 0)
-    return ".conda";
-  if (n > 8 && strcmp(r->fn + n - 8, ".tar.bz2") == 0)
-    return ".tar.bz2";
-  return "";
 }

@@ -75,7 +75,6 @@ KRAIT_API void krait_jw_key(krait_jw *w, const char *key);
 KRAIT_API void krait_jw_str(krait_jw *w, const char *s);   /* NULL writes null */
 KRAIT_API void krait_jw_strn(krait_jw *w, const char *s, size_t n);
 KRAIT_API void krait_jw_int(krait_jw *w, int64_t v);
-KRAIT_API void krait_jw_uint(krait_jw *w, uint64_t v);
 KRAIT_API void krait_jw_double(krait_jw *w, double v);
 KRAIT_API void krait_jw_bool(krait_jw *w, bool v);
 KRAIT_API void krait_jw_null(krait_jw *w);

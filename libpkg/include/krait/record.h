@@ -53,7 +53,5 @@ KRAIT_API krait_code krait_record_from_json(krait_record *r, const krait_json *o
 KRAIT_API void krait_record_write_fields(krait_jw *w, const krait_record *r);
 /* "name-version-build" (the dist name used by pkgs/ and conda-meta/). Caller frees. */
 KRAIT_API char *krait_record_dist(const krait_record *r);
-/* Archive extension of r->fn: ".conda" or ".tar.bz2" (or "" if neither). */
-KRAIT_API const char *krait_record_ext(const krait_record *r);
 
 #endif
