@@ -57,6 +57,31 @@ typedef struct cli_args {
   char *cmd_line;          /* the whole command line, for conda-meta/history's "# cmd:" */
 } cli_args;
 
+/* One option as help, man pages and completions show it (docs.c). */
+typedef struct cli_flag_doc {
+  const char *long_name; /* without "--" */
+  char short_name;       /* 0 = none */
+  const char *metavar;   /* NULL = a flag; "NAME" completes env names, "PREFIX"/"DIR" directories,
+                            "FILE"/"ARCHIVE" files */
+  const char *help;
+} cli_flag_doc;
+
+/* A subcommand of a command that parses its own arguments (run_raw), declared
+ * so that help, man pages and completions know it. Arrays end with {NULL}. */
+typedef struct cli_subcommand {
+  const char *name;
+  const char *usage;   /* after "krait <command> <name> " */
+  const char *summary;
+  const cli_flag_doc *flags; /* ends with {NULL}; may be NULL */
+  const char *positional;    /* what the positional arguments complete: as cli_flag_doc.metavar */
+} cli_subcommand;
+
+/* What a command's positional arguments complete to (completions only). */
+typedef enum cli_positional {
+  CLI_POS_NONE = 0,
+  CLI_POS_INSTALLED, /* names of the packages installed in the target env (-n/-p) */
+} cli_positional;
+
 typedef struct cli_command {
   const char *name;
   const char *usage;   /* after "krait <name> " */
@@ -69,14 +94,53 @@ typedef struct cli_command {
   int (*run_raw)(krait_ctx *ctx, int argc, char **argv);
 } cli_command;
 
+/* What help, man pages and completions know about a command beyond its table
+ * row (command_docs.c: one line per command that needs it, keyed by name). */
+typedef struct cli_command_doc {
+  const char *command;
+  const cli_subcommand *subcommands; /* run_raw commands: ending with {NULL} */
+  cli_positional positional;
+} cli_command_doc;
+
 /* args.c */
 /* Parses argv (after the command name) for `cmd`. Returns 0, or fills err. */
 krait_code cli_parse_args(const cli_command *cmd, int argc, char **argv, cli_args *out, krait_err *err);
 void cli_args_free(cli_args *a);
 void cli_print_command_help(const cli_command *cmd, FILE *f);
+/* The options `cmd` accepts, in table order (the one source of help, man
+ * pages and completions). Returns how many were written to out (at most cap). */
+size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap);
+#define CLI_MAX_FLAGS 256 /* more than the option table will ever hold (args.c checks) */
 
 /* main.c */
 const cli_command *cli_find_command(const char *name);
+/* Every user-facing command in table order; *n gets the count. */
+const cli_command *cli_commands(size_t *n);
+
+/* command_docs.c */
+/* The subcommands of a run_raw command (ending with {NULL}), or NULL. */
+const cli_subcommand *cli_subcommands_of(const cli_command *cmd);
+cli_positional cli_positional_of(const cli_command *cmd);
+/* Internal commands (`krait __man`, `__complete`, `__values`): not in help,
+ * man pages or completions. NULL when name is not one. */
+const cli_command *cli_find_internal_command(const char *name);
+/* The text after the command list of `krait --help` (configuration, env). */
+extern const char cli_main_help_epilog[];
+
+/* suggest.c: the candidate nearest to `word` by edit distance, when close
+ * enough to be a plausible typo, else NULL. */
+const char *cli_nearest(const char *word, const char *const *candidates, size_t n);
+
+/* docs.c: man pages and shell completions, generated from the tables above. */
+/* `krait __man [COMMAND]`: troff man page of krait (or krait-COMMAND) on stdout;
+ * `krait __man --dir DIR`: every page into DIR. */
+int cli_cmd_man(krait_ctx *ctx, int argc, char **argv);
+/* `krait __complete bash|zsh|fish`: the completion script on stdout;
+ * `krait __complete --dir DIR`: all three (krait, _krait, krait.fish) into DIR. */
+int cli_cmd_complete(krait_ctx *ctx, int argc, char **argv);
+/* `krait __values envs` / `krait __values packages [WORDS...]`: what the
+ * completion scripts offer for -n and for installed packages (one per line). */
+int cli_cmd_values(krait_ctx *ctx, int argc, char **argv);
 
 /* setup.c */
 /* Builds the context: defaults, condarc, env, then the flags in args. On

@@ -13,5 +13,6 @@ int cmd_info(const cli_args *args);
 int cmd_list(const cli_args *args);
 /* cmd_package.c: `krait package extract ...` (own argument parsing) */
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
+extern const cli_subcommand krait_package_subcommands[];
 
 #endif

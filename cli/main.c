@@ -25,7 +25,7 @@ static const cli_command commands[] = {
      OPT_CHANNELS | OPT_SPECS, cmd_search, NULL},
     {"info", "[options]", "Show the configuration, platform, virtual packages and directories.",
      OPT_PREFIX | OPT_CHANNELS, cmd_info, NULL},
-    {"package", "extract [--force] [--info] ARCHIVE DIR", "Work with package archives (extract).", 0, NULL,
+    {"package", "SUBCOMMAND ...", "Work with package archives (extract).", 0, NULL,
      krait_cmd_package},
 };
 
@@ -38,16 +38,36 @@ const cli_command *cli_find_command(const char *name) {
   return NULL;
 }
 
+const cli_command *cli_commands(size_t *n) {
+  *n = N_COMMANDS;
+  return commands;
+}
+
+const char cli_main_help_epilog[] =
+    "Configuration: .condarc files (see `krait info`), CONDA_* environment variables,\n"
+    "KRAIT_ROOT_PREFIX (default ~/.krait), CONDA_OVERRIDE_<NAME> for virtual packages.\n";
+
 static void print_main_help(FILE *f) {
   fputs("usage: krait [--version] [--help] COMMAND [options]\n\n"
         "krait is a conda-compatible package manager.\n\ncommands:\n",
         f);
   for (size_t i = 0; i < N_COMMANDS; i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fputs("\nRun `krait COMMAND --help` for the options of a command.\n"
-        "Configuration: .condarc files (see `krait info`), CONDA_* environment variables,\n"
-        "KRAIT_ROOT_PREFIX (default ~/.krait), CONDA_OVERRIDE_<NAME> for virtual packages.\n",
-        f);
+  fprintf(f, "\nRun `krait COMMAND --help` for the options of a command.\n%s", cli_main_help_epilog);
+}
+
+/* "unknown command "instal" (did you mean `install`?)" */
+static int unknown_command(const char *name) {
+  const char *names[N_COMMANDS];
+  size_t n = 0;
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    names[n++] = commands[i].name;
+  const char *near = cli_nearest(name, names, n);
+  if (near)
+    fprintf(stderr, "krait: error: unknown command \"%s\" (did you mean `%s`?)\n", name, near);
+  else
+    fprintf(stderr, "krait: error: unknown command \"%s\" (see krait --help)\n", name);
+  return 1;
 }
 
 int main(int argc, char **argv) {
@@ -69,10 +89,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   const cli_command *cmd = cli_find_command(first);
-  if (!cmd) {
-    fprintf(stderr, "krait: error: unknown command \"%s\" (see krait --help)\n", first);
-    return 1;
-  }
+  if (!cmd)
+    cmd = cli_find_internal_command(first);
+  if (!cmd)
+    return unknown_command(first);
   cli_args args;
   krait_err err;
   krait_err_clear(&err);
