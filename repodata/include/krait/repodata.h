@@ -71,6 +71,14 @@ KRAIT_API krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait
 KRAIT_API krait_code krait_repodata_load_file(krait_ctx *ctx, Pool *pool, const char *path,
                                               const krait_subdir_info *info, const krait_repodata_opts *opts,
                                               Repo **out, krait_err *err);
+/* Loads every subdir of channel `ch` into `pool`: the channel's own subdirs
+ * when it names them (".../linux-64"), else ctx->platform and noarch (just
+ * noarch when the platform is noarch), each with the priorities documented
+ * above (channel_index of n_channels). A subdir without repodata becomes an
+ * empty repo (a channel with only noarch/ is common); when `require_any`, a
+ * channel with no repodata at all is KRAIT_E_NOTFOUND (most likely a typo). */
+KRAIT_API krait_code krait_repodata_load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch, int channel_index,
+                                                 int n_channels, bool require_any, krait_err *err);
 /* The full record for a solvable: name, version, build, build_number,
  * channel (= channel URL, see record.h), subdir, fn, url (packages_url/fn),
  * md5, sha256, size, timestamp (ms, exact), noarch, license, license_family,
