@@ -1,5 +1,9 @@
 /* Repodata: one channel subdir's repodata.json loaded into a libsolv Repo.
  *
+ * NOT a public header (repodata/internal/): it exposes libsolv's Pool, Repo
+ * and Id, so only the solver module, tests and benchmarks include it (CMake
+ * target krait_repodata_solv); cli/ works through query.h and solver.h.
+ *
  * Local (file://, plain directory) and remote (http/https via libcurl with
  * conditional GETs) sources. Remote files are cached in ctx->repodata_cache_dir
  * in conda's layout: <md5(subdir_url + "/")[:8]>.json + .state.json.
