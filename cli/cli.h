@@ -131,7 +131,9 @@ extern const char cli_main_help_epilog[];
  * enough to be a plausible typo, else NULL. */
 const char *cli_nearest(const char *word, const char *const *candidates, size_t n);
 
-/* docs.c: man pages and shell completions, generated from the tables above. */
+/* docs_*.c: man pages and shell completions, generated from the tables above. */
+/* Writes DIR/FILE (creating DIR) with write(f, arg); 0, or 1 after an error on stderr. */
+int cli_write_generated(const char *dir, const char *file, void (*write)(FILE *f, const void *arg), const void *arg);
 /* `krait __man [COMMAND]`: troff man page of krait (or krait-COMMAND) on stdout;
  * `krait __man --dir DIR`: every page into DIR. */
 int cli_cmd_man(krait_ctx *ctx, int argc, char **argv);

@@ -1,59 +1,57 @@
 /* `krait __man`: troff man pages generated from the command and option tables
- * (main.c, args.c, and each run_raw command's subcommand table), the same
- * tables that drive parsing and `--help`, so the pages cannot drift from them.
- * The build runs `krait __man --dir` and installs the result (cli/CMakeLists.txt). */
+ * (main.c, args.c, command_docs.c), the same tables that drive parsing and
+ * `--help`, so the pages cannot drift from them. The build runs
+ * `krait __man --dir` and installs the result (cli/CMakeLists.txt). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "krait/buf.h"
-#include "krait/fs.h"
 
-/* roff text: backslashes and hyphens escaped, a leading '.' or '\'' defused. */
-static void roff(FILE *f, const char *s) {
-  if (*s == '.' || *s == '\'')
-    fputs("\\&", f);
-  for (; *s; s++) {
-    if (*s == '\\')
-      fputs("\\e", f);
-    else if (*s == '-')
-      fputs("\\-", f);
-    else
-      fputc(*s, f);
+/* Writes fmt with each %s argument as roff text (backslashes and hyphens
+ * escaped, a line-leading '.' or '\'' defused); the rest of fmt is literal
+ * roff. Only %s is supported. */
+static void roff(FILE *f, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  bool line_start = true;
+  for (const char *p = fmt; *p; p++) {
+    if (p[0] == '%' && p[1] == 's') {
+      const char *s = va_arg(ap, const char *);
+      if (line_start && (*s == '.' || *s == '\''))
+        fputs("\\&", f);
+      for (; *s; s++)
+        fputs(*s == '\\' ? "\\e" : *s == '-' ? "\\-" : (char[]){*s, 0}, f);
+      p++;
+      line_start = false;
+      continue;
+    }
+    fputc(*p, f);
+    line_start = *p == '\n';
   }
-}
-
-static void upper(FILE *f, const char *s) {
-  for (; *s; s++)
-    if (*s == '-')
-      fputs("\\-", f);
-    else
-      fputc(*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s, f);
+  va_end(ap);
 }
 
 static void page_header(FILE *f, const char *name) {
-  fputs(".TH ", f);
-  upper(f, name);
-  fprintf(f, " 1 \"\" \"krait %s\" \"User Commands\"\n", KRAIT_VERSION_STRING);
+  char *up = krait_strdup(name);
+  for (char *c = up; *c; c++)
+    if (*c >= 'a' && *c <= 'z')
+      *c = (char)(*c - 'a' + 'A');
+  roff(f, ".TH %s 1 \"\" \"krait %s\" \"User Commands\"\n", up, KRAIT_VERSION_STRING);
+  free(up);
 }
 
 /* ".TP" + "\fB-p\fR, \fB--prefix\fR \fIPREFIX\fR" + help */
 static void flag_item(FILE *f, const cli_flag_doc *o) {
-  fputs(".TP\n", f);
+  char s[2] = {o->short_name, 0};
   if (o->short_name)
-    fprintf(f, "\\fB\\-%c\\fR, ", o->short_name);
-  fputs("\\fB\\-\\-", f);
-  roff(f, o->long_name);
-  fputs("\\fR", f);
-  if (o->metavar) {
-    fputs(" \\fI", f);
-    roff(f, o->metavar);
-    fputs("\\fR", f);
-  }
-  fputc('\n', f);
-  roff(f, o->help);
-  fputc('\n', f);
+    roff(f, ".TP\n\\fB\\-%s\\fR, \\fB\\-\\-%s\\fR", s, o->long_name);
+  else
+    roff(f, ".TP\n\\fB\\-\\-%s\\fR", o->long_name);
+  if (o->metavar)
+    roff(f, " \\fI%s\\fR", o->metavar);
+  roff(f, "\n%s\n", o->help);
 }
 
 static void main_page(FILE *f) {
@@ -66,64 +64,29 @@ static void main_page(FILE *f) {
         "downloads and caches packages in the conda formats, and links them into a prefix with a journal, "
         "so that an interrupted run leaves the prefix as it was.\n.SH COMMANDS\n",
         f);
-  for (size_t i = 0; i < n; i++) {
-    fputs(".TP\n\\fBkrait ", f);
-    roff(f, cmds[i].name);
-    fputs("\\fR\n", f);
-    roff(f, cmds[i].summary);
-    fputs(" See \\fBkrait\\-", f);
-    roff(f, cmds[i].name);
-    fputs("\\fR(1).\n", f);
-  }
+  for (size_t i = 0; i < n; i++)
+    roff(f, ".TP\n\\fBkrait %s\\fR\n%s See \\fBkrait\\-%s\\fR(1).\n", cmds[i].name, cmds[i].summary, cmds[i].name);
   fputs(".SH ENVIRONMENT\n", f);
-  const char *epilog = cli_main_help_epilog;
-  for (const char *line = epilog; *line;) {
-    const char *nl = strchr(line, '\n');
-    size_t len = nl ? (size_t)(nl - line) : strlen(line);
-    char *one = krait_strndup(line, len);
-    roff(f, one);
-    fputc('\n', f);
-    free(one);
-    line += len + (nl ? 1 : 0);
-  }
+  char *epilog = krait_strdup(cli_main_help_epilog);
+  for (char *line = strtok(epilog, "\n"); line; line = strtok(NULL, "\n"))
+    roff(f, "%s\n", line);
+  free(epilog);
   fputs(".SH SEE ALSO\n", f);
-  bool first = true;
-  for (size_t i = 0; i < n; i++) {
-    fprintf(f, "%s\\fBkrait\\-", first ? "" : ",\n");
-    roff(f, cmds[i].name);
-    fputs("\\fR(1)", f);
-    first = false;
-  }
+  for (size_t i = 0; i < n; i++)
+    roff(f, "%s\\fBkrait\\-%s\\fR(1)", i ? ",\n" : "", cmds[i].name);
   fputc('\n', f);
 }
 
 static void command_page(FILE *f, const cli_command *cmd) {
   char *page = krait_asprintf("krait-%s", cmd->name);
   page_header(f, page);
-  fputs(".SH NAME\n", f);
-  roff(f, page);
-  fputs(" \\- ", f);
-  roff(f, cmd->summary);
-  fputs("\n.SH SYNOPSIS\n\\fBkrait ", f);
-  roff(f, cmd->name);
-  fputs("\\fR ", f);
-  roff(f, cmd->usage);
-  fputs("\n.SH DESCRIPTION\n", f);
-  roff(f, cmd->summary);
-  fputc('\n', f);
+  roff(f, ".SH NAME\n%s \\- %s\n.SH SYNOPSIS\n\\fBkrait %s\\fR %s\n.SH DESCRIPTION\n%s\n", page, cmd->summary,
+       cmd->name, cmd->usage, cmd->summary);
   const cli_subcommand *subs = cli_subcommands_of(cmd);
   if (subs) {
     fputs(".SH SUBCOMMANDS\n", f);
     for (const cli_subcommand *sub = subs; sub->name; sub++) {
-      fputs(".SS \"krait ", f);
-      roff(f, cmd->name);
-      fputc(' ', f);
-      roff(f, sub->name);
-      fputc(' ', f);
-      roff(f, sub->usage);
-      fputs("\"\n", f);
-      roff(f, sub->summary);
-      fputc('\n', f);
+      roff(f, ".SS \"krait %s %s %s\"\n%s\n", cmd->name, sub->name, sub->usage, sub->summary);
       for (const cli_flag_doc *o = sub->flags; o && o->long_name; o++)
         flag_item(f, o);
     }
@@ -138,43 +101,26 @@ static void command_page(FILE *f, const cli_command *cmd) {
   free(page);
 }
 
-/* Writes krait.1 and krait-<command>.1 for every visible command into dir. */
-static int write_all(const char *dir) {
-  krait_err err = {0};
-  if (krait_mkdir_p(dir, 0755, &err) != KRAIT_OK) {
-    fprintf(stderr, "krait: error: %s\n", err.msg);
-    return 1;
-  }
-  size_t n;
-  const cli_command *cmds = cli_commands(&n);
-  for (size_t i = 0; i <= n; i++) {
-    char *path = i < n ? krait_asprintf("%s/krait-%s.1", dir, cmds[i].name) : krait_asprintf("%s/krait.1", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-      fprintf(stderr, "krait: error: cannot write %s\n", path);
-      free(path);
-      return 1;
-    }
-    if (i < n)
-      command_page(f, &cmds[i]);
-    else
-      main_page(f);
-    bool failed = ferror(f) != 0;
-    failed |= fclose(f) != 0;
-    if (failed) {
-      fprintf(stderr, "krait: error: writing %s failed\n", path);
-      free(path);
-      return 1;
-    }
-    free(path);
-  }
-  return 0;
+static void write_command_page(FILE *f, const void *cmd) { command_page(f, cmd); }
+static void write_main_page(FILE *f, const void *unused) {
+  (void)unused;
+  main_page(f);
 }
 
 int cli_cmd_man(krait_ctx *ctx, int argc, char **argv) {
   (void)ctx;
-  if (argc == 3 && strcmp(argv[1], "--dir") == 0)
-    return write_all(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "--dir") == 0) {
+    /* krait.1 and krait-<command>.1 for every command */
+    size_t n;
+    const cli_command *cmds = cli_commands(&n);
+    int status = cli_write_generated(argv[2], "krait.1", write_main_page, NULL);
+    for (size_t i = 0; i < n && status == 0; i++) {
+      char *file = krait_asprintf("krait-%s.1", cmds[i].name);
+      status = cli_write_generated(argv[2], file, write_command_page, &cmds[i]);
+      free(file);
+    }
+    return status;
+  }
   if (argc == 1) {
     main_page(stdout);
     return 0;
