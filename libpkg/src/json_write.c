@@ -161,6 +161,11 @@ void krait_jw_value(krait_jw *w, const krait_json *v) {
   }
 }
 
+void krait_jw_kstr_opt(krait_jw *w, const char *key, const char *s) {
+  if (s)
+    krait_jw_kstr(w, key, s);
+}
+
 void krait_jw_kstr(krait_jw *w, const char *key, const char *s) {
   krait_jw_key(w, key);
   krait_jw_str(w, s);

@@ -278,16 +278,18 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
   for (size_t k = 0; k < n_order && rc == KRAIT_OK; k++) {
     size_t i = order[k];
     Id how = how_of[i], what = what_of[i];
+    bool needs_installed = req->kind == KRAIT_REQ_UPDATE || req->kind == KRAIT_REQ_REMOVE;
+    if (needs_installed && !is_installed_name(st, st->specs[i]->name)) {
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot %s %s: it is not installed in %s",
+                         req->kind == KRAIT_REQ_UPDATE ? "update" : "remove", st->specs[i]->name,
+                         req->prefix ? req->prefix : "the environment");
+      break;
+    }
     switch (req->kind) {
       case KRAIT_REQ_INSTALL:
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
         break;
       case KRAIT_REQ_UPDATE:
-        if (!is_installed_name(st, st->specs[i]->name)) {
-          rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot update %s: it is not installed in %s",
-                             st->specs[i]->name, req->prefix ? req->prefix : "the environment");
-          break;
-        }
         /* Install the spec (so a version given is obeyed) and ask for the
          * newest candidate of the name. */
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
@@ -297,11 +299,6 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
         break;
       case KRAIT_REQ_REMOVE:
-        if (!is_installed_name(st, st->specs[i]->name)) {
-          rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot remove %s: it is not installed in %s",
-                             st->specs[i]->name, req->prefix ? req->prefix : "the environment");
-          break;
-        }
         push_job(st, SOLVER_ERASE | (req->keep_dependencies ? 0 : SOLVER_CLEANDEPS) | SOLVER_SOLVABLE_NAME,
                  pool_str2id(st->pool, st->specs[i]->name, 1), (int)i);
         break;

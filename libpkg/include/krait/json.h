@@ -82,6 +82,8 @@ KRAIT_API void krait_jw_null(krait_jw *w);
 KRAIT_API void krait_jw_value(krait_jw *w, const krait_json *v);
 /* Convenience: key + value. */
 KRAIT_API void krait_jw_kstr(krait_jw *w, const char *key, const char *s);
+/* "key": s only when s is not NULL (optional fields). */
+KRAIT_API void krait_jw_kstr_opt(krait_jw *w, const char *key, const char *s);
 KRAIT_API void krait_jw_kint(krait_jw *w, const char *key, int64_t v);
 KRAIT_API void krait_jw_kbool(krait_jw *w, const char *key, bool v);
 KRAIT_API void krait_jw_kstrv(krait_jw *w, const char *key, const krait_strv *v);

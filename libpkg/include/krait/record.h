@@ -42,6 +42,10 @@ typedef struct krait_record {
 KRAIT_API void krait_record_init(krait_record *r);
 KRAIT_API void krait_record_free(krait_record *r);
 KRAIT_API void krait_record_copy(krait_record *dst, const krait_record *src);
+/* `over`'s fields replace base's where `over` has them (a string set, a
+ * number >= 0 / a timestamp, a non-empty list): e.g. index.json overlaid by
+ * the repodata record, whose fields win. */
+KRAIT_API void krait_record_overlay(krait_record *base, const krait_record *over);
 /* Fills r from one repodata entry (or index.json / repodata_record.json).
  * `fn` may be NULL when the object carries its own "fn". Accepts
  * track_features as a space/comma separated string or a list, and "noarch" as
