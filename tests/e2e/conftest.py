@@ -3,7 +3,8 @@
 Quick reference (see tests/e2e/README.md for more):
   krait            Krait runner in a throwaway root: krait("list", "-p", p) -> CompletedProcess;
                    krait.json("create", ...) -> parsed --json; krait.popen(...); krait.prefix("name")
-  local_channel    the standard channel (testchannel.py), built once per session; read-only
+  local_channel    the standard channel (testchannel.py), read-only; built once per build dir
+                   when ctest sets KRAIT_E2E_CHANNEL_CACHE, else once per session
   make_channel     factory: make_channel("name") -> a fresh pkgbuild.Channel under tmp_path
   http_channel     the standard channel served by a real HTTP server on 127.0.0.1 (ETag, 304)
   serve            factory: serve(directory) -> ChannelHTTPServer (stopped at teardown)
@@ -16,9 +17,12 @@ same_inode, conda_meta_records, history_lines, owned_paths).
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
-import re
+import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +34,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from httpchannel import ChannelHTTPServer, NginxChannelServer  # noqa: E402
-from pkgbuild import Channel, Package  # noqa: E402
+from pkgbuild import Channel  # noqa: E402
 from testchannel import StdChannel, build_test_channel  # noqa: E402
 
 SOURCE_DIR = Path(os.environ.get("KRAIT_SOURCE_DIR") or Path(__file__).resolve().parents[2])
@@ -179,8 +183,30 @@ def shared_data(shared_dir: Path) -> Path:
 
 # ---- channels -------------------------------------------------------------------------
 
+def _shared_std_channel(cache: Path) -> StdChannel:
+    """The standard channel built once for every e2e file of a build (each file is its own
+    ctest entry and pytest session): under `cache`, keyed by the sources that define it,
+    built by whichever session takes the lock first; the others wait on the lock and load it."""
+    here = Path(__file__).resolve().parent
+    sources = b"".join((here / f).read_bytes() for f in ("testchannel.py", "pkgbuild.py"))
+    key = hashlib.sha256(sources + sys.version.encode()).hexdigest()[:16]
+    cache.mkdir(parents=True, exist_ok=True)
+    base, saved = cache / key, cache / key / "stdchannel.pickle"
+    with open(cache / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not saved.exists():
+            shutil.rmtree(base, ignore_errors=True)  # a build that was interrupted
+            std = build_test_channel(base / "channel", base / "work")
+            (base / "stdchannel.pickle.tmp").write_bytes(pickle.dumps(std))
+            os.replace(base / "stdchannel.pickle.tmp", saved)
+        return pickle.loads(saved.read_bytes())
+
+
 @pytest.fixture(scope="session")
 def local_channel(tmp_path_factory: pytest.TempPathFactory) -> StdChannel:
+    cache = os.environ.get("KRAIT_E2E_CHANNEL_CACHE")
+    if cache:
+        return _shared_std_channel(Path(cache))
     base = tmp_path_factory.mktemp("stdchannel")
     return build_test_channel(base / "channel", base / "work")
 
