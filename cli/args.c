@@ -46,6 +46,17 @@ static const opt_def options[] = {
     {"verbose", 'v', OK_COUNT, F(verbose), 0, NULL, "more messages on stderr (repeatable)"},
     {"quiet", 'q', OK_FLAG, F(quiet), 0, NULL, "only errors on stderr"},
     {"help", 'h', OK_FLAG, F(help), 0, NULL, "show this help"},
+    {"file", 'f', OK_LIST, F(env_files), OPT_FILE_SHORT, "FILE",
+     "environment.yml, @EXPLICIT or spec-list file (export: the file to write)"},
+    {"file", 0, OK_LIST, F(env_files), OPT_FILE, "FILE",
+     "read specs from FILE: environment.yml, @EXPLICIT URLs or one spec per line (repeatable)"},
+    {"clone", 0, OK_VALUE, F(clone), OPT_CLONE, "ENV", "copy the packages of ENV (name or path) from the package cache"},
+    {"no-builds", 0, OK_FLAG, F(no_builds), OPT_EXPORT, NULL, "write name=version, without build strings"},
+    {"from-history", 0, OK_FLAG, F(from_history), OPT_EXPORT, NULL,
+     "write only the specs asked for (conda-meta/history), with the channels"},
+    {"explicit", 0, OK_FLAG, F(explicit_), OPT_EXPORT, NULL, "write an @EXPLICIT file of package URLs with checksums"},
+    {"md5", 0, OK_FLAG, F(md5), OPT_EXPORT, NULL, "with --explicit: #<md5> instead of #sha256:<hex>"},
+    {"prune", 0, OK_FLAG, F(prune), OPT_ENV_PRUNE, NULL, "remove the packages the file does not need"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof *options)
@@ -187,6 +198,8 @@ void cli_args_free(cli_args *a) {
   free(a->cmd_line);
   krait_strv_free(&a->channels);
   krait_strv_free(&a->specs);
+  krait_strv_free(&a->env_files);
+  free(a->clone);
 }
 
 static void print_flag(FILE *f, const cli_flag_doc *o) {
@@ -202,13 +215,15 @@ static void print_flag(FILE *f, const cli_flag_doc *o) {
 
 void cli_print_command_help(const cli_command *cmd, FILE *f) {
   fprintf(f, "usage: krait %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-  const cli_subcommand *subs = cli_subcommands_of(cmd);
-  if (subs) {
+  size_t n_subs = cli_subcommand_count(cmd);
+  if (n_subs) {
     /* a command with its own parser: its subcommands, each with its options */
-    for (const cli_subcommand *sub = subs; sub->name; sub++) {
-      fprintf(f, "\nkrait %s %s %s\n  %s\n", cmd->name, sub->name, sub->usage, sub->summary);
-      for (const cli_flag_doc *o = sub->flags; o && o->long_name; o++)
-        print_flag(f, o);
+    cli_sub_view sub;
+    for (size_t i = 0; i < n_subs; i++) {
+      cli_subcommand_view(cmd, i, &sub);
+      fprintf(f, "\nkrait %s %s %s\n  %s\n", cmd->name, sub.name, sub.usage, sub.summary);
+      for (size_t k = 0; k < sub.n_flags; k++)
+        print_flag(f, &sub.flags[k]);
     }
     return;
   }

@@ -29,6 +29,11 @@ enum {
   OPT_SPECS = 1 << 5,    /* positional SPEC... */
   OPT_LIST = 1 << 6,     /* --explicit, --md5 (list) */
   OPT_PRUNE = 1 << 7,    /* --no-prune (remove) */
+  OPT_FILE = 1 << 8,       /* --file FILE (install; repeatable) */
+  OPT_FILE_SHORT = 1 << 9, /* -f/--file FILE (create, env create/update/export) */
+  OPT_CLONE = 1 << 10,     /* --clone ENV (create) */
+  OPT_EXPORT = 1 << 11,    /* --no-builds, --from-history, --explicit (env export) */
+  OPT_ENV_PRUNE = 1 << 12, /* --prune (env update) */
 };
 
 typedef struct cli_args {
@@ -55,13 +60,20 @@ typedef struct cli_args {
   char *debug_solver;      /* --debug-solver DIR */
   krait_strv specs;        /* positional */
   char *cmd_line;          /* the whole command line, for conda-meta/history's "# cmd:" */
+  krait_strv env_files;    /* --file / -f: environment.yml, @EXPLICIT or spec-list files */
+  char *clone;             /* create --clone ENV (name or path) */
+  bool no_builds;          /* env export --no-builds */
+  bool from_history;       /* env export --from-history */
+  bool prune;              /* env update --prune: remove what the file does not ask for */
 } cli_args;
 
-/* One option as help, man pages and completions show it (docs.c). */
+#define CLI_MAX_FLAGS 256 /* more than the option table will ever hold (args.c checks) */
+
+/* One option as help, man pages and completions show it (docs_*.c). */
 typedef struct cli_flag_doc {
   const char *long_name; /* without "--" */
   char short_name;       /* 0 = none */
-  const char *metavar;   /* NULL = a flag; "NAME" completes env names, "PREFIX"/"DIR" directories,
+  const char *metavar;   /* NULL = a flag; "NAME"/"ENV" complete env names, "PREFIX"/"DIR" directories,
                             "FILE"/"ARCHIVE" files */
   const char *help;
 } cli_flag_doc;
@@ -98,9 +110,24 @@ typedef struct cli_command {
  * row (command_docs.c: one line per command that needs it, keyed by name). */
 typedef struct cli_command_doc {
   const char *command;
-  const cli_subcommand *subcommands; /* run_raw commands: ending with {NULL} */
+  /* a run_raw command's subcommands, either with their own flag tables
+   * (ending with {NULL}; e.g. package) ... */
+  const cli_subcommand *subcommands;
+  /* ... or as cli_command rows named "<command> <sub>" whose options are
+   * args.c's groups (e.g. env): a function returning the rows and their count */
+  const cli_command *(*group)(size_t *n);
   cli_positional positional;
 } cli_command_doc;
+
+/* One subcommand as help, man pages and completions show it. */
+typedef struct cli_sub_view {
+  const char *name;       /* "extract", "export" */
+  const char *usage;      /* after "krait <command> <name> " */
+  const char *summary;
+  const char *positional; /* what positional arguments complete to (a metavar), or NULL */
+  size_t n_flags;
+  cli_flag_doc flags[CLI_MAX_FLAGS];
+} cli_sub_view;
 
 /* args.c */
 /* Parses argv (after the command name) for `cmd`. Returns 0, or fills err. */
@@ -110,7 +137,6 @@ void cli_print_command_help(const cli_command *cmd, FILE *f);
 /* The options `cmd` accepts, in table order (the one source of help, man
  * pages and completions). Returns how many were written to out (at most cap). */
 size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap);
-#define CLI_MAX_FLAGS 256 /* more than the option table will ever hold (args.c checks) */
 
 /* main.c */
 const cli_command *cli_find_command(const char *name);
@@ -118,8 +144,10 @@ const cli_command *cli_find_command(const char *name);
 const cli_command *cli_commands(size_t *n);
 
 /* command_docs.c */
-/* The subcommands of a run_raw command (ending with {NULL}), or NULL. */
-const cli_subcommand *cli_subcommands_of(const cli_command *cmd);
+/* How many subcommands `cmd` declares (0: none, its options come from args.c). */
+size_t cli_subcommand_count(const cli_command *cmd);
+/* The i-th subcommand of `cmd` (i < cli_subcommand_count(cmd)). */
+void cli_subcommand_view(const cli_command *cmd, size_t i, cli_sub_view *out);
 cli_positional cli_positional_of(const cli_command *cmd);
 /* Internal commands (`krait __man`, `__complete`, `__values`): not in help,
  * man pages or completions. NULL when name is not one. */
@@ -163,6 +191,19 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind);
  * (download, extract, link). Returns 0 or fills err. */
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                   const cli_args *args, krait_request_kind kind, krait_err *err);
+
+/* env_input.c: --file / --clone / package URLs given as specs. True when
+ * args need it; cli_run_with_env_input() then reads the files and runs the
+ * transaction (solved, or explicit without a solver), then the files'
+ * variables (conda-meta/state) and pip: list. */
+bool cli_env_input_wanted(const cli_args *args);
+int cli_run_with_env_input(const cli_args *args, krait_request_kind kind);
+/* transaction.c helpers shared with the explicit installs of env_input.c */
+krait_code cli_check_create_target(const char *prefix, const cli_args *args, krait_err *err);
+krait_code cli_fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_err *err);
+/* Shows sol, asks, executes and reports (--json) as create/install do. */
+int cli_finish_transaction(krait_ctx *ctx, const cli_args *args, const char *prefix, krait_solution *sol,
+                           krait_request_kind kind, krait_err *err);
 
 /* Classification of a solution for display. */
 typedef enum cli_action { CLI_INSTALL, CLI_UPGRADE, CLI_DOWNGRADE, CLI_REINSTALL, CLI_CHANGE, CLI_REMOVE } cli_action;

@@ -14,5 +14,9 @@ int cmd_list(const cli_args *args);
 /* cmd_package.c: `krait package extract ...` (own argument parsing) */
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
 extern const cli_subcommand krait_package_subcommands[];
+/* cmd_env.c: `krait env export|create|update ...` (a subcommand table) */
+int krait_cmd_env(krait_ctx *ctx, int argc, char **argv);
+/* its rows ("env export", ...), for help, man pages and completions */
+const cli_command *krait_env_subcommands(size_t *n);
 
 #endif

@@ -10,10 +10,11 @@
 #include "cmds.h"
 
 static const cli_command_doc docs[] = {
-    {"package", krait_package_subcommands, CLI_POS_NONE},
-    {"remove", NULL, CLI_POS_INSTALLED},
-    {"uninstall", NULL, CLI_POS_INSTALLED},
-    {"update", NULL, CLI_POS_INSTALLED},
+    {"package", krait_package_subcommands, NULL, CLI_POS_NONE},
+    {"env", NULL, krait_env_subcommands, CLI_POS_NONE},
+    {"remove", NULL, NULL, CLI_POS_INSTALLED},
+    {"uninstall", NULL, NULL, CLI_POS_INSTALLED},
+    {"update", NULL, NULL, CLI_POS_INSTALLED},
 };
 
 static const cli_command internal[] = {
@@ -30,9 +31,37 @@ static const cli_command_doc *doc_of(const cli_command *cmd) {
   return NULL;
 }
 
-const cli_subcommand *cli_subcommands_of(const cli_command *cmd) {
+size_t cli_subcommand_count(const cli_command *cmd) {
   const cli_command_doc *d = doc_of(cmd);
-  return d ? d->subcommands : NULL;
+  size_t n = 0;
+  if (d && d->group)
+    d->group(&n);
+  else if (d && d->subcommands)
+    while (d->subcommands[n].name)
+      n++;
+  return n;
+}
+
+void cli_subcommand_view(const cli_command *cmd, size_t i, cli_sub_view *out) {
+  const cli_command_doc *d = doc_of(cmd);
+  memset(out, 0, sizeof *out);
+  if (d && d->group) {
+    size_t n;
+    const cli_command *row = &d->group(&n)[i];
+    const char *space = strchr(row->name, ' '); /* "env export" -> "export" */
+    out->name = space ? space + 1 : row->name;
+    out->usage = row->usage;
+    out->summary = row->summary;
+    out->n_flags = cli_command_flags(row, out->flags, CLI_MAX_FLAGS);
+    return;
+  }
+  const cli_subcommand *sub = &d->subcommands[i];
+  out->name = sub->name;
+  out->usage = sub->usage;
+  out->summary = sub->summary;
+  out->positional = sub->positional;
+  for (const cli_flag_doc *o = sub->flags; o && o->long_name && out->n_flags < CLI_MAX_FLAGS; o++)
+    out->flags[out->n_flags++] = *o;
 }
 
 cli_positional cli_positional_of(const cli_command *cmd) {

@@ -1,10 +1,10 @@
 /* `krait __complete bash|zsh|fish`: completion scripts generated from the
  * command and option tables (main.c, args.c, subcommand tables), the same ones
  * that drive parsing and `--help`, so they cannot drift. What an option's value
- * completes to follows its metavar: NAME -> environment names (`krait __values
+ * completes to follows its metavar: NAME, ENV -> environment names (`krait __values
  * envs`), PREFIX/DIR -> directories, FILE/ARCHIVE -> files; a command whose
- * positional arguments are installed packages (cli_command.positional) gets
- * them from `krait __values packages WORDS...`. */
+ * positional arguments are installed packages (command_docs.c) gets them
+ * from `krait __values packages WORDS...`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@ typedef enum value_kind { V_NONE, V_ENV, V_DIR, V_FILE, V_OTHER } value_kind;
 static value_kind kind_of(const char *metavar) {
   if (!metavar)
     return V_NONE;
-  if (strcmp(metavar, "NAME") == 0)
+  if (strcmp(metavar, "NAME") == 0 || strcmp(metavar, "ENV") == 0)
     return V_ENV;
   if (strcmp(metavar, "PREFIX") == 0 || strcmp(metavar, "DIR") == 0)
     return V_DIR;
@@ -26,27 +26,22 @@ static value_kind kind_of(const char *metavar) {
   return V_OTHER;
 }
 
-/* The options a command (or a run_raw command's subcommand) offers. */
-typedef struct flag_set {
-  cli_flag_doc items[CLI_MAX_FLAGS];
-  size_t len;
-} flag_set;
-
-static void flags_of(const cli_command *cmd, const cli_subcommand *sub, flag_set *out) {
-  out->len = 0;
-  if (sub) {
-    for (const cli_flag_doc *o = sub->flags; o && o->long_name && out->len < CLI_MAX_FLAGS; o++)
-      out->items[out->len++] = *o;
-  } else if (!cli_subcommands_of(cmd)) {
-    out->len = cli_command_flags(cmd, out->items, CLI_MAX_FLAGS);
-  }
+/* A command without subcommands seen like a subcommand: its options from
+ * args.c, its positional arguments from command_docs.c. */
+static void command_view(const cli_command *cmd, cli_sub_view *out) {
+  memset(out, 0, sizeof *out);
+  out->name = cmd->name;
+  out->usage = cmd->usage;
+  out->summary = cmd->summary;
+  out->n_flags = cli_command_flags(cmd, out->flags, CLI_MAX_FLAGS);
+  out->positional = cli_positional_of(cmd) == CLI_POS_INSTALLED ? "INSTALLED" : NULL;
 }
 
-static void print_words(FILE *f, const flag_set *fs) {
-  for (size_t i = 0; i < fs->len; i++) {
-    if (fs->items[i].short_name)
-      fprintf(f, "-%c ", fs->items[i].short_name);
-    fprintf(f, "--%s%s", fs->items[i].long_name, i + 1 < fs->len ? " " : "");
+static void print_words(FILE *f, const cli_sub_view *v) {
+  for (size_t i = 0; i < v->n_flags; i++) {
+    if (v->flags[i].short_name)
+      fprintf(f, "-%c ", v->flags[i].short_name);
+    fprintf(f, "--%s%s", v->flags[i].long_name, i + 1 < v->n_flags ? " " : "");
   }
 }
 
@@ -65,9 +60,9 @@ static bool first_sight(seen_set *seen, const char *name) {
   return true;
 }
 
-static void pattern_words(FILE *f, const flag_set *fs, value_kind want, seen_set *seen, const char *lead) {
-  for (size_t k = 0; k < fs->len; k++) {
-    const cli_flag_doc *o = &fs->items[k];
+static void pattern_words(FILE *f, const cli_sub_view *v, value_kind want, seen_set *seen, const char *lead) {
+  for (size_t k = 0; k < v->n_flags; k++) {
+    const cli_flag_doc *o = &v->flags[k];
     if (kind_of(o->metavar) != want || !first_sight(seen, o->long_name))
       continue;
     if (o->short_name)
@@ -82,28 +77,28 @@ static void value_patterns(FILE *f, value_kind want, const char *lead) {
   size_t n;
   const cli_command *cmds = cli_commands(&n);
   seen_set seen = {.len = 0};
+  cli_sub_view v;
   for (size_t i = 0; i < n; i++) {
-    const cli_subcommand *subs = cli_subcommands_of(&cmds[i]);
-    flag_set fs;
-    if (!subs) {
-      flags_of(&cmds[i], NULL, &fs);
-      pattern_words(f, &fs, want, &seen, lead);
+    size_t n_subs = cli_subcommand_count(&cmds[i]);
+    if (!n_subs) {
+      command_view(&cmds[i], &v);
+      pattern_words(f, &v, want, &seen, lead);
     }
-    for (const cli_subcommand *s = subs; s && s->name; s++) {
-      flags_of(&cmds[i], s, &fs);
-      pattern_words(f, &fs, want, &seen, lead);
+    for (size_t s = 0; s < n_subs; s++) {
+      cli_subcommand_view(&cmds[i], s, &v);
+      pattern_words(f, &v, want, &seen, lead);
     }
   }
   if (seen.len == 0)
     fprintf(f, "%s--krait-no-such-option", lead); /* keeps the generated case syntax valid */
 }
 
-static const char *positional_of(const cli_command *cmd, const cli_subcommand *sub) {
-  if (sub) {
-    value_kind k = kind_of(sub->positional);
-    return k == V_FILE ? "file" : k == V_DIR ? "dir" : "";
-  }
-  return cli_positional_of(cmd) == CLI_POS_INSTALLED ? "installed" : "";
+/* What the scripts' `pos` variable says about positional arguments. */
+static const char *positional_word(const cli_sub_view *v) {
+  if (v->positional && strcmp(v->positional, "INSTALLED") == 0)
+    return "installed";
+  value_kind k = kind_of(v->positional);
+  return k == V_FILE ? "file" : k == V_DIR ? "dir" : "";
 }
 
 /* Single-quoted for sh/zsh/fish: ' becomes '\'' (fish: \'). */
@@ -123,7 +118,7 @@ static void quoted(FILE *f, const char *s, bool fish) {
 
 typedef struct sh_dialect {
   const char *opts_open, *opts_close; /* bash: opts="..."; zsh: opts=(...) */
-  void (*subcommand_menu)(FILE *f, const cli_subcommand *subs);
+  void (*subcommand_menu)(FILE *f, const cli_command *cmd, size_t n_subs);
   const char *envs, *dirs, *files;     /* what completes a value of each kind */
 } sh_dialect;
 
@@ -131,25 +126,25 @@ typedef struct sh_dialect {
 static void sh_command_cases(FILE *f, const sh_dialect *d) {
   size_t n;
   const cli_command *cmds = cli_commands(&n);
+  cli_sub_view v;
   fputs("  case $cmd in\n", f);
   for (size_t i = 0; i < n; i++) {
     const cli_command *c = &cmds[i];
-    const cli_subcommand *subs = cli_subcommands_of(c);
-    flag_set fs;
+    size_t n_subs = cli_subcommand_count(c);
     fprintf(f, "    %s)\n", c->name);
-    if (!subs) {
-      flags_of(c, NULL, &fs);
+    if (!n_subs) {
+      command_view(c, &v);
       fprintf(f, "      opts=%s", d->opts_open);
-      print_words(f, &fs);
-      fprintf(f, "%s pos=\"%s\" ;;\n", d->opts_close, positional_of(c, NULL));
+      print_words(f, &v);
+      fprintf(f, "%s pos=\"%s\" ;;\n", d->opts_close, positional_word(&v));
       continue;
     }
-    d->subcommand_menu(f, subs);
-    for (const cli_subcommand *sub = subs; sub->name; sub++) {
-      flags_of(c, sub, &fs);
-      fprintf(f, "        %s) opts=%s", sub->name, d->opts_open);
-      print_words(f, &fs);
-      fprintf(f, "%s pos=\"%s\" ;;\n", d->opts_close, positional_of(c, sub));
+    d->subcommand_menu(f, c, n_subs);
+    for (size_t s = 0; s < n_subs; s++) {
+      cli_subcommand_view(c, s, &v);
+      fprintf(f, "        %s) opts=%s", v.name, d->opts_open);
+      print_words(f, &v);
+      fprintf(f, "%s pos=\"%s\" ;;\n", d->opts_close, positional_word(&v));
     }
     fputs("      esac\n      ;;\n", f);
   }
@@ -176,10 +171,13 @@ static void sh_cases(FILE *f, const sh_dialect *d) {
   sh_value_cases(f, d);
 }
 
-static void bash_subcommand_menu(FILE *f, const cli_subcommand *subs) {
+static void bash_subcommand_menu(FILE *f, const cli_command *cmd, size_t n_subs) {
   fputs("      first=3\n      if [ \"$COMP_CWORD\" -eq 2 ]; then\n        COMPREPLY=($(compgen -W \"", f);
-  for (const cli_subcommand *s = subs; s->name; s++)
-    fprintf(f, "%s%s", s->name, s[1].name ? " " : "");
+  cli_sub_view v;
+  for (size_t s = 0; s < n_subs; s++) {
+    cli_subcommand_view(cmd, s, &v);
+    fprintf(f, "%s%s", v.name, s + 1 < n_subs ? " " : "");
+  }
   fputs("\" -- \"$cur\"))\n        return\n      fi\n      case ${COMP_WORDS[2]} in\n", f);
 }
 
@@ -197,10 +195,13 @@ static void zsh_describe_item(FILE *f, const char *name, const char *summary) {
   krait_buf_free(&item);
 }
 
-static void zsh_subcommand_menu(FILE *f, const cli_subcommand *subs) {
+static void zsh_subcommand_menu(FILE *f, const cli_command *cmd, size_t n_subs) {
   fputs("      first=4\n      if (( CURRENT == 3 )); then\n        subs=(", f);
-  for (const cli_subcommand *s = subs; s->name; s++)
-    zsh_describe_item(f, s->name, s->summary);
+  cli_sub_view v;
+  for (size_t s = 0; s < n_subs; s++) {
+    cli_subcommand_view(cmd, s, &v);
+    zsh_describe_item(f, v.name, v.summary);
+  }
   fputs(" )\n        _describe -t commands 'subcommand' subs\n        return\n      fi\n      case ${words[3]} in\n", f);
 }
 
@@ -277,55 +278,61 @@ static void fish_flag(FILE *f, const char *cond, const cli_flag_doc *o) {
   fputc('\n', f);
 }
 
+/* Conditions by position (krait takes no option before the command), so that
+ * `krait env update` is not mistaken for `krait update`. */
+static const char fish_helpers[] =
+    "function __krait_at --description 'the command line is at krait CMD [SUB]'\n"
+    "    set -l t (commandline -opc)\n"
+    "    test (count $t) -ge 2; and test \"$t[2]\" = $argv[1]; or return 1\n"
+    "    test (count $argv) -lt 2; and return 0\n"
+    "    test (count $t) -ge 3; and test \"$t[3]\" = $argv[2]\n"
+    "end\n"
+    "function __krait_words_are --description 'exactly N words before the cursor'\n"
+    "    test (count (commandline -opc)) -eq $argv[1]\n"
+    "end\n";
+
 static void fish_script(FILE *f) {
   size_t n;
   const cli_command *cmds = cli_commands(&n);
+  cli_sub_view v;
   fputs("# fish completion for krait (generated by `krait __complete fish`; do not edit)\n"
         "complete -c krait -f\n",
         f);
+  fputs(fish_helpers, f);
   for (size_t i = 0; i < n; i++) {
     const cli_command *c = &cmds[i];
-    fprintf(f, "complete -c krait -n __fish_use_subcommand -a %s -d ", c->name);
+    size_t n_subs = cli_subcommand_count(c);
+    fprintf(f, "complete -c krait -n '__krait_words_are 1' -a %s -d ", c->name);
     quoted(f, c->summary, true);
     fputc('\n', f);
-    char *cond = krait_asprintf("__fish_seen_subcommand_from %s", c->name);
-    const cli_subcommand *subs = cli_subcommands_of(c);
-    if (subs) {
-      for (const cli_subcommand *s = subs; s->name; s++) {
-        char *none = krait_asprintf("%s; and not __fish_seen_subcommand_from", cond);
-        for (const cli_subcommand *t = subs; t->name; t++) {
-          char *more = krait_asprintf("%s %s", none, t->name);
-          free(none);
-          none = more;
-        }
-        fprintf(f, "complete -c krait -n ");
-        quoted(f, none, true);
-        fprintf(f, " -a %s -d ", s->name);
-        quoted(f, s->summary, true);
-        fputc('\n', f);
-        free(none);
-        char *sub_cond = krait_asprintf("%s; and __fish_seen_subcommand_from %s", cond, s->name);
-        flag_set fs;
-        flags_of(c, s, &fs);
-        for (size_t k = 0; k < fs.len; k++)
-          fish_flag(f, sub_cond, &fs.items[k]);
-        if (kind_of(s->positional) == V_FILE || kind_of(s->positional) == V_DIR) {
-          fputs("complete -c krait -n ", f);
-          quoted(f, sub_cond, true);
-          fputs(" -F\n", f);
-        }
-        free(sub_cond);
-      }
-    } else {
-      flag_set fs;
-      flags_of(c, NULL, &fs);
-      for (size_t k = 0; k < fs.len; k++)
-        fish_flag(f, cond, &fs.items[k]);
+    char *cond = krait_asprintf("__krait_at %s", c->name);
+    if (!n_subs) {
+      command_view(c, &v);
+      for (size_t k = 0; k < v.n_flags; k++)
+        fish_flag(f, cond, &v.flags[k]);
       if (cli_positional_of(c) == CLI_POS_INSTALLED) {
         fputs("complete -c krait -n ", f);
         quoted(f, cond, true);
         fputs(" -a '(krait __values packages (commandline -opc)[3..-1] 2>/dev/null)'\n", f);
       }
+      free(cond);
+      continue;
+    }
+    for (size_t s = 0; s < n_subs; s++) {
+      cli_subcommand_view(c, s, &v);
+      /* "krait env <TAB>": the subcommands */
+      fprintf(f, "complete -c krait -n '%s; and __krait_words_are 2' -a %s -d ", cond, v.name);
+      quoted(f, v.summary, true);
+      fputc('\n', f);
+      char *sub_cond = krait_asprintf("%s %s", cond, v.name);
+      for (size_t k = 0; k < v.n_flags; k++)
+        fish_flag(f, sub_cond, &v.flags[k]);
+      if (kind_of(v.positional) == V_FILE || kind_of(v.positional) == V_DIR) {
+        fputs("complete -c krait -n ", f);
+        quoted(f, sub_cond, true);
+        fputs(" -F\n", f);
+      }
+      free(sub_cond);
     }
     free(cond);
   }

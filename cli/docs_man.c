@@ -82,13 +82,15 @@ static void command_page(FILE *f, const cli_command *cmd) {
   page_header(f, page);
   roff(f, ".SH NAME\n%s \\- %s\n.SH SYNOPSIS\n\\fBkrait %s\\fR %s\n.SH DESCRIPTION\n%s\n", page, cmd->summary,
        cmd->name, cmd->usage, cmd->summary);
-  const cli_subcommand *subs = cli_subcommands_of(cmd);
-  if (subs) {
+  size_t n_subs = cli_subcommand_count(cmd);
+  if (n_subs) {
     fputs(".SH SUBCOMMANDS\n", f);
-    for (const cli_subcommand *sub = subs; sub->name; sub++) {
-      roff(f, ".SS \"krait %s %s %s\"\n%s\n", cmd->name, sub->name, sub->usage, sub->summary);
-      for (const cli_flag_doc *o = sub->flags; o && o->long_name; o++)
-        flag_item(f, o);
+    cli_sub_view sub;
+    for (size_t i = 0; i < n_subs; i++) {
+      cli_subcommand_view(cmd, i, &sub);
+      roff(f, ".SS \"krait %s %s %s\"\n%s\n", cmd->name, sub.name, sub.usage, sub.summary);
+      for (size_t k = 0; k < sub.n_flags; k++)
+        flag_item(f, &sub.flags[k]);
     }
   } else {
     fputs(".SH OPTIONS\n", f);

@@ -7,9 +7,9 @@
 
 static const cli_command commands[] = {
     {"create", "(-n NAME | -p PREFIX) [options] [SPEC...]", "Create a new environment from the given specs.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FORCE | OPT_SPECS, cmd_create, NULL},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FORCE | OPT_SPECS | OPT_FILE_SHORT | OPT_CLONE, cmd_create, NULL},
     {"install", "[-n NAME | -p PREFIX] [options] SPEC...", "Install packages into an existing environment.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_install, NULL},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS | OPT_FILE, cmd_install, NULL},
     {"update", "[-n NAME | -p PREFIX] [options] (SPEC... | --all)",
      "Update packages of an environment to their newest allowed versions.",
      OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_ALL | OPT_SPECS, cmd_update, NULL},
@@ -27,6 +27,8 @@ static const cli_command commands[] = {
      OPT_PREFIX | OPT_CHANNELS, cmd_info, NULL},
     {"package", "SUBCOMMAND ...", "Work with package archives (extract).", 0, NULL,
      krait_cmd_package},
+    {"env", "(export | create | update) [options]", "Export environments to files and create/update them from files.",
+     0, NULL, krait_cmd_env},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -570,3 +570,5 @@ void krait_config_expand_channels(const krait_ctx *ctx, krait_strv *out) {
     }
   }
 }
+
+char *krait_config_expand_vars(const char *s) { return expand_vars(s); }

@@ -67,7 +67,7 @@ def test_man_pages_match_help(krait, tmp_path) -> None:
         page = (tmp_path / "man1" / f"krait-{c}.1").read_text()
         assert page == ok(krait("__man", c)).stdout  # --dir and stdout agree
         man_flags = {f.replace("\\-", "-") for f in re.findall(r"\\fB\\-\\-((?:[\w]|\\-)+)\\fR", page)}
-        help_text = ok(krait(c, "--help")).stdout
+        help_text = ok(krait("help", c)).stdout
         if "SUBCOMMANDS" in page:
             expected = set().union(*subcommand_flags(help_text).values())
         else:
@@ -79,7 +79,7 @@ def test_man_pages_match_help(krait, tmp_path) -> None:
 def test_bash_completion_script_lists_every_option(krait, scripts) -> None:
     bash = (scripts / "krait").read_text()
     for c in commands(krait):
-        help_text = ok(krait(c, "--help")).stdout
+        help_text = ok(krait("help", c)).stdout
         subs = subcommand_flags(help_text)
         if subs:
             for sub, flags in subs.items():
@@ -96,13 +96,13 @@ def test_zsh_and_fish_scripts_list_every_option(krait, scripts) -> None:
     zsh = (scripts / "_krait").read_text()
     fish = (scripts / "krait.fish").read_text()
     for c in commands(krait):
-        help_text = ok(krait(c, "--help")).stdout
+        help_text = ok(krait("help", c)).stdout
         if subcommand_flags(help_text):
             continue  # covered by the real runs below and the bash comparison
         m = re.search(rf"\n    {re.escape(c)}\)\n      opts=\(([^)]*)\)", zsh)
         assert m, c
         assert {w[2:] for w in m.group(1).split() if w.startswith("--")} == help_flags(help_text), c
-        fish_flags = set(re.findall(rf"__fish_seen_subcommand_from {re.escape(c)}' (?:-s \w )?-l ([\w-]+)", fish))
+        fish_flags = set(re.findall(rf"-n '__krait_at {re.escape(c)}' (?:-s \w )?-l ([\w-]+)", fish))
         assert fish_flags == help_flags(help_text), c
     assert subprocess.run(["zsh", "-n", str(scripts / "_krait")]).returncode == 0
     assert subprocess.run(["fish", "-n", str(scripts / "krait.fish")]).returncode == 0
@@ -186,6 +186,10 @@ echo SEP
 complete --do-complete 'krait remove -n docenv tdoc'
 echo SEP
 complete --do-complete 'krait remove -n do'
+echo SEP
+complete --do-complete 'krait env update --pru'
+echo SEP
+complete --do-complete 'krait update --pru'
 """
     out = subprocess.run(["fish", "--no-config", "-c", probe], capture_output=True, text=True,
                          env=_shell_env(docenv))
@@ -194,6 +198,8 @@ complete --do-complete 'krait remove -n do'
     assert blocks[0] == ["install"], out.stdout
     assert blocks[1] == ["tdoc-a", "tdoc-b"], out.stdout
     assert blocks[2] == ["docenv"], out.stdout
+    assert blocks[3] == ["--prune"], out.stdout  # env update has --prune ...
+    assert blocks[4] == [], out.stdout  # ... update does not
 
 
 @pytest.mark.parametrize("args,expect", [
