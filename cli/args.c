@@ -213,18 +213,18 @@ static void print_flag(FILE *f, const cli_flag_doc *o) {
   krait_buf_free(&left);
 }
 
+static void print_subcommand(const cli_command *cmd, const cli_sub_view *sub, void *file) {
+  FILE *f = file;
+  fprintf(f, "\nkrait %s %s %s\n  %s\n", cmd->name, sub->name, sub->usage, sub->summary);
+  for (size_t k = 0; k < sub->n_flags; k++)
+    print_flag(f, &sub->flags[k]);
+}
+
 void cli_print_command_help(const cli_command *cmd, FILE *f) {
   fprintf(f, "usage: krait %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-  size_t n_subs = cli_subcommand_count(cmd);
-  if (n_subs) {
+  if (cli_subcommand_count(cmd)) {
     /* a command with its own parser: its subcommands, each with its options */
-    cli_sub_view sub;
-    for (size_t i = 0; i < n_subs; i++) {
-      cli_subcommand_view(cmd, i, &sub);
-      fprintf(f, "\nkrait %s %s %s\n  %s\n", cmd->name, sub.name, sub.usage, sub.summary);
-      for (size_t k = 0; k < sub.n_flags; k++)
-        print_flag(f, &sub.flags[k]);
-    }
+    cli_foreach_subcommand(cmd, print_subcommand, f);
     return;
   }
   fputs("\noptions:\n", f);
@@ -232,4 +232,29 @@ void cli_print_command_help(const cli_command *cmd, FILE *f) {
   size_t n = cli_command_flags(cmd, flags, N_OPTIONS);
   for (size_t i = 0; i < n; i++)
     print_flag(f, &flags[i]);
+}
+
+int cli_run_command(const cli_command *cmd, const char *line_prefix, int argc, char **argv) {
+  cli_args args;
+  krait_err err;
+  krait_err_clear(&err);
+  int status;
+  if (cli_parse_args(cmd, argc - 1, argv + 1, &args, &err)) {
+    /* the error may come before --json was reached: honour it anyway */
+    for (int i = 1; i < argc; i++)
+      args.json |= strcmp(argv[i], "--json") == 0;
+    status = cli_fail(&args, &err);
+  } else if (args.help) {
+    cli_print_command_help(cmd, stdout);
+    status = 0;
+  } else {
+    krait_buf line = KRAIT_BUF_INIT;
+    krait_buf_puts(&line, line_prefix);
+    for (int i = 0; i < argc; i++)
+      krait_buf_printf(&line, " %s", argv[i]);
+    args.cmd_line = krait_buf_steal(&line);
+    status = cmd->run(&args);
+  }
+  cli_args_free(&args);
+  return status;
 }

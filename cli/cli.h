@@ -134,6 +134,11 @@ typedef struct cli_sub_view {
 krait_code cli_parse_args(const cli_command *cmd, int argc, char **argv, cli_args *out, krait_err *err);
 void cli_args_free(cli_args *a);
 void cli_print_command_help(const cli_command *cmd, FILE *f);
+/* Runs a table-driven command: argv[0] is the word that named it, its
+ * options follow. Parses (an error is reported, with --json honoured even
+ * when it comes first), answers --help, or calls cmd->run with the command
+ * line "<line_prefix> <argv...>" for conda-meta/history. Returns the exit status. */
+int cli_run_command(const cli_command *cmd, const char *line_prefix, int argc, char **argv);
 /* The options `cmd` accepts, in table order (the one source of help, man
  * pages and completions). Returns how many were written to out (at most cap). */
 size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap);
@@ -148,6 +153,10 @@ const cli_command *cli_commands(size_t *n);
 size_t cli_subcommand_count(const cli_command *cmd);
 /* The i-th subcommand of `cmd` (i < cli_subcommand_count(cmd)). */
 void cli_subcommand_view(const cli_command *cmd, size_t i, cli_sub_view *out);
+/* Calls each(cmd, sub, user) for every subcommand of `cmd`, in order. */
+void cli_foreach_subcommand(const cli_command *cmd, void (*each)(const cli_command *cmd, const cli_sub_view *sub,
+                                                                 void *user),
+                            void *user);
 cli_positional cli_positional_of(const cli_command *cmd);
 /* Internal commands (`krait __man`, `__complete`, `__values`): not in help,
  * man pages or completions. NULL when name is not one. */

@@ -62,27 +62,7 @@ int krait_cmd_env(krait_ctx *ctx, int argc, char **argv) {
     fprintf(stderr, "krait: error: unknown command \"env %s\" (see krait env --help)\n", argv[1]);
     return 1;
   }
-  cli_args args;
-  krait_err err;
-  krait_err_clear(&err);
-  int status;
-  if (cli_parse_args(cmd, argc - 2, argv + 2, &args, &err)) {
-    for (int i = 2; i < argc; i++)
-      args.json |= strcmp(argv[i], "--json") == 0;
-    status = cli_fail(&args, &err);
-  } else if (args.help) {
-    cli_print_command_help(cmd, stdout);
-    status = 0;
-  } else {
-    krait_buf line = KRAIT_BUF_INIT;
-    krait_buf_puts(&line, "krait env");
-    for (int i = 1; i < argc; i++)
-      krait_buf_printf(&line, " %s", argv[i]);
-    args.cmd_line = krait_buf_steal(&line);
-    status = cmd->run(&args);
-  }
-  cli_args_free(&args);
-  return status;
+  return cli_run_command(cmd, "krait env", argc - 1, argv + 1);
 }
 
 /* ---- env create / update ---- */

@@ -64,6 +64,17 @@ void cli_subcommand_view(const cli_command *cmd, size_t i, cli_sub_view *out) {
     out->flags[out->n_flags++] = *o;
 }
 
+void cli_foreach_subcommand(const cli_command *cmd, void (*each)(const cli_command *cmd, const cli_sub_view *sub,
+                                                                 void *user),
+                            void *user) {
+  cli_sub_view sub;
+  size_t n = cli_subcommand_count(cmd);
+  for (size_t i = 0; i < n; i++) {
+    cli_subcommand_view(cmd, i, &sub);
+    each(cmd, &sub, user);
+  }
+}
+
 cli_positional cli_positional_of(const cli_command *cmd) {
   const cli_command_doc *d = doc_of(cmd);
   return d ? d->positional : CLI_POS_NONE;

@@ -77,21 +77,21 @@ static void main_page(FILE *f) {
   fputc('\n', f);
 }
 
+static void subcommand_section(const cli_command *cmd, const cli_sub_view *sub, void *file) {
+  FILE *f = file;
+  roff(f, ".SS \"krait %s %s %s\"\n%s\n", cmd->name, sub->name, sub->usage, sub->summary);
+  for (size_t k = 0; k < sub->n_flags; k++)
+    flag_item(f, &sub->flags[k]);
+}
+
 static void command_page(FILE *f, const cli_command *cmd) {
   char *page = krait_asprintf("krait-%s", cmd->name);
   page_header(f, page);
   roff(f, ".SH NAME\n%s \\- %s\n.SH SYNOPSIS\n\\fBkrait %s\\fR %s\n.SH DESCRIPTION\n%s\n", page, cmd->summary,
        cmd->name, cmd->usage, cmd->summary);
-  size_t n_subs = cli_subcommand_count(cmd);
-  if (n_subs) {
+  if (cli_subcommand_count(cmd)) {
     fputs(".SH SUBCOMMANDS\n", f);
-    cli_sub_view sub;
-    for (size_t i = 0; i < n_subs; i++) {
-      cli_subcommand_view(cmd, i, &sub);
-      roff(f, ".SS \"krait %s %s %s\"\n%s\n", cmd->name, sub.name, sub.usage, sub.summary);
-      for (size_t k = 0; k < sub.n_flags; k++)
-        flag_item(f, &sub.flags[k]);
-    }
+    cli_foreach_subcommand(cmd, subcommand_section, f);
   } else {
     fputs(".SH OPTIONS\n", f);
     cli_flag_doc flags[CLI_MAX_FLAGS];

@@ -95,35 +95,18 @@ int main(int argc, char **argv) {
     cmd = cli_find_internal_command(first);
   if (!cmd)
     return unknown_command(first);
-  cli_args args;
-  krait_err err;
-  krait_err_clear(&err);
-  int status;
   if (cmd->run_raw) {
+    cli_args args;
+    krait_err err;
+    krait_err_clear(&err);
     memset(&args, 0, sizeof args);
     args.command = cmd->name;
     krait_ctx *ctx = cli_make_ctx(&args, &err);
     if (!ctx)
       return cli_fail(&args, &err);
-    status = cmd->run_raw(ctx, argc - 1, argv + 1);
+    int status = cmd->run_raw(ctx, argc - 1, argv + 1);
     krait_ctx_free(ctx);
     return status;
   }
-  if (cli_parse_args(cmd, argc - 2, argv + 2, &args, &err)) {
-    /* the error may come before --json was reached: honour it anyway */
-    for (int i = 2; i < argc; i++)
-      args.json |= strcmp(argv[i], "--json") == 0;
-    status = cli_fail(&args, &err);
-  } else if (args.help) {
-    cli_print_command_help(cmd, stdout);
-    status = 0;
-  } else {
-    krait_buf line = KRAIT_BUF_INIT;
-    for (int i = 0; i < argc; i++)
-      krait_buf_printf(&line, "%s%s", i ? " " : "", i == 0 ? "krait" : argv[i]);
-    args.cmd_line = krait_buf_steal(&line);
-    status = cmd->run(&args);
-  }
-  cli_args_free(&args);
-  return status;
+  return cli_run_command(cmd, "krait", argc - 1, argv + 1);
 }
