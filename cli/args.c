@@ -76,6 +76,7 @@ static const opt_def options[] = {
 };
 
 #define N_OPTIONS (sizeof options / sizeof *options)
+_Static_assert(N_OPTIONS <= CLI_MAX_FLAGS, "raise CLI_MAX_FLAGS in cli.h");
 
 static bool accepts(const cli_command *cmd, const opt_def *o) { return o->group == 0 || (cmd->options & o->group); }
 
@@ -92,6 +93,33 @@ static const opt_def *find_short(const cli_command *cmd, char c) {
     if (accepts(cmd, &options[i]) && options[i].short_name == c)
       return &options[i];
   return NULL;
+}
+
+/* "unknown option --chanel for krait install (did you mean --channel?)" */
+static krait_code unknown_long(const cli_command *cmd, const char *name, size_t len, krait_err *err) {
+  const char *names[N_OPTIONS];
+  size_t n = 0;
+  for (size_t i = 0; i < N_OPTIONS; i++)
+    if (accepts(cmd, &options[i]))
+      names[n++] = options[i].long_name;
+  char *word = krait_strndup(name, len);
+  const char *near = cli_nearest(word, names, n);
+  free(word);
+  if (near)
+    return krait_err_set(err, KRAIT_E_INVALID, "unknown option --%.*s for krait %s (did you mean --%s?)", (int)len,
+                         name, cmd->name, near);
+  return krait_err_set(err, KRAIT_E_INVALID, "unknown option --%.*s for krait %s (see krait %s --help)", (int)len,
+                       name, cmd->name, cmd->name);
+}
+
+size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < N_OPTIONS && n < cap; i++) {
+    const opt_def *o = &options[i];
+    if (accepts(cmd, o))
+      out[n++] = (cli_flag_doc){o->long_name, o->short_name, o->metavar, o->help};
+  }
+  return n;
 }
 
 static void store(cli_args *a, const opt_def *o, const char *value) {
@@ -140,8 +168,7 @@ krait_code cli_parse_args(const cli_command *cmd, int argc, char **argv, cli_arg
       size_t len = eq ? (size_t)(eq - name) : strlen(name);
       const opt_def *o = find_long(cmd, name, len);
       if (!o)
-        return krait_err_set(err, KRAIT_E_INVALID, "unknown option --%.*s for krait %s (see krait %s --help)",
-                             (int)len, name, cmd->name, cmd->name);
+        return unknown_long(cmd, name, len, err);
       const char *value = NULL;
       if (takes_value(o)) {
         if (eq)
@@ -193,19 +220,59 @@ void cli_args_free(cli_args *a) {
   free(a->clone);
 }
 
+static void print_flag(FILE *f, const cli_flag_doc *o) {
+  krait_buf left = KRAIT_BUF_INIT;
+  if (o->short_name)
+    krait_buf_printf(&left, "-%c, ", o->short_name);
+  krait_buf_printf(&left, "--%s", o->long_name);
+  if (o->metavar)
+    krait_buf_printf(&left, " %s", o->metavar);
+  fprintf(f, "  %-32s %s\n", krait_buf_str(&left), o->help);
+  krait_buf_free(&left);
+}
+
+static void print_subcommand(const cli_command *cmd, const cli_sub_view *sub, void *file) {
+  FILE *f = file;
+  fprintf(f, "\nkrait %s %s %s\n  %s\n", cmd->name, sub->name, sub->usage, sub->summary);
+  for (size_t k = 0; k < sub->n_flags; k++)
+    print_flag(f, &sub->flags[k]);
+}
+
 void cli_print_command_help(const cli_command *cmd, FILE *f) {
-  fprintf(f, "usage: krait %s %s\n\n%s\n\noptions:\n", cmd->name, cmd->usage, cmd->summary);
-  for (size_t i = 0; i < N_OPTIONS; i++) {
-    const opt_def *o = &options[i];
-    if (!accepts(cmd, o))
-      continue;
-    krait_buf left = KRAIT_BUF_INIT;
-    if (o->short_name)
-      krait_buf_printf(&left, "-%c, ", o->short_name);
-    krait_buf_printf(&left, "--%s", o->long_name);
-    if (o->metavar)
-      krait_buf_printf(&left, " %s", o->metavar);
-    fprintf(f, "  %-32s %s\n", krait_buf_str(&left), o->help);
-    krait_buf_free(&left);
+  fprintf(f, "usage: krait %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+  if (cli_subcommand_count(cmd)) {
+    /* a command with its own parser: its subcommands, each with its options */
+    cli_foreach_subcommand(cmd, print_subcommand, f);
+    return;
   }
+  fputs("\noptions:\n", f);
+  cli_flag_doc flags[N_OPTIONS];
+  size_t n = cli_command_flags(cmd, flags, N_OPTIONS);
+  for (size_t i = 0; i < n; i++)
+    print_flag(f, &flags[i]);
+}
+
+int cli_run_command(const cli_command *cmd, const char *line_prefix, int argc, char **argv) {
+  cli_args args;
+  krait_err err;
+  krait_err_clear(&err);
+  int status;
+  if (cli_parse_args(cmd, argc - 1, argv + 1, &args, &err)) {
+    /* the error may come before --json was reached: honour it anyway */
+    for (int i = 1; i < argc; i++)
+      args.json |= strcmp(argv[i], "--json") == 0;
+    status = cli_fail(&args, &err);
+  } else if (args.help) {
+    cli_print_command_help(cmd, stdout);
+    status = 0;
+  } else {
+    krait_buf line = KRAIT_BUF_INIT;
+    krait_buf_puts(&line, line_prefix);
+    for (int i = 0; i < argc; i++)
+      krait_buf_printf(&line, " %s", argv[i]);
+    args.cmd_line = krait_buf_steal(&line);
+    status = cmd->run(&args);
+  }
+  cli_args_free(&args);
+  return status;
 }

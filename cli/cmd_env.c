@@ -41,6 +41,11 @@ static const cli_command env_commands[] = {
 
 #define N_ENV_COMMANDS (sizeof env_commands / sizeof *env_commands)
 
+const cli_command *krait_env_subcommands(size_t *n) {
+  *n = N_ENV_COMMANDS;
+  return env_commands;
+}
+
 static void print_env_help(FILE *f) {
   fputs("usage: krait env COMMAND [options]\n\ncommands:\n", f);
   for (size_t i = 0; i < N_ENV_COMMANDS; i++)
@@ -65,27 +70,7 @@ int krait_cmd_env(krait_ctx *ctx, int argc, char **argv) {
     fputs("; see krait env --help)\n", stderr);
     return 1;
   }
-  cli_args args;
-  krait_err err;
-  krait_err_clear(&err);
-  int status;
-  if (cli_parse_args(cmd, argc - 2, argv + 2, &args, &err)) {
-    for (int i = 2; i < argc; i++)
-      args.json |= strcmp(argv[i], "--json") == 0;
-    status = cli_fail(&args, &err);
-  } else if (args.help) {
-    cli_print_command_help(cmd, stdout);
-    status = 0;
-  } else {
-    krait_buf line = KRAIT_BUF_INIT;
-    krait_buf_puts(&line, "krait env");
-    for (int i = 1; i < argc; i++)
-      krait_buf_printf(&line, " %s", argv[i]);
-    args.cmd_line = krait_buf_steal(&line);
-    status = cmd->run(&args);
-  }
-  cli_args_free(&args);
-  return status;
+  return cli_run_command(cmd, "krait env", argc - 1, argv + 1);
 }
 
 /* ---- env create / update ---- */

@@ -33,5 +33,8 @@ int krait_cmd_activate_unhooked(krait_ctx *ctx, int argc, char **argv);
 int krait_cmd_run(krait_ctx *ctx, int argc, char **argv);
 /* cmd_kernel.c: `krait kernel install|list|remove` */
 int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
+extern const cli_subcommand krait_package_subcommands[];
+/* cmd_env.c: its rows ("env export", ...), for help, man pages and completions */
+const cli_command *krait_env_subcommands(size_t *n);
 
 #endif

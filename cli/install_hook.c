@@ -11,8 +11,6 @@
 #include "krait/prefix.h"
 #include "krait/txn.h"
 
-bool cli_installer_available(void) { return true; }
-
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                    const cli_args *args, krait_request_kind kind, krait_err *err) {
   return cli_execute_transaction_locked(ctx, prefix, sol, args, kind, NULL, false, err);

@@ -4,12 +4,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,39 +210,7 @@ static krait_code copy_file(const char *src, const char *dst, krait_err *err) {
     close(in);
     return krait_err_errno(err, KRAIT_E_IO, "%s", dst);
   }
-  krait_code rc = KRAIT_OK;
-  /* a reflink (btrfs, XFS) shares the blocks; copy_file_range lets the kernel
-   * (or an NFS server) copy without a round trip through us */
-  if (ioctl(out, FICLONE, in) == 0)
-    goto done;
-  for (;;) {
-    ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-    if (n == 0)
-      goto done;
-    if (n < 0)
-      break; /* EXDEV/ENOSYS/EINVAL: fall back to read/write from where we are */
-  }
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = read(in, buf, sizeof buf);
-    if (n < 0) {
-      rc = krait_err_errno(err, KRAIT_E_IO, "reading %s", src);
-      break;
-    }
-    if (n == 0)
-      break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(out, buf + off, (size_t)(n - off));
-      if (w < 0) {
-        rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
-        break;
-      }
-      off += w;
-    }
-    if (rc)
-      break;
-  }
-done:
+  krait_code rc = krait_copy_fd(in, out, src, dst, err);
   close(in);
   if (close(out) != 0 && !rc)
     rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
@@ -361,54 +327,6 @@ static bool is_record_key(const char *k) {
   return false;
 }
 
-static void take_str(char **dst, const char *src) {
-  if (src) {
-    free(*dst);
-    *dst = krait_strdup(src);
-  }
-}
-
-/* index.json overlaid by the repodata record: the record's fields win. */
-static void overlay_record(krait_record *m, const krait_record *r) {
-  take_str(&m->name, r->name);
-  take_str(&m->version, r->version);
-  take_str(&m->build, r->build);
-  if (r->build_number >= 0)
-    m->build_number = r->build_number;
-  take_str(&m->channel, r->channel);
-  take_str(&m->subdir, r->subdir);
-  take_str(&m->fn, r->fn);
-  take_str(&m->url, r->url);
-  take_str(&m->md5, r->md5);
-  take_str(&m->sha256, r->sha256);
-  if (r->size >= 0)
-    m->size = r->size;
-  if (r->timestamp)
-    m->timestamp = r->timestamp;
-  take_str(&m->noarch, r->noarch);
-  take_str(&m->license, r->license);
-  take_str(&m->license_family, r->license_family);
-  take_str(&m->features, r->features);
-  take_str(&m->arch, r->arch);
-  take_str(&m->platform, r->platform);
-  take_str(&m->python_site_packages_path, r->python_site_packages_path);
-  /* A record from repodata always lists its (possibly patched) depends; an
-   * empty list usually means "built from a bare URL", where index.json knows
-   * better. */
-  if (r->depends.len) {
-    krait_strv_free(&m->depends);
-    krait_strv_copy(&m->depends, &r->depends);
-  }
-  if (r->constrains.len) {
-    krait_strv_free(&m->constrains);
-    krait_strv_copy(&m->constrains, &r->constrains);
-  }
-  if (r->track_features.len) {
-    krait_strv_free(&m->track_features);
-    krait_strv_copy(&m->track_features, &r->track_features);
-  }
-}
-
 typedef struct rr_job {
   const krait_record *rec;
 } rr_job;
@@ -431,7 +349,7 @@ static krait_code write_repodata_record(void *user, const char *tree, krait_err 
     krait_record_free(&merged);
     return krait_err_prefix(err, "%s: info/index.json: ", rec->fn);
   }
-  overlay_record(&merged, rec);
+  krait_record_overlay(&merged, rec);
   krait_buf out = KRAIT_BUF_INIT;
   krait_jw w;
   krait_jw_init(&w, &out, 2);

@@ -230,31 +230,7 @@ static krait_code copy_file(const char *src, const char *dst, mode_t mode, krait
     close(in);
     return krait_err_errno(err, KRAIT_E_IO, "create %s", dst);
   }
-  char chunk[65536];
-  krait_code rc = KRAIT_OK;
-  for (;;) {
-    ssize_t r = read(in, chunk, sizeof chunk);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      rc = krait_err_errno(err, KRAIT_E_IO, "read %s", src);
-      break;
-    }
-    if (r == 0)
-      break;
-    for (ssize_t off = 0; off < r;) {
-      ssize_t w = write(out, chunk + off, (size_t)(r - off));
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0) {
-        rc = krait_err_errno(err, KRAIT_E_IO, "write %s", dst);
-        break;
-      }
-      off += w;
-    }
-    if (rc)
-      break;
-  }
+  krait_code rc = krait_copy_fd(in, out, src, dst, err);
   if (rc == KRAIT_OK && fchmod(out, mode & 07777) != 0)
     rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", dst);
   close(in);

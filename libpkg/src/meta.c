@@ -20,12 +20,9 @@ static void write_path_entry(krait_jw *w, const krait_path_entry *e) {
   if (e->no_link)
     krait_jw_kbool(w, "no_link", true);
   krait_jw_kstr(w, "path_type", krait_path_type_name(e->type));
-  if (e->prefix_placeholder)
-    krait_jw_kstr(w, "prefix_placeholder", e->prefix_placeholder);
-  if (e->sha256)
-    krait_jw_kstr(w, "sha256", e->sha256);
-  if (e->sha256_in_prefix)
-    krait_jw_kstr(w, "sha256_in_prefix", e->sha256_in_prefix);
+  krait_jw_kstr_opt(w, "prefix_placeholder", e->prefix_placeholder);
+  krait_jw_kstr_opt(w, "sha256", e->sha256);
+  krait_jw_kstr_opt(w, "sha256_in_prefix", e->sha256_in_prefix);
   if (e->size >= 0)
     krait_jw_kint(w, "size_in_bytes", e->size);
   krait_jw_obj_end(w);

@@ -19,8 +19,6 @@ from installcheck import create, failed, ok
 from pkgbuild import TEXT_PLACEHOLDER, Channel, Package
 from prefixtools import conda_meta_records, history_lines, tree_snapshot
 
-pytestmark = pytest.mark.usefixtures("installer")
-
 PY_VER = "3.11"
 
 

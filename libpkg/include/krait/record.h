@@ -42,6 +42,10 @@ typedef struct krait_record {
 KRAIT_API void krait_record_init(krait_record *r);
 KRAIT_API void krait_record_free(krait_record *r);
 KRAIT_API void krait_record_copy(krait_record *dst, const krait_record *src);
+/* `over`'s fields replace base's where `over` has them (a string set, a
+ * number >= 0 / a timestamp, a non-empty list): e.g. index.json overlaid by
+ * the repodata record, whose fields win. */
+KRAIT_API void krait_record_overlay(krait_record *base, const krait_record *over);
 /* Fills r from one repodata entry (or index.json / repodata_record.json).
  * `fn` may be NULL when the object carries its own "fn". Accepts
  * track_features as a space/comma separated string or a list, and "noarch" as
@@ -66,7 +70,5 @@ KRAIT_API const char *krait_record_package_type(const krait_record *r);
  * or fn could not safely name a file or directory (empty, "." or "..", a '/'
  * or '\\', a control character). Call before any of them names a path. */
 KRAIT_API krait_code krait_record_check_names(const krait_record *r, krait_err *err);
-/* Archive extension of r->fn: ".conda" or ".tar.bz2" (or "" if neither). */
-KRAIT_API const char *krait_record_ext(const krait_record *r);
 
 #endif
