@@ -33,5 +33,7 @@ int krait_cmd_activate_unhooked(krait_ctx *ctx, int argc, char **argv);
 int krait_cmd_run(krait_ctx *ctx, int argc, char **argv);
 /* cmd_kernel.c: `krait kernel install|list|remove` */
 int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
+/* cmd_env_module.c: `krait env module` (own option parsing: its --name is the module's name) */
+int cli_env_module(krait_ctx *ctx, int argc, char **argv);
 
 #endif
