@@ -215,14 +215,18 @@ static krait_code write_all(const module_opts *o, const module_set *set, krait_e
       continue;
     }
     char *dir = krait_path_dirname(m->path);
-    krait_code rc = o->root ? krait_mkdir_p(dir, 0755, err) : KRAIT_OK;
-    if (rc == KRAIT_OK && access(dir, W_OK) != 0)
-      rc = krait_err_errno(err, KRAIT_E_IO, "cannot write the modulefile %s: directory %s", m->path, dir);
+    krait_code rc = KRAIT_OK;
+    if (o->root && krait_mkdir_p(dir, 0755, err))
+      rc = err->code;
+    else if (!krait_is_dir(dir))
+      rc = krait_err_set(err, KRAIT_E_IO, "%s is not an existing directory", dir);
+    else if (access(dir, W_OK) != 0)
+      rc = krait_err_errno(err, KRAIT_E_IO, "directory %s", dir);
     free(dir);
     if (rc == KRAIT_OK)
       rc = krait_write_file_atomic_nosync(m->path, m->text.data, m->text.len, 0644, err);
     if (rc)
-      return rc;
+      return krait_err_prefix(err, "cannot write the modulefile %s: ", m->path);
     printf("wrote %s\n", m->path);
   }
   if (o->all)

@@ -84,11 +84,33 @@ static void lua_quote(const char *s, krait_buf *out) {
   krait_buf_putc(out, '"');
 }
 
-/* A double-quoted Tcl word with nothing substituted: $, [ and \ escaped. */
+/* The code point of the 2- or 3-byte UTF-8 sequence at p (its length in
+ * *len), or -1 for anything else (ASCII, 4-byte, invalid). */
+static long utf8_bmp(const unsigned char *p, int *len) {
+  if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80 && p[0] >= 0xc2) {
+    *len = 2;
+    return ((long)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+  }
+  if ((p[0] & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+    long cp = ((long)(p[0] & 0x0f) << 12) | ((long)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+    *len = 3;
+    return cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff) ? cp : -1;
+  }
+  return -1;
+}
+
+/* A double-quoted Tcl word with nothing substituted: $, [ and \ escaped.
+ * Non-ASCII text is written as \uXXXX: Lmod's Tcl reader takes the file's
+ * bytes as Latin-1, and an escape means the same whatever the encoding. */
 static void tcl_quote(const char *s, krait_buf *out) {
   krait_buf_putc(out, '"');
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (strchr("\"\\$[]{}", *p))
+    int len = 0;
+    long cp = *p >= 0x80 ? utf8_bmp(p, &len) : -1;
+    if (cp >= 0) {
+      krait_buf_printf(out, "\\u%04lx", cp);
+      p += len - 1;
+    } else if (strchr("\"\\$[]{}", *p))
       krait_buf_printf(out, "\\%c", *p);
     else if (*p == '\n')
       krait_buf_puts(out, "\\n");
