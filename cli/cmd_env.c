@@ -4,7 +4,8 @@
  *
  *   env export  environment.yml (or --explicit, --json) of an env
  *   env create  a new env from a file (its `name` when no -n/-p)
- *   env update  an existing env from a file (--prune: nothing else stays) */
+ *   env update  an existing env from a file (--prune: nothing else stays)
+ *   env module  a modulefile activating an env (cmd_env_module.c, own options) */
 #include <stdlib.h>
 #include <string.h>
 

@@ -82,6 +82,11 @@ static int parse(int argc, char **argv, module_opts *o, krait_err *err) {
       *slot = argv[++i];
     }
   }
+  if (o->root) { /* "DIR/" and "DIR" must give the same paths: --all compares them */
+    char *end = (char *)o->root + strlen(o->root);
+    while (end - o->root > 1 && end[-1] == '/')
+      *--end = '\0';
+  }
   bool one_env = o->env_prefix || o->env_name;
   if (o->env_prefix && o->env_name)
     return krait_err_set(err, KRAIT_E_INVALID, "give either -p PREFIX or -n ENV, not both"), 1;

@@ -146,7 +146,7 @@ def test_root_publishes_every_env_and_all_prunes_stale_modules(act_envs, tmp_pat
     assert not (mods / "envA").exists()  # a path env outside envs_dirs is not published
     assert (mods / "gone" / "2000-01-01.lua").is_file()  # without --all nothing is deleted
 
-    proc = k("env", "module", "--root", mods, "--all")
+    proc = k("env", "module", "--root", f"{mods}/", "--all")  # a trailing '/' names the same files
     assert proc.returncode == 0, describe(proc)
     assert sorted(p.name for p in (mods / "named").iterdir()) == sorted([f"{version}.lua", "site.lua"])
     assert not (mods / "gone").exists(), describe(proc)
