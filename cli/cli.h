@@ -14,6 +14,7 @@
 #include "krait/buf.h"
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/lock.h"
 #include "krait/solver.h"
 #include "krait/virtpkg.h"
 
@@ -127,6 +128,10 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind);
 bool cli_installer_available(void);
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                   const cli_args *args, krait_request_kind kind, krait_err *err);
+/* The same, under the prefix lock the caller took before solving (krait_txn_lock_prefix). */
+krait_code cli_execute_transaction_locked(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
+                                         const cli_args *args, krait_request_kind kind, krait_lock *held_lock,
+                                         bool prefix_was_new, krait_err *err);
 
 /* env_input.c: --file / --clone / package URLs given as specs. True when
  * args need it; cli_run_with_env_input() then reads the files and runs the
@@ -137,9 +142,17 @@ int cli_run_with_env_input(const cli_args *args, krait_request_kind kind);
 /* transaction.c helpers shared with the explicit installs of env_input.c */
 krait_code cli_check_create_target(const char *prefix, const cli_args *args, krait_err *err);
 krait_code cli_fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_err *err);
-/* Shows sol, asks, executes and reports (--json) as create/install do. */
+/* The prefix lock a command took before solving (NULL lock: the transaction
+ * takes it itself); `executed` tells the caller the transaction began. */
+typedef struct cli_held_lock {
+  krait_lock *lock;
+  bool prefix_was_new;
+  bool executed;
+} cli_held_lock;
+/* Shows sol, asks, executes (under held's lock when given) and reports
+ * (--json) as create/install do. Returns the exit status. */
 int cli_finish_transaction(krait_ctx *ctx, const cli_args *args, const char *prefix, krait_solution *sol,
-                           krait_request_kind kind, krait_err *err);
+                           krait_request_kind kind, cli_held_lock *held, krait_err *err);
 
 /* Classification of a solution for display. */
 typedef enum cli_action { CLI_INSTALL, CLI_UPGRADE, CLI_DOWNGRADE, CLI_REINSTALL, CLI_CHANGE, CLI_REMOVE } cli_action;

@@ -248,7 +248,7 @@ static int run_explicit(krait_ctx *ctx, env_input *in, const char *prefix, krait
   if (cli_fill_fetch(ctx, &sol, err))
     status = cli_fail(args, err);
   else
-    status = cli_finish_transaction(ctx, args, prefix, &sol, kind, err);
+    status = cli_finish_transaction(ctx, args, prefix, &sol, kind, NULL, err);
   krait_solution_free(&sol);
   return status;
 }

@@ -15,6 +15,12 @@ bool cli_installer_available(void) { return true; }
 
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                    const cli_args *args, krait_request_kind kind, krait_err *err) {
+  return cli_execute_transaction_locked(ctx, prefix, sol, args, kind, NULL, false, err);
+}
+
+krait_code cli_execute_transaction_locked(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
+                                          const cli_args *args, krait_request_kind kind, krait_lock *held_lock,
+                                          bool prefix_was_new, krait_err *err) {
   krait_prefix_state installed;
   memset(&installed, 0, sizeof installed);
   krait_code rc = krait_prefix_load(prefix, &installed, err);
@@ -36,6 +42,8 @@ krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const kra
       .cmd_line = args->cmd_line,
       .fetcher = &fetcher,
       .environments_txt = NULL,
+      .held_lock = held_lock,
+      .prefix_was_new = prefix_was_new,
   };
   rc = krait_txn_execute(ctx, &plan, err);
   krait_prefix_state_free(&installed);

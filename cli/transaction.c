@@ -1,6 +1,7 @@
 /* create / install / update / remove: check the request, solve, show the
  * transaction, then (without --dry-run) hand it to cli_execute_transaction(). */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "cli.h"
 #include "krait/txn.h"
 #include "krait/cache.h"
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
 #include "krait/prefix.h"
@@ -162,6 +164,33 @@ static krait_code prune_to_solution(const char *prefix, krait_solution *sol, kra
   return KRAIT_OK;
 }
 
+static void on_stop_signal(int signo) { krait_interrupt_request(signo); }
+
+/* SIGTERM (a batch scheduler's kill) and SIGINT (Ctrl-C) do not end krait
+ * half-way: the transaction stops at its next checkpoint and rolls back. A
+ * second signal acts as usual (SA_RESETHAND), and the journal still lets the
+ * next command undo what was done. */
+static void catch_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+}
+
+/* Reports a failed transaction: stopped by SIGTERM/SIGINT exits 128+N after
+ * saying whether the (rolled back) transaction had begun. */
+static int fail_transaction(const cli_args *args, krait_err *err, bool executed) {
+  if (!krait_interrupted())
+    return cli_fail(args, err);
+  /* the transaction (if it began) was rolled back before we got here */
+  krait_err_prefix(err, "%s: ", executed ? "stopped and rolled back, the environment is as before" : "stopped");
+  cli_fail(args, err);
+  return 128 + krait_interrupted();
+}
+
 int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   if (cli_env_input_wanted(args))
     return cli_run_with_env_input(args, kind);
@@ -178,6 +207,9 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   krait_solution sol;
   memset(&sol, 0, sizeof sol);
   bool solved = false;
+  krait_lock *lock = NULL; /* the prefix lock, from before the solve to the end */
+  bool prefix_was_new = false;
+  bool executed = false;
 
   if (!(prefix = cli_target_prefix(ctx, args, create, &err)))
     goto fail;
@@ -217,11 +249,21 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   };
   if (args->debug_solver && krait_mkdir_p(args->debug_solver, 0755, &err))
     goto fail;
-  /* a transaction a killed krait left behind is finished or undone before
-   * anything reads the prefix's records */
-  const char *recovered = NULL;
-  if (!args->dry_run && krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err))
-    goto fail;
+  if (!args->dry_run)
+    catch_stop_signals();
+  /* The prefix lock is taken before the solver reads the prefix and held to
+   * the end, so a second command solves against what the first one left; a
+   * transaction a killed krait left behind is finished or undone under it.
+   * A dry run changes nothing and takes no lock. */
+  if (!args->dry_run) {
+    if (krait_txn_lock_prefix(ctx, prefix, &lock, &prefix_was_new, &err))
+      goto fail;
+    if (create && !prefix_was_new && !args->yes && !args->force) {
+      krait_err_set(&err, KRAIT_E_INVALID, "%s was created by another process meanwhile; use -y or --force to replace it",
+                    prefix);
+      goto fail;
+    }
+  }
   krait_code rc = krait_solve(ctx, &req, &sol, &err);
   if (args->debug_solver && !args->quiet) {
     /* only claim it when the solver got far enough to write one */
@@ -230,6 +272,8 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
       fprintf(stderr, "krait: solver testcase written to %s\n", testcase);
     free(testcase);
   }
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint("solved", &err); /* stop here when asked to during the solve */
   if (rc)
     goto fail;
   solved = true;
@@ -238,12 +282,18 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
 
   if (args->prune && prune_to_solution(prefix, &sol, &err))
     goto fail;
-  status = cli_finish_transaction(ctx, args, prefix, &sol, kind, &err);
+  cli_held_lock held = {lock, prefix_was_new, false};
+  status = cli_finish_transaction(ctx, args, prefix, &sol, kind, &held, &err);
+  executed = held.executed;
   goto done;
 
 fail:
-  status = cli_fail(args, &err);
+  status = fail_transaction(args, &err, executed);
 done:
+  /* made only to hold the lock (and an empty create makes no env, as before) */
+  if (lock && prefix_was_new && (!executed || !(solved && sol.n_link)))
+    krait_txn_abandon_new_prefix(prefix);
+  krait_lock_release(lock);
   if (solved)
     krait_solution_free(&sol);
   free(prefix);
@@ -303,7 +353,7 @@ void cli_txn_view_free(cli_txn_view *v) {
 /* After a solve (or an explicit file's records): show the transaction, ask,
  * carry it out and report, as create/install/update/remove do. */
 int cli_finish_transaction(krait_ctx *ctx, const cli_args *args, const char *prefix, krait_solution *sol,
-                           krait_request_kind kind, krait_err *err) {
+                           krait_request_kind kind, cli_held_lock *held, krait_err *err) {
   bool create = strcmp(args->command, "create") == 0;
   if (create && krait_is_dir(prefix) && add_replaced_env(prefix, sol, err))
     return cli_fail(args, err);
@@ -332,14 +382,13 @@ int cli_finish_transaction(krait_ctx *ctx, const cli_args *args, const char *pre
     }
     return 0;
   }
-  if (!cli_installer_available()) {
-    cli_execute_transaction(ctx, prefix, sol, args, kind, err); /* fills the "not available" error */
-    return cli_fail(args, err);
-  }
   if (!ctx->always_yes && !confirm(err))
-    return cli_fail(args, err);
-  if (cli_execute_transaction(ctx, prefix, sol, args, kind, err))
-    return cli_fail(args, err);
+    return fail_transaction(args, err, false);
+  if (held)
+    held->executed = true; /* from here the transaction cleans up after itself */
+  if (cli_execute_transaction_locked(ctx, prefix, sol, args, kind, held ? held->lock : NULL,
+                                     held && held->prefix_was_new, err))
+    return fail_transaction(args, err, true);
   if (args->json) {
     cli_json_transaction(&out, ctx, prefix, sol, false);
     cli_emit(&out);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "krait/buf.h"
+#include "krait/checkpoint.h"
 #include "krait/extract.h"
 #include "krait/fs.h"
 #include "krait/json.h"
@@ -313,9 +314,11 @@ static krait_code fetch_archive(prep *p, const krait_record *rec, const char *fi
     return rc;
   }
   close(fd);
-  krait_code rc;
-  char *local = file_url_path(rec->url);
-  if (local) {
+  krait_code rc = krait_checkpoint(KRAIT_STEP_DOWNLOAD, err);
+  char *local = rc ? NULL : file_url_path(rec->url);
+  if (rc) {
+    /* interrupted or an injected fault: nothing fetched */
+  } else if (local) {
     /* Copied (reflinked where the filesystem can), never hard-linked: a
      * hard link would make the cache's file and the channel's file one, so
      * a change to either (a repaired cache entry, a rebuilt channel) would
@@ -486,7 +489,9 @@ static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krai
     free(dist);
     rr_job job = {rec};
     krait_extract_opts opts = {.replace = true, .before_commit = write_repodata_record, .before_commit_user = &job};
-    rc = krait_extract_ex(ctx, archive, dest, &opts, err);
+    rc = krait_checkpoint(KRAIT_STEP_EXTRACT, err);
+    if (rc == KRAIT_OK)
+      rc = krait_extract_ex(ctx, archive, dest, &opts, err);
     size_t done = atomic_fetch_add(&p->extracted, 1) + 1;
     krait_ctx_progress(ctx, "extract", rec->fn, (double)done, (double)p->n_work);
     if (rc)
@@ -498,12 +503,55 @@ static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krai
   return rc;
 }
 
+/* Removes what a killed writer of this one entry left (its partial archive and
+ * tree, a swapped-out old tree); only while holding the entry's lock. */
+static void clean_entry_partials(const char *wdir, const char *dist, const char *fn) {
+  char *marks[3] = {krait_asprintf("%s" PARTIAL_MARK, dist), krait_asprintf("%s.krait-old-", dist),
+                    fn ? krait_asprintf("%s" PARTIAL_MARK, fn) : NULL};
+  DIR *d = opendir(wdir);
+  krait_strv victims = KRAIT_STRV_INIT;
+  for (struct dirent *de; d && (de = readdir(d));)
+    for (size_t k = 0; k < 3; k++)
+      if (marks[k] && strncmp(de->d_name, marks[k], strlen(marks[k])) == 0) {
+        krait_strv_push_owned(&victims, krait_path_join(wdir, de->d_name));
+        break;
+      }
+  if (d)
+    closedir(d);
+  for (size_t i = 0; i < victims.len; i++)
+    krait_rm_rf(victims.items[i], NULL);
+  krait_strv_free(&victims);
+  for (size_t k = 0; k < 3; k++)
+    free(marks[k]);
+}
+
+/* One entry under its own lock (<pkgs>/<name>-<version>-<build>.lock), so hosts
+ * filling one cache wait only for the packages they both want. */
+static krait_code prepare_locked(prep *p, const krait_record *rec, char **out, krait_err *err) {
+  char *dist = krait_record_dist(rec);
+  char *lock_path = krait_asprintf("%s/%s.lock", p->wdir, dist);
+  krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
+  krait_code rc = krait_lock_acquire(p->ctx, lock_path, p->ctx->lock_timeout_seconds, &lock, err);
+  free(lock_path);
+  if (rc == KRAIT_OK) {
+    /* without locks another process may be filling these right now */
+    if (p->ctx->use_lockfiles)
+      clean_entry_partials(p->wdir, dist, rec->fn);
+    rc = krait_checkpoint(KRAIT_STEP_CACHE_LOCKED, err);
+    if (rc == KRAIT_OK)
+      rc = prepare_one(p, rec, out, err);
+  }
+  krait_lock_release_remove(lock);
+  free(dist);
+  return rc;
+}
+
 static void prepare_worker(void *user, size_t i) {
   prep *p = user;
   if (p->out[i]) /* satisfied before the lock */
     return;
   krait_err_clear(&p->errs[i]);
-  p->codes[i] = prepare_one(p, &p->records[i], &p->out[i], &p->errs[i]);
+  p->codes[i] = prepare_locked(p, &p->records[i], &p->out[i], &p->errs[i]);
 }
 
 krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records, size_t n,
@@ -532,41 +580,26 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
   if (rc || missing == 0)
     goto out;
 
-  /* 2. everything else is written into the first writable dir, under its lock */
+  /* 2. everything else is written into the first writable dir, each entry under its own lock */
   char *wdir = NULL;
   rc = krait_cache_writable_dir(ctx, &wdir, err);
   if (rc)
     goto out;
-  krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
-  char *lock_path = krait_asprintf("%s/%s.lock", wdir, krait_path_basename(wdir));
-  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
-  free(lock_path);
-  if (!rc) {
-    /* Partials of a crashed run can only be cleaned safely while we hold the
-     * lock; without locks another process may be filling them right now. */
-    if (ctx->use_lockfiles) {
-      size_t cleaned = krait_cache_clean_partials(wdir);
-      if (cleaned)
-        krait_debug(ctx, "%s: removed %zu leftover partial entries", wdir, cleaned);
+  prep p = {.ctx = ctx, .records = records, .fetcher = fetcher, .wdir = wdir, .out = out_paths, .n_work = missing};
+  atomic_init(&p.fetched, 0);
+  atomic_init(&p.extracted, 0);
+  p.codes = krait_calloc(n, sizeof *p.codes);
+  p.errs = krait_calloc(n, sizeof *p.errs);
+  krait_extract_before_threads();
+  krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
+  for (size_t i = 0; i < n && !rc; i++)
+    if (p.codes[i]) {
+      rc = p.codes[i];
+      if (err)
+        *err = p.errs[i];
     }
-    prep p = {.ctx = ctx, .records = records, .fetcher = fetcher, .wdir = wdir, .out = out_paths,
-              .n_work = missing};
-    atomic_init(&p.fetched, 0);
-    atomic_init(&p.extracted, 0);
-    p.codes = krait_calloc(n, sizeof *p.codes);
-    p.errs = krait_calloc(n, sizeof *p.errs);
-    krait_extract_before_threads();
-    krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
-    for (size_t i = 0; i < n && !rc; i++)
-      if (p.codes[i]) {
-        rc = p.codes[i];
-        if (err)
-          *err = p.errs[i];
-      }
-    free(p.codes);
-    free(p.errs);
-  }
-  krait_lock_release(lock);
+  free(p.codes);
+  free(p.errs);
   free(wdir);
 out:
   if (rc)

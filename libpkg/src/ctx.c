@@ -22,6 +22,7 @@ krait_ctx *krait_ctx_new(void) {
   ctx->channel_priority = KRAIT_PRIORITY_FLEXIBLE;
   ctx->add_pip_as_python_dependency = true;
   ctx->use_lockfiles = true;
+  ctx->lock_timeout_seconds = KRAIT_LOCK_TIMEOUT_DEFAULT;
   /* Environment variables; an invalid value is ignored here (no way to
    * report it) and reported by krait_config_load(), which re-applies them. */
   krait_config_apply_env(ctx, NULL);

@@ -120,6 +120,19 @@ typedef struct xstate {
 static const char *where_sep(const xstate *st) { return st->member ? ": " : ""; }
 static const char *where_member(const xstate *st) { return st->member ? st->member : ""; }
 
+/* libarchive reports a full disk as "Write failed": say so, and where. */
+static const char *disk_error(xstate *st) {
+  static _Thread_local char msg[1024];
+  int e = archive_errno(st->disk);
+  const char *note = krait_errno_note(e);
+  if (*note)
+    snprintf(msg, sizeof msg, "%s: %s%s while writing into %s", archive_error_string(st->disk), strerror(e), note,
+             st->root);
+  else
+    snprintf(msg, sizeof msg, "%s", archive_error_string(st->disk) ? archive_error_string(st->disk) : "write error");
+  return msg;
+}
+
 #define XFAIL(st, err, code, fmt, ...)                                                               \
   krait_err_set((err), (code), "%s%s%s: " fmt, (st)->pkg, where_sep(st), where_member(st), __VA_ARGS__)
 
@@ -321,7 +334,7 @@ static krait_code copy_data(xstate *st, struct archive *in, const char *rel, kra
                    "entry '%s': expands beyond the %llu-byte limit (decompression bomb?)", rel,
                    (unsigned long long)st->max_bytes);
     if (archive_write_data_block(st->disk, buf, size, offset) < ARCHIVE_OK)
-      return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel, archive_error_string(st->disk));
+      return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel, disk_error(st));
   }
 }
 
@@ -420,12 +433,12 @@ static krait_code write_entries(xstate *st, struct archive *in, krait_err *err) 
     archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
     r = archive_write_header(st->disk, e);
     if (r < ARCHIVE_WARN) {
-      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, archive_error_string(st->disk));
+      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, disk_error(st));
     } else if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 && type == AE_IFREG) {
       rc = copy_data(st, in, rel.data, err);
     }
     if (!rc && archive_write_finish_entry(st->disk) < ARCHIVE_WARN)
-      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, archive_error_string(st->disk));
+      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, disk_error(st));
     free(full);
     free(hardfull);
     if (rc)
@@ -673,7 +686,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
     rc = extract_tarball(&st, archive_path, err);
   /* close applies the deferred directory modes and times */
   if (archive_write_close(st.disk) != ARCHIVE_OK && !rc)
-    rc = krait_err_set(err, KRAIT_E_IO, "%s: finishing %s: %s", pkg, dest, archive_error_string(st.disk));
+    rc = krait_err_set(err, KRAIT_E_IO, "%s: finishing %s: %s", pkg, dest, disk_error(&st));
   archive_write_free(st.disk);
 
   for (size_t i = 0; !rc && i < st.symlinks.len; i++)
@@ -681,8 +694,11 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
       rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: entry '%s': symlink resolves outside the target directory", pkg,
                          st.symlinks.items[i]);
   if (!rc) {
-    /* mkdtemp made it 0700; give it the mode a mkdir would have */
-    if (chmod(partial, 0777 & ~process_umask()) != 0)
+    /* mkdtemp made it 0700; give it the mode a mkdir would have, keeping the
+     * setgid bit a group cache's directory passed on (mkdir keeps it too) */
+    struct stat pst;
+    mode_t keep = lstat(partial, &pst) == 0 ? (pst.st_mode & S_ISGID) : 0;
+    if (chmod(partial, keep | (0777 & ~process_umask())) != 0)
       rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", partial);
   }
   if (!rc && opts->before_commit)

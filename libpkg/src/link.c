@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "krait/prefix_path.h"
 #include "dirset.h"
 #include "link_exec.h"
 
@@ -481,7 +483,9 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
   char *dst = krait_path_join(l->prefix, rel);
   char *parent = krait_path_dirname(dst);
   note_parent(j, rel);
-  krait_code rc = make_parents(l, j, rel, err);
+  krait_code rc = krait_checkpoint(KRAIT_STEP_LINK_BEFORE, err);
+  if (rc == KRAIT_OK)
+    rc = make_parents(l, j, rel, err);
   bool skip = false;
   /* A plain hard link into a directory this package just created cannot
    * clobber anything but a path of this same package, so the lstat of the
@@ -630,6 +634,8 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
   }
   e->no_link = pe->no_link;
 out:
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_LINK_AFTER, err);
   free(src);
   free(dst);
   free(parent);
@@ -951,10 +957,32 @@ static int depth_desc(const void *a, const void *b) {
 /* Removes the paths (files first) then every directory left empty; through
  * the journal (moved aside) when `journaled`. */
 static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool journaled, krait_err *err) {
+  /* the list comes from conda-meta, which anyone able to write into the env
+   * may have edited: every path is checked before the first one is touched */
+  if (!l->real_prefix)
+    l->real_prefix = realpath(l->prefix, NULL);
+  char *verified_dir = NULL; /* files of one directory come together: resolve it once */
+  for (size_t i = 0; i < paths->len; i++) {
+    const char *p = paths->items[i].path;
+    const char *slash = p ? strrchr(p, '/') : NULL;
+    size_t dir_len = slash ? (size_t)(slash - p) : 0;
+    if (verified_dir && krait_relpath_normal(p) && strlen(verified_dir) == dir_len &&
+        strncmp(p, verified_dir, dir_len) == 0)
+      continue;
+    krait_code bad = krait_prefix_path_check(l->prefix, l->real_prefix, p, "conda-meta record", err);
+    free(verified_dir);
+    verified_dir = NULL;
+    if (bad)
+      return bad;
+    verified_dir = krait_strndup(p, dir_len);
+  }
+  free(verified_dir);
   krait_code rc = KRAIT_OK;
   krait_strv dirs = KRAIT_STRV_INIT;
   for (size_t i = 0; i < paths->len; i++) {
     const krait_path_entry *e = &paths->items[i];
+    if (journaled && rc == KRAIT_OK && (rc = krait_checkpoint(KRAIT_STEP_UNLINK_BEFORE, err)) != KRAIT_OK)
+      break;
     char *full = krait_path_join(l->prefix, e->path);
     struct stat st;
     if (lstat(full, &st) == 0) {
@@ -999,6 +1027,8 @@ static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool j
       krait_strv_push(&dirs, d);
     }
     free(d);
+    if (journaled && rc == KRAIT_OK && (rc = krait_checkpoint(KRAIT_STEP_UNLINK_AFTER, err)) != KRAIT_OK)
+      break;
   }
   if (dirs.len)
     qsort(dirs.items, dirs.len, sizeof *dirs.items, depth_desc);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/json.h"
 
@@ -146,6 +147,8 @@ krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_
   char *path = krait_path_join(prefix, rel);
   if (journal && (rc = krait_journal_set_aside(journal, rel, err)) == KRAIT_OK)
     rc = krait_journal_will_create(journal, rel, err);
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_META_WRITE, err);
   if (rc == KRAIT_OK) {
     char *text = krait_meta_render(m);
     /* Inside a transaction a record is not fsync'ed (one round trip to the

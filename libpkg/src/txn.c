@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "krait/buf.h"
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/journal.h"
 #include "krait/link.h"
@@ -16,7 +18,7 @@
 #include "krait/paths.h"
 #include "txn_owners.h"
 
-char *krait_txn_lock_path(const char *prefix) { return krait_path_join(prefix, "conda-meta/.krait.lock"); }
+char *krait_txn_lock_path(const char *prefix) { return krait_path_join(prefix, "conda-meta/conda-meta.lock"); }
 
 /* The package name a spec string names: "conda-forge::numpy>=1.2" -> "numpy". Caller frees. */
 static char *spec_name(const char *spec) {
@@ -354,6 +356,68 @@ krait_code krait_txn_recover(krait_ctx *ctx, const char *prefix, const char **wh
   return rc;
 }
 
+/* True when prefix holds nothing but conda-meta/ with (at most) the lock file. */
+static bool holds_only_lock(const char *prefix) {
+  bool only = true;
+  DIR *d = opendir(prefix);
+  for (struct dirent *e; d && only && (e = readdir(d));)
+    only = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || strcmp(e->d_name, "conda-meta") == 0;
+  if (d)
+    closedir(d);
+  char *conda_meta = krait_path_join(prefix, "conda-meta");
+  d = opendir(conda_meta);
+  for (struct dirent *e; d && only && (e = readdir(d));)
+    only = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || strcmp(e->d_name, "conda-meta.lock") == 0;
+  if (d)
+    closedir(d);
+  free(conda_meta);
+  return only;
+}
+
+static krait_code recover_locked(krait_ctx *ctx, const char *prefix, const char **what, krait_err *err) {
+  krait_code rc = krait_journal_recover(prefix, what, err);
+  if (rc == KRAIT_OK && what && strcmp(*what, "none") != 0)
+    krait_warn(ctx, "%s: an interrupted transaction was %s", prefix, *what);
+  return rc;
+}
+
+krait_code krait_txn_lock_prefix(krait_ctx *ctx, const char *prefix, krait_lock **out, bool *was_new,
+                                 krait_err *err) {
+  *out = NULL;
+  char *conda_meta = krait_path_join(prefix, "conda-meta");
+  krait_code rc = krait_mkdir_p(conda_meta, 0755, err);
+  free(conda_meta);
+  if (rc)
+    return rc;
+  char *lock_path = krait_txn_lock_path(prefix);
+  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, out, err);
+  free(lock_path);
+  /* judged under the lock: a create that waited for another create finds its env */
+  *was_new = rc == KRAIT_OK && holds_only_lock(prefix);
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_PREFIX_LOCKED, err);
+  const char *what = NULL;
+  if (rc == KRAIT_OK)
+    rc = recover_locked(ctx, prefix, &what, err);
+  if (rc && *was_new)
+    krait_txn_abandon_new_prefix(prefix);
+  if (rc) {
+    krait_lock_release(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+void krait_txn_abandon_new_prefix(const char *prefix) {
+  char *lock_path = krait_txn_lock_path(prefix);
+  char *conda_meta = krait_path_join(prefix, "conda-meta");
+  unlink(lock_path);
+  rmdir(conda_meta);
+  rmdir(prefix);
+  free(conda_meta);
+  free(lock_path);
+}
+
 krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_err *err) {
   if (plan->n_link == 0 && plan->n_unlink == 0)
     return KRAIT_OK;
@@ -363,7 +427,7 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
   txn_owners_init(&run.kept);
   run.pkg_dirs = krait_calloc(plan->n_link + 1, sizeof *run.pkg_dirs);
   const char *prefix = plan->prefix;
-  bool prefix_is_new = absent_or_empty(prefix);
+  bool prefix_is_new = plan->held_lock ? plan->prefix_was_new : absent_or_empty(prefix);
   bool made_prefix = false;
   krait_lock *lock = NULL;
   char *conda_meta = krait_path_join(prefix, "conda-meta");
@@ -381,16 +445,18 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
   made_prefix = !krait_path_exists(prefix);
   if ((rc = krait_mkdir_p(conda_meta, 0755, err)))
     goto out;
-  char *lock_path = krait_txn_lock_path(prefix);
-  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
-  free(lock_path);
-  if (rc)
-    goto out;
-  const char *recovered = NULL;
-  if ((rc = krait_journal_recover(prefix, &recovered, err)))
-    goto out;
-  if (strcmp(recovered, "none") != 0)
-    krait_warn(ctx, "%s: an interrupted transaction was %s", prefix, recovered);
+  if (!plan->held_lock) {
+    char *lock_path = krait_txn_lock_path(prefix);
+    rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
+    free(lock_path);
+    if (rc == KRAIT_OK)
+      rc = krait_checkpoint(KRAIT_STEP_PREFIX_LOCKED, err);
+    const char *recovered = NULL;
+    if (rc == KRAIT_OK)
+      rc = recover_locked(ctx, prefix, &recovered, err);
+    if (rc)
+      goto out;
+  }
   if ((rc = krait_journal_begin(prefix, prefix_is_new, &run.journal, err)))
     goto out;
 
@@ -410,6 +476,8 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
     rc = do_link(&run, err);
   if (rc == KRAIT_OK)
     rc = write_history(&run, err);
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_COMMIT, err);
   if (rc == KRAIT_OK) {
     rc = krait_journal_commit(run.journal, err);
     run.journal = NULL;
@@ -427,6 +495,8 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
 out:
   if (rc != KRAIT_OK && made_prefix && prefix_is_new)
     krait_rm_rf(prefix, NULL); /* a failed create leaves no prefix behind */
+  else if (rc != KRAIT_OK && plan->held_lock && prefix_is_new)
+    krait_txn_abandon_new_prefix(prefix); /* (the caller made it to hold the lock) */
   krait_linker_free(run.linker);
   krait_lock_release(lock);
   for (size_t i = 0; i < plan->n_link; i++)

@@ -255,3 +255,16 @@ def installer(installer_status: Dict[str, object]) -> None:
         if os.environ.get("KRAIT_E2E_REQUIRE_INSTALLER") == "1":
             pytest.fail(message + " but KRAIT_E2E_REQUIRE_INSTALLER=1")
         pytest.skip(message)
+
+
+# ---- fault-injection hooks (tests/e2e/faults.py) ------------------------------------------
+
+@pytest.fixture(scope="session")
+def test_hooks(krait_bin: Path, local_channel: StdChannel, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fails (never skips) when the binary was built without -DKRAIT_TEST_HOOKS=ON."""
+    k = Krait(krait_bin, tmp_path_factory.mktemp("hooks-probe") / "krait")
+    proc = k("create", "-p", k.prefix("probe"), "-c", local_channel.url, "--override-channels", "-y", "tlib",
+             env={"KRAIT_TEST_FAIL_AT": "solved:1"})
+    if "injected failure" not in proc.stderr:
+        pytest.fail("this krait ignores KRAIT_TEST_FAIL_AT: build it with -DKRAIT_TEST_HOOKS=ON "
+                    "(scripts/test.sh does)\n" + describe(proc))

@@ -175,9 +175,8 @@ static void test_prepare_and_record(void) {
   }
   char *urls = krait_path_join(pkgs, "urls.txt");
   CHECK(count_lines(urls) == 2, "urls.txt lines %d", count_lines(urls));
-  char *lock = krait_asprintf("%s/pkgs1.lock", pkgs);
-  CHECK(krait_path_exists(lock), "lock file not created");
-  free(lock);
+  /* entry locks do not pile up in the cache */
+  CHECK(ax_count_named(pkgs, ".lock") == 0, "lock files left in the cache");
 
   /* find: extracted */
   krait_cache_hit hit;
@@ -521,11 +520,12 @@ static void test_file_url_link_and_copy(void) {
 static void test_locking(void) {
   char *pkgs = krait_asprintf("%s/pkgs-lock", g_tmp);
   krait_mkdir_p(pkgs, 0755, NULL);
-  char *lock = krait_asprintf("%s/pkgs-lock.lock", pkgs);
+  /* the cache lock is per entry: <pkgs>/<name>-<version>-<build>.lock */
+  char *lock = krait_asprintf("%s/alpha-1.0-0.lock", pkgs);
   int pipefd[2];
   CHECK(pipe(pipefd) == 0, "pipe");
   pid_t child = fork();
-  if (child == 0) { /* another process holding the cache lock */
+  if (child == 0) { /* another process writing alpha into the cache */
     krait_lock *held = NULL;
     krait_err e;
     if (krait_lock_acquire(NULL, lock, 5, &held, &e) != KRAIT_OK)
@@ -541,12 +541,19 @@ static void test_locking(void) {
   const char *dirs[] = {pkgs};
   krait_ctx *ctx = new_ctx(dirs, 1);
   ctx->lock_timeout_seconds = 1;
-  krait_record r;
+  krait_record r, other;
   make_record(&r, "alpha", "1.0", "0", ".conda");
+  make_record(&other, "beta", "2.0", "1", ".tar.bz2");
   char *out = NULL;
   krait_err err = {0};
-  krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
-  CHECK(rc == KRAIT_E_LOCKED && strstr(err.msg, "pkgs-lock.lock"), "locked: %s %s", krait_code_name(rc), err.msg);
+  /* an unrelated package does not wait for alpha's writer */
+  krait_code rc = krait_cache_prepare(ctx, &other, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_OK, "beta while alpha is locked: %s", err.msg);
+  free(out);
+  out = NULL;
+  rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_E_LOCKED && strstr(err.msg, "alpha-1.0-0.lock") && strstr(err.msg, "held by process"),
+        "locked: %s %s", krait_code_name(rc), err.msg);
   ctx->use_lockfiles = false;
   rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
   CHECK(rc == KRAIT_OK, "use_lockfiles=false: %s", err.msg);
@@ -561,6 +568,7 @@ static void test_locking(void) {
   CHECK(krait_lock_acquire(ctx, lock, 1, &again, &err) == KRAIT_OK && again, "relock: %s", err.msg);
   krait_lock_release(again);
   krait_record_free(&r);
+  krait_record_free(&other);
   krait_ctx_free(ctx);
   free(lock);
   free(pkgs);

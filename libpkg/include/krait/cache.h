@@ -7,7 +7,7 @@
  *                               the record's fields win; adds url, channel, fn,
  *                               md5, sha256, size)
  *   urls.txt                    one URL per fetched archive, appended
- *   <basename>.lock             POSIX record lock on byte 21 (krait/lock.h)
+ *   <name>-<version>-<build>.lock  the entry's POSIX record lock on byte 21 (krait/lock.h)
  *
  * Lookup: a record is satisfied by an extracted entry in ANY pkgs dir whose
  * repodata_record.json carries the record's sha256 (else md5); it is reused
@@ -26,10 +26,12 @@
  * pre-existing archive that fails verification is deleted and fetched again,
  * once.
  *
- * Concurrency: krait_cache_prepare holds the writable dir's lock (unless
- * ctx->use_lockfiles is false) while it writes, waiting at most
- * ctx->lock_timeout_seconds (0 = forever). Leftover `*.krait-partial-*`
- * files/directories from a crashed run are removed under that lock. */
+ * Concurrency: krait_cache_prepare writes each entry (archive + tree) under
+ * that entry's own lock (unless ctx->use_lockfiles is false), waiting at most
+ * ctx->lock_timeout_seconds (0 = forever): processes filling one cache wait
+ * for each other only on the packages they both need. Leftover
+ * `<entry>.krait-partial-*` files/directories of a crashed run are removed
+ * under the entry's lock. */
 #ifndef KRAIT_CACHE_H
 #define KRAIT_CACHE_H
 
@@ -93,8 +95,8 @@ KRAIT_API krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_recor
  * only the size is checked (when known). */
 KRAIT_API krait_code krait_cache_verify_archive(const char *path, const krait_record *rec, krait_err *err);
 
-/* Removes leftover *.krait-partial-* entries of a crashed run from dir
- * (callers hold the dir's lock). Returns how many were removed. */
+/* Removes every leftover *.krait-partial-* entry of a crashed run from dir
+ * (only safe when no other process writes there). Returns how many were removed. */
 KRAIT_API size_t krait_cache_clean_partials(const char *dir);
 
 #endif

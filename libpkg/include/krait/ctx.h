@@ -32,6 +32,11 @@ typedef void (*krait_event_fn)(void *user, krait_event_level level, const char *
 /* Progress of a named task (download, extraction, link): done/total in units, total may be 0. */
 typedef void (*krait_progress_fn)(void *user, const char *task, const char *item, double done, double total);
 
+/* How long a command waits for a prefix or cache lock another process holds
+ * before failing: long enough for a big install by another job to finish,
+ * short enough that a lock on a hung NFS mount does not stall a batch job forever. */
+#define KRAIT_LOCK_TIMEOUT_DEFAULT 600
+
 struct krait_ctx {
   char *root_prefix;           /* KRAIT_ROOT_PREFIX, default ~/.krait */
   char *target_prefix;         /* the prefix a command acts on, or NULL */
@@ -49,7 +54,7 @@ struct krait_ctx {
   bool dry_run;
   bool use_lockfiles;
   int extract_threads;         /* 0 = number of cores */
-  int lock_timeout_seconds;    /* 0 = wait forever */
+  int lock_timeout_seconds;    /* lock_timeout / CONDA_LOCK_TIMEOUT; 0 = wait forever */
   krait_strv pinned_packages;
   krait_strv condarc_files;    /* which config files were read, in order */
 
