@@ -33,5 +33,8 @@ int krait_cmd_activate_unhooked(krait_ctx *ctx, int argc, char **argv);
 int krait_cmd_run(krait_ctx *ctx, int argc, char **argv);
 /* cmd_kernel.c: `krait kernel install|list|remove` */
 int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
+/* cmd_pack.c: `krait pack ...` and `krait unpack FILE DIR` */
+int krait_cmd_pack(krait_ctx *ctx, int argc, char **argv);
+int krait_cmd_unpack(krait_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -51,6 +51,10 @@ static const cli_command commands[] = {
      "Run a command in an activated environment (no shell hook needed).", 0, NULL, krait_cmd_run},
     {"kernel", "install|list|remove ...", "Jupyter kernels that run an environment's python through krait run.", 0,
      NULL, krait_cmd_kernel},
+    {"pack", "(-p PREFIX | -n NAME) -o FILE [--format squashfs|tar.zst|tar.gz] [--dest-prefix PATH] ...",
+     "Write an environment as one relocated file (squashfs or tar) for containers and parallel filesystems.", 0,
+     NULL, krait_cmd_pack},
+    {"unpack", "FILE DIR", "Unpack a tar pack into DIR, rewriting its prefixes for DIR.", 0, NULL, krait_cmd_unpack},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
