@@ -248,7 +248,7 @@ krait_code krait_pack(const krait_pack_opts *o, krait_pack_stats *stats, krait_e
     goto out;
   }
   w.skip_abs = tmp;
-  w.sink = o->format == KRAIT_PACK_SQUASHFS ? krait_pack_sqfs_sink(fd, out_abs, err)
+  w.sink = o->format == KRAIT_PACK_SQUASHFS ? krait_pack_sqfs_sink(tmp, out_abs, err)
                                             : krait_pack_tar_sink(fd, out_abs, o->format, err);
   if (!w.sink) {
     rc = err ? err->code : KRAIT_E_IO;

@@ -27,6 +27,6 @@ struct pack_sink {
 /* Writers of the output (a temporary file the caller renames); path names
  * it in messages. The caller keeps and closes fd. */
 pack_sink *krait_pack_tar_sink(int fd, const char *path, krait_pack_format fmt, krait_err *err);
-pack_sink *krait_pack_sqfs_sink(int fd, const char *path, krait_err *err);
+pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *path, krait_err *err);
 
 #endif

@@ -168,3 +168,59 @@ def test_apptainer_def(krait, src_env, tmp_path) -> None:
     assert "Bootstrap: docker" in text and f"    {out} /krait-env.pack" in text
     assert "%environment" in text and "export PATH=/opt/env/bin:$PATH" in text
     assert "tar -xaf /krait-env.pack -C /opt/env" in text
+
+
+def mount_squashfs(image: Path, at: Path) -> list:
+    """Mounts image at `at`: squashfuse when /dev/fuse is usable, else a loop mount
+    (root). Returns the unmount command; skips (with the reason) when the machine
+    forbids both."""
+    for tool in ("squashfuse", "unsquashfs"):
+        assert shutil.which(tool), f"{tool} is missing (.ci/install-deps installs it)"
+    at.mkdir(parents=True, exist_ok=True)
+    reasons = []
+    if os.access("/dev/fuse", os.R_OK | os.W_OK):
+        proc = subprocess.run(["squashfuse", str(image), str(at)], capture_output=True, text=True, timeout=60)
+        if proc.returncode == 0:
+            return ["fusermount", "-u", str(at)] if shutil.which("fusermount") else ["umount", str(at)]
+        reasons.append("squashfuse: " + proc.stderr.strip())
+    else:
+        reasons.append("/dev/fuse is not usable")
+    if os.geteuid() == 0:
+        proc = subprocess.run(["mount", "-t", "squashfs", "-o", "loop,ro", str(image), str(at)],
+                              capture_output=True, text=True, timeout=60)
+        if proc.returncode == 0:
+            return ["umount", str(at)]
+        reasons.append("loop mount: " + proc.stderr.strip())
+    else:
+        reasons.append("not root, no loop mount")
+    pytest.skip("cannot mount a squashfs here: " + "; ".join(reasons))
+
+
+def test_squashfs_mounted_at_dest_prefix_runs(krait, src_env, tmp_path) -> None:
+    dest = tmp_path / "mnt" / "env"
+    image = tmp_path / "env.sqsh"
+    ok(pack(krait, src_env, image, "--dest-prefix", dest))
+    listing = subprocess.run(["unsquashfs", "-lls", str(image)], capture_output=True, text=True, check=True).stdout
+    assert "squashfs-root/bin/tbin-alias -> tbin" in listing and "squashfs-root/" + MARKER in listing
+    unmount = mount_squashfs(image, dest)
+    try:
+        check_runs_at(dest)
+        a, b = modes(src_env), modes(dest)
+        b.pop(MARKER)
+        assert a == b
+        # squashfuse numbers inodes itself; the link count shows the hard link
+        assert os.lstat(dest / "share/hl/a.txt").st_nlink == 2 == os.lstat(dest / "share/hl/b.txt").st_nlink
+        assert (dest / "share/tbin/data.txt").read_bytes() == (src_env / "share/tbin/data.txt").read_bytes()
+    finally:
+        subprocess.run(unmount, check=True, timeout=60)
+
+
+def test_squashfs_extracts_identically(krait, src_env, tmp_path) -> None:
+    image = tmp_path / "env.sqsh"
+    ok(pack(krait, src_env, image, "--format", "squashfs"))
+    out = tmp_path / "x"
+    subprocess.run(["unsquashfs", "-q", "-n", "-d", str(out), str(image)], check=True, capture_output=True)
+    assert (out / MARKER).read_text() == f"{src_env}\n"
+    (out / MARKER).unlink()
+    assert tree_snapshot(src_env) == tree_snapshot(out)
+    assert same_inode(out / "share/hl/a.txt", out / "share/hl/b.txt")
