@@ -43,10 +43,12 @@ echo "env: $nfiles files, $nentries entries, $(du -sh "$ENV" | cut -f1)"
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc; }
 
+# CPU seconds (user + sys) are reported too: on a shared machine they say more than wall time
+T="%e s wall, %U s user, %S s sys, max RSS %M KiB"
 sync
-t0=$(now); /usr/bin/time -f "krait pack max RSS %M KiB" "$KRAIT" pack -q -p "$ENV" -o "$WORK/k.sqsh" --format squashfs; t1=$(now)
+t0=$(now); /usr/bin/time -f "krait pack squashfs: $T" "$KRAIT" pack -q -p "$ENV" -o "$WORK/k.sqsh" --format squashfs; t1=$(now)
 krait_s=$(secs "$t0" "$t1")
-t0=$(now); mksquashfs "$ENV" "$WORK/m.sqsh" -comp zstd -noappend -quiet -no-progress >/dev/null; t1=$(now)
+t0=$(now); /usr/bin/time -f "mksquashfs: $T" mksquashfs "$ENV" "$WORK/m.sqsh" -comp zstd -noappend -quiet -no-progress >/dev/null; t1=$(now)
 mk_s=$(secs "$t0" "$t1")
 t0=$(now); "$KRAIT" pack -q -p "$ENV" -o "$WORK/k.tar.zst"; t1=$(now)
 tar_s=$(secs "$t0" "$t1")
