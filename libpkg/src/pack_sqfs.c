@@ -370,6 +370,12 @@ static void sq_destroy(pack_sink *ps) {
   free(s);
 }
 
+/* Blocks are compressed on every online CPU (as mksquashfs does), at most 16. */
+static unsigned compress_workers(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+}
+
 pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait_err *err) {
   sq_sink *s = krait_calloc(1, sizeof *s);
   s->display = krait_strdup(display);
@@ -416,7 +422,8 @@ pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait
   s->dm = sqfs_meta_writer_create(s->file, s->cmp, SQFS_META_WRITER_KEEP_IN_MEMORY);
   s->dirwr = s->dm ? sqfs_dir_writer_create(s->dm, 0) : NULL;
   if (s->blkwr && s->frags)
-    s->proc = sqfs_block_processor_create(SQFS_DEFAULT_BLOCK_SIZE, s->cmp, 1, 64, s->blkwr, s->frags);
+    s->proc = sqfs_block_processor_create(SQFS_DEFAULT_BLOCK_SIZE, s->cmp, compress_workers(), 256, s->blkwr,
+                                          s->frags);
   if (r || !s->frags || !s->blkwr || !s->ids || !s->im || !s->dm || !s->dirwr || !s->proc) {
     krait_err_set(err, KRAIT_E_IO, "cannot write %s: squashfs writer setup failed (error %d)", display, r);
     sq_destroy(&s->base);
