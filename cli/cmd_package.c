@@ -8,11 +8,13 @@
  * parser, `--help`, the man page and the completions all read that table.
  * Exit status: 0 ok, 1 extraction failed, 2 usage error. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
 #include "krait/ctx.h"
 #include "krait/extract.h"
+#include "krait/package_create.h"
 
 static const cli_flag_doc extract_flags[] = {
     {"force", 'f', NULL, "replace DIR when it exists and is not empty"},
@@ -21,9 +23,18 @@ static const cli_flag_doc extract_flags[] = {
     {NULL, 0, NULL, NULL},
 };
 
+static const cli_flag_doc create_flags[] = {
+    {"output-dir", 'o', "OUTDIR", "where to write <name>-<version>-<build>.conda (default .)"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_subcommand krait_package_subcommands[] = {
     {"extract", "[--force] [--info] ARCHIVE DIR", "Extract a conda package (.conda or .tar.bz2) into DIR, atomically.",
      extract_flags, "ARCHIVE"},
+    {"create", "[-o OUTDIR] DIR",
+     "Write a .conda (CEP-26) from DIR (payload + info/index.json): info/paths.json and info/files are generated.",
+     create_flags, "DIR"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -40,14 +51,42 @@ static const cli_flag_doc *find_flag(const cli_flag_doc *flags, const char *arg)
   return NULL;
 }
 
+/* krait package create [-o OUTDIR] DIR */
+static int package_create(int argc, char **argv) {
+  const char *out_dir = ".", *dir = NULL;
+  for (int i = 2; i < argc; i++) {
+    if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output-dir") == 0) && i + 1 < argc)
+      out_dir = argv[++i];
+    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+      return usage(stdout);
+    else if (argv[i][0] == '-' || dir)
+      return usage(stderr);
+    else
+      dir = argv[i];
+  }
+  if (!dir)
+    return usage(stderr);
+  krait_err err = {0};
+  char *out = NULL;
+  if (krait_package_create(dir, out_dir, &out, &err) != KRAIT_OK) {
+    fprintf(stderr, "krait: error: %s\n", err.msg);
+    return 1;
+  }
+  printf("%s\n", out);
+  free(out);
+  return 0;
+}
+
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv) {
   if (argc < 2)
     return usage(stderr);
   if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
     return usage(stdout);
+  if (strcmp(argv[1], "create") == 0)
+    return package_create(argc, argv);
   if (strcmp(argv[1], "extract") != 0) {
-    const char *names[] = {"extract"};
-    const char *near = cli_nearest(argv[1], names, 1);
+    const char *names[] = {"extract", "create"};
+    const char *near = cli_nearest(argv[1], names, 2);
     fprintf(stderr, "krait package: unknown subcommand '%s'%s%s%s\n", argv[1], near ? " (did you mean `" : "",
             near ? near : "", near ? "`?)" : "");
     return usage(stderr);
@@ -77,7 +116,7 @@ int krait_cmd_package(krait_ctx *ctx, int argc, char **argv) {
     return usage(stderr);
   krait_err err = {0};
   if (krait_extract_ex(ctx, pos[0], pos[1], &opts, &err) != KRAIT_OK) {
-    fprintf(stderr, "error: %s\n", err.msg);
+    fprintf(stderr, "krait: error: %s\n", err.msg);
     return 1;
   }
   return 0;

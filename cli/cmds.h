@@ -38,5 +38,8 @@ extern const cli_subcommand krait_package_subcommands[];
 const cli_command *krait_env_subcommands(size_t *n);
 /* cmd_env_module.c: `krait env module` (own option parsing: its --name is the module's name) */
 int cli_env_module(krait_ctx *ctx, int argc, char **argv);
+/* cmd_pack.c: `krait pack ...` and `krait unpack FILE DIR` */
+int krait_cmd_pack(krait_ctx *ctx, int argc, char **argv);
+int krait_cmd_unpack(krait_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -26,7 +26,7 @@ static const cli_command commands[] = {
      OPT_CHANNELS | OPT_SPECS, cmd_search, NULL},
     {"info", "[options]", "Show the configuration, platform, virtual packages and directories.",
      OPT_PREFIX | OPT_CHANNELS | OPT_INFO, cmd_info, NULL},
-    {"package", "SUBCOMMAND ...", "Work with package archives (extract).", 0, NULL,
+    {"package", "SUBCOMMAND ...", "Work with package archives (extract, create a .conda).", 0, NULL,
      krait_cmd_package},
     {"env", "(list | remove | export | create | update) [options]",
      "Manage environments: list, remove, export to files, create/update from files.",
@@ -51,6 +51,10 @@ static const cli_command commands[] = {
      "Run a command in an activated environment (no shell hook needed).", 0, NULL, krait_cmd_run},
     {"kernel", "install|list|remove ...", "Jupyter kernels that run an environment's python through krait run.", 0,
      NULL, krait_cmd_kernel},
+    {"pack", "(-p PREFIX | -n NAME) -o FILE [--format squashfs|tar.zst|tar.gz] [--dest-prefix PATH] ...",
+     "Write an environment as one relocated file (squashfs or tar) for containers and parallel filesystems.", 0,
+     NULL, krait_cmd_pack},
+    {"unpack", "FILE DIR", "Unpack a tar pack into DIR, rewriting its prefixes for DIR.", 0, NULL, krait_cmd_unpack},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
