@@ -82,8 +82,11 @@ def test_bash_completion_script_lists_every_option(krait, scripts) -> None:
         help_text = ok(krait("help", c)).stdout
         subs = subcommand_flags(help_text)
         if subs:
+            # the subcommands' cases inside this command's own case branch
+            section = re.search(rf"\n    {re.escape(c)}\)\n(.*?)\n      esac", bash, re.S)
+            assert section, c
             for sub, flags in subs.items():
-                m = re.search(rf"\n\s+{re.escape(sub)}\) opts=\"([^\"]*)\"", bash)
+                m = re.search(rf"\n\s+{re.escape(sub)}\) opts=\"([^\"]*)\"", section.group(1))
                 assert m, (c, sub)
                 assert {w[2:] for w in m.group(1).split() if w.startswith("--")} == flags, (c, sub)
         else:

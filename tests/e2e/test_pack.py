@@ -20,7 +20,6 @@ from installcheck import create, ok
 from prefixtools import same_inode, tree_snapshot
 from testchannel import TBIN_SUFFIX
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 MARKER = "conda-meta/.krait-packed-prefix"
 # what differs legitimately between an env and its unpacked copy: every file

@@ -19,7 +19,6 @@ import pkgbuild as pb
 from cli_helpers import write_channel
 from installcheck import ok
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 
 def digest(path: Path, algo: str) -> str:
