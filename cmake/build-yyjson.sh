@@ -7,7 +7,7 @@
 # mirrors), the tarball is used after checking its sha256 against the Sources
 # index, so the bytes are still exactly Debian's.
 #
-# usage: cmake/build-yyjson.sh [DEPS_DIR] [sanitize]
+# usage: cmake/build-yyjson.sh [DEPS_DIR] [release|sanitize|fuzz]
 # prints the install prefix on its last line of stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +24,7 @@ if [ -f "$prefix/.complete" ]; then
 fi
 mkdir -p "$deps"
 work=$(mktemp -d "$deps/yyjson-build.XXXXXX")
-log=$deps/yyjson-build.log
+log=$deps/yyjson-build-$flavor.log
 trap 'rm -rf "$work"' EXIT
 trap 'echo "building yyjson failed; last lines of $log:" >&2; tail -30 "$log" >&2' ERR
 exec 3>&1 >"$log" 2>&1
@@ -47,6 +47,9 @@ cd src
 cflags="-O2 -g"
 if [ "$flavor" = sanitize ]; then
   cflags="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
+elif [ "$flavor" = fuzz ]; then
+  cflags="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
+  export CC=clang
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="$cflags" \
   -DBUILD_SHARED_LIBS=OFF -DYYJSON_BUILD_TESTS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
