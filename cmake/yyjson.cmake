@@ -5,6 +5,9 @@ set(_yyjson_flavor release)
 if(KRAIT_SANITIZE)
   set(_yyjson_flavor sanitize)
 endif()
+if(KRAIT_FUZZ)
+  set(_yyjson_flavor fuzz)
+endif()
 execute_process(
   COMMAND ${CMAKE_SOURCE_DIR}/cmake/build-yyjson.sh ${KRAIT_DEPS_DIR} ${_yyjson_flavor}
   OUTPUT_VARIABLE _yyjson_out

@@ -1,6 +1,8 @@
 /* JSON parser/writer: round trips, escapes, and error positions. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "krait/json.h"
@@ -112,6 +114,28 @@ int main(void) {
     CHECK_STR(krait_json_get_str(j, "p"), "caf\xe9");
     CHECK(j->len == 3, "three members");
     krait_json_free(j);
+  }
+
+  /* files are parsed in place; an error still names the file's line:column */
+  {
+    char path[] = "/tmp/krait-json-XXXXXX";
+    int fd = mkstemp(path);
+    static const char text[] = "{\n  \"a\": \"\\u00e9\\n\",\n  \"b\": [1, 2,, 3]\n}\n";
+    CHECK(fd >= 0 && write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1), "write %s", path);
+    close(fd);
+    krait_err err;
+    krait_json *j = krait_json_parse_file(path, &err);
+    CHECK(j == NULL && strstr(err.msg, path) && strstr(err.msg, ":3:"), "file error: %s", j ? "parsed" : err.msg);
+    krait_json_free(j);
+    static const char good[] = "{\"a\": \"caf\\u00e9\", \"n\": 5}";
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, good, sizeof good - 1) == (ssize_t)(sizeof good - 1), "rewrite %s", path);
+    close(fd);
+    j = krait_json_parse_file(path, &err);
+    CHECK(j != NULL, "good file parses");
+    CHECK_STR(krait_json_get_str(j, "a"), "caf\xc3\xa9");
+    krait_json_free(j);
+    unlink(path);
   }
 
   /* pretty writer */
