@@ -7,6 +7,15 @@
 
 static int same(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
 
+/* version and build: "*" and absent both mean "any" (str() prints neither) */
+static int same_any(const char *a, const char *b) {
+  if (a && strcmp(a, "*") == 0)
+    a = NULL;
+  if (b && strcmp(b, "*") == 0)
+    b = NULL;
+  return same(a, b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 4096)
     return 0;
@@ -20,8 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     SAME(channel);
     SAME(subdir);
     SAME(name);
-    SAME(version);
-    SAME(build);
+    FUZZ_ASSERT(same_any(a->version, b->version), "%s -> %s: version '%s' became '%s'", s, str,
+                a->version ? a->version : "-", b->version ? b->version : "-");
+    FUZZ_ASSERT(same_any(a->build, b->build), "%s -> %s: build '%s' became '%s'", s, str, a->build ? a->build : "-",
+                b->build ? b->build : "-");
     SAME(build_number);
     SAME(md5);
     SAME(sha256);
