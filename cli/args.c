@@ -42,10 +42,37 @@ static const opt_def options[] = {
      "keep the dependencies of removed packages (default: remove those nothing else needs and you did not ask for)"},
     {"explicit", 0, OK_FLAG, F(explicit_), OPT_LIST, NULL, "print an @EXPLICIT file of package URLs"},
     {"md5", 0, OK_FLAG, F(md5), OPT_LIST, NULL, "with --explicit: append #md5 to each URL"},
+    {"revisions", 0, OK_FLAG, F(revisions), OPT_LIST, NULL, "list the revisions of conda-meta/history"},
+    {"revision", 0, OK_VALUE, F(revision), OPT_REVISION, "N", "go back to revision N (see krait list --revisions)"},
+    {"file", 'f', OK_VALUE, F(config_file), OPT_CONFIG, "FILE", "the configuration file to read or edit"},
+    {"env", 0, OK_FLAG, F(config_env), OPT_CONFIG, NULL, "the environment's .condarc ($CONDA_PREFIX, or -p/-n)"},
+    {"system", 0, OK_FLAG, F(config_system), OPT_CONFIG, NULL, "the root prefix's .condarc"},
+    {"sources", 0, OK_FLAG, F(sources), OPT_CONFIG, NULL, "show the file each value comes from"},
+    {"all", 'a', OK_FLAG, F(all), OPT_CLEAN, NULL, "index cache, tarballs, unused packages and lock files"},
+    {"index-cache", 'i', OK_FLAG, F(clean_index_cache), OPT_CLEAN, NULL, "the repodata cache (<pkgs>/cache)"},
+    {"tarballs", 't', OK_FLAG, F(clean_tarballs), OPT_CLEAN, NULL, "downloaded package archives"},
+    {"packages", 0, OK_FLAG, F(clean_packages), OPT_CLEAN, NULL,
+     "extracted packages no known environment uses"},
+    {"locks", 'l', OK_FLAG, F(clean_locks), OPT_CLEAN, NULL, "lock files nobody holds"},
+    {"dry-run", 0, OK_FLAG, F(dry_run), OPT_CONFIRM, NULL, "show what would be done, change nothing"},
+    {"yes", 'y', OK_FLAG, F(yes), OPT_CONFIRM, NULL, "do not ask for confirmation"},
+    {"tree", 0, OK_FLAG, F(tree), OPT_REPOQUERY, NULL, "depends/whoneeds: the whole tree, not one level"},
+    {"envs", 'e', OK_FLAG, F(envs), OPT_INFO, NULL, "list the known environments"},
     {"json", 0, OK_FLAG, F(json), 0, NULL, "machine-readable output on stdout"},
     {"verbose", 'v', OK_COUNT, F(verbose), 0, NULL, "more messages on stderr (repeatable)"},
     {"quiet", 'q', OK_FLAG, F(quiet), 0, NULL, "only errors on stderr"},
     {"help", 'h', OK_FLAG, F(help), 0, NULL, "show this help"},
+    {"file", 'f', OK_LIST, F(env_files), OPT_FILE_SHORT, "FILE",
+     "environment.yml, @EXPLICIT or spec-list file (export: the file to write)"},
+    {"file", 0, OK_LIST, F(env_files), OPT_FILE, "FILE",
+     "read specs from FILE: environment.yml, @EXPLICIT URLs or one spec per line (repeatable)"},
+    {"clone", 0, OK_VALUE, F(clone), OPT_CLONE, "ENV", "copy the packages of ENV (name or path) from the package cache"},
+    {"no-builds", 0, OK_FLAG, F(no_builds), OPT_EXPORT, NULL, "write name=version, without build strings"},
+    {"from-history", 0, OK_FLAG, F(from_history), OPT_EXPORT, NULL,
+     "write only the specs asked for (conda-meta/history), with the channels"},
+    {"explicit", 0, OK_FLAG, F(explicit_), OPT_EXPORT, NULL, "write an @EXPLICIT file of package URLs with checksums"},
+    {"md5", 0, OK_FLAG, F(md5), OPT_EXPORT, NULL, "with --explicit: #<md5> instead of #sha256:<hex>"},
+    {"prune", 0, OK_FLAG, F(prune), OPT_ENV_PRUNE, NULL, "remove the packages the file does not need"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof *options)
@@ -158,8 +185,12 @@ void cli_args_free(cli_args *a) {
   free(a->platform);
   free(a->debug_solver);
   free(a->cmd_line);
+  free(a->config_file);
+  free(a->revision);
   krait_strv_free(&a->channels);
   krait_strv_free(&a->specs);
+  krait_strv_free(&a->env_files);
+  free(a->clone);
 }
 
 void cli_print_command_help(const cli_command *cmd, FILE *f) {

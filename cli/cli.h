@@ -29,6 +29,18 @@ enum {
   OPT_SPECS = 1 << 5,    /* positional SPEC... */
   OPT_LIST = 1 << 6,     /* --explicit, --md5 (list) */
   OPT_PRUNE = 1 << 7,    /* --no-prune (remove) */
+  OPT_FILE = 1 << 8,       /* --file FILE (install; repeatable) */
+  OPT_FILE_SHORT = 1 << 9, /* -f/--file FILE (create, env create/update/export) */
+  OPT_CLONE = 1 << 10,     /* --clone ENV (create) */
+  OPT_EXPORT = 1 << 11,    /* --no-builds, --from-history, --explicit (env export) */
+  OPT_ENV_PRUNE = 1 << 12, /* --prune (env update) */
+  /* envconfig branch (bits from 20 up to keep clear of other branches) */
+  OPT_CONFIG = 1 << 20,    /* --file, --env, --system, --sources (config) */
+  OPT_CLEAN = 1 << 21,     /* -a/--all, --index-cache, --tarballs, --packages, --locks (clean) */
+  OPT_CONFIRM = 1 << 22,   /* --dry-run, -y for commands that do not solve (clean, env remove) */
+  OPT_REPOQUERY = 1 << 23, /* --tree (repoquery) */
+  OPT_INFO = 1 << 24,      /* --envs (info) */
+  OPT_REVISION = 1 << 25,  /* --revision N (install) */
 };
 
 typedef struct cli_args {
@@ -55,6 +67,21 @@ typedef struct cli_args {
   char *debug_solver;      /* --debug-solver DIR */
   krait_strv specs;        /* positional */
   char *cmd_line;          /* the whole command line, for conda-meta/history's "# cmd:" */
+  krait_strv env_files;    /* --file / -f: environment.yml, @EXPLICIT or spec-list files */
+  char *clone;             /* create --clone ENV (name or path) */
+  bool no_builds;          /* env export --no-builds */
+  bool from_history;       /* env export --from-history */
+  bool prune;              /* env update --prune: remove what the file does not ask for */
+  /* envconfig branch */
+  char *config_file;       /* config --file */
+  bool config_env;         /* config --env: $CONDA_PREFIX/.condarc (or -p/-n) */
+  bool config_system;      /* config --system: <root prefix>/.condarc */
+  bool sources;            /* config list --sources */
+  bool clean_index_cache, clean_tarballs, clean_packages, clean_locks;
+  bool tree;               /* repoquery --tree */
+  bool envs;               /* info --envs */
+  bool revisions;          /* list --revisions */
+  char *revision;          /* install --revision N */
 } cli_args;
 
 typedef struct cli_command {
@@ -101,6 +128,19 @@ bool cli_installer_available(void);
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                   const cli_args *args, krait_request_kind kind, krait_err *err);
 
+/* env_input.c: --file / --clone / package URLs given as specs. True when
+ * args need it; cli_run_with_env_input() then reads the files and runs the
+ * transaction (solved, or explicit without a solver), then the files'
+ * variables (conda-meta/state) and pip: list. */
+bool cli_env_input_wanted(const cli_args *args);
+int cli_run_with_env_input(const cli_args *args, krait_request_kind kind);
+/* transaction.c helpers shared with the explicit installs of env_input.c */
+krait_code cli_check_create_target(const char *prefix, const cli_args *args, krait_err *err);
+krait_code cli_fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_err *err);
+/* Shows sol, asks, executes and reports (--json) as create/install do. */
+int cli_finish_transaction(krait_ctx *ctx, const cli_args *args, const char *prefix, krait_solution *sol,
+                           krait_request_kind kind, krait_err *err);
+
 /* Classification of a solution for display. */
 typedef enum cli_action { CLI_INSTALL, CLI_UPGRADE, CLI_DOWNGRADE, CLI_REINSTALL, CLI_CHANGE, CLI_REMOVE } cli_action;
 typedef struct cli_txn_row {
@@ -132,5 +172,9 @@ void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *
 void cli_json_error(krait_buf *out, const krait_err *err);
 /* Writes buf + newline to stdout. */
 void cli_emit(const krait_buf *b);
+
+/* confirm.c: asks `question` on a terminal ([y/N]); without a terminal the
+ * answer is yes (like the transaction's confirmation). False + err when declined. */
+bool cli_confirm(const char *question, krait_err *err);
 
 #endif

@@ -577,3 +577,5 @@ void krait_config_expand_channels(const krait_ctx *ctx, krait_strv *out) {
   }
   krait_strset_free(&seen);
 }
+
+char *krait_config_expand_vars(const char *s) { return expand_vars(s); }
