@@ -19,7 +19,8 @@ build=$root/build-fuzz
 CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKRAIT_FUZZ=ON -DKRAIT_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(version matchspec json conda_meta paths_json repodata condarc extract prefix_replace)
+[ ${#targets[@]} -gt 0 ] || targets=(version matchspec json conda_meta paths_json repodata condarc extract prefix_replace
+                                      environment_yml explicit)
 out=$build/fuzz-out
 seeds=$(mktemp -d /tmp/krait-fuzz-seeds.XXXXXX)
 trap 'rm -rf "$seeds"' EXIT
@@ -75,7 +76,10 @@ for p in files("channels/**/*repodata*.json", 1 << 18):
     put("repodata", read(p))
 put("repodata", '{"info":{"a":["x"]')
 for p in files("envs/**/*.y*ml", 1 << 16):
-    put("condarc", read(p))
+    put("condarc", read(p)); put("environment_yml", read(p))
+for p in files("lockfiles/explicit/**/*", 1 << 16):
+    put("explicit", read(p))
+put("explicit", "# platform: linux-64\n@EXPLICIT\nhttps://conda.anaconda.org/conda-forge/linux-64/zlib-1.3.1-h4ab18f5_1.conda#sha256:" + "ab" * 32 + "\n")
 put("condarc", "channels:\n  - conda-forge\n  - defaults\nchannel_priority: strict\npkgs_dirs: [/tmp/x]\n")
 for p in files("packages/**/*.conda", 1 << 20):
     put("extract", read(p))
@@ -90,6 +94,7 @@ PY
 max_len() {
   case $1 in
     repodata|json|conda_meta|paths_json) echo 262144 ;;
+    environment_yml|explicit) echo 65536 ;;
     extract) echo 1048576 ;;
     condarc) echo 65536 ;;
     *) echo 4096 ;;
