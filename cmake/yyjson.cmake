@@ -1,16 +1,10 @@
 # yyjson (JSON reader), built from Debian trixie's source package by
-# cmake/build-yyjson.sh and cached under KRAIT_DEPS_DIR like libsolv. The
-# sanitizer build gets its own instrumented copy.
+# cmake/build-yyjson.sh and cached under KRAIT_DEPS_DIR like libsolv.
+# The sanitizer and fuzz builds link the release copy too: yyjson is fuzzed
+# upstream (OSS-Fuzz) and its instrumented builds take many minutes on CI's
+# two cores; krait's layer above it is instrumented. build-yyjson.sh can
+# still make "sanitize" and "fuzz" copies by hand.
 set(_yyjson_flavor release)
-if(KRAIT_SANITIZE)
-  set(_yyjson_flavor sanitize)
-endif()
-# The fuzz build links the release copy: yyjson is fuzzed upstream (OSS-Fuzz),
-# and its instrumented build takes many minutes; the layer above it is krait's
-# and is instrumented.
-if(KRAIT_FUZZ)
-  set(_yyjson_flavor release)
-endif()
 execute_process(
   COMMAND ${CMAKE_SOURCE_DIR}/cmake/build-yyjson.sh ${KRAIT_DEPS_DIR} ${_yyjson_flavor}
   OUTPUT_VARIABLE _yyjson_out
