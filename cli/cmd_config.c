@@ -34,7 +34,7 @@ static void print_scalar_json_text(const char *json) {
   krait_json *v = krait_json_parse(json, strlen(json), "value", NULL);
   if (v && v->type == KRAIT_JSON_STRING)
     fputs(v->string, stdout);
-  else if (v && v->type == KRAIT_JSON_NUMBER && v->number == (double)v->integer)
+  else if (v && v->type == KRAIT_JSON_NUMBER && v->is_int)
     printf("%lld", (long long)v->integer);
   else
     fputs(json, stdout);

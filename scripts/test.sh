@@ -13,7 +13,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   build=build-san
   flags=(-DCMAKE_BUILD_TYPE=Debug -DKRAIT_WERROR=ON -DKRAIT_SANITIZE=ON -DKRAIT_TEST_HOOKS=ON)
   export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
-  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$root/cmake/libsolv-ubsan.supp}
 fi
 [ "${KRAIT_SKIP_DEPS:-0}" = 1 ] || bash .ci/install-deps
 cmake -S . -B "$build" "${flags[@]}" >/dev/null
