@@ -1,12 +1,12 @@
 /* krait list: the packages of an environment, from its conda-meta records;
  * a table, --json (micromamba's keys) or --explicit (CEP-23 @EXPLICIT). */
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
 #include "krait/fs.h"
 #include "krait/prefix.h"
+#include "krait/rx.h"
 #include "krait/txn.h"
 
 static int by_name(const void *a, const void *b) {
@@ -75,10 +75,10 @@ int cmd_list(const cli_args *args) {
     return cli_fail_msg(args, KRAIT_E_INVALID, "krait list takes at most one REGEX (got %zu)", args->specs.len);
   if (args->md5 && !args->explicit_)
     return cli_fail_msg(args, KRAIT_E_INVALID, "--md5 only goes with --explicit");
-  regex_t re;
+  krait_rx *re = NULL; /* the bounded engine, as for MatchSpecs */
   bool have_re = args->specs.len == 1;
-  if (have_re && regcomp(&re, args->specs.items[0], REG_EXTENDED | REG_NOSUB) != 0)
-    return cli_fail_msg(args, KRAIT_E_INVALID, "invalid regular expression \"%s\"", args->specs.items[0]);
+  if (have_re && krait_rx_compile(args->specs.items[0], false, &re, &err) != KRAIT_OK)
+    return cli_fail_msg(args, KRAIT_E_INVALID, "invalid regular expression: %s", err.msg);
   krait_ctx *ctx = cli_make_ctx(args, &err);
   char *prefix = ctx ? cli_target_prefix(ctx, args, false, &err) : NULL;
   krait_prefix_state st;
@@ -100,7 +100,7 @@ int cmd_list(const cli_args *args) {
   krait_prefix_record **recs = krait_calloc(st.len + 1, sizeof *recs);
   size_t n = 0;
   for (size_t i = 0; i < st.len; i++)
-    if (!have_re || regexec(&re, st.records[i].rec.name, 0, NULL, 0) == 0)
+    if (!have_re || krait_rx_search(re, st.records[i].rec.name))
       recs[n++] = &st.records[i];
   qsort(recs, n, sizeof *recs, by_name);
   if (args->explicit_)
@@ -115,8 +115,7 @@ int cmd_list(const cli_args *args) {
 fail:
   status = cli_fail(args, &err);
 done:
-  if (have_re)
-    regfree(&re);
+  krait_rx_free(re);
   krait_prefix_state_free(&st);
   free(prefix);
   krait_ctx_free(ctx);

@@ -9,8 +9,15 @@ if(KRAIT_LIBSOLV_PREFIX)
   set(_libsolv_rc 0)
   set(_libsolv_out "${KRAIT_LIBSOLV_PREFIX}")
 else()
+set(_libsolv_flavor release)
+if(KRAIT_SANITIZE)
+  set(_libsolv_flavor sanitize)  # its own instrumented copy: the patches run under ASan/UBSan
+endif()
+if(KRAIT_FUZZ)
+  set(_libsolv_flavor fuzz)
+endif()
 execute_process(
-  COMMAND ${CMAKE_SOURCE_DIR}/cmake/build-libsolv.sh ${KRAIT_DEPS_DIR}
+  COMMAND ${CMAKE_SOURCE_DIR}/cmake/build-libsolv.sh ${KRAIT_DEPS_DIR} ${_libsolv_flavor}
   OUTPUT_VARIABLE _libsolv_out
   RESULT_VARIABLE _libsolv_rc
   OUTPUT_STRIP_TRAILING_WHITESPACE)

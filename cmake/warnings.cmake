@@ -10,6 +10,12 @@ if(KRAIT_SANITIZE)
   add_compile_options(${KRAIT_SAN_FLAGS})
   add_link_options(${KRAIT_SAN_FLAGS})
 endif()
+# KRAIT_FUZZ (fuzz/, clang): libFuzzer coverage plus ASan+UBSan on all of krait
+if(KRAIT_FUZZ)
+  set(KRAIT_FUZZ_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_compile_options(${KRAIT_FUZZ_FLAGS})
+  add_link_options(-fsanitize=address,undefined)
+endif()
 add_compile_definitions(_GNU_SOURCE)
 
 # krait_target_defaults(TARGET): warnings + hidden visibility for one of our targets.

@@ -1,5 +1,6 @@
 /* .condarc reading (libyaml document API) and CONDA_* environment variables. */
 #include "krait/config.h"
+#include "krait/strset.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -50,12 +51,14 @@ static void rc_free(rc_values *v) {
  * earlier ones, first occurrence kept. */
 static void rc_list_merge(rc_list *acc, krait_strv *newer) {
   krait_strv merged = KRAIT_STRV_INIT;
+  krait_strset seen = KRAIT_STRSET_INIT; /* linear, not pairwise: lists can be long */
   for (size_t i = 0; i < newer->len; i++)
-    if (!krait_strv_contains(&merged, newer->items[i]))
+    if (krait_strset_add(&seen, newer->items[i]))
       krait_strv_push(&merged, newer->items[i]);
   for (size_t i = 0; i < acc->items.len; i++)
-    if (!krait_strv_contains(&merged, acc->items.items[i]))
+    if (krait_strset_add(&seen, acc->items.items[i]))
       krait_strv_push(&merged, acc->items.items[i]);
+  krait_strset_free(&seen);
   krait_strv_free(&acc->items);
   acc->items = merged;
   acc->set = true;
@@ -557,18 +560,22 @@ krait_code krait_config_apply_env(krait_ctx *ctx, krait_err *err) {
 
 void krait_config_expand_channels(const krait_ctx *ctx, krait_strv *out) {
   bool nodefaults = krait_strv_contains(&ctx->channels, "nodefaults");
+  krait_strset seen = KRAIT_STRSET_INIT; /* what out holds: its strings outlive the set */
+  for (size_t i = 0; i < out->len; i++)
+    krait_strset_add(&seen, out->items[i]);
   for (size_t i = 0; i < ctx->channels.len; i++) {
     const char *c = ctx->channels.items[i];
     if (strcmp(c, "nodefaults") == 0)
       continue;
     if (strcmp(c, "defaults") == 0) {
       for (size_t j = 0; !nodefaults && j < ctx->default_channels.len; j++)
-        if (!krait_strv_contains(out, ctx->default_channels.items[j]))
+        if (krait_strset_add(&seen, ctx->default_channels.items[j]))
           krait_strv_push(out, ctx->default_channels.items[j]);
-    } else if (!krait_strv_contains(out, c)) {
+    } else if (krait_strset_add(&seen, c)) {
       krait_strv_push(out, c);
     }
   }
+  krait_strset_free(&seen);
 }
 
 char *krait_config_expand_vars(const char *s) { return expand_vars(s); }

@@ -112,8 +112,11 @@ typedef struct xstate {
   const char *root;   /* the partial directory entries go into */
   struct archive *disk;
   uint64_t bytes, entries, max_bytes, max_entries;
+  uint64_t bomb_bytes;  /* payload beyond which the ratio limit applies (0 = no ratio limit) */
   krait_strv symlinks; /* relative paths of the symlinks created, re-checked at the end */
   linkset links;       /* the same paths, for "does this entry go through a symlink?" */
+  bool verify;         /* hash files for the paths.json check */
+  xdigests digests;    /* sha256 and size of every file written */
 } xstate;
 
 /* "pkg.conda: pkg-x.tar.zst: " or "pkg.tar.bz2: " */
@@ -122,6 +125,20 @@ static const char *where_member(const xstate *st) { return st->member ? st->memb
 
 #define XFAIL(st, err, code, fmt, ...)                                                               \
   krait_err_set((err), (code), "%s%s%s: " fmt, (st)->pkg, where_sep(st), where_member(st), __VA_ARGS__)
+
+/* A failed write into the tree. libarchive only says "Write failed"; its
+ * errno says why, and a full disk or quota is said as such, with where. */
+static krait_code disk_fail(xstate *st, krait_err *err, const char *rel) {
+  int e = archive_errno(st->disk);
+  if (e == ENOSPC || e == EDQUOT)
+    return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s (%s) while writing into %s", rel,
+                 e == ENOSPC ? "no space left on the device: the disk is full" : "disk quota exceeded",
+                 strerror(e), st->root);
+  if (e > 0)
+    return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s: %s (in %s)", rel, archive_error_string(st->disk), strerror(e),
+                 st->root);
+  return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s (in %s)", rel, archive_error_string(st->disk), st->root);
+}
 
 /* Normalises an archive path into `out` (relative, no "." components, no
  * duplicate slashes). Returns false when the path is unsafe (absolute or with
@@ -320,8 +337,17 @@ static krait_code copy_data(xstate *st, struct archive *in, const char *rel, kra
       return XFAIL(st, err, KRAIT_E_UNSAFE,
                    "entry '%s': expands beyond the %llu-byte limit (decompression bomb?)", rel,
                    (unsigned long long)st->max_bytes);
+    /* sparse holes count too: they become real bytes for whoever copies them */
+    uint64_t expanded = st->bytes > (uint64_t)offset + size ? st->bytes : (uint64_t)offset + size;
+    if (st->bomb_bytes && expanded > st->bomb_bytes)
+      return XFAIL(st, err, KRAIT_E_UNSAFE,
+                   "entry '%s': the archive expands to more than %llu bytes, over %u times its own size "
+                   "(decompression bomb?)",
+                   rel, (unsigned long long)st->bomb_bytes, (unsigned)KRAIT_EXTRACT_DEFAULT_MAX_RATIO);
     if (archive_write_data_block(st->disk, buf, size, offset) < ARCHIVE_OK)
-      return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel, archive_error_string(st->disk));
+      return disk_fail(st, err, rel);
+    if (st->verify)
+      xdigests_update(&st->digests, buf, size, (uint64_t)offset);
   }
 }
 
@@ -417,13 +443,24 @@ static krait_code write_entries(xstate *st, struct archive *in, krait_err *err) 
      * us until libarchive's deferred fix-up sets their final mode. */
     archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
     r = archive_write_header(st->disk, e);
+    bool hashing = st->verify && type == AE_IFREG && !hard;
+    if (hashing)
+      xdigests_begin(&st->digests);
     if (r < ARCHIVE_WARN) {
-      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, archive_error_string(st->disk));
+      rc = disk_fail(st, err, rel.data);
     } else if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 && type == AE_IFREG) {
       rc = copy_data(st, in, rel.data, err);
     }
     if (!rc && archive_write_finish_entry(st->disk) < ARCHIVE_WARN)
-      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, archive_error_string(st->disk));
+      rc = disk_fail(st, err, rel.data);
+    if (!rc && hashing) {
+      /* a trailing hole (sparse file) ends the file at its declared size */
+      if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
+        xdigests_update(&st->digests, "", 0, (uint64_t)archive_entry_size(e));
+      xdigests_end(&st->digests, rel.data);
+    }
+    if (!rc && st->verify && hard)
+      xdigests_alias(&st->digests, rel.data, linkrel.data);
     free(full);
     free(hardfull);
     if (rc)
@@ -656,7 +693,17 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
       .root = partial,
       .max_bytes = opts->max_bytes ? opts->max_bytes : KRAIT_EXTRACT_DEFAULT_MAX_BYTES,
       .max_entries = opts->max_entries ? opts->max_entries : KRAIT_EXTRACT_DEFAULT_MAX_ENTRIES,
+      .verify = !opts->no_verify && !opts->info_only,
   };
+  /* the ratio limit: a small archive may not expand to more than
+   * KRAIT_EXTRACT_DEFAULT_MAX_RATIO times its size, once past a floor that
+   * keeps small, very compressible packages (all zeros, text) safe */
+  struct stat archive_sb;
+  if (!opts->no_ratio_limit && stat(archive_path, &archive_sb) == 0) {
+    uint64_t by_ratio = (uint64_t)archive_sb.st_size * KRAIT_EXTRACT_DEFAULT_MAX_RATIO;
+    uint64_t floor = opts->ratio_floor ? opts->ratio_floor : KRAIT_EXTRACT_RATIO_FLOOR;
+    st.bomb_bytes = by_ratio > floor ? by_ratio : floor;
+  }
   st.disk = archive_write_disk_new();
   if (!st.disk)
     krait_oom();
@@ -681,6 +728,8 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
     if (chmod(partial, 0777 & ~process_umask()) != 0)
       rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", partial);
   }
+  if (!rc && st.verify)
+    rc = xdigests_verify(&st.digests, partial, pkg, err);
   if (!rc && opts->before_commit)
     rc = opts->before_commit(opts->before_commit_user, partial, err);
   if (!rc && !opts->no_sync)
@@ -697,6 +746,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
   }
   krait_strv_free(&st.symlinks);
   linkset_free(&st.links);
+  xdigests_free(&st.digests);
   free(dest);
   free(parent);
   free(partial);

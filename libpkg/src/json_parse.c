@@ -1,329 +1,177 @@
-/* JSON parser: recursive descent into a DOM, with line:column errors. */
+/* JSON reader: yyjson parses (a well-kept, fuzzed parser), this file lays its
+ * values out as krait_json nodes, the DOM the rest of krait walks.
+ *
+ * Ownership: every node of one document lives in one block; the root's
+ * owned_ holds that block's companion, the yyjson document whose NUL-terminated
+ * strings `string` and `key` point into (and, for parse_file, the file buffer
+ * yyjson parsed in place). krait_json_free(root) releases all of it. */
 #include "krait/json.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yyjson.h>
 
 #include "krait/fs.h"
 
-typedef struct parser {
-  const char *p, *end, *start;
-  const char *origin;
-  krait_err *err;
-  int depth;
-} parser;
+/* What the root owns besides the node block. */
+typedef struct json_owned {
+  yyjson_doc *doc;
+  char *insitu; /* the text yyjson parsed in place, or NULL */
+} json_owned;
 
-static krait_json *fail(parser *ps, const char *what) {
+/* krait_json always allowed bytes that are not UTF-8 inside strings (paths in
+ * conda-meta from old tools); keep that, everything else is strict JSON. */
+#define READ_FLAGS YYJSON_READ_ALLOW_INVALID_UNICODE
+
+static void set_error(krait_err *err, const char *origin, const char *text, size_t len, const yyjson_read_err *e) {
   int line = 1, col = 1;
-  for (const char *q = ps->start; q < ps->p && q < ps->end; q++) {
-    if (*q == '\n') {
+  for (size_t i = 0; text && i < e->pos && i < len; i++) {
+    if (text[i] == '\n') {
       line++;
       col = 1;
     } else {
       col++;
     }
   }
-  if (ps->err->code == KRAIT_OK)
-    krait_err_set(ps->err, KRAIT_E_PARSE, "%s:%d:%d: invalid JSON: %s", ps->origin, line, col, what);
-  return NULL;
+  krait_err_set(err, KRAIT_E_PARSE, "%s:%d:%d: invalid JSON: %s", origin, line, col, e->msg ? e->msg : "?");
 }
 
-static void skip_ws(parser *ps) {
-  while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-    ps->p++;
-}
-
-static krait_json *new_node(krait_json_type t) {
-  krait_json *n = krait_calloc(1, sizeof *n);
-  n->type = t;
-  return n;
-}
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-static bool read_hex4(parser *ps, unsigned *out) {
-  if (ps->end - ps->p < 4)
-    return false;
-  unsigned v = 0;
-  for (int i = 0; i < 4; i++) {
-    int h = hexval(ps->p[i]);
-    if (h < 0)
-      return false;
-    v = v * 16 + (unsigned)h;
-  }
-  ps->p += 4;
-  *out = v;
-  return true;
-}
-
-static void put_utf8(krait_buf *b, unsigned cp) {
-  char tmp[4];
-  size_t n;
-  if (cp < 0x80) {
-    tmp[0] = (char)cp;
-    n = 1;
-  } else if (cp < 0x800) {
-    tmp[0] = (char)(0xC0 | (cp >> 6));
-    tmp[1] = (char)(0x80 | (cp & 0x3F));
-    n = 2;
-  } else if (cp < 0x10000) {
-    tmp[0] = (char)(0xE0 | (cp >> 12));
-    tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    tmp[2] = (char)(0x80 | (cp & 0x3F));
-    n = 3;
+/* Integral doubles within int64 convert exactly; everything else is not an int. */
+static void set_number(krait_json *n, yyjson_val *v) {
+  n->type = KRAIT_JSON_NUMBER;
+  if (yyjson_is_sint(v)) {
+    n->integer = yyjson_get_sint(v);
+    n->number = (double)n->integer;
+    n->is_int = true;
+  } else if (yyjson_is_uint(v)) {
+    uint64_t u = yyjson_get_uint(v);
+    n->number = (double)u;
+    n->is_int = u <= (uint64_t)INT64_MAX;
+    n->integer = n->is_int ? (int64_t)u : 0;
   } else {
-    tmp[0] = (char)(0xF0 | (cp >> 18));
-    tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    tmp[3] = (char)(0x80 | (cp & 0x3F));
-    n = 4;
+    double d = yyjson_get_real(v);
+    n->number = d;
+    /* -2^63 is exact in a double; 2^63 is the first value beyond int64 */
+    n->is_int = isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+    n->integer = n->is_int ? (int64_t)d : 0;
   }
-  krait_buf_append(b, tmp, n);
 }
 
-/* Parses a string literal at ps->p (which points at the opening quote). */
-static char *parse_string_raw(parser *ps, size_t *len_out) {
-  ps->p++;
-  const char *run = ps->p;
-  /* fast path: no escapes */
-  while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' && (unsigned char)*ps->p >= 0x20)
-    ps->p++;
-  if (ps->p < ps->end && *ps->p == '"') {
-    size_t n = (size_t)(ps->p - run);
-    ps->p++;
-    *len_out = n;
-    return krait_strndup(run, n);
-  }
-  krait_buf b = KRAIT_BUF_INIT;
-  krait_buf_append(&b, run, (size_t)(ps->p - run));
-  while (ps->p < ps->end) {
-    char c = *ps->p;
-    if (c == '"') {
-      ps->p++;
-      *len_out = b.len;
-      return krait_buf_steal(&b);
-    }
-    if ((unsigned char)c < 0x20) {
-      krait_buf_free(&b);
-      fail(ps, "control character in string");
-      return NULL;
-    }
-    if (c != '\\') {
-      krait_buf_putc(&b, c);
-      ps->p++;
-      continue;
-    }
-    ps->p++;
-    if (ps->p >= ps->end)
-      break;
-    char e = *ps->p++;
-    switch (e) {
-    case '"': krait_buf_putc(&b, '"'); break;
-    case '\\': krait_buf_putc(&b, '\\'); break;
-    case '/': krait_buf_putc(&b, '/'); break;
-    case 'b': krait_buf_putc(&b, '\b'); break;
-    case 'f': krait_buf_putc(&b, '\f'); break;
-    case 'n': krait_buf_putc(&b, '\n'); break;
-    case 'r': krait_buf_putc(&b, '\r'); break;
-    case 't': krait_buf_putc(&b, '\t'); break;
-    case 'u': {
-      unsigned cp;
-      if (!read_hex4(ps, &cp)) {
-        krait_buf_free(&b);
-        fail(ps, "bad \\u escape");
-        return NULL;
-      }
-      if (cp >= 0xD800 && cp <= 0xDBFF && ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u') {
-        const char *save = ps->p;
-        ps->p += 2;
-        unsigned lo;
-        if (read_hex4(ps, &lo) && lo >= 0xDC00 && lo <= 0xDFFF)
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        else
-          ps->p = save;
-      }
-      put_utf8(&b, cp);
-      break;
-    }
-    default:
-      ps->p--;
-      krait_buf_free(&b);
-      fail(ps, "bad escape in string");
-      return NULL;
-    }
-  }
-  krait_buf_free(&b);
-  fail(ps, "unterminated string");
-  return NULL;
-}
+/* One open container while laying the tree out without recursion. */
+typedef struct frame {
+  krait_json *node;
+  krait_json **tail;
+  bool is_object;
+  yyjson_arr_iter arr;
+  yyjson_obj_iter obj;
+} frame;
 
-static krait_json *parse_value(parser *ps);
-
-static krait_json *parse_number(parser *ps) {
-  const char *s = ps->p;
-  if (ps->p < ps->end && *ps->p == '-')
-    ps->p++;
-  if (ps->p >= ps->end || !(*ps->p >= '0' && *ps->p <= '9'))
-    return fail(ps, "expected a value");
-  while (ps->p < ps->end && ((*ps->p >= '0' && *ps->p <= '9') || *ps->p == '.' || *ps->p == 'e' ||
-                             *ps->p == 'E' || *ps->p == '+' || *ps->p == '-'))
-    ps->p++;
-  char tmp[64];
-  size_t n = (size_t)(ps->p - s);
-  if (n >= sizeof tmp)
-    n = sizeof tmp - 1;
-  memcpy(tmp, s, n);
-  tmp[n] = '\0';
-  char *endp;
-  errno = 0;
-  double d = strtod(tmp, &endp);
-  if (*endp != '\0') {
-    ps->p = s;
-    return fail(ps, "malformed number");
-  }
-  krait_json *node = new_node(KRAIT_JSON_NUMBER);
-  node->number = d;
-  if (!strpbrk(tmp, ".eE")) {
-    errno = 0;
-    long long ll = strtoll(tmp, NULL, 10);
-    node->integer = errno ? (int64_t)d : (int64_t)ll;
-  } else {
-    node->integer = (d >= -9.2e18 && d <= 9.2e18) ? (int64_t)d : 0;
-  }
-  return node;
-}
-
-static bool match_lit(parser *ps, const char *lit) {
-  size_t n = strlen(lit);
-  if ((size_t)(ps->end - ps->p) >= n && memcmp(ps->p, lit, n) == 0) {
-    ps->p += n;
-    return true;
-  }
-  return false;
-}
-
-static krait_json *parse_container(parser *ps, bool is_object) {
-  if (++ps->depth > KRAIT_JSON_MAX_DEPTH)
-    return fail(ps, "nesting too deep");
-  ps->p++;
-  krait_json *node = new_node(is_object ? KRAIT_JSON_OBJECT : KRAIT_JSON_ARRAY);
-  krait_json **tail = &node->child;
-  skip_ws(ps);
-  if (ps->p < ps->end && *ps->p == (is_object ? '}' : ']')) {
-    ps->p++;
-    ps->depth--;
-    return node;
-  }
+static krait_json *build_tree(yyjson_doc *doc, const char *origin, krait_err *err) {
+  size_t count = yyjson_doc_get_val_count(doc);
+  krait_json *nodes = krait_calloc(count ? count : 1, sizeof *nodes);
+  frame *stack = krait_malloc(sizeof *stack * KRAIT_JSON_MAX_DEPTH);
+  size_t used = 0;
+  int depth = 0;
+  yyjson_val *v = yyjson_doc_get_root(doc);
+  const char *key = NULL;
   for (;;) {
-    skip_ws(ps);
-    char *key = NULL;
-    if (is_object) {
-      if (ps->p >= ps->end || *ps->p != '"') {
-        fail(ps, "expected a string key");
-        goto bad;
+    if (v) {
+      krait_json *n = &nodes[used++];
+      n->key = (char *)key;
+      switch (yyjson_get_type(v)) {
+      case YYJSON_TYPE_NULL: n->type = KRAIT_JSON_NULL; break;
+      case YYJSON_TYPE_BOOL:
+        n->type = KRAIT_JSON_BOOL;
+        n->boolean = yyjson_get_bool(v);
+        break;
+      case YYJSON_TYPE_NUM: set_number(n, v); break;
+      case YYJSON_TYPE_STR:
+        n->type = KRAIT_JSON_STRING;
+        n->string = (char *)yyjson_get_str(v);
+        n->len = yyjson_get_len(v);
+        break;
+      case YYJSON_TYPE_ARR:
+      case YYJSON_TYPE_OBJ: {
+        bool is_object = yyjson_is_obj(v);
+        n->type = is_object ? KRAIT_JSON_OBJECT : KRAIT_JSON_ARRAY;
+        n->len = yyjson_get_len(v);
+        if (depth == KRAIT_JSON_MAX_DEPTH) {
+          krait_err_set(err, KRAIT_E_PARSE, "%s: invalid JSON: nesting deeper than %d levels", origin,
+                        KRAIT_JSON_MAX_DEPTH);
+          free(stack);
+          free(nodes);
+          return NULL;
+        }
+        frame *f = &stack[depth++];
+        f->node = n;
+        f->tail = &n->child;
+        f->is_object = is_object;
+        if (is_object)
+          yyjson_obj_iter_init(v, &f->obj);
+        else
+          yyjson_arr_iter_init(v, &f->arr);
+        break;
       }
-      size_t klen;
-      key = parse_string_raw(ps, &klen);
-      if (!key)
-        goto bad;
-      skip_ws(ps);
-      if (ps->p >= ps->end || *ps->p != ':') {
-        free(key);
-        fail(ps, "expected ':' after key");
-        goto bad;
+      default: /* raw numbers are never requested (no READ_NUMBER_AS_RAW) */
+        n->type = KRAIT_JSON_NULL;
       }
-      ps->p++;
+      if (used > 1) { /* link into the parent that handed out v */
+        frame *parent = &stack[depth - 1 - (yyjson_is_ctn(v) ? 1 : 0)];
+        *parent->tail = n;
+        parent->tail = &n->next;
+      }
     }
-    krait_json *child = parse_value(ps);
-    if (!child) {
-      free(key);
-      goto bad;
+    /* next value: the next child of the innermost open container */
+    v = NULL;
+    key = NULL;
+    while (depth > 0) {
+      frame *f = &stack[depth - 1];
+      if (f->is_object) {
+        yyjson_val *k = yyjson_obj_iter_next(&f->obj);
+        if (k) {
+          key = yyjson_get_str(k);
+          v = yyjson_obj_iter_get_val(k);
+          break;
+        }
+      } else if ((v = yyjson_arr_iter_next(&f->arr))) {
+        break;
+      }
+      depth--;
     }
-    child->key = key;
-    *tail = child;
-    tail = &child->next;
-    node->len++;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ',') {
-      ps->p++;
-      continue;
-    }
-    if (ps->p < ps->end && *ps->p == (is_object ? '}' : ']')) {
-      ps->p++;
+    if (!v)
       break;
-    }
-    fail(ps, is_object ? "expected ',' or '}'" : "expected ',' or ']'");
-    goto bad;
   }
-  ps->depth--;
-  return node;
-bad:
-  krait_json_free(node);
-  return NULL;
+  free(stack);
+  return nodes;
 }
 
-static krait_json *parse_value(parser *ps) {
-  skip_ws(ps);
-  if (ps->p >= ps->end)
-    return fail(ps, "unexpected end of input");
-  switch (*ps->p) {
-  case '{': return parse_container(ps, true);
-  case '[': return parse_container(ps, false);
-  case '"': {
-    size_t n;
-    char *s = parse_string_raw(ps, &n);
-    if (!s)
-      return NULL;
-    krait_json *node = new_node(KRAIT_JSON_STRING);
-    node->string = s;
-    node->len = n;
-    return node;
+static krait_json *from_doc(yyjson_doc *doc, char *insitu, const char *origin, krait_err *err) {
+  krait_json *root = build_tree(doc, origin, err);
+  if (!root) {
+    yyjson_doc_free(doc);
+    free(insitu);
+    return NULL;
   }
-  case 't':
-    if (match_lit(ps, "true")) {
-      krait_json *node = new_node(KRAIT_JSON_BOOL);
-      node->boolean = true;
-      return node;
-    }
-    break;
-  case 'f':
-    if (match_lit(ps, "false"))
-      return new_node(KRAIT_JSON_BOOL);
-    break;
-  case 'n':
-    if (match_lit(ps, "null"))
-      return new_node(KRAIT_JSON_NULL);
-    break;
-  default:
-    if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
-      return parse_number(ps);
-  }
-  return fail(ps, "expected a value");
+  json_owned *o = krait_malloc(sizeof *o);
+  o->doc = doc;
+  o->insitu = insitu;
+  root->owned_ = o;
+  return root;
 }
 
 krait_json *krait_json_parse(const char *text, size_t len, const char *origin, krait_err *err) {
   krait_err local;
   krait_err_clear(&local);
-  parser ps = {text, text + len, text, origin ? origin : "<json>", &local, 0};
-  krait_json *root = parse_value(&ps);
-  if (root) {
-    skip_ws(&ps);
-    if (ps.p != ps.end) {
-      krait_json_free(root);
-      root = fail(&ps, "trailing characters after the value");
-    }
-  }
+  origin = origin ? origin : "<json>";
+  yyjson_read_err e;
+  yyjson_doc *doc = yyjson_read_opts((char *)text, len, READ_FLAGS, NULL, &e);
+  krait_json *root = NULL;
+  if (!doc)
+    set_error(&local, origin, text, len, &e);
+  else
+    root = from_doc(doc, NULL, origin, &local);
   if (!root && err)
     *err = local;
   return root;
@@ -333,20 +181,45 @@ krait_json *krait_json_parse_file(const char *path, krait_err *err) {
   krait_buf b = KRAIT_BUF_INIT;
   if (krait_read_file(path, &b, err) != KRAIT_OK)
     return NULL;
-  krait_json *root = krait_json_parse(krait_buf_str(&b), b.len, path, err);
-  krait_buf_free(&b);
+  /* yyjson parses in place (no copy of a 10 MB conda-meta file) given
+   * YYJSON_PADDING_SIZE zero bytes after the text; the text then lives as
+   * long as the document. */
+  size_t len = b.len;
+  krait_buf_reserve(&b, YYJSON_PADDING_SIZE);
+  memset(b.data + len, 0, YYJSON_PADDING_SIZE);
+  char *text = krait_buf_steal(&b);
+  krait_err local;
+  krait_err_clear(&local);
+  yyjson_read_err e;
+  yyjson_doc *doc = yyjson_read_opts(text, len, READ_FLAGS | YYJSON_READ_INSITU, NULL, &e);
+  krait_json *root = NULL;
+  if (!doc) {
+    /* in-place parsing may have rewritten escapes before failing: read the
+     * file's line:column from a fresh copy of the bytes */
+    krait_buf again = KRAIT_BUF_INIT;
+    krait_err ignored;
+    bool reread = krait_read_file(path, &again, &ignored) == KRAIT_OK;
+    set_error(&local, path, reread ? again.data : NULL, again.len, &e);
+    krait_buf_free(&again);
+    free(text);
+  } else {
+    root = from_doc(doc, text, path, &local);
+  }
+  if (!root && err)
+    *err = local;
   return root;
 }
 
-void krait_json_free(krait_json *n) {
-  while (n) {
-    krait_json *next = n->next;
-    krait_json_free(n->child);
-    free(n->string);
-    free(n->key);
-    free(n);
-    n = next;
+void krait_json_free(krait_json *root) {
+  if (!root)
+    return;
+  json_owned *o = root->owned_;
+  if (o) {
+    yyjson_doc_free(o->doc);
+    free(o->insitu);
+    free(o);
   }
+  free(root);
 }
 
 const krait_json *krait_json_get(const krait_json *obj, const char *key) {
@@ -365,7 +238,7 @@ const char *krait_json_get_str(const krait_json *obj, const char *key) {
 
 bool krait_json_get_int(const krait_json *obj, const char *key, int64_t *out) {
   const krait_json *v = krait_json_get(obj, key);
-  if (!v || v->type != KRAIT_JSON_NUMBER)
+  if (!v || v->type != KRAIT_JSON_NUMBER || !v->is_int)
     return false;
   *out = v->integer;
   return true;

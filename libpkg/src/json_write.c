@@ -1,4 +1,7 @@
-/* JSON writer: comma/indent bookkeeping so callers only say what to emit. */
+/* JSON writer: comma/indent bookkeeping so callers only say what to emit.
+ * It stays a streaming writer into the caller's krait_buf (records are written
+ * field by field as they are computed); reading, where hostile bytes arrive,
+ * is yyjson's job (json_parse.c). */
 #include "krait/json.h"
 
 #include <inttypes.h>
@@ -46,10 +49,17 @@ void krait_jw_init(krait_jw *w, krait_buf *out, int indent) {
 }
 
 static void newline(krait_jw *w) {
+  static const char spaces[] = "\n                                                                ";
   if (!w->indent)
     return;
+  /* one append per line, not one per space: files lists are long */
+  size_t n = (size_t)w->depth * (size_t)w->indent + 1;
+  if (n < sizeof spaces) {
+    krait_buf_append(w->out, spaces, n);
+    return;
+  }
   krait_buf_putc(w->out, '\n');
-  for (int i = 0; i < w->depth * w->indent; i++)
+  for (size_t i = 1; i < n; i++)
     krait_buf_putc(w->out, ' ');
 }
 
@@ -123,7 +133,7 @@ void krait_jw_double(krait_jw *w, double v) {
   pre_item(w);
   if (!isfinite(v))
     krait_buf_puts(w->out, "null");
-  else if (v == (double)(int64_t)v && fabs(v) < 9e15)
+  else if (fabs(v) < 9e15 && v == floor(v)) /* range first: the cast of a larger double is undefined */
     krait_buf_printf(w->out, "%" PRId64, (int64_t)v);
   else
     krait_buf_printf(w->out, "%.17g", v);
@@ -144,7 +154,7 @@ void krait_jw_value(krait_jw *w, const krait_json *v) {
   case KRAIT_JSON_NULL: krait_jw_null(w); break;
   case KRAIT_JSON_BOOL: krait_jw_bool(w, v->boolean); break;
   case KRAIT_JSON_NUMBER:
-    if (v->number == (double)v->integer)
+    if (v->is_int)
       krait_jw_int(w, v->integer);
     else
       krait_jw_double(w, v->number);

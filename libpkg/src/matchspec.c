@@ -6,7 +6,6 @@
  * differences lives in tests/unit/test_matchspec.c. */
 #include "krait/matchspec.h"
 
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "krait/buf.h"
 #include "krait/platform.h"
+#include "krait/rx.h"
 
 void krait_matchspec_free(krait_matchspec *ms) {
   if (!ms)
@@ -156,6 +156,8 @@ typedef struct bracket_vals {
   int have_version, have_build, have_channel;
 } bracket_vals;
 
+static int looks_like_archive(const char *s, size_t n);
+
 static krait_code apply_key(ctx *c, krait_matchspec *ms, bracket_vals *bv, const char *key, size_t kn,
                             krait_buf *val, int has_value) {
 #define KEY(k) (kn == sizeof(k) - 1 && memcmp(key, k, kn) == 0)
@@ -211,6 +213,11 @@ static krait_code apply_key(ctx *c, krait_matchspec *ms, bracket_vals *bv, const
     set_str(&ms->fn, v, strlen(v));
   } else if (KEY("url")) {
     set_str(&ms->url, v, strlen(v));
+    /* a url names one archive, as a positional URL does: its file name is
+     * the fn (so str(), which prints url and leaves fn out, round-trips) */
+    const char *slash = strrchr(v, '/');
+    if (!ms->fn && slash && looks_like_archive(v, strlen(v)))
+      set_str(&ms->fn, slash + 1, strlen(slash + 1));
   } else if (KEY("license")) {
     set_str(&ms->license, v, strlen(v));
   } else if (KEY("license_family")) {
@@ -341,6 +348,10 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   if (!d1 || d1 == base || d2 == d1 + 1 || d2 + 1 == base + stem) {
     krait_buf_free(&url);
     return bad(c, "cannot read name-version-build from the file name", NULL);
+  }
+  if (!valid_name(base, (size_t)(d1 - base))) {
+    krait_buf_free(&url);
+    return bad(c, "invalid package name in the file name '%s'", base);
   }
   set_str(&ms->name, base, (size_t)(d1 - base));
   char *ver = krait_asprintf("==%.*s", (int)(d2 - d1 - 1), d1 + 1);
@@ -670,11 +681,12 @@ static bool str_match(const char *pat, const char *val) {
     val = "";
   size_t n = strlen(pat);
   if (n >= 2 && pat[0] == '^' && pat[n - 1] == '$') {
-    regex_t rx;
-    if (regcomp(&rx, pat, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
-      return false;
-    bool r = regexec(&rx, val, 0, NULL, 0) == 0;
-    regfree(&rx);
+    krait_rx *rx;
+    krait_err ignored;
+    if (krait_rx_compile(pat, true, &rx, &ignored) != KRAIT_OK)
+      return false; /* a pattern the engine refuses matches nothing */
+    bool r = krait_rx_search(rx, val);
+    krait_rx_free(rx);
     return r;
   }
   if (strchr(pat, '*'))
@@ -757,7 +769,7 @@ static void put_kv(krait_buf *b, int *first, const char *key, const char *val, i
     krait_buf_putc(b, ',');
   *first = 0;
   krait_buf_printf(b, "%s=", key);
-  int quote = always_quote || !*val || strpbrk(val, ", =[]'\"") != NULL;
+  int quote = always_quote || !*val || strpbrk(val, ", =[]'\"#\t") != NULL;
   if (!quote) {
     krait_buf_puts(b, val);
     return;
@@ -779,7 +791,9 @@ char *krait_matchspec_str(const krait_matchspec *ms) {
   int first = 1;
   char *subdir = ms->subdir ? lowered(ms->subdir) : NULL;
   char *build = ms->build && strcmp(ms->build, "*") != 0 ? lowered(ms->build) : NULL;
-  int chan_pos = ms->channel && !strchr(ms->channel, '*');
+  /* positional "channel::" only when the positional parser reads it back:
+   * '#' starts a comment there, blanks and brackets end the name part */
+  int chan_pos = ms->channel && !strpbrk(ms->channel, "*# \t[]'\"");
   if (ms->channel && !chan_pos)
     put_kv(&br, &first, "channel", ms->channel, 0);
   if (chan_pos)
@@ -837,7 +851,7 @@ char *krait_matchspec_str(const krait_matchspec *ms) {
     put_kv(&br, &first, "build_number", ms->build_number, 0);
   if (tf)
     put_kv(&br, &first, "track_features", tf, 0);
-  if (ms->url && !ms->channel)
+  if (ms->url) /* conda leaves it out when a channel is printed; then the spec read back no longer names one archive */
     put_kv(&br, &first, "url", ms->url, 0);
   if (md5)
     put_kv(&br, &first, "md5", md5, 0);
@@ -847,7 +861,8 @@ char *krait_matchspec_str(const krait_matchspec *ms) {
     put_kv(&br, &first, "license", ms->license, 0);
   if (ms->license_family)
     put_kv(&br, &first, "license_family", ms->license_family, 0);
-  if (ms->fn && !ms->url)
+  const char *url_base = ms->url ? strrchr(ms->url, '/') : NULL;
+  if (ms->fn && !(url_base && strcmp(url_base + 1, ms->fn) == 0)) /* else reading the url gives it back */
     put_kv(&br, &first, "fn", ms->fn, 0);
   if (ms->optional)
     put_kv(&br, &first, "optional", "true", 0);

@@ -4,6 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+int64_t krait_timestamp_ms(int64_t ts) {
+  if (ts <= 0)
+    return 0;
+  return ts > 253402300799LL ? ts : ts * 1000; /* seconds in old records */
+}
+
 void krait_record_init(krait_record *r) {
   memset(r, 0, sizeof *r);
   r->size = -1;
@@ -85,7 +91,7 @@ krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const 
   krait_json_get_int(obj, "size", &r->size);
   int64_t ts = 0;
   if (krait_json_get_int(obj, "timestamp", &ts))
-    r->timestamp = ts > 253402300799LL ? ts : ts * 1000; /* seconds in old records */
+    r->timestamp = krait_timestamp_ms(ts);
   const krait_json *noarch = krait_json_get(obj, "noarch");
   if (noarch && noarch->type == KRAIT_JSON_STRING && noarch->len)
     r->noarch = krait_strdup(noarch->string);

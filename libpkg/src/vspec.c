@@ -12,12 +12,12 @@
  *  - "*.*" (only '*' and '.') matches everything, like rattler/mamba.
  *  - '*' mixed with an ordering operator in the middle of a literal is an
  *    error (CEP-29 rationale: mixing '*' with operators is disallowed). */
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "krait/buf.h"
 #include "krait/matchspec.h"
+#include "krait/rx.h"
 #include "krait/version.h"
 
 enum { N_LEAF, N_AND, N_OR };
@@ -27,7 +27,7 @@ struct krait_vspec {
   int op;
   krait_version *ver; /* literal for ordered/exact/prefix ops */
   char *pattern;      /* glob or regex text */
-  regex_t *rx;
+  krait_rx *rx;       /* bounded engine: no spec can explode (krait/rx.h) */
   krait_vspec **kids;
   size_t nkids;
 };
@@ -40,8 +40,7 @@ void krait_vspec_free(krait_vspec *vs) {
   free(vs->kids);
   krait_version_free(vs->ver);
   if (vs->rx) {
-    regfree(vs->rx);
-    free(vs->rx);
+    krait_rx_free(vs->rx);
   }
   free(vs->pattern);
   free(vs);
@@ -170,12 +169,10 @@ static krait_code make_leaf(parser *p, const char *t, size_t n, krait_vspec **ou
     }
     v->op = VS_REGEX;
     v->pattern = krait_strndup(t, n);
-    v->rx = krait_malloc(sizeof *v->rx);
-    if (regcomp(v->rx, v->pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
-      free(v->rx);
-      v->rx = NULL;
+    krait_err rxerr;
+    if (krait_rx_compile(v->pattern, true, &v->rx, &rxerr) != KRAIT_OK) {
       krait_vspec_free(v);
-      return fail(p, "invalid regular expression");
+      return fail(p, rxerr.msg);
     }
     *out = v;
     return KRAIT_OK;
@@ -361,7 +358,7 @@ bool krait_vspec_matches_version(const krait_vspec *vs, const krait_version *v) 
   case VS_NOT_GLOB:
     return !krait_glob_match(vs->pattern, krait_version_text(v));
   case VS_REGEX:
-    return regexec(vs->rx, krait_version_text(v), 0, NULL, 0) == 0;
+    return krait_rx_search(vs->rx, krait_version_text(v));
   default:
     return false;
   }

@@ -14,6 +14,7 @@
 
 #include "krait/buf.h"
 #include "krait/json.h"
+#include "krait/record.h"
 #include "repodata_int.h"
 
 typedef struct fn_entry {
@@ -83,7 +84,7 @@ static void one_record(extras_ctx *x, const char *key, size_t key_len, const cha
       repodata_set_str(x->data, p, x->k_noarch, "generic"); /* legacy `noarch: true` */
     int64_t ts = 0;
     if (krait_json_get_int(j, "timestamp", &ts) && ts > 0)
-      repodata_set_num(x->data, p, x->k_timestamp, (unsigned long long)(ts > 253402300799LL ? ts : ts * 1000));
+      repodata_set_num(x->data, p, x->k_timestamp, (unsigned long long)krait_timestamp_ms(ts));
     set_str(x, p, x->k_license_family, j, "license_family");
     set_str(x, p, x->k_features, j, "features");
     set_str(x, p, x->k_site, j, "python_site_packages_path");

@@ -440,7 +440,8 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
   r->sha256 = krait_strdup(sha);
   unsigned long long size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
   r->size = size ? (int64_t)size : -1;
-  r->timestamp = (int64_t)solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0) * 1000;
+  unsigned long long build_time = solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0);
+  r->timestamp = build_time <= (unsigned long long)INT64_MAX ? krait_timestamp_ms((int64_t)build_time) : 0;
   r->license = krait_strdup(solvable_lookup_str(s, SOLVABLE_LICENSE));
   push_deps(pool, s, &r->depends);
   const char *constrains = lookup_key_str(pool, s, KRAIT_KEY_CONSTRAINS);

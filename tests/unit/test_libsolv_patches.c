@@ -5,6 +5,10 @@
  *        index4 test data and comparing the whole package set.
  *  0002: a record whose subdir differs from info.subdir is kept (under
  *        info.subdir) and reported through the pool's warning callback.
+ *  0004: arrays and objects nested in "info" are skipped, not walked into
+ *        (a 16-byte {"info":{"a":["x"] crashed the reader in parse_info).
+ *  0005: version/build regexes that could make glibc's regcomp explode
+ *        (stacked or nested quantifiers, big counts) match nothing instead.
  * This test talks to libsolv directly (not through krait's solver module) on
  * purpose: it pins the behaviour of the patched library itself. */
 #include <stdio.h>
@@ -198,7 +202,70 @@ static void test_subdir_mismatch_kept(void) {
   krait_buf_free(&warnings);
 }
 
+/* Hostile "info" members: each loads or fails cleanly (the unpatched reader
+ * crashed on the first). Whatever follows the nested value is still read. */
+static void test_info_nested_values(void) {
+  static const char *const bad[] = {
+      "{\"info\":{\"a\":[\"x\"]",
+      "{\"info\":{\"a\":[\"x\"]}",
+      "{\"info\":{\"a\":{\"b\":\"c\"}",
+      "{\"info\":{\"a\":[[\"subdir\"],{\"subdir\":1}]",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    Pool *pool = pool_create();
+    pool_setdisttype(pool, DISTTYPE_CONDA);
+    Repo *repo = NULL;
+    int rc = load_conda_json(pool, "bad", bad[i], strlen(bad[i]), &repo);
+    CHECK(rc != 0, "truncated %s loaded", bad[i]);
+    pool_free(pool);
+  }
+  static const char good[] = "{\"info\":{\"a\":[\"x\",{\"subdir\":\"osx-64\"}],\"o\":{\"k\":[1]},"
+                             "\"subdir\":\"linux-64\"},\"packages\":{"
+                             "\"a-1-0.tar.bz2\":{\"name\":\"a\",\"version\":\"1\",\"build\":\"0\"}}}";
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  Repo *repo = NULL;
+  CHECK(load_conda_json(pool, "nested", good, sizeof good - 1, &repo) == 0, "nested info: %s", pool_errstr(pool));
+  CHECK(repo && repo->nsolvables == 1, "record after nested info: %d", repo ? repo->nsolvables : -1);
+  if (repo && repo->nsolvables == 1)
+    CHECK_STR(solvable_get_location(pool_id2solvable(pool, repo->start), NULL), "linux-64/a-1-0.tar.bz2");
+  pool_free(pool);
+}
+
+/* Number of packages a conda matchspec selects (libsolv's own matching). */
+static int count_matches(Pool *pool, const char *spec) {
+  Id dep = pool_conda_matchspec(pool, spec);
+  int n = 0;
+  for (Id *pp = pool_whatprovides_ptr(pool, dep); *pp; pp++)
+    n++;
+  return n;
+}
+
+static void test_bounded_regex(void) {
+  static const char json[] = "{\"packages\":{"
+                             "\"a-1.0-0.tar.bz2\":{\"name\":\"a\",\"version\":\"1.0\",\"build\":\"py_0\"},"
+                             "\"a-1.1-0.tar.bz2\":{\"name\":\"a\",\"version\":\"1.1\",\"build\":\"py_0\"},"
+                             "\"a-2.0-0.tar.bz2\":{\"name\":\"a\",\"version\":\"2.0\",\"build\":\"py_0\"}}}";
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  Repo *repo = NULL;
+  CHECK(load_conda_json(pool, "r", json, sizeof json - 1, &repo) == 0, "load: %s", pool_errstr(pool));
+  pool_addfileprovides(pool);
+  pool_createwhatprovides(pool);
+  CHECK(count_matches(pool, "a ^1\\..*$") == 2, "plain regex matches 1.0 and 1.1");
+  CHECK(count_matches(pool, "a ^[12]\\.[0-9]?$") == 3, "bracket regex with a quantifier");
+  CHECK(count_matches(pool, "a ^(1|2)\\.0$") == 0, "'|' splits libsolv's version (unchanged by 0005)");
+  /* each took gigabytes (or forever) in regcomp before 0005 */
+  CHECK(count_matches(pool, "a ^1+++++++++++++++++++++++++$") == 0, "stacked quantifiers match nothing");
+  CHECK(count_matches(pool, "a ^((((1.0)*)*)*)*$") == 0, "nested quantifiers match nothing");
+  CHECK(count_matches(pool, "a ^(1{100}){100}$") == 0, "nested counts match nothing");
+  CHECK(count_matches(pool, "a ^1{1000}$") == 0, "big count matches nothing");
+  pool_free(pool);
+}
+
 int main(void) {
+  test_bounded_regex();
+  test_info_nested_values();
   test_subdir_mismatch_kept();
   test_index4_expected();
   return krait_test_finish("libsolv_patches");

@@ -126,8 +126,11 @@ static void test_canonical(void) {
       {"conda-forge:ns:foo", "conda-forge::foo"},
       {"foo # a comment", "foo"},
       {"foo[name=bar]", "foo"},
+      /* conda leaves the url out here; krait keeps it, so the spec read back
+       * still names the one archive (round trip, issue 6) */
       {"https://conda.anaconda.org/conda-forge/linux-64/python-3.11.10-h123456_0.conda",
-       "https://conda.anaconda.org/conda-forge/linux-64::python==3.11.10=h123456_0"},
+       "https://conda.anaconda.org/conda-forge/linux-64::python==3.11.10=h123456_0"
+       "[url=https://conda.anaconda.org/conda-forge/linux-64/python-3.11.10-h123456_0.conda]"},
   };
   for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
     krait_matchspec *ms = ms_ok(t[i].in);
@@ -428,6 +431,65 @@ static void test_solv_str(void) {
  * must print a canonical form that parses back to the same canonical form,
  * and whatever is rejected must carry the "invalid spec" message. Catches
  * printer/parser asymmetries and (under ASan) memory errors. */
+static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+/* str(spec) parses back to the same spec, field by field (not only to the
+ * same string): channels the positional form cannot carry, URL specs. */
+static void test_roundtrip_fields(void) {
+  static const char *const specs[] = {
+      "numpy[channel=\"conda#forge\"]",
+      "numpy[channel=\"a#b/linux-64\"]",
+      "https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311h64a7726_0.conda",
+      "https://x/c%23h/linux-64/ab-1-0.conda",
+      "file:///tmp/ch/noarch/a-1-0.tar.bz2",
+      "numpy[url=\"https://x/y/noarch/a-1-0.conda\"]",
+      "numpy[url=\"https://x/y/noarch/a-1-0.conda\", fn=\"b-1-0.conda\"]",
+      "http://x:8080/ch::numpy",
+      "numpy[fn=\"a#b\", build=\"a#b\"]",
+      "conda-forge/noarch::numpy[subdir=linux-64]",
+  };
+  for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+    krait_matchspec *a = NULL, *b = NULL;
+    krait_err err;
+    if (krait_matchspec_parse(specs[i], &a, &err) != KRAIT_OK) {
+      CHECK(0, "%s: %s", specs[i], err.msg);
+      continue;
+    }
+    char *s = krait_matchspec_str(a);
+    if (krait_matchspec_parse(s, &b, &err) != KRAIT_OK) {
+      CHECK(0, "str(%s) = %s does not parse: %s", specs[i], s, err.msg);
+    } else {
+#define SAME(f) CHECK(same_str(a->f, b->f), "%s -> %s: " #f " '%s' became '%s'", specs[i], s, a->f ? a->f : "-", b->f ? b->f : "-")
+      SAME(channel);
+      SAME(subdir);
+      SAME(name);
+      SAME(version);
+      SAME(build);
+      SAME(build_number);
+      SAME(md5);
+      SAME(sha256);
+      SAME(fn);
+      SAME(url);
+      SAME(license);
+      SAME(license_family);
+      SAME(track_features);
+#undef SAME
+      CHECK(a->optional == b->optional, "%s: optional", specs[i]);
+    }
+    krait_matchspec_free(b);
+    krait_matchspec_free(a);
+    free(s);
+  }
+  /* a URL whose file name decodes to no valid package name is refused, not
+   * turned into a spec that cannot be printed */
+  krait_matchspec *ms = NULL;
+  krait_err err;
+  CHECK(krait_matchspec_parse("https://x/ch/linux-64/a%20b-1-0.conda", &ms, &err) != KRAIT_OK &&
+            strstr(err.msg, "invalid package name"),
+        "a%%20b accepted");
+  krait_matchspec_free(ms);
+}
+
 static void test_random_roundtrip(void) {
   static const char *const pieces[] = {
       "numpy", "py-thon", "*", "conda-forge", "/linux-64", "::", ":", " ", "  ", "=", "==", "!=", ">=", "<", ">",
@@ -850,8 +912,10 @@ static int run_to_string(void) {
         CHECK_FIELD(spec, again->sha256, ms->sha256);
         CHECK_FIELD(spec, again->license, ms->license);
         CHECK_FIELD(spec, again->license_family, ms->license_family);
-        /* conda's canonical form leaves url out when a channel is printed */
-        CHECK_FIELD(spec, again->url, ms->channel ? NULL : ms->url);
+        /* conda's canonical form leaves url out when a channel is printed;
+         * krait keeps it so the spec round-trips (issue 6) */
+        CHECK_FIELD(spec, again->url, ms->url);
+        CHECK_FIELD(spec, again->fn, ms->fn);
         CHECK_FIELD(spec, again->channel, ms->channel);
         CHECK_FIELD(spec, again->subdir, ms->subdir);
         CHECK_FIELD(spec, again->build, ms->build);
@@ -1144,6 +1208,7 @@ int main(void) {
   test_matches_record();
   test_solv_str();
   test_random_roundtrip();
+  test_roundtrip_fields();
   if (krait_test_failed)
     return krait_test_finish("matchspec");
   int found = 0;

@@ -14,7 +14,11 @@
  * resolves outside `dest`, a hard link to anything but a regular file inside
  * `dest`, a device/FIFO/socket, or more than opts->max_bytes of payload is an
  * error (KRAIT_E_UNSAFE) naming the archive and the entry; nothing is left
- * behind. Tolerated like conda does: "./"-prefixed paths, zips whose members
+ * behind. So is an archive that expands past max_bytes or past
+ * KRAIT_EXTRACT_DEFAULT_MAX_RATIO times its own size (decompression bomb),
+ * and a file whose sha256 or size differs from info/paths.json
+ * (KRAIT_E_CHECKSUM; computed while writing, no second read). A full disk
+ * is reported as such, naming the directory. Tolerated like conda does: "./"-prefixed paths, zips whose members
  * live in a subdirectory, zip64, info-only packages, sparse files, non-ASCII
  * names, symlinks with an empty target.
  *
@@ -41,6 +45,11 @@ KRAIT_API krait_archive_kind krait_archive_kind_of(const char *path);
 /* Default cap on the payload bytes one archive may expand to (decompression
  * bomb guard): 64 GiB, far above any real conda package. */
 #define KRAIT_EXTRACT_DEFAULT_MAX_BYTES ((uint64_t)64 << 30)
+/* Ratio limit: an archive may expand to at most this many times its own
+ * size once its payload passes KRAIT_EXTRACT_RATIO_FLOOR (real packages stay
+ * far below: zstd/bzip2 of binaries and text is 2-20x). */
+#define KRAIT_EXTRACT_DEFAULT_MAX_RATIO 200u
+#define KRAIT_EXTRACT_RATIO_FLOOR ((uint64_t)1 << 30)
 /* Default cap on the number of entries of one archive. */
 #define KRAIT_EXTRACT_DEFAULT_MAX_ENTRIES ((uint64_t)4 << 20)
 
@@ -50,6 +59,11 @@ typedef struct krait_extract_opts {
   bool replace;         /* an existing non-empty dest is replaced (else it is an error) */
   bool no_sync;         /* skip syncing data before the final rename (benchmarks, tests) */
   bool info_only;       /* .conda: only the info-*.tar.zst member */
+  /* Files are checked against info/paths.json (sha256, size_in_bytes) as
+   * conda's extra_safety_checks does, by default; this turns it off. */
+  bool no_verify;
+  bool no_ratio_limit;  /* no KRAIT_EXTRACT_DEFAULT_MAX_RATIO cut-off (max_bytes still applies) */
+  uint64_t ratio_floor; /* 0 = KRAIT_EXTRACT_RATIO_FLOOR (tests lower it) */
   /* Called (when set) on the complete tree just before it is renamed onto
    * dest: lets the cache add info/repodata_record.json atomically with the
    * rest. A failure aborts the extraction and leaves nothing behind. */

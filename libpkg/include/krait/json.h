@@ -1,9 +1,17 @@
-/* A small JSON DOM parser and a streaming writer.
+/* A JSON DOM (read by yyjson) and a streaming writer.
  *
- * Parsing: krait_json_parse() builds a tree of krait_json nodes. The returned
- * root owns every node and string below it; release it with krait_json_free().
- * Errors name the origin (file name) and the line:column of the fault.
- * Depth and size are capped so hostile input cannot exhaust the stack.
+ * Parsing: krait_json_parse() has yyjson (Debian's, built by
+ * cmake/build-yyjson.sh) parse the text, then lays its values out as a tree of
+ * krait_json nodes. The returned root owns every node and string below it (one
+ * block of nodes plus yyjson's document, whose strings the nodes point into);
+ * release it with krait_json_free() on the root only. Errors name the origin
+ * (file name) and the line:column of the fault. Depth is capped so hostile
+ * input cannot exhaust a caller's recursion.
+ *
+ * Numbers: `number` is the value as a double; `integer` is only meaningful
+ * when `is_int` is set (an integral value that fits int64 exactly), which is
+ * all krait_json_get_int() accepts, so `size: 1e30` or `1.5` is never
+ * silently turned into some other count.
  *
  * Writing: krait_jw appends to a krait_buf it does not own, inserting commas,
  * escaping and (optionally) indentation. */
@@ -31,12 +39,14 @@ struct krait_json {
   krait_json_type type;
   bool boolean;
   double number;
-  int64_t integer;   /* number truncated to int64 (exact for integral JSON numbers) */
+  bool is_int;       /* NUMBER: integral and within int64, so `integer` is exact */
+  int64_t integer;   /* NUMBER: the value when is_int, else 0 */
   char *string;      /* STRING: decoded UTF-8, NUL-terminated; `len` bytes */
   size_t len;        /* STRING: byte length; ARRAY/OBJECT: number of children */
   char *key;         /* member key when this node is an object member */
   krait_json *child; /* ARRAY/OBJECT: first child */
   krait_json *next;  /* next sibling */
+  void *owned_;      /* root only: what krait_json_free releases besides the nodes */
 };
 
 #define KRAIT_JSON_MAX_DEPTH 512
@@ -49,6 +59,7 @@ KRAIT_API void krait_json_free(krait_json *root);
 /* Lookups return NULL when absent or of another type. */
 KRAIT_API const krait_json *krait_json_get(const krait_json *obj, const char *key);
 KRAIT_API const char *krait_json_get_str(const krait_json *obj, const char *key);
+/* False when absent, not a number, not integral or beyond int64. */
 KRAIT_API bool krait_json_get_int(const krait_json *obj, const char *key, int64_t *out);
 KRAIT_API const krait_json *krait_json_get_array(const krait_json *obj, const char *key);
 KRAIT_API const krait_json *krait_json_get_object(const krait_json *obj, const char *key);

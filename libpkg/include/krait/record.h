@@ -40,6 +40,10 @@ typedef struct krait_record {
 } krait_record;
 
 KRAIT_API void krait_record_init(krait_record *r);
+/* A record's `timestamp` in ms: values up to year 9999 in seconds (old
+ * records) are scaled, larger ones are already ms; negative or overflowing
+ * ones are unknown (0) rather than wrapped. */
+KRAIT_API int64_t krait_timestamp_ms(int64_t ts);
 KRAIT_API void krait_record_free(krait_record *r);
 KRAIT_API void krait_record_copy(krait_record *dst, const krait_record *src);
 /* Fills r from one repodata entry (or index.json / repodata_record.json).
