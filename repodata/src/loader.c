@@ -144,11 +144,58 @@ static int peek(window *w) {
   }
 }
 
+/* Index just past the string starting at s[i] == '"', or n if it does not
+ * end before n: memchr to each quote, then an odd run of backslashes before
+ * it means escaped. (The bytes-at-a-time krait_scan_string was a tenth of a
+ * cold load.) */
+static size_t skip_string(const char *s, size_t i, size_t n) {
+  size_t from = i + 1;
+  for (;;) {
+    const char *q = from < n ? memchr(s + from, '"', n - from) : NULL;
+    if (!q)
+      return n;
+    size_t j = (size_t)(q - s), k = j;
+    while (k > from && s[k - 1] == '\\')
+      k--;
+    if ((j - k) % 2 == 0)
+      return j + 1;
+    from = j + 1;
+  }
+}
+
+/* Index just past the JSON value starting at s[i], or n when it does not end
+ * before n (same contract as krait_scan_value). */
+static size_t skip_json_value(const char *s, size_t i, size_t n) {
+  if (i >= n)
+    return n;
+  if (s[i] == '"')
+    return skip_string(s, i, n);
+  if (s[i] != '{' && s[i] != '[') {
+    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']')
+      i++;
+    return i;
+  }
+  size_t depth = 0;
+  while (i < n) {
+    char c = s[i];
+    if (c == '"') {
+      i = skip_string(s, i, n);
+      continue;
+    }
+    if (c == '{' || c == '[')
+      depth++;
+    else if ((c == '}' || c == ']') && --depth == 0)
+      return i + 1;
+    i++;
+  }
+  return n;
+}
+
 /* Makes the whole JSON value at the cursor lie inside the window; returns
  * its end offset (0 on error). */
 static size_t value_span(window *w) {
   for (;;) {
-    size_t end = krait_scan_value(w->buf, w->pos, w->len);
+    size_t end = skip_json_value(w->buf, w->pos, w->len);
     if (end < w->len || (w->eof && end > w->pos && w->buf[w->pos] != '"' && w->buf[w->pos] != '{' &&
                          w->buf[w->pos] != '['))
       return end;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <solv/dataiterator.h>
@@ -22,7 +24,9 @@
 
 #include "harness.h"
 #include "krait/buf.h"
+#include "krait/ctx.h"
 #include "krait/fs.h"
+#include "krait/repodata.h"
 #include "repodata_int.h"
 
 static int g_files, g_rejected, g_records;
@@ -217,6 +221,103 @@ static void edge_cases(void) {
   krait_buf_free(&b);
 }
 
+/* ---- warm starts: the .solv cache is checked without reading the JSON ---- */
+
+/* Rewrites path in place (same inode, same size) and puts its mtime back:
+ * only a reader of the bytes could tell. */
+static void rewrite_same_stamp(const char *path, const char *text) {
+  struct stat before;
+  CHECK(stat(path, &before) == 0, "stat %s", path);
+  int fd = open(path, O_WRONLY);
+  CHECK(fd >= 0 && pwrite(fd, text, strlen(text), 0) == (ssize_t)strlen(text), "rewrite %s", path);
+  if (fd >= 0)
+    close(fd);
+  struct timespec ts[2] = {before.st_atim, before.st_mtim};
+  CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0, "utimensat %s", path);
+}
+
+static void set_mtime(const char *path, time_t sec, long nsec) {
+  struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
+  CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0, "utimensat %s", path);
+}
+
+/* Loads path through the .solv cache; returns the first record's version
+ * ("" on error) and whether the cache was used. */
+static char *load_version(krait_ctx *ctx, const char *path, bool *from_cache) {
+  Pool *pool = new_pool();
+  Repo *repo = NULL;
+  krait_err err;
+  krait_repodata_opts opts = {0};
+  char *v = NULL;
+  if (krait_repodata_load_file(ctx, pool, path, NULL, &opts, &repo, &err) == KRAIT_OK && repo->nsolvables) {
+    *from_cache = krait_repo_info(repo)->from_solv_cache;
+    v = krait_strdup(pool_id2str(pool, pool->solvables[repo->start].evr));
+  } else
+    CHECK(0, "load %s: %s", path, repo ? "no records" : err.msg);
+  krait_repodata_free_pool_info(pool);
+  pool_free(pool);
+  return v ? v : krait_strdup("");
+}
+
+#define REPODATA_V(v) "{\"info\":{\"subdir\":\"noarch\"},\"packages\":{\"a-" v "-0.tar.bz2\":{\"name\":\"a\",\"version\":\"" v "\"}}}"
+
+static void warm_starts(void) {
+  krait_ctx *ctx = krait_ctx_new();
+  ctx->repodata_cache_dir = krait_path_join(g_tmp, "cache");
+  char *path = krait_path_join(g_tmp, "warm.json");
+  krait_err err;
+  bool hit = false;
+  char *v;
+
+  /* an old file: the stamp alone decides */
+  CHECK(krait_write_file_atomic(path, REPODATA_V("1.0"), strlen(REPODATA_V("1.0")), 0644, &err) == KRAIT_OK, "w");
+  set_mtime(path, time(NULL) - 3600, 123456789);
+  v = load_version(ctx, path, &hit);
+  CHECK(!hit && strcmp(v, "1.0") == 0, "cold: %s hit=%d", v, hit);
+  free(v);
+  rewrite_same_stamp(path, REPODATA_V("2.0"));
+  v = load_version(ctx, path, &hit);
+  CHECK(hit && strcmp(v, "1.0") == 0, "warm: the JSON was not read (stamp unchanged): %s hit=%d", v, hit);
+  free(v);
+  set_mtime(path, time(NULL) - 3600, 123456790); /* one nanosecond later */
+  v = load_version(ctx, path, &hit);
+  CHECK(!hit && strcmp(v, "2.0") == 0, "mtime_ns changed: reparsed: %s hit=%d", v, hit);
+  free(v);
+
+  /* a fresh file (mtime within the racy window): the content hash decides */
+  CHECK(krait_write_file_atomic(path, REPODATA_V("3.0"), strlen(REPODATA_V("3.0")), 0644, &err) == KRAIT_OK, "w");
+  v = load_version(ctx, path, &hit);
+  CHECK(!hit && strcmp(v, "3.0") == 0, "new inode: reparsed: %s hit=%d", v, hit);
+  free(v);
+  v = load_version(ctx, path, &hit);
+  CHECK(hit && strcmp(v, "3.0") == 0, "racy but unchanged: cache used after hashing: %s hit=%d", v, hit);
+  free(v);
+  rewrite_same_stamp(path, REPODATA_V("4.0"));
+  v = load_version(ctx, path, &hit);
+  CHECK(!hit && strcmp(v, "4.0") == 0, "racy and rewritten within the tick: reparsed: %s hit=%d", v, hit);
+  free(v);
+
+  /* a download: the HTTP validators fetch recorded are part of the stamp */
+  char *state = krait_path_join(g_tmp, "warm.state.json");
+  const char *st1 = "{\"etag\":\"\\\"abc\\\"\",\"mod\":\"\"}";
+  CHECK(krait_write_file_atomic(state, st1, strlen(st1), 0644, &err) == KRAIT_OK, "w");
+  set_mtime(path, time(NULL) - 3600, 0);
+  v = load_version(ctx, path, &hit);
+  CHECK(!hit, "state added: reparsed (hit=%d)", hit);
+  free(v);
+  v = load_version(ctx, path, &hit);
+  CHECK(hit, "same state: warm (hit=%d)", hit);
+  free(v);
+  const char *st2 = "{\"etag\":\"\\\"abd\\\"\",\"mod\":\"\"}";
+  CHECK(krait_write_file_atomic(state, st2, strlen(st2), 0644, &err) == KRAIT_OK, "w");
+  v = load_version(ctx, path, &hit);
+  CHECK(!hit, "new ETag: reparsed (hit=%d)", hit);
+  free(v);
+  free(state);
+  free(path);
+  krait_ctx_free(ctx);
+}
+
 int main(void) {
   char *data = krait_test_shared("");
   if (!data)
@@ -233,6 +334,7 @@ int main(void) {
   CHECK(g_tmp != NULL, "mkdtemp");
   if (g_tmp) {
     edge_cases();
+    warm_starts();
     krait_rm_rf(g_tmp, NULL);
   }
   return krait_test_finish("repodata_loader");
