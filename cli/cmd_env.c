@@ -59,7 +59,7 @@ int krait_cmd_env(krait_ctx *ctx, int argc, char **argv) {
     if (strcmp(env_commands[i].name + 4, argv[1]) == 0)
       cmd = &env_commands[i];
   if (!cmd) {
-    fprintf(stderr, "krait: error: unknown env subcommand \"%s\" (expected one of:", argv[1]);
+    fprintf(stderr, "krait: error: unknown command \"env %s\" (expected one of:", argv[1]);
     for (size_t i = 0; i < N_ENV_COMMANDS; i++)
       fprintf(stderr, " %s", env_commands[i].name + 4);
     fputs("; see krait env --help)\n", stderr);

@@ -20,26 +20,15 @@ krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const kra
   krait_code rc = krait_prefix_load(prefix, &installed, err);
   if (rc)
     return rc;
-  /* `create -y` over an existing environment replaces it: everything that is
-   * there goes, whatever the solver kept (it ignored the installed packages). */
-  bool replace = strcmp(args->command, "create") == 0 && installed.len > 0;
-  krait_record *unlink = sol->unlink;
-  size_t n_unlink = sol->n_unlink;
-  krait_record *all = NULL;
-  if (replace) {
-    all = krait_calloc(installed.len, sizeof *all);
-    for (size_t i = 0; i < installed.len; i++)
-      all[i] = installed.records[i].rec; /* shallow: borrowed for the plan's lifetime */
-    unlink = all;
-    n_unlink = installed.len;
-  }
+  /* (`create` over an existing environment: sol->unlink already holds every
+   * installed package, see add_replaced_env in transaction.c) */
   krait_cache_fetcher fetcher = krait_fetch_pkg_fetcher();
   krait_txn_plan plan = {
       .prefix = prefix,
       .link = sol->link,
       .n_link = sol->n_link,
-      .unlink = unlink,
-      .n_unlink = n_unlink,
+      .unlink = sol->unlink,
+      .n_unlink = sol->n_unlink,
       .installed = &installed,
       .requested_specs = (const char *const *)args->specs.items,
       .n_requested = args->specs.len,
@@ -49,7 +38,6 @@ krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const kra
       .environments_txt = NULL,
   };
   rc = krait_txn_execute(ctx, &plan, err);
-  free(all);
   krait_prefix_state_free(&installed);
   return rc;
 }

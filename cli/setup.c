@@ -21,6 +21,8 @@ static void on_event(void *user, krait_event_level level, const char *message) {
   const event_sink *s = user;
   if (level == KRAIT_EV_WARNING && !s->quiet)
     fprintf(stderr, "krait: warning: %s\n", message);
+  else if (level == KRAIT_EV_NOTICE && !s->quiet)
+    fprintf(stderr, "krait: %s\n", message);
   else if (level == KRAIT_EV_INFO && s->verbose >= 1 && !s->quiet)
     fprintf(stderr, "krait: %s\n", message);
   else if (level == KRAIT_EV_DEBUG && s->verbose >= 2)

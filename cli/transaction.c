@@ -10,6 +10,7 @@
 #include "krait/cache.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
+#include "krait/prefix.h"
 #include "krait/query.h"
 #include "krait/version.h"
 
@@ -75,6 +76,27 @@ static bool confirm(krait_err *err) {
     return false;
   }
   return true;
+}
+
+/* `create` over an existing environment (allowed with -y/--force) replaces
+ * it: every installed package is unlinked, whatever the solver (which ignored
+ * them) links again. The plan says so, so that --dry-run and --json show
+ * what will go. */
+static krait_code add_replaced_env(const char *prefix, krait_solution *sol, krait_err *err) {
+  krait_prefix_state installed;
+  memset(&installed, 0, sizeof installed);
+  krait_code rc = krait_prefix_load(prefix, &installed, err);
+  if (rc == KRAIT_OK && installed.len) {
+    for (size_t i = 0; i < sol->n_unlink; i++)
+      krait_record_free(&sol->unlink[i]);
+    free(sol->unlink);
+    sol->unlink = krait_calloc(installed.len + 1, sizeof *sol->unlink);
+    sol->n_unlink = 0;
+    for (size_t i = 0; i < installed.len; i++)
+      krait_record_copy(&sol->unlink[sol->n_unlink++], &installed.records[i].rec);
+  }
+  krait_prefix_state_free(&installed);
+  return rc;
 }
 
 /* solution.fetch = the linked records no pkgs dir holds yet (what a real
@@ -283,6 +305,8 @@ void cli_txn_view_free(cli_txn_view *v) {
 int cli_finish_transaction(krait_ctx *ctx, const cli_args *args, const char *prefix, krait_solution *sol,
                            krait_request_kind kind, krait_err *err) {
   bool create = strcmp(args->command, "create") == 0;
+  if (create && krait_is_dir(prefix) && add_replaced_env(prefix, sol, err))
+    return cli_fail(args, err);
   cli_txn_view view;
   cli_txn_view_build(sol, &view);
   view.empty_env = create && !args->specs.len;

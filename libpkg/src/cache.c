@@ -50,6 +50,8 @@ static bool record_json_matches(const krait_json *rr, const krait_record *rec) {
 }
 
 bool krait_cache_entry_valid(const char *pkgs_dir, const krait_record *rec) {
+  if (krait_record_check_names(rec, NULL) != KRAIT_OK)
+    return false;
   char *dist = krait_record_dist(rec);
   char *path = krait_asprintf("%s/%s/info/repodata_record.json", pkgs_dir, dist);
   krait_json *rr = krait_json_parse_file(path, NULL);
@@ -86,6 +88,9 @@ krait_code krait_cache_find(const krait_ctx *ctx, const krait_record *rec, krait
   if (!rec->name || !rec->version || !rec->build)
     return krait_err_set(err, KRAIT_E_INVALID, "package record without name/version/build (fn %s)",
                          rec->fn ? rec->fn : "?");
+  krait_code bad = krait_record_check_names(rec, err);
+  if (bad)
+    return bad;
   for (size_t i = 0; i < ctx->pkgs_dirs.len; i++) {
     const char *dir = ctx->pkgs_dirs.items[i];
     if (krait_cache_entry_valid(dir, rec)) {
@@ -311,13 +316,12 @@ static krait_code fetch_archive(prep *p, const krait_record *rec, const char *fi
   krait_code rc;
   char *local = file_url_path(rec->url);
   if (local) {
-    /* a hard link costs nothing; across filesystems (or with
-     * protected_hardlinks on someone else's file) fall back to a copy */
-    unlink(tmp);
-    if (link(local, tmp) != 0 && (rc = copy_file(local, tmp, err)) != KRAIT_OK)
+    /* Copied (reflinked where the filesystem can), never hard-linked: a
+     * hard link would make the cache's file and the channel's file one, so
+     * a change to either (a repaired cache entry, a rebuilt channel) would
+     * silently change the other. */
+    if ((rc = copy_file(local, tmp, err)) != KRAIT_OK)
       krait_err_prefix(err, "cannot fetch %s-%s-%s: ", rec->name, rec->version, rec->build);
-    else
-      rc = KRAIT_OK;
     free(local);
   } else if (p->ctx->offline) {
     rc = krait_err_set(err, KRAIT_E_NET, "%s: not in the package cache and offline mode is on", rec->fn);
@@ -342,7 +346,7 @@ static krait_code fetch_archive(prep *p, const krait_record *rec, const char *fi
 /* Keys krait_record_write_fields may emit; other index.json keys are copied. */
 static const char *const record_keys[] = {
     "arch",    "build",    "build_number", "channel", "constrains",     "depends",   "features",
-    "fn",      "license",  "license_family", "md5",   "name",           "noarch",    "platform",
+    "fn",      "license",  "license_family", "md5",   "name",           "noarch",    "package_type", "platform",
     "python_site_packages_path", "sha256", "size",    "subdir",         "timestamp", "track_features",
     "url",     "version",  NULL,
 };
@@ -514,6 +518,8 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
       rc = krait_err_set(err, KRAIT_E_INVALID, "package record #%zu has no name/version/build", i);
       break;
     }
+    if ((rc = krait_record_check_names(&records[i], err)) != KRAIT_OK)
+      break;
     for (size_t d = 0; d < ctx->pkgs_dirs.len && !out_paths[i]; d++)
       if (krait_cache_entry_valid(ctx->pkgs_dirs.items[d], &records[i])) {
         char *dist = krait_record_dist(&records[i]);

@@ -413,13 +413,15 @@ static krait_code write_entries(xstate *st, struct archive *in, krait_err *err) 
     } else if (type == AE_IFLNK) {
       const char *target = entry_symlink(e);
       if (!target || !*target) {
-        /* conda's test fixtures carry symlinks with an empty target, which no
-         * filesystem can represent; conda skips them, so do we. */
-        krait_debug(st->ctx, "%s: entry '%s': symlink with an empty target skipped", st->pkg, rel.data);
-        free(full);
-        continue;
-      }
-      if (!symlink_target_inside(rel.data, target))
+        /* No filesystem can hold a symlink with an empty target (the .conda
+         * of Anaconda's zlib-1.2.11-h7b6447c_3 has two). Dropping the entry
+         * would leave the package without a path its paths.json lists; conda
+         * (conda-package-handling) refuses such an archive too. */
+        rc = XFAIL(st, err, KRAIT_E_PARSE,
+                   "entry '%s' is a symlink with an empty target, which no filesystem can hold: the archive is "
+                   "broken (conda refuses it too)",
+                   rel.data);
+      } else if (!symlink_target_inside(rel.data, target))
         rc = XFAIL(st, err, KRAIT_E_UNSAFE, "entry '%s': symlink to '%s' points outside the target directory",
                    rel.data, target);
       else {
@@ -540,8 +542,10 @@ static krait_code extract_conda(xstate *st, const char *path, bool info_only, kr
       goto out;
     }
     const char *name = entry_path(e);
-    if (!name)
-      continue;
+    if (!name) { /* never skipped silently: it could be the pkg- member */
+      rc = XFAIL(st, err, KRAIT_E_PARSE, "a member of the .conda (zip) file has no usable name%s", "");
+      goto out;
+    }
     /* tolerate members inside a directory (re-zipped packages) */
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;

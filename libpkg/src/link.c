@@ -444,8 +444,37 @@ static bool parent_is_fresh(krait_linker *l, const char *rel) {
   return fresh;
 }
 
-/* A "softlink" entry whose cache file is a regular file (archives re-packed
- * by tools that drop symlinks exist) is placed as the file it is. */
+/* A "softlink" entry of paths.json whose cache file is a regular file: the
+ * archive disagrees with its own manifest (Anaconda's zlib-1.2.11-h7b6447c_3
+ * .tar.bz2 has lib/libz.so and lib/libz.so.1 as empty regular files). conda
+ * links every softlink entry with its "copy" method, which copies a regular
+ * source as it is, and keeps paths.json's path_type, sha256 and size in the
+ * record. krait does the same, says so, and records the digest of what is
+ * really in the prefix as sha256_in_prefix. */
+static krait_code place_softlink_as_file(link_job *j, const krait_path_entry *pe, const char *rel, const char *src,
+                                         const char *dst, krait_path_entry **out, krait_err *err) {
+  struct stat st;
+  if (lstat(src, &st) != 0)
+    return krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
+  if (!S_ISREG(st.st_mode))
+    return krait_err_set(err, KRAIT_E_INVALID,
+                         "%s: %s: paths.json says softlink but the package holds neither a symlink nor a file there",
+                         j->dist, rel);
+  krait_warn(j->l->ctx,
+             "%s: %s: paths.json says softlink but the archive holds a regular file of %lld bytes: installed as a "
+             "copy of that file, as conda does",
+             j->dist, rel, (long long)st.st_size);
+  krait_code rc = copy_file(src, dst, st.st_mode, err);
+  if (rc)
+    return rc;
+  krait_path_entry *e = krait_paths_add(&j->res->paths, rel, KRAIT_PATH_SOFTLINK);
+  set_prefix_digest(e, dst);
+  e->size = pe->size >= 0 ? pe->size : (int64_t)st.st_size;
+  *out = e;
+  return KRAIT_OK;
+}
+
+/* Places one entry of the package (a directory, symlink, hard link or copy). */
 static krait_code place_file(link_job *j, const krait_path_entry *pe, const char *rel, krait_err *err) {
   krait_linker *l = j->l;
   char *src = krait_path_join(j->pkg_dir, pe->path);
@@ -492,6 +521,9 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     }
     e = krait_paths_add(&j->res->paths, rel, KRAIT_PATH_SOFTLINK);
     set_prefix_digest(e, dst);
+  } else if (pe->type == KRAIT_PATH_SOFTLINK) {
+    if ((rc = place_softlink_as_file(j, pe, rel, src, dst, &e, err)) != 0)
+      goto out;
   } else {
     struct stat st;
     memset(&st, 0, sizeof st);
@@ -592,7 +624,7 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     e->sha256 = krait_strdup(pe->sha256 ? pe->sha256 : e->sha256_in_prefix);
   if (e->size < 0)
     e->size = pe->size;
-  if (!e->prefix_placeholder && pe->prefix_placeholder) {
+  if (!e->prefix_placeholder && pe->prefix_placeholder && e->type != KRAIT_PATH_SOFTLINK) {
     e->prefix_placeholder = krait_strdup(pe->prefix_placeholder);
     e->file_mode = pe->file_mode;
   }
@@ -679,7 +711,7 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   krait_buf m = KRAIT_BUF_INIT;
   if (krait_path_exists(msgs) && krait_read_file(msgs, &m, NULL) == KRAIT_OK) {
     if (m.len) {
-      krait_info(l->ctx, "%s: %s", rec->name, krait_buf_str(&m));
+      krait_notice(l->ctx, "%s: %s", rec->name, krait_buf_str(&m));
       if (messages)
         krait_strv_push(messages, krait_buf_str(&m));
     }
@@ -692,6 +724,34 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   free(sdir);
   free(script);
   return rc;
+}
+
+/* conda shows the files a package ships in info/prelink_messages/ (license
+ * notices, "you must accept ...") to the user before linking it: each one,
+ * in name order, as a notice and in the link result's messages. */
+static void show_prelink_messages(krait_linker *l, const char *pkg_dir, const char *dist, krait_strv *messages) {
+  char *dir = krait_path_join(pkg_dir, "info/prelink_messages");
+  DIR *d = opendir(dir);
+  krait_strv names = KRAIT_STRV_INIT;
+  for (struct dirent *de; d && (de = readdir(d)) != NULL;)
+    if (de->d_name[0] != '.')
+      krait_strv_push(&names, de->d_name);
+  if (d)
+    closedir(d);
+  krait_strv_sort(&names);
+  for (size_t i = 0; i < names.len; i++) {
+    char *path = krait_path_join(dir, names.items[i]);
+    krait_buf text = KRAIT_BUF_INIT;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && krait_read_file(path, &text, NULL) == KRAIT_OK && text.len) {
+      krait_notice(l->ctx, "%s: message (info/prelink_messages/%s):\n%s", dist, names.items[i], krait_buf_str(&text));
+      krait_strv_push(messages, krait_buf_str(&text));
+    }
+    krait_buf_free(&text);
+    free(path);
+  }
+  krait_strv_free(&names);
+  free(dir);
 }
 
 /* ---- noarch: python ---- */
@@ -998,6 +1058,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   if (!l->prefix_made && (rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
     goto done;
   l->prefix_made = true;
+  show_prelink_messages(l, pkg_dir, j.dist, &out->messages);
   /* pre-link runs from the cache, before any file is in place */
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
   if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, false, &out->messages, err)) != 0)

@@ -137,7 +137,9 @@ static krait_code ensure_meta_dir(const char *prefix, krait_journal *journal, kr
 }
 
 krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_journal *journal, krait_err *err) {
-  krait_code rc = ensure_meta_dir(prefix, journal, err);
+  krait_code rc = krait_record_check_names(m->rec, err);
+  if (rc == KRAIT_OK)
+    rc = ensure_meta_dir(prefix, journal, err);
   if (rc)
     return rc;
   char *rel = meta_rel(m->rec);
@@ -169,6 +171,9 @@ krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_
 }
 
 krait_code krait_meta_remove(const char *prefix, const krait_record *rec, krait_journal *journal, krait_err *err) {
+  krait_code bad = krait_record_check_names(rec, err);
+  if (bad)
+    return bad;
   char *rel = meta_rel(rec);
   char *path = krait_path_join(prefix, rel);
   krait_code rc = KRAIT_OK;

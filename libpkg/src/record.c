@@ -68,6 +68,21 @@ static void split_features(krait_strv *out, const char *s) {
   }
 }
 
+/* conda writes "channel" with the subdir ("<url>/linux-64"), rattler with a
+ * trailing slash; inside krait a record's channel is the bare channel URL. */
+static char *channel_without_subdir(const char *channel, const char *subdir) {
+  if (!channel)
+    return NULL;
+  size_t n = strlen(channel);
+  while (n > 1 && channel[n - 1] == '/')
+    n--;
+  size_t sn = subdir ? strlen(subdir) : 0;
+  if (sn && n > sn + 1 && channel[n - sn - 1] == '/' && strncmp(channel + n - sn, subdir, sn) == 0 &&
+      strstr(channel, "://") != NULL)
+    n -= sn + 1;
+  return krait_strndup(channel, n);
+}
+
 krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const char *fn, krait_err *err) {
   krait_record_init(r);
   if (!obj || obj->type != KRAIT_JSON_OBJECT)
@@ -83,8 +98,8 @@ krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const 
   r->build = krait_strdup(build);
   krait_json_get_int(obj, "build_number", &r->build_number);
   r->fn = krait_strdup(fn ? fn : krait_json_get_str(obj, "fn"));
-  r->channel = krait_strdup(krait_json_get_str(obj, "channel"));
   r->subdir = krait_strdup(krait_json_get_str(obj, "subdir"));
+  r->channel = channel_without_subdir(krait_json_get_str(obj, "channel"), r->subdir);
   r->url = krait_strdup(krait_json_get_str(obj, "url"));
   r->md5 = krait_strdup(krait_json_get_str(obj, "md5"));
   r->sha256 = krait_strdup(krait_json_get_str(obj, "sha256"));
@@ -119,7 +134,9 @@ void krait_record_write_fields(krait_jw *w, const krait_record *r) {
     krait_jw_kstr(w, "arch", r->arch);
   krait_jw_kstr(w, "build", r->build);
   krait_jw_kint(w, "build_number", r->build_number);
-  krait_jw_kstr(w, "channel", r->channel ? r->channel : "");
+  char *channel = krait_record_channel_subdir(r);
+  krait_jw_kstr(w, "channel", channel);
+  free(channel);
   krait_jw_kstrv(w, "constrains", &r->constrains);
   krait_jw_kstrv(w, "depends", &r->depends);
   if (r->features)
@@ -133,6 +150,9 @@ void krait_record_write_fields(krait_jw *w, const krait_record *r) {
   krait_jw_kstr(w, "name", r->name);
   if (r->noarch)
     krait_jw_kstr(w, "noarch", r->noarch);
+  const char *package_type = krait_record_package_type(r);
+  if (package_type)
+    krait_jw_kstr(w, "package_type", package_type);
   if (r->platform)
     krait_jw_kstr(w, "platform", r->platform);
   if (r->python_site_packages_path)
@@ -168,4 +188,63 @@ const char *krait_record_ext(const krait_record *r) {
   if (n > 8 && strcmp(r->fn + n - 8, ".tar.bz2") == 0)
     return ".tar.bz2";
   return "";
+}
+
+char *krait_record_channel_subdir(const krait_record *r) {
+  const char *ch = r->channel ? r->channel : "";
+  size_t n = strlen(ch);
+  while (n > 1 && ch[n - 1] == '/')
+    n--;
+  /* a URL channel gets its subdir; a bare name ("conda-forge") or an empty
+   * channel (a record built from a lone archive) is written as it is */
+  if (!r->subdir || !*r->subdir || !strstr(ch, "://"))
+    return krait_strdup(ch);
+  size_t sn = strlen(r->subdir);
+  if (n > sn && ch[n - sn - 1] == '/' && strncmp(ch + n - sn, r->subdir, sn) == 0)
+    return krait_strndup(ch, n);
+  return krait_asprintf("%.*s/%s", (int)n, ch, r->subdir);
+}
+
+const char *krait_record_package_type(const krait_record *r) {
+  if (!r->noarch)
+    return NULL;
+  if (strcmp(r->noarch, "python") == 0)
+    return "noarch_python";
+  if (strcmp(r->noarch, "generic") == 0)
+    return "noarch_generic";
+  return NULL;
+}
+
+/* A name, version or build becomes part of a file name (pkgs/<dist>/,
+ * conda-meta/<dist>.json): nothing that could leave that directory or hide. */
+static const char *bad_component(const char *s) {
+  if (!s || !*s)
+    return "is empty";
+  if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+    return "is a relative directory name";
+  for (const char *p = s; *p; p++) {
+    if (*p == '/' || *p == '\\')
+      return "holds a path separator";
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      return "holds a control character";
+  }
+  return NULL;
+}
+
+krait_code krait_record_check_names(const krait_record *r, krait_err *err) {
+  struct {
+    const char *field, *value;
+  } parts[] = {{"name", r->name}, {"version", r->version}, {"build", r->build}, {"fn", r->fn}};
+  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+    if (!parts[i].value && strcmp(parts[i].field, "fn") == 0)
+      continue; /* records of old conda-meta files may lack fn */
+    const char *why = bad_component(parts[i].value);
+    if (why)
+      return krait_err_set(err, KRAIT_E_UNSAFE,
+                           "package record %s-%s-%s (fn %s) from channel %s: %s '%s' %s, so it cannot name a file",
+                           r->name ? r->name : "?", r->version ? r->version : "?", r->build ? r->build : "?",
+                           r->fn ? r->fn : "?", r->channel && *r->channel ? r->channel : "(none)", parts[i].field,
+                           parts[i].value ? parts[i].value : "", why);
+  }
+  return KRAIT_OK;
 }

@@ -168,12 +168,63 @@ typedef struct txn_run {
   krait_linker *linker;
   krait_journal *journal;
   txn_owners owners;
+  txn_owners kept; /* paths listed by installed packages this transaction keeps */
   const krait_record **linked;
   size_t n_linked;
 } txn_run;
 
 static const char *owner_cb(void *user, const char *relpath) {
   return txn_owners_get(&((txn_run *)user)->owners, relpath);
+}
+
+/* Is this installed package one the plan unlinks? (same name, version, build) */
+static bool plan_unlinks(const krait_txn_plan *plan, const krait_record *r) {
+  for (size_t i = 0; i < plan->n_unlink; i++)
+    if (strcmp(plan->unlink[i].name, r->name) == 0 && strcmp(plan->unlink[i].version, r->version) == 0 &&
+        strcmp(plan->unlink[i].build, r->build) == 0)
+      return true;
+  return false;
+}
+
+/* A path one package installed may have been overwritten later by another
+ * (a clobber) and is then listed by both records. Like conda, removing one of
+ * them must not delete what the other still owns: the paths of every package
+ * that stays are collected here and left in place by do_unlink. */
+static void collect_kept_paths(txn_run *run) {
+  const krait_prefix_state *st = run->plan->installed;
+  if (!st)
+    return;
+  for (size_t i = 0; i < st->len; i++) {
+    if (plan_unlinks(run->plan, &st->records[i].rec))
+      continue;
+    char *dist = krait_record_dist(&st->records[i].rec);
+    for (size_t k = 0; k < st->records[i].files.len; k++)
+      txn_owners_set(&run->kept, st->records[i].files.items[k], dist);
+    free(dist);
+  }
+}
+
+/* The paths of `all` that no kept package owns. The kept ones are reported:
+ * each of the first few by name, the rest as a count (a package clobbered
+ * wholesale would otherwise print thousands of lines). */
+static void paths_to_remove(txn_run *run, const krait_record *rec, const krait_paths *all, krait_paths *out) {
+  enum { NAMED = 5 };
+  size_t kept = 0;
+  for (size_t i = 0; i < all->len; i++) {
+    const krait_path_entry *e = &all->items[i];
+    const char *owner = e->type == KRAIT_PATH_DIRECTORY ? NULL : txn_owners_get(&run->kept, e->path);
+    if (owner) {
+      if (kept++ < NAMED)
+        krait_notice(run->ctx, "%s-%s-%s: keeping %s: %s owns it too", rec->name, rec->version, rec->build,
+                     e->path, owner);
+      continue;
+    }
+    krait_path_entry *copy = krait_paths_add(out, e->path, e->type);
+    copy->no_link = e->no_link;
+  }
+  if (kept > NAMED)
+    krait_notice(run->ctx, "%s-%s-%s: and %zu more paths kept that other installed packages own", rec->name,
+                 rec->version, rec->build, kept - NAMED);
 }
 
 static krait_code do_unlink(txn_run *run, krait_err *err) {
@@ -188,7 +239,10 @@ static krait_code do_unlink(txn_run *run, krait_err *err) {
       rc = krait_meta_read_paths(inst->meta_path, &paths, err);
     if (rc == KRAIT_OK) {
       krait_ctx_progress(run->ctx, "unlink", rec->name, (double)k, (double)plan->n_unlink);
-      rc = krait_linker_unlink(run->linker, rec, &paths, err);
+      krait_paths removable = KRAIT_PATHS_INIT;
+      paths_to_remove(run, rec, &paths, &removable);
+      rc = krait_linker_unlink(run->linker, rec, &removable, err);
+      krait_paths_free(&removable);
     }
     if (rc == KRAIT_OK)
       rc = krait_meta_remove(plan->prefix, rec, run->journal, err);
@@ -306,6 +360,7 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
   krait_code rc;
   txn_run run = {.ctx = ctx, .plan = plan};
   txn_owners_init(&run.owners);
+  txn_owners_init(&run.kept);
   run.pkg_dirs = krait_calloc(plan->n_link + 1, sizeof *run.pkg_dirs);
   const char *prefix = plan->prefix;
   bool prefix_is_new = absent_or_empty(prefix);
@@ -349,6 +404,7 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
   lo.journal = run.journal;
   run.linker = krait_linker_new(ctx, prefix, &lo);
   collect_installed_owners(&run);
+  collect_kept_paths(&run);
   rc = do_unlink(&run, err);
   if (rc == KRAIT_OK)
     rc = do_link(&run, err);
@@ -379,5 +435,6 @@ out:
   free(pyver);
   free(conda_meta);
   txn_owners_free(&run.owners);
+  txn_owners_free(&run.kept);
   return rc;
 }

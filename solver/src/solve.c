@@ -604,6 +604,7 @@ krait_code krait_solve(krait_ctx *ctx, const krait_request *req, krait_solution 
   }
   rc = collect_result(&st, out, err);
   if (rc != KRAIT_OK) goto done;
+  if (st.prefix.exists) krait_add_noarch_relinks(&st.prefix, out);
   out->requested = krait_calloc(req->n_specs + 1, sizeof *out->requested);
   for (size_t i = 0; i < req->n_specs; i++) out->requested[out->n_requested++] = krait_matchspec_str(st.specs[i]);
 

@@ -92,7 +92,7 @@ def test_env_remove_refuses_what_is_not_an_env(krait, local_channel) -> None:
     failed(krait("env", "remove", "-p", plain, "-y"), "not an environment")
     assert (plain / "sub" / "results.csv").read_text() == "1,2\n"
     failed(krait("env", "remove", "-y"), "-n NAME or -p PREFIX")
-    failed(krait("env", "frobnicate"), "unknown env subcommand")
+    failed(krait("env", "frobnicate"), "unknown command")
     # the base environment (root prefix) is never removed
     ok(create(krait, krait.root_prefix, local_channel.url, "tlib"))
     failed(krait("env", "remove", "-n", "base", "-y"), "base environment")

@@ -18,6 +18,7 @@
 typedef struct events {
   krait_strv warnings;
   krait_strv infos;
+  krait_strv notices; /* shown to the user by default (link-script messages) */
 } events;
 
 static void on_event(void *user, krait_event_level level, const char *msg) {
@@ -26,6 +27,8 @@ static void on_event(void *user, krait_event_level level, const char *msg) {
     krait_strv_push(&ev->warnings, msg);
   else if (level == KRAIT_EV_INFO)
     krait_strv_push(&ev->infos, msg);
+  else if (level == KRAIT_EV_NOTICE)
+    krait_strv_push(&ev->notices, msg);
 }
 
 static size_t count_containing(const krait_strv *v, const char *a, const char *b) {
@@ -439,6 +442,7 @@ static void test_built_package(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   krait_record_free(&rec);
   free(pkg);
   krait_buf_free(&script);
@@ -511,6 +515,7 @@ static void test_copy_fallback(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   krait_record_free(&r1);
   krait_record_free(&r2);
   free(p1);
@@ -575,6 +580,7 @@ static void test_zlib_binary(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   krait_record_free(&rec);
   free(prefix);
   free(pkg);
@@ -708,7 +714,7 @@ static void test_noarch_python(const char *tmp) {
           "script variables: %s", m);
     free(pfx);
   }
-  CHECK(count_containing(&ev.infos, "PKG_NAME", NULL) == 1, "message forwarded as an event");
+  CHECK(count_containing(&ev.notices, "PKG_NAME", NULL) == 1, "message forwarded as a notice (shown by default)");
   CHECK(!fx_exists(prefix, ".messages.txt"), ".messages.txt consumed");
 
   /* bytecode python wrote later (python -O) is not recorded but goes with its module */
@@ -774,6 +780,7 @@ static void test_noarch_python(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   krait_record_free(&rec);
   free(pkg);
   free(arc);
@@ -840,6 +847,7 @@ static void test_scripts(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   krait_record_free(&okr);
   krait_record_free(&badr);
   free(okp);
@@ -896,6 +904,7 @@ static void test_conda_test_recipes(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   for (size_t i = 0; i < 4; i++) {
     krait_record_free(&recs[i]);
     free(dirs[i]);
@@ -1064,6 +1073,7 @@ static void test_clobber(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   krait_record_free(&ra);
   krait_record_free(&rb);
   free(pa);
@@ -1132,6 +1142,7 @@ static void test_rattler_clobber_fd(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   for (size_t i = 0; i < 2; i++) {
     krait_record_free(&recs[i]);
     free(dirs[i]);
@@ -1344,6 +1355,7 @@ static void test_journal(const char *tmp) {
   krait_ctx_free(ctx);
   krait_strv_free(&ev.warnings);
   krait_strv_free(&ev.infos);
+  krait_strv_free(&ev.notices);
   krait_record_free(&rec);
   free(prefix);
   free(pkg);

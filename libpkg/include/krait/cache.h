@@ -16,7 +16,8 @@
  * first WRITABLE pkgs dir (found by trying to create a file there); the others
  * are only read, never written or chmod-ed.
  *
- * Fetching: file:// URLs are hard-linked or copied by libpkg itself. http(s)
+ * Fetching: file:// URLs are copied (reflinked where possible, never hard-linked:
+ * the cache must not share an inode with the channel) by libpkg itself. http(s)
  * URLs go through a caller-supplied downloader (krait_cache_fetcher), because
  * libpkg does not link libcurl: repodata/ provides one (krait/fetch_pkg.h).
  * Every fetched archive lands in a temp file, is checked against the record's

@@ -22,6 +22,7 @@ typedef enum krait_event_level {
   KRAIT_EV_DEBUG,
   KRAIT_EV_INFO,
   KRAIT_EV_WARNING,
+  KRAIT_EV_NOTICE, /* for the user, shown by default like a warning (link-script messages, kept files) */
 } krait_event_level;
 
 typedef struct krait_ctx krait_ctx;
@@ -65,6 +66,7 @@ KRAIT_API void krait_ctx_free(krait_ctx *ctx);
 KRAIT_API void krait_ctx_event(const krait_ctx *ctx, krait_event_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define krait_warn(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_WARNING, __VA_ARGS__)
+#define krait_notice(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_NOTICE, __VA_ARGS__)
 #define krait_info(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_INFO, __VA_ARGS__)
 #define krait_debug(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_DEBUG, __VA_ARGS__)
 KRAIT_API void krait_ctx_progress(const krait_ctx *ctx, const char *task, const char *item, double done,

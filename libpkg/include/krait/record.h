@@ -57,6 +57,19 @@ KRAIT_API krait_code krait_record_from_json(krait_record *r, const krait_json *o
 KRAIT_API void krait_record_write_fields(krait_jw *w, const krait_record *r);
 /* "name-version-build" (the dist name used by pkgs/ and conda-meta/). Caller frees. */
 KRAIT_API char *krait_record_dist(const krait_record *r);
+/* The "channel" field as conda writes it in conda-meta and repodata_record.json:
+ * the channel URL with the subdir ("https://conda.anaconda.org/conda-forge/noarch");
+ * a channel that is a bare name or empty is kept as it is. Caller frees.
+ * (krait_record_from_json strips that subdir again: in memory, channel is the
+ * bare channel URL.) */
+KRAIT_API char *krait_record_channel_subdir(const krait_record *r);
+/* conda's package_type for the record: "noarch_python", "noarch_generic", or
+ * NULL for a plain package (conda writes the field only for noarch ones). */
+KRAIT_API const char *krait_record_package_type(const krait_record *r);
+/* KRAIT_E_UNSAFE naming the record and its channel when name, version, build
+ * or fn could not safely name a file or directory (empty, "." or "..", a '/'
+ * or '\\', a control character). Call before any of them names a path. */
+KRAIT_API krait_code krait_record_check_names(const krait_record *r, krait_err *err);
 /* Archive extension of r->fn: ".conda" or ".tar.bz2" (or "" if neither). */
 KRAIT_API const char *krait_record_ext(const krait_record *r);
 
