@@ -119,14 +119,17 @@ def main():
             if server:
                 server.stop()
         rows.append((size, mb, figs))
-        ref_r = figs.get("rattler", (float("nan"),))[0]
-        ref_l = figs["libsolv reader"][0]
+        ref_r = figs.get("rattler", (float("nan"),) * 2)
+        ref_l = figs["libsolv reader"]
         print(f"\n== {size} linux-64 records ({mb:.0f} MB JSON) + noarch; create --dry-run {' '.join(SPECS)}")
-        print(f"{'':24} {'wall':>8} {'cpu':>8} {'peak RSS':>9} {'/rattler':>9} {'/libsolv':>9}")
+        print(f"{'':24} {'wall':>8} {'cpu':>8} {'peak RSS':>9} {'wall/ratt':>9} {'cpu/ratt':>9} "
+              f"{'wall/lib':>9} {'cpu/lib':>9}")
         for k, (w, c, r) in figs.items():
-            print(f"{k:24} {w:7.2f}s {c:7.2f}s {r:7.0f}MB {w / ref_r:9.3f} {w / ref_l:9.3f}")
+            print(f"{k:24} {w:7.2f}s {c:7.2f}s {r:7.0f}MB {w / ref_r[0]:9.3f} {c / ref_r[1]:9.3f} "
+                  f"{w / ref_l[0]:9.3f} {c / ref_l[1]:9.3f}")
         sys.stdout.flush()
-    print("\nwall: median of runs; ratios are wall over wall in the same run. libsolv reader = libsolv's"
+    print("\nwall: median of runs; cpu: user+sys of that run (the better figure on a loaded machine);"
+          " ratios are over the reference in the same run. libsolv reader = libsolv's"
           " repo_add_conda alone (no solve); rattler = the reference solver, whole process (node start-up"
           " included); krait = the whole create --dry-run.")
     return 0
