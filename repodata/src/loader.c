@@ -54,8 +54,8 @@ typedef struct window {
 static bool has_nul_escape(const char *buf, size_t from, size_t len) {
   const char *p = buf + from, *end = buf + len;
   while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6))) {
-    size_t run = 1; /* backslashes ending at p: an odd run starts an escape */
-    while (p - (ptrdiff_t)run >= buf && p[-(ptrdiff_t)run] == '\\')
+    size_t at = (size_t)(p - buf), run = 1; /* backslashes ending at p: an odd run starts an escape */
+    while (run <= at && buf[at - run] == '\\')
       run++;
     if (run % 2 == 1)
       return true;
