@@ -12,7 +12,11 @@ Figures are medians of N runs (wall clock); ratios > 1 mean krait is slower than
 floor. Packages are built here with tests/e2e/pkgbuild.py (real archives via cph).
 Not a test: nothing is asserted.
 
-usage: bench/install_bench.py [--krait build/krait] [--runs 5] [--packages 8] [--files 50]
+At scale (--stdlib K): K .conda packages each holding Debian's python3 stdlib and headers
+(/usr/lib/python3.X, /usr/include/python3.X; ~1,450 files each, so K=11 gives an env of
+> 15,000 files), packed with cph like any other package here.
+
+usage: bench/install_bench.py [--krait build/krait] [--runs 5] [--packages 8] [--files 50] [--stdlib K]
 """
 import argparse
 import os
@@ -51,24 +55,56 @@ def build_channel(root, n_packages, n_files):
     return ch, names
 
 
+def build_stdlib_channel(root, copies):
+    """copies .conda packages of Debian's python3 stdlib + headers (regular files only)."""
+    import glob
+    trees = sorted(glob.glob("/usr/lib/python3.[0-9]*")) + sorted(glob.glob("/usr/include/python3.[0-9]*"))
+    trees = [t for t in trees if os.path.isdir(t) and not os.path.islink(t)]
+    if not trees:
+        raise SystemExit("Debian's python3 stdlib is not installed")
+    ch = pkgbuild.Channel(os.path.join(root, "channel"))
+    names = []
+    for k in range(copies):
+        pkg = pkgbuild.Package(name=f"bench-stdlib{k}", version="1.0")
+        for tree in trees:
+            for dirpath, _, files in os.walk(tree):
+                for f in files:
+                    src = os.path.join(dirpath, f)
+                    if os.path.islink(src) or not os.path.isfile(src):
+                        continue
+                    rel = os.path.relpath(src, "/usr")
+                    with open(src, "rb") as fh:
+                        pkg.add_file(f"stdlib{k}/{rel}", fh.read())
+        ch.add(pkg, ".conda")
+        names.append(pkg.name)
+    ch.write()
+    return ch, names
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--krait", default=os.path.join(ROOT, "build", "krait"))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--packages", type=int, default=8)
     ap.add_argument("--files", type=int, default=50)
+    ap.add_argument("--stdlib", type=int, default=0, help="K packages of Debian's python3 stdlib instead")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="krait-install-bench-")
     try:
-        ch, names = build_channel(work, a.packages, a.files)
+        if a.stdlib:
+            ch, names = build_stdlib_channel(work, a.stdlib)
+        else:
+            ch, names = build_channel(work, a.packages, a.files)
         pkgs = os.path.join(work, "pkgs")
         env = dict(os.environ, KRAIT_ROOT_PREFIX=os.path.join(work, "root"), CONDA_PKGS_DIRS=pkgs,
                    HOME=os.path.join(work, "home"), CONDARC=os.path.join(work, "condarc"))
         open(env["CONDARC"], "w").close()
         krait = lambda prefix: [a.krait, "create", "-y", "-q", "-p", prefix, "--override-channels",  # noqa: E731
                                 "-c", ch.url] + names
-        n_files = a.packages * a.files
-        print(f"{a.packages} packages, {n_files} files, {a.runs} runs each (median)\n")
+        if a.stdlib:
+            print(f"{a.stdlib} packages of Debian's python3 stdlib, {a.runs} runs each (median)\n")
+        else:
+            print(f"{a.packages} packages, {a.packages * a.files} files, {a.runs} runs each (median)\n")
 
         # cold: empty cache every run
         cold_k, cold_x = [], []
@@ -104,6 +140,8 @@ def main():
         print(f"{'cold':6} {ck*1000:11.1f}ms {cx*1000:8.1f}ms {ck/cx:6.2f}  bsdtar / unzip+zstd+tar of the archives")
         print("\nkrait's figures include process start, channel load and solve; the floors do not.")
         # hard links really shared: one file of the env against the cache
+        n_env = sum(len(files) for _, _, files in os.walk(os.path.join(work, "warm0")))
+        print(f"files in one created env (conda-meta included): {n_env}")
         sample = os.path.join(work, "warm0", "share", "bench", names[0], "d0", "f0000.dat")
         cache_file = os.path.join(pkgs, ch.built[0].package.dist, "share", "bench", names[0], "d0", "f0000.dat")
         if os.path.exists(sample):

@@ -1,7 +1,7 @@
 /* Loading one channel subdir into a libsolv Repo: find the JSON (in place for
  * local channels, via the download cache for remote ones), reuse the .solv
- * cache when it was built from identical bytes, otherwise parse with
- * repo_add_conda and refresh the cache; then apply what may change between
+ * cache when the source is unchanged (cheap state, see solv_cache.c), otherwise
+ * parse with the loader (loader.c) and refresh the cache; then apply what may change between
  * runs (priorities, add_pip_as_python_dependency) on top. */
 #include "krait/repodata.h"
 
@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <solv/knownid.h>
-#include <solv/repo_conda.h>
 #include <solv/repodata.h>
 #include <solv/solvable.h>
 
@@ -158,36 +157,6 @@ static void add_pip_to_python(Repo *repo) {
   }
 }
 
-/* ---- parsing ---- */
-
-/* Parses the repodata text (read from path) into repo. The text is modified
- * in place (see krait_repo_meta_scan). */
-static krait_code parse_json(Repo *repo, const char *path, krait_buf *text, krait_repo_meta *meta, krait_err *err) {
-  memset(meta, 0, sizeof(*meta));
-  if (text->len == 0)
-    return krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path);
-  krait_repo_meta_scan(text->data, text->len, meta);
-  FILE *fp = fmemopen(text->data, text->len, "r");
-  if (!fp)
-    return krait_err_errno(err, KRAIT_E_IO, "%s: fmemopen", path);
-  int ret = repo_add_conda(repo, fp, 0);
-  fclose(fp);
-  if (ret != 0) {
-    /* libsolv knows only the line; our parser names line:column and why. */
-    krait_err jerr;
-    krait_json *j = krait_json_parse(text->data, text->len, path, &jerr);
-    krait_code rc;
-    if (!j)
-      rc = krait_err_set(err, KRAIT_E_PARSE, "%s", jerr.msg);
-    else
-      rc = krait_err_set(err, KRAIT_E_PARSE, "%s: not a repodata file: %s", path, pool_errstr(repo->pool));
-    krait_json_free(j);
-    return rc;
-  }
-  krait_repo_add_extras(repo, text->data, text->len);
-  return KRAIT_OK;
-}
-
 static char *repo_display_name(const krait_subdir_info *info, const char *path) {
   if (info && info->channel_name && info->subdir)
     return krait_asprintf("%s/%s", info->channel_name, info->subdir);
@@ -199,33 +168,27 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
                                  const krait_subdir_info *info_in, const krait_repodata_opts *opts, Repo **out,
                                  krait_err *err) {
   bool use_cache = solv_path && !(opts && opts->no_solv_cache);
-  /* One read: the digest that selects the cache and the parse see the same bytes. */
-  krait_buf text = KRAIT_BUF_INIT;
-  krait_code rc = krait_read_file(path, &text, err);
-  if (rc)
-    return rc;
-  char sha[65] = "";
-  if (use_cache)
-    krait_digest_hex("sha256", text.data, text.len, sha, sizeof(sha));
   char *name = repo_display_name(info_in, path);
   Repo *repo = repo_create(pool, name);
   free(name);
 
+  /* Warm: the .solv is checked against the source's cheap state (see
+   * solv_cache.c); the JSON is neither read nor hashed when it holds. */
+  krait_solv_stamp stamp;
+  bool stamped = use_cache && krait_solv_stamp_of(path, &stamp);
   krait_repo_meta meta = {0};
-  bool from_cache = use_cache && krait_solv_cache_read(ctx, repo, solv_path, sha, &meta);
+  bool from_cache = stamped && krait_solv_cache_read(ctx, repo, solv_path, path, &stamp, &meta);
   if (!from_cache) {
     krait_repo_meta_free(&meta);
-    rc = parse_json(repo, path, &text, &meta, err);
+    krait_code rc = krait_repo_add_json_file(repo, path, &meta, err);
     if (rc) {
-      krait_buf_free(&text);
       krait_repo_meta_free(&meta);
       repo_free(repo, 1);
       return rc;
     }
-    if (use_cache)
-      krait_solv_cache_write(ctx, repo, solv_path, sha, &meta);
+    if (stamped)
+      krait_solv_cache_write(ctx, repo, solv_path, path, &stamp, &meta);
   }
-  krait_buf_free(&text);
 
   krait_subdir_info *info = krait_calloc(1, sizeof(*info));
   info->channel_url = krait_strdup(info_in ? info_in->channel_url : NULL);

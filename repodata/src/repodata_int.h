@@ -11,7 +11,7 @@
 #include "krait/err.h"
 
 /* Bumped whenever what krait stores in a .solv cache file changes. */
-#define KRAIT_SOLV_CACHE_FORMAT 1
+#define KRAIT_SOLV_CACHE_FORMAT 2
 
 /* Top-level metadata of a repodata.json that libsolv's parser ignores. */
 typedef struct krait_repo_meta {
@@ -61,17 +61,45 @@ bool krait_scan_next_member(const char *text, size_t *i, size_t n, krait_scan_me
  * internalizes them. */
 void krait_repo_add_extras(Repo *repo, const char *text, size_t len);
 
+/* The loader (loader.c): reads the repodata.json at path in one streaming
+ * pass into repo, exactly as libsolv's repo_add_conda would, plus the krait:*
+ * keys above, and fills *meta from info/metadata. On error the repo may hold
+ * part of the records (the caller frees it) and *meta is empty. */
+krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err);
+
+/* The previous reader, kept only as the oracle of the loader's equality test
+ * and as a benchmark reference: libsolv's own repo_add_conda on the text
+ * (modified in place, see krait_repo_meta_scan) through fmemopen, then
+ * krait_repo_add_extras over the same text. */
+krait_code krait_repo_add_json_libsolv(Repo *repo, const char *path, char *text, size_t len, krait_repo_meta *meta,
+                                       krait_err *err);
+
 /* The conda cache key of a URL: md5(url)[:8] in hex (9 bytes incl. NUL). */
 void krait_cache_key(const char *url, char out[9]);
 
-/* .solv cache: reads `solv_path` into `repo` if it was written for a source
- * with this sha256 (returns true and fills *meta), else false (leaving the repo empty). */
-bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *source_sha256,
-                           krait_repo_meta *meta);
-/* Writes `repo` (just parsed from JSON) to solv_path atomically; failures
- * are reported as warnings only (a cache is an optimisation). */
-void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *source_sha256,
-                            const krait_repo_meta *meta);
+/* What a .solv cache is checked against instead of the JSON's bytes: the
+ * source file's size, mtime_ns, inode and device, plus for a downloaded
+ * file the ETag and Last-Modified of its HTTP cache state (<key>.state.json
+ * beside it, written by fetch). mtime_ns is kept to tell a "racy" stamp (see
+ * solv_cache.c). */
+typedef struct krait_solv_stamp {
+  char text[768];
+  long long mtime_ns;
+} krait_solv_stamp;
+
+/* Fills *out from a stat of path (and its .state.json); false if path cannot be stat'ed. */
+bool krait_solv_stamp_of(const char *path, krait_solv_stamp *out);
+
+/* .solv cache: reads `solv_path` into `repo` if it was written for json_path
+ * in the state `stamp` (returns true and fills *meta), else false (leaving
+ * the repo empty). */
+bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
+                           const krait_solv_stamp *stamp, krait_repo_meta *meta);
+/* Writes `repo` (just parsed from json_path, which had `stamp` before the
+ * parse) to solv_path atomically; skipped if json_path changed meanwhile.
+ * Failures are reported as debug/warnings only (a cache is an optimisation). */
+void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
+                            const krait_solv_stamp *stamp, const krait_repo_meta *meta);
 
 /* Downloads (or revalidates) <subdir_url>/repodata.json[.zst] into the
  * repodata cache. On success *json_path (caller frees) is the cached JSON,

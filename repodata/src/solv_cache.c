@@ -3,14 +3,28 @@
  * faster than parsing the JSON, and every field krait needs is kept by
  * libsolv's own attributes except base_url/subdir, which the header carries.
  *
- * Header: {"krait_solv":<format>,"libsolv":"<version>","sha256":"<source sha256>",
- *          "base_url":..,"base_is_channel":..,"subdir":..}\n */
+ * Header: {"krait_solv":<format>,"libsolv":"<version>","source":"<stamp>",
+ *          "sha256":"<source sha256, or empty>","base_url":..,"base_is_channel":..,"subdir":..}\n
+ *
+ * Validation reads nothing of the JSON: the stamp is size + mtime_ns + inode +
+ * device of the source (and ETag/Last-Modified of the HTTP cache state for a
+ * download; a new download is renamed into place, so its inode changes too).
+ * Where a stamp alone could be fooled, a content hash is still kept:
+ * a file rewritten in place with the same size within one timestamp tick
+ * (coarse mtime on NFS and some Lustre setups; git's "racy" case). So when the
+ * source's mtime was less than RACY_NS old as the cache was written, the
+ * header also carries the JSON's sha256, and a read of such an entry hashes
+ * the JSON; once the mtime is old enough the entry is rewritten without it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include <solv/repo_solv.h>
 #include <solv/repo_write.h>
@@ -22,9 +36,73 @@
 #include "repodata_int.h"
 
 #define HEADER_MAX 8192
+#define RACY_NS (3LL * 1000000000LL) /* wider than any filesystem's mtime granularity krait meets */
 
-bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *source_sha256,
-                           krait_repo_meta *meta) {
+bool krait_solv_stamp_of(const char *path, krait_solv_stamp *out) {
+  struct stat sb;
+  if (stat(path, &sb) != 0)
+    return false;
+  out->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+  int n = snprintf(out->text, sizeof(out->text), "size=%lld mtime_ns=%lld ino=%llu dev=%llu",
+                   (long long)sb.st_size, out->mtime_ns, (unsigned long long)sb.st_ino,
+                   (unsigned long long)sb.st_dev);
+  /* a download: add the HTTP validators fetch recorded for these bytes */
+  size_t len = strlen(path);
+  if (len > 5 && strcmp(path + len - 5, ".json") == 0) {
+    char *state_path = krait_asprintf("%.*s.state.json", (int)(len - 5), path);
+    krait_buf text = KRAIT_BUF_INIT;
+    krait_err err;
+    if (krait_path_exists(state_path) && krait_read_file(state_path, &text, &err) == KRAIT_OK) {
+      krait_json *j = krait_json_parse(text.data, text.len, state_path, NULL);
+      const char *etag = j ? krait_json_get_str(j, "etag") : NULL;
+      const char *mod = j ? krait_json_get_str(j, "mod") : NULL;
+      if (n > 0 && (size_t)n < sizeof(out->text))
+        snprintf(out->text + n, sizeof(out->text) - (size_t)n, " etag=%.300s mod=%.100s", etag ? etag : "",
+                 mod ? mod : "");
+      krait_json_free(j);
+    }
+    krait_buf_free(&text);
+    free(state_path);
+  }
+  return true;
+}
+
+static bool is_racy(const krait_solv_stamp *stamp) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  long long now_ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+  return now_ns - stamp->mtime_ns < RACY_NS;
+}
+
+/* sha256 of a file in hex, read in blocks (never whole into memory). */
+static bool file_sha256(const char *path, char hex[65]) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+  static char block[1 << 16];
+  ssize_t n;
+  while (ok && (n = read(fd, block, sizeof(block))) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    ok = n > 0 && EVP_DigestUpdate(md, block, (size_t)n) == 1;
+  }
+  unsigned char dig[32];
+  unsigned int dlen = 0;
+  ok = ok && EVP_DigestFinal_ex(md, dig, &dlen) == 1 && dlen == 32;
+  for (unsigned i = 0; ok && i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+  EVP_MD_CTX_free(md);
+  close(fd);
+  return ok;
+}
+
+static void write_cache(const krait_ctx *ctx, Repo *repo, const char *solv_path, const krait_solv_stamp *stamp,
+                        const char *sha256, const krait_repo_meta *meta);
+
+bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
+                           const krait_solv_stamp *stamp, krait_repo_meta *meta) {
   memset(meta, 0, sizeof(*meta));
   FILE *fp = fopen(solv_path, "rb");
   if (!fp)
@@ -37,10 +115,16 @@ bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_pa
   h = krait_json_parse(line, strlen(line), solv_path, NULL);
   int64_t format = 0;
   const char *ver = h ? krait_json_get_str(h, "libsolv") : NULL;
+  const char *source = h ? krait_json_get_str(h, "source") : NULL;
   const char *sha = h ? krait_json_get_str(h, "sha256") : NULL;
   if (!h || !krait_json_get_int(h, "krait_solv", &format) || format != KRAIT_SOLV_CACHE_FORMAT || !ver ||
-      strcmp(ver, LIBSOLV_VERSION_STRING) != 0 || !sha || strcmp(sha, source_sha256) != 0) {
+      strcmp(ver, LIBSOLV_VERSION_STRING) != 0 || !source || strcmp(source, stamp->text) != 0 || !sha) {
     krait_debug(ctx, "%s: stale or foreign .solv cache, reparsing", solv_path);
+    goto out;
+  }
+  char hex[65] = "";
+  if (*sha && (!file_sha256(json_path, hex) || strcmp(hex, sha) != 0)) {
+    krait_debug(ctx, "%s: source changed within its mtime tick, reparsing", solv_path);
     goto out;
   }
   if (repo_add_solv(repo, fp, 0) != 0) {
@@ -56,21 +140,38 @@ bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_pa
   meta->subdir = krait_strdup(subdir);
   meta->base_is_channel = bic && bic->type == KRAIT_JSON_BOOL && bic->boolean;
   ok = true;
+  /* a racy entry whose source has aged: drop the hash, so later reads are cheap */
+  if (*sha && !is_racy(stamp))
+    write_cache(ctx, repo, solv_path, stamp, "", meta);
 out:
   krait_json_free(h);
   fclose(fp);
   return ok;
 }
 
-void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *source_sha256,
-                            const krait_repo_meta *meta) {
+void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
+                            const krait_solv_stamp *stamp, const krait_repo_meta *meta) {
+  krait_solv_stamp after;
+  if (!krait_solv_stamp_of(json_path, &after) || strcmp(after.text, stamp->text) != 0) {
+    krait_debug(ctx, "not caching %s: %s changed while it was read", solv_path, json_path);
+    return;
+  }
+  char hex[65] = "";
+  if (is_racy(stamp) && !file_sha256(json_path, hex))
+    return;
+  write_cache(ctx, repo, solv_path, stamp, hex, meta);
+}
+
+static void write_cache(const krait_ctx *ctx, Repo *repo, const char *solv_path, const krait_solv_stamp *stamp,
+                        const char *sha256, const krait_repo_meta *meta) {
   krait_buf hdr = KRAIT_BUF_INIT;
   krait_jw w;
   krait_jw_init(&w, &hdr, 0);
   krait_jw_obj_begin(&w);
   krait_jw_kint(&w, "krait_solv", KRAIT_SOLV_CACHE_FORMAT);
   krait_jw_kstr(&w, "libsolv", LIBSOLV_VERSION_STRING);
-  krait_jw_kstr(&w, "sha256", source_sha256);
+  krait_jw_kstr(&w, "source", stamp->text);
+  krait_jw_kstr(&w, "sha256", sha256);
   krait_jw_kstr(&w, "base_url", meta->base_url);
   krait_jw_kbool(&w, "base_is_channel", meta->base_is_channel);
   krait_jw_kstr(&w, "subdir", meta->subdir);

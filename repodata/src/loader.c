@@ -1,0 +1,711 @@
+/* The repodata loader: reads a repodata.json once, front to back, through a
+ * window of a few MB, and fills the libsolv pool directly. The top-level
+ * structure (members of the root object and of `packages`) is walked here;
+ * each record is parsed by yyjson in place inside the window and turned into
+ * a solvable with the same pool calls, in the same order, as libsolv 0.7.32's
+ * repo_add_conda (ext/repo_conda.c, with krait's patches), so the pool is the
+ * same record by record (tests/unit/test_repodata_loader.c proves it against
+ * that reader over every repodata file in shared/data). What libsolv drops
+ * (the krait:* keys of repodata_int.h) is set in the same pass, so there is no
+ * second scan; info/metadata are read for base_url and subdir on the way.
+ *
+ * Memory: the window (grown only for a single value larger than it), one
+ * record's yyjson document at a time, and the pool itself: never the file. */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yyjson.h>
+
+#include <solv/conda.h>
+#include <solv/pool.h>
+#include <solv/poolarch.h>
+#include <solv/repo.h>
+#include <solv/repodata.h>
+#include <solv/strpool.h>
+#include <solv/util.h>
+
+#include "krait/buf.h"
+#include "krait/record.h"
+#include "repodata_int.h"
+
+#define WINDOW_MIN (4u << 20) /* bytes read at a time */
+
+/* ---- the read window ---- */
+
+typedef struct window {
+  int fd;
+  const char *path;
+  char *buf;    /* [0, len) valid, then YYJSON_PADDING_SIZE bytes of room */
+  size_t cap;   /* allocated, excluding the padding */
+  size_t len;
+  size_t pos;   /* cursor */
+  size_t base;  /* file offset of buf[0] (for error messages) */
+  bool eof;
+  krait_err *err;
+  krait_code rc; /* first I/O or parse error */
+} window;
+
+/* libsolv's tokenizer rejects a "\u0000" escape anywhere in the file (it
+ * keeps NUL-terminated strings); so does the loader, checked as bytes arrive. */
+static bool has_nul_escape(const char *buf, size_t from, size_t len) {
+  const char *p = buf + from, *end = buf + len;
+  while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6))) {
+    size_t at = (size_t)(p - buf), run = 1; /* backslashes ending at p: an odd run starts an escape */
+    while (run <= at && buf[at - run] == '\\')
+      run++;
+    if (run % 2 == 1)
+      return true;
+    p++;
+  }
+  return false;
+}
+
+static krait_code fail(window *w, const char *what);
+/* Drops [0, pos) and reads more; grows when nothing could be dropped.
+ * Returns false at end of file (or on error, with w->rc set). */
+static bool refill(window *w) {
+  if (w->eof || w->rc)
+    return false;
+  if (w->pos > 0) {
+    memmove(w->buf, w->buf + w->pos, w->len - w->pos);
+    w->base += w->pos;
+    w->len -= w->pos;
+    w->pos = 0;
+  }
+  if (w->len == w->cap) {
+    w->cap *= 2;
+    w->buf = krait_realloc(w->buf, w->cap + YYJSON_PADDING_SIZE);
+  }
+  for (;;) {
+    ssize_t n = read(w->fd, w->buf + w->len, w->cap - w->len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      w->rc = krait_err_errno(w->err, KRAIT_E_IO, "%s: read", w->path);
+      return false;
+    }
+    if (n == 0) {
+      w->eof = true;
+      return false;
+    }
+    size_t from = w->len >= 5 ? w->len - 5 : 0;
+    w->len += (size_t)n;
+    if (has_nul_escape(w->buf, from, w->len)) {
+      w->pos = (size_t)((const char *)memmem(w->buf + from, w->len - from, "\\u0000", 6) - w->buf);
+      fail(w, "a \\u0000 escape (libsolv's reader rejects NUL in strings)");
+      return false;
+    }
+    return true;
+  }
+}
+
+/* Line and column (1-based) of file offset `at`: counted only on the error
+ * path, by reading the file again, so the hot path never counts newlines. */
+static void line_col(const char *path, size_t at, size_t *line, size_t *col) {
+  *line = 1;
+  *col = 1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  char block[1 << 14];
+  size_t off = 0;
+  ssize_t n;
+  while (off < at && (n = read(fd, block, sizeof(block))) > 0)
+    for (ssize_t i = 0; i < n && off < at; i++, off++) {
+      if (block[i] == '\n')
+        ++*line, *col = 1;
+      else
+        ++*col;
+    }
+  close(fd);
+}
+
+static krait_code fail(window *w, const char *what) {
+  if (!w->rc) {
+    size_t line, col;
+    line_col(w->path, w->base + w->pos, &line, &col);
+    w->rc = krait_err_set(w->err, KRAIT_E_PARSE, "%s:%zu:%zu: not a repodata file: %s", w->path, line, col, what);
+  }
+  return w->rc;
+}
+
+/* Skips whitespace; returns the next byte or -1 at the end of the file. */
+static int peek(window *w) {
+  for (;;) {
+    w->pos = krait_scan_ws(w->buf, w->pos, w->len);
+    if (w->pos < w->len)
+      return (unsigned char)w->buf[w->pos];
+    if (!refill(w))
+      return -1;
+  }
+}
+
+/* Index just past the string starting at s[i] == '"', or n if it does not
+ * end before n: memchr to each quote, then an odd run of backslashes before
+ * it means escaped. (The bytes-at-a-time krait_scan_string was a tenth of a
+ * cold load.) */
+static size_t skip_string(const char *s, size_t i, size_t n) {
+  size_t from = i + 1;
+  for (;;) {
+    const char *q = from < n ? memchr(s + from, '"', n - from) : NULL;
+    if (!q)
+      return n;
+    size_t j = (size_t)(q - s), k = j;
+    while (k > from && s[k - 1] == '\\')
+      k--;
+    if ((j - k) % 2 == 0)
+      return j + 1;
+    from = j + 1;
+  }
+}
+
+/* Index just past the JSON value starting at s[i], or n when it does not end
+ * before n (same contract as krait_scan_value). */
+static size_t skip_json_value(const char *s, size_t i, size_t n) {
+  if (i >= n)
+    return n;
+  if (s[i] == '"')
+    return skip_string(s, i, n);
+  if (s[i] != '{' && s[i] != '[') {
+    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']')
+      i++;
+    return i;
+  }
+  size_t depth = 0;
+  while (i < n) {
+    char c = s[i];
+    if (c == '"') {
+      i = skip_string(s, i, n);
+      continue;
+    }
+    if (c == '{' || c == '[')
+      depth++;
+    else if ((c == '}' || c == ']') && --depth == 0)
+      return i + 1;
+    i++;
+  }
+  return n;
+}
+
+/* Makes the whole JSON value at the cursor lie inside the window; returns
+ * its end offset (0 on error). */
+static size_t value_span(window *w) {
+  for (;;) {
+    size_t end = skip_json_value(w->buf, w->pos, w->len);
+    if (end < w->len || (w->eof && end > w->pos && w->buf[w->pos] != '"' && w->buf[w->pos] != '{' &&
+                         w->buf[w->pos] != '['))
+      return end;
+    if (!refill(w)) {
+      fail(w, "unexpected end of file");
+      return 0;
+    }
+  }
+}
+
+/* A value parsed in place by yyjson. Its strings point into the window, so
+ * the cursor has moved past it but nothing may refill the window before
+ * parsed_done(), which also puts back the bytes yyjson's padding zeroed. */
+typedef struct parsed {
+  yyjson_doc *doc;
+  size_t end;
+  char saved[YYJSON_PADDING_SIZE];
+} parsed;
+
+static yyjson_val *parse_value(window *w, parsed *pv) {
+  pv->doc = NULL;
+  pv->end = value_span(w);
+  if (!pv->end)
+    return NULL;
+  memcpy(pv->saved, w->buf + pv->end, sizeof(pv->saved));
+  yyjson_read_err e;
+  pv->doc = yyjson_read_opts(w->buf + w->pos, pv->end - w->pos,
+                             YYJSON_READ_INSITU | YYJSON_READ_NUMBER_AS_RAW | YYJSON_READ_ALLOW_INVALID_UNICODE,
+                             NULL, &e);
+  if (!pv->doc) {
+    memcpy(w->buf + pv->end, pv->saved, sizeof(pv->saved));
+    w->pos += e.pos;
+    fail(w, e.msg);
+    return NULL;
+  }
+  w->pos = pv->end;
+  return yyjson_doc_get_root(pv->doc);
+}
+
+static void parsed_done(window *w, parsed *pv) {
+  if (!pv->doc)
+    return;
+  yyjson_doc_free(pv->doc);
+  pv->doc = NULL;
+  memcpy(w->buf + pv->end, pv->saved, sizeof(pv->saved));
+}
+
+static bool skip_value(window *w) {
+  size_t end = value_span(w);
+  w->pos = end ? end : w->pos;
+  return end != 0;
+}
+
+/* Reads a member name at the cursor (after '{' or ','), decoded, into key,
+ * and the ':' after it. */
+static bool read_key(window *w, krait_buf *key) {
+  if (peek(w) != '"')
+    return fail(w, "expected a member name"), false;
+  size_t end = value_span(w);
+  if (!end)
+    return false;
+  krait_buf_clear(key);
+  const char *raw = w->buf + w->pos + 1;
+  size_t raw_len = end - w->pos - 2;
+  if (!memchr(raw, '\\', raw_len))
+    krait_buf_append(key, raw, raw_len);
+  else { /* decode escapes like libsolv's tokenizer (rare: a copy is fine) */
+    yyjson_doc *d = yyjson_read(w->buf + w->pos, end - w->pos, YYJSON_READ_ALLOW_INVALID_UNICODE);
+    if (!d)
+      return fail(w, "bad member name"), false;
+    yyjson_val *r = yyjson_doc_get_root(d);
+    krait_buf_append(key, yyjson_get_str(r), yyjson_get_len(r));
+    yyjson_doc_free(d);
+  }
+  w->pos = end;
+  if (peek(w) != ':')
+    return fail(w, "expected ':'"), false;
+  w->pos++;
+  return peek(w) >= 0 || (fail(w, "unexpected end of file"), false);
+}
+
+/* After a member or element: true if another follows (',' consumed), false at
+ * the closing bracket (consumed) or on error. */
+static bool next_member(window *w, int close) {
+  int c = peek(w);
+  w->pos++;
+  if (c == ',')
+    return true;
+  if (c != close)
+    fail(w, "expected ',' or a closing bracket");
+  return false;
+}
+
+/* ---- the parse state (mirrors repo_conda.c's struct parsedata) ---- */
+
+typedef struct loader {
+  window w;
+  Pool *pool;
+  Repo *repo;
+  Repodata *data;
+  char *subdir;       /* first info.subdir (libsolv's pd->subdir) */
+  int nsubdirmismatch;
+  char *subdirmismatchfn;
+  Stringpool fnpool;  /* file name without extension -> slot in fndata */
+  Queue fndata;       /* per slot: type (1 .tar.bz2, 2 .conda), solvable */
+  Queue delayed;      /* solvable, fn-id pairs whose location waits for info.subdir */
+  Stringpool delayed_fn;
+  krait_repo_meta *meta;
+  Id k_depends, k_constrains, k_noarch, k_timestamp, k_license_family, k_features, k_site;
+  krait_buf tmp;
+} loader;
+
+static Id *fn2data(loader *ld, const char *fn, Id *fntype) {
+  size_t l = strlen(fn), extl = 0;
+  if (l > 6 && !strcmp(fn + l - 6, ".conda"))
+    extl = 6;
+  else if (l > 8 && !strcmp(fn + l - 8, ".tar.bz2"))
+    extl = 8;
+  else
+    return NULL;
+  Id fnid = stringpool_strn2id(&ld->fnpool, fn, (unsigned)(l - extl), 1);
+  if (!fnid)
+    return NULL;
+  if (fnid * 2 + 2 > ld->fndata.count)
+    queue_insertn(&ld->fndata, ld->fndata.count, fnid * 2 + 2 - ld->fndata.count, 0);
+  *fntype = extl == 8 ? 1 : 2;
+  return ld->fndata.elements + 2 * fnid;
+}
+
+/* ---- one record ---- */
+
+static bool is_key(yyjson_val *k, const char *name) { return yyjson_equals_str(k, name); }
+
+static void add_deps(loader *ld, yyjson_val *arr, Offset *depp) {
+  yyjson_val *e;
+  yyjson_arr_iter it = yyjson_arr_iter_with(arr);
+  while ((e = yyjson_arr_iter_next(&it)))
+    if (yyjson_is_str(e)) {
+      Id id = pool_conda_matchspec(ld->pool, yyjson_get_str(e));
+      if (id)
+        *depp = repo_addid_dep(ld->repo, *depp, id, 0);
+    }
+}
+
+static void add_otherdeps(loader *ld, yyjson_val *arr, Id handle, Id keyname) {
+  yyjson_val *e;
+  yyjson_arr_iter it = yyjson_arr_iter_with(arr);
+  while ((e = yyjson_arr_iter_next(&it)))
+    if (yyjson_is_str(e)) {
+      Id id = pool_conda_matchspec(ld->pool, yyjson_get_str(e));
+      if (id)
+        repodata_add_idarray(ld->data, handle, keyname, id);
+    }
+}
+
+static void add_trackfeatures_array(loader *ld, yyjson_val *arr, Id handle) {
+  yyjson_val *e;
+  yyjson_arr_iter it = yyjson_arr_iter_with(arr);
+  while ((e = yyjson_arr_iter_next(&it))) {
+    if (!yyjson_is_str(e))
+      continue;
+    const char *p = yyjson_get_str(e), *pe;
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (!*p)
+      continue;
+    for (pe = p + strlen(p) - 1; pe > p; pe--)
+      if (*pe != ' ' && *pe != '\t')
+        break;
+    repodata_add_idarray(ld->data, handle, SOLVABLE_TRACK_FEATURES,
+                         pool_strn2id(ld->pool, p, (unsigned)(pe - p + 1), 1));
+  }
+}
+
+static void add_trackfeatures_string(loader *ld, const char *p, Id handle) {
+  for (; *p; p++) {
+    if (*p == ' ' || *p == '\t' || *p == ',')
+      continue;
+    const char *pe = p + 1;
+    while (*pe && *pe != ' ' && *pe != '\t' && *pe != ',')
+      pe++;
+    repodata_add_idarray(ld->data, handle, SOLVABLE_TRACK_FEATURES, pool_strn2id(ld->pool, p, (unsigned)(pe - p), 1));
+    p = pe - 1;
+  }
+}
+
+/* A JSON number kept raw (libsolv's tokenizer hands numbers over as text). */
+static const char *raw_number(yyjson_val *v) { return yyjson_is_raw(v) ? yyjson_get_raw(v) : NULL; }
+
+/* What libsolv drops, as extras.c computed it from the same record. */
+static void set_joined(loader *ld, Id handle, Id key, yyjson_val *arr) {
+  krait_buf_clear(&ld->tmp);
+  size_t n = 0;
+  yyjson_val *e;
+  yyjson_arr_iter it = yyjson_arr_iter_with(arr);
+  while ((e = yyjson_arr_iter_next(&it))) {
+    if (!yyjson_is_str(e))
+      continue;
+    if (n++)
+      krait_buf_putc(&ld->tmp, '\n');
+    krait_buf_append(&ld->tmp, yyjson_get_str(e), yyjson_get_len(e));
+  }
+  if (n)
+    repodata_set_str(ld->data, handle, key, krait_buf_str(&ld->tmp));
+}
+
+static void set_nonempty(loader *ld, Id handle, Id key, yyjson_val *v) {
+  if (yyjson_is_str(v) && yyjson_get_len(v))
+    repodata_set_str(ld->data, handle, key, yyjson_get_str(v));
+}
+
+/* The krait:* keys; the first member of a name counts, as in extras.c. */
+static void set_extras(loader *ld, yyjson_val *obj, Id handle, bool *has_depends) {
+  yyjson_val *first_depends = yyjson_obj_get(obj, "depends");
+  yyjson_val *first_constrains = yyjson_obj_get(obj, "constrains");
+  yyjson_val *first_noarch = yyjson_obj_get(obj, "noarch");
+  yyjson_val *first_ts = yyjson_obj_get(obj, "timestamp");
+  yyjson_val *first_lf = yyjson_obj_get(obj, "license_family");
+  yyjson_val *first_feat = yyjson_obj_get(obj, "features");
+  yyjson_val *first_site = yyjson_obj_get(obj, "python_site_packages_path");
+  if (yyjson_is_arr(first_depends) && yyjson_arr_size(first_depends)) {
+    set_joined(ld, handle, ld->k_depends, first_depends);
+    *has_depends = true;
+  }
+  if (yyjson_is_arr(first_constrains))
+    set_joined(ld, handle, ld->k_constrains, first_constrains);
+  if (yyjson_is_str(first_noarch) && yyjson_get_len(first_noarch))
+    repodata_set_str(ld->data, handle, ld->k_noarch, yyjson_get_str(first_noarch));
+  else if (yyjson_is_true(first_noarch))
+    repodata_set_str(ld->data, handle, ld->k_noarch, "generic"); /* legacy `noarch: true` */
+  const char *ts = raw_number(first_ts);
+  if (ts && strspn(ts, "0123456789") == strlen(ts) && *ts != '\0') {
+    long long t = strtoll(ts, NULL, 10);
+    if (t > 0)
+      repodata_set_num(ld->data, handle, ld->k_timestamp, (unsigned long long)krait_timestamp_ms(t));
+  }
+  set_nonempty(ld, handle, ld->k_license_family, first_lf);
+  set_nonempty(ld, handle, ld->k_features, first_feat);
+  set_nonempty(ld, handle, ld->k_site, first_site);
+}
+
+/* Requires in parse order for a record without a depends array (the old
+ * "requires" spelling), as extras.c's keep_requires_order did. */
+static void set_requires_text(loader *ld, Id handle) {
+  Solvable *s = ld->pool->solvables + handle;
+  if (!s->requires)
+    return;
+  krait_buf_clear(&ld->tmp);
+  for (Id *dp = ld->repo->idarraydata + s->requires; *dp; dp++) {
+    if (ld->tmp.len)
+      krait_buf_putc(&ld->tmp, '\n');
+    krait_buf_puts(&ld->tmp, pool_dep2str(ld->pool, *dp));
+  }
+  repodata_set_str(ld->data, handle, ld->k_depends, krait_buf_str(&ld->tmp));
+}
+
+/* repo_conda.c's parse_package, member for member. kfn: the record's key in
+ * `packages` (NULL for the array form). */
+static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
+  Pool *pool = ld->pool;
+  Repodata *data = ld->data;
+  Id handle = repo_add_solvable(ld->repo);
+  Solvable *s = pool_id2solvable(pool, handle);
+  const char *fn = NULL, *subdir = NULL;
+  yyjson_val *k, *v;
+  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+  while ((k = yyjson_obj_iter_next(&it))) {
+    v = yyjson_obj_iter_get_val(k);
+    bool str = yyjson_is_str(v), arr = yyjson_is_arr(v);
+    const char *num = raw_number(v);
+    if (str && is_key(k, "build"))
+      repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, yyjson_get_str(v));
+    else if (num && is_key(k, "build_number"))
+      repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, num);
+    else if (arr && (is_key(k, "depends") || is_key(k, "requires")))
+      add_deps(ld, v, &s->requires);
+    else if (arr && is_key(k, "constrains"))
+      add_otherdeps(ld, v, handle, SOLVABLE_CONSTRAINS);
+    else if (str && is_key(k, "license"))
+      repodata_add_poolstr_array(data, handle, SOLVABLE_LICENSE, yyjson_get_str(v));
+    else if (str && is_key(k, "md5"))
+      repodata_set_checksum(data, handle, SOLVABLE_PKGID, REPOKEY_TYPE_MD5, yyjson_get_str(v));
+    else if (str && is_key(k, "sha256"))
+      repodata_set_checksum(data, handle, SOLVABLE_CHECKSUM, REPOKEY_TYPE_SHA256, yyjson_get_str(v));
+    else if (str && is_key(k, "name"))
+      s->name = pool_str2id(pool, yyjson_get_str(v), 1);
+    else if (str && is_key(k, "version"))
+      s->evr = pool_str2id(pool, yyjson_get_str(v), 1);
+    else if (str && is_key(k, "fn") && !fn)
+      fn = yyjson_get_str(v);
+    else if (str && is_key(k, "subdir") && !subdir)
+      subdir = yyjson_get_str(v);
+    else if (num && is_key(k, "size"))
+      repodata_set_num(data, handle, SOLVABLE_DOWNLOADSIZE, strtoull(num, NULL, 10));
+    else if (num && is_key(k, "timestamp")) {
+      unsigned long long ts = strtoull(num, NULL, 10);
+      if (ts > 253402300799ULL)
+        ts /= 1000;
+      repodata_set_num(data, handle, SOLVABLE_BUILDTIME, ts);
+    } else if (str && is_key(k, "track_features"))
+      add_trackfeatures_string(ld, yyjson_get_str(v), handle);
+    else if (arr && is_key(k, "track_features"))
+      add_trackfeatures_array(ld, v, handle);
+  }
+  bool has_depends = false;
+  set_extras(ld, obj, handle, &has_depends);
+
+  /* a record's own subdir that differs from info.subdir is replaced by it */
+  if (subdir && ld->subdir && strcmp(subdir, ld->subdir) != 0) {
+    if (!ld->nsubdirmismatch++)
+      ld->subdirmismatchfn = solv_strdup(fn ? fn : kfn ? kfn : "?");
+    subdir = ld->subdir;
+  }
+  Id *fndata = NULL, fntype = 0;
+  if (fn || kfn) {
+    const char *f = fn ? fn : kfn;
+    if (subdir || ld->subdir)
+      repodata_set_location(data, handle, 0, subdir ? subdir : ld->subdir, f);
+    else { /* no subdir known yet: set once the whole file was read */
+      queue_push2(&ld->delayed, handle, stringpool_str2id(&ld->delayed_fn, f, 1));
+    }
+    fndata = fn2data(ld, f, &fntype);
+  }
+  if (!s->evr)
+    s->evr = 1;
+  if (s->name)
+    s->provides = repo_addid_dep(ld->repo, s->provides, pool_rel2id(pool, s->name, s->evr, REL_EQ, 1), 0);
+  if (!has_depends)
+    set_requires_text(ld, handle);
+
+  if (!fndata)
+    return;
+  /* .conda over .tar.bz2 of the same file name, whichever came first */
+  if (fndata[0] && fndata[0] > fntype) {
+    if (ld->delayed.count && ld->delayed.elements[ld->delayed.count - 2] == handle)
+      queue_truncate(&ld->delayed, ld->delayed.count - 2);
+    repo_free_solvable(ld->repo, handle, 1);
+    return;
+  }
+  if (fndata[0] && fndata[0] < fntype) {
+    Id old = fndata[1];
+    Solvable tmp = pool->solvables[handle];
+    pool->solvables[handle] = pool->solvables[old];
+    pool->solvables[old] = tmp;
+    repodata_swap_attrs(data, handle, old);
+    /* the delayed location follows the record (libsolv's move_xdata) */
+    for (int i = 0; i < ld->delayed.count; i += 2)
+      if (ld->delayed.elements[i] == old)
+        ld->delayed.elements[i] = 0;
+    if (ld->delayed.count && ld->delayed.elements[ld->delayed.count - 2] == handle)
+      ld->delayed.elements[ld->delayed.count - 2] = old;
+    repo_free_solvable(ld->repo, handle, 1);
+    handle = old;
+  }
+  fndata[0] = fntype;
+  fndata[1] = handle;
+}
+
+/* ---- the top level (repo_conda.c's parse_main) ---- */
+
+/* info/metadata: libsolv's subdir (first info.subdir string; a different
+ * second one is an error), and base_url/subdir for krait (info wins over the
+ * early metadata spelling; see meta_scan.c's take_object, which it replaces). */
+static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
+  krait_repo_meta *out = ld->meta;
+  yyjson_val *b = yyjson_obj_get(obj, "base_url"), *sd = yyjson_obj_get(obj, "subdir");
+  const char *base = yyjson_is_str(b) ? yyjson_get_str(b) : NULL;
+  const char *subdir = yyjson_is_str(sd) ? yyjson_get_str(sd) : NULL;
+  if (base && *base && (!out->base_url || !is_metadata)) {
+    free(out->base_url);
+    out->base_url = krait_strdup(base);
+    out->base_is_channel = is_metadata;
+  }
+  if (subdir && *subdir && (!out->subdir || !is_metadata)) {
+    free(out->subdir);
+    out->subdir = krait_strdup(subdir);
+  }
+}
+
+static bool take_info(loader *ld, yyjson_val *obj) {
+  take_meta(ld, obj, false);
+  yyjson_val *k, *v;
+  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+  while ((k = yyjson_obj_iter_next(&it))) {
+    v = yyjson_obj_iter_get_val(k);
+    if (!yyjson_is_str(v) || !is_key(k, "subdir"))
+      continue;
+    if (!ld->subdir)
+      ld->subdir = krait_strdup(yyjson_get_str(v));
+    else if (strcmp(ld->subdir, yyjson_get_str(v)) != 0)
+      return fail(&ld->w, "info.subdir given twice, differently"), false;
+  }
+  return true;
+}
+
+static void parse_records(loader *ld, bool array) {
+  window *w = &ld->w;
+  int close = array ? ']' : '}';
+  w->pos++; /* '{' or '[' */
+  if (peek(w) == close) {
+    w->pos++;
+    return;
+  }
+  krait_buf kfn = KRAIT_BUF_INIT;
+  do {
+    if (!array && !read_key(w, &kfn))
+      break;
+    if (peek(w) == '{') {
+      parsed pv;
+      yyjson_val *rec = parse_value(w, &pv);
+      if (!rec)
+        break;
+      add_record(ld, rec, array ? NULL : krait_buf_str(&kfn));
+      parsed_done(w, &pv);
+    } else if (!skip_value(w))
+      break;
+  } while (next_member(w, close));
+  krait_buf_free(&kfn);
+}
+
+static void parse_root(loader *ld) {
+  window *w = &ld->w;
+  if (peek(w) != '{') {
+    fail(w, "repository does not start with an object");
+    return;
+  }
+  w->pos++;
+  if (peek(w) == '}')
+    return;
+  krait_buf key = KRAIT_BUF_INIT;
+  do {
+    if (!read_key(w, &key))
+      break;
+    const char *k = krait_buf_str(&key);
+    int c = peek(w);
+    bool pkgs = strcmp(k, "packages") == 0 || strcmp(k, "packages.conda") == 0;
+    if (pkgs && (c == '{' || c == '['))
+      parse_records(ld, c == '[');
+    else if (c == '{' && (strcmp(k, "info") == 0 || strcmp(k, "metadata") == 0)) {
+      bool is_info = k[0] == 'i';
+      parsed pv;
+      yyjson_val *obj = parse_value(w, &pv);
+      if (obj && is_info)
+        take_info(ld, obj);
+      else if (obj)
+        take_meta(ld, obj, true);
+      parsed_done(w, &pv);
+    } else
+      skip_value(w);
+  } while (!w->rc && next_member(w, '}'));
+  krait_buf_free(&key);
+}
+
+static void finish(loader *ld) {
+  if (ld->nsubdirmismatch)
+    /* only a warning: the records were kept under info.subdir (libsolv's words) */
+    pool_debug(ld->pool, SOLV_WARN,
+               "repo_add_conda: %d record%s with a subdir other than info.subdir '%s' (first: %s); using '%s'\n",
+               ld->nsubdirmismatch, ld->nsubdirmismatch == 1 ? "" : "s", ld->subdir, ld->subdirmismatchfn,
+               ld->subdir);
+  for (int i = 0; i < ld->delayed.count; i += 2)
+    if (ld->delayed.elements[i])
+      repodata_set_location(ld->data, ld->delayed.elements[i], 0, ld->subdir,
+                            stringpool_id2str(&ld->delayed_fn, ld->delayed.elements[i + 1]));
+  repodata_internalize(ld->data);
+}
+
+krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err) {
+  memset(meta, 0, sizeof(*meta));
+  loader ld = {0};
+  ld.w.fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (ld.w.fd < 0)
+    return krait_err_errno(err, KRAIT_E_IO, "%s: cannot open repodata", path);
+  ld.w.path = path;
+  ld.w.err = err;
+  ld.w.cap = WINDOW_MIN;
+  ld.w.buf = krait_malloc(ld.w.cap + YYJSON_PADDING_SIZE);
+  ld.pool = repo->pool;
+  ld.repo = repo;
+  ld.data = repo_add_repodata(repo, 0);
+  ld.meta = meta;
+  stringpool_init_empty(&ld.fnpool);
+  stringpool_init_empty(&ld.delayed_fn);
+  queue_init(&ld.fndata);
+  queue_init(&ld.delayed);
+  Pool *pool = repo->pool;
+  ld.k_depends = pool_str2id(pool, KRAIT_KEY_DEPENDS, 1);
+  ld.k_constrains = pool_str2id(pool, KRAIT_KEY_CONSTRAINS, 1);
+  ld.k_noarch = pool_str2id(pool, KRAIT_KEY_NOARCH, 1);
+  ld.k_timestamp = pool_str2id(pool, KRAIT_KEY_TIMESTAMP, 1);
+  ld.k_license_family = pool_str2id(pool, KRAIT_KEY_LICENSE_FAMILY, 1);
+  ld.k_features = pool_str2id(pool, KRAIT_KEY_FEATURES, 1);
+  ld.k_site = pool_str2id(pool, KRAIT_KEY_SITE_PACKAGES, 1);
+
+  if (peek(&ld.w) < 0 && !ld.w.rc)
+    krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path), ld.w.rc = KRAIT_E_PARSE;
+  else
+    parse_root(&ld);
+  finish(&ld);
+
+  close(ld.w.fd);
+  free(ld.w.buf);
+  free(ld.subdir);
+  solv_free(ld.subdirmismatchfn);
+  stringpool_free(&ld.fnpool);
+  stringpool_free(&ld.delayed_fn);
+  queue_free(&ld.fndata);
+  queue_free(&ld.delayed);
+  krait_buf_free(&ld.tmp);
+  if (ld.w.rc)
+    krait_repo_meta_free(meta);
+  return ld.w.rc;
+}
