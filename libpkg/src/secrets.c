@@ -72,6 +72,36 @@ char *krait_url_redact(const char *url) {
   return krait_buf_steal(&b);
 }
 
+/* Where a URL that starts before p at or after `from` begins: back to the
+ * last separator. */
+static bool url_char(char c) { return c && !strchr(" \t\n\r'\",[]()<>{}", c); }
+
+char *krait_text_redact(const char *text) {
+  krait_buf b = KRAIT_BUF_INIT;
+  const char *p = text;
+  while (*p) {
+    const char *sep = strstr(p, "://");
+    if (!sep) {
+      krait_buf_puts(&b, p);
+      break;
+    }
+    const char *start = sep;
+    while (start > p && url_char(start[-1]))
+      start--;
+    const char *end = sep + 3;
+    while (url_char(*end))
+      end++;
+    krait_buf_append(&b, p, (size_t)(start - p));
+    char *word = krait_strndup(start, (size_t)(end - start));
+    char *shown = krait_url_redact(word);
+    krait_buf_puts(&b, shown);
+    free(shown);
+    free(word);
+    p = end;
+  }
+  return krait_buf_steal(&b);
+}
+
 bool krait_url_has_secret(const char *url) {
   const char *a, *e;
   if (!url)

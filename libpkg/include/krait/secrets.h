@@ -27,6 +27,9 @@ KRAIT_API void krait_secrets_free(krait_secrets *s);
 /* url with credentials hidden: "user:pass@" -> "user:***@", "/t/<tok>/" ->
  * "/t/<TOKEN>/". Caller frees. */
 KRAIT_API char *krait_url_redact(const char *url);
+/* text (a command line, a history entry...) with every URL in it redacted
+ * as by krait_url_redact. Caller frees. */
+KRAIT_API char *krait_text_redact(const char *text);
 /* True when url carries a token or a password. */
 KRAIT_API bool krait_url_has_secret(const char *url);
 
