@@ -240,8 +240,8 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
   (void)ut;
   (void)un;
   job *j = user;
-  if (j->discard)
-    return 0;
+  if (!j->status_known || j->discard)
+    return 0; /* only bytes of a body are progress (not a 404's, not a redirect's) */
   double total = j->t->expected_size >= 0 ? (double)j->t->expected_size
                  : dltotal > 0            ? (double)(dltotal + j->resume_from)
                                           : 0;
@@ -474,6 +474,8 @@ static void finish(job *j, verdict v) {
     }
     j->out = NULL;
   }
+  if (t->code == KRAIT_OK && t->bytes > 0) /* the last word for a display: this one is complete */
+    krait_ctx_progress(j->net->ctx, "download", t->label, (double)t->bytes, (double)t->bytes);
   krait_debug(j->net->ctx, "GET %s: %s%ld, %lld bytes, %d %s", t->shown_url, t->code ? "failed, HTTP " : "HTTP ",
               t->status, t->bytes, t->tries, tries_word(t->tries));
   if (t->on_done)
