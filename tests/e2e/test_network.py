@@ -228,6 +228,8 @@ def test_token_never_leaves_the_process(krait, local_channel, tmp_path, serve) -
     outs = [ok(krait("create", "-p", prefix, "-c", url, "--override-channels", "-y", "-vvv", "tbin"))]
     outs.append(ok(krait("install", "-p", prefix, "-c", url, "--override-channels", "-y", "--json", "tpost")))
     outs.append(krait("list", "-p", prefix, "--json"))
+    outs.append(ok(krait("info", "--json", env={"CONDA_CHANNELS": url})))
+    outs.append(ok(krait("info", env={"CONDA_CHANNELS": url})))
     outs.append(krait("install", "-p", prefix, "-c", url, "--override-channels", "-y", "nosuchpkg"))
     for o in outs:
         assert token not in o.stdout + o.stderr
@@ -372,3 +374,38 @@ def test_bad_network_settings_are_named(krait) -> None:
     out = failed(krait("create", "-p", krait.prefix(), "-y", "--dry-run", "x",
                        env={"CONDA_REMOTE_READ_TIMEOUT_SECS": "-4"}))
     assert "conda_remote_read_timeout_secs" in out
+
+
+# ---- progress --------------------------------------------------------------------------------
+
+def _stderr_on_a_tty(krait, *args) -> str:
+    import pty
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(krait.argv(args), env=dict(krait.env, TERM="xterm"), stdout=subprocess.PIPE,
+                              stderr=slave, stdin=subprocess.DEVNULL, timeout=120, cwd=krait.base)
+    finally:
+        os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the other side is closed and drained
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.returncode == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_only_on_a_terminal(krait, local_channel, http_channel) -> None:
+    fast(krait)
+    args = ("create", "-c", http_channel.url, "--override-channels", "-y", "tbin")
+    shown = _stderr_on_a_tty(krait, *args[:1], "-p", krait.prefix("tty"), *args[1:])
+    assert "Downloaded 2 packages" in shown and "extracted 2, linked 2" in shown
+    assert "Downloaded" not in _stderr_on_a_tty(krait, *args[:1], "-p", krait.prefix("q"), "-q", *args[1:])
+    assert "Downloaded" not in _stderr_on_a_tty(krait, *args[:1], "-p", krait.prefix("j"), "--json", *args[1:])
+    piped = ok(krait(*args[:1], "-p", krait.prefix("pipe"), *args[1:]))
+    assert "Downloaded" not in piped.stderr and "\x1b[" not in piped.stderr
