@@ -281,7 +281,8 @@ static krait_code start_try(job *j, krait_err *err) {
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, ctx->on_progress ? 0L : 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->curl_msg);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L); /* prefer a new HTTP/2 stream to a new connection */
+  if (strncmp(j->real_url, "https://", 8) == 0) /* only TLS can negotiate HTTP/2 (ALPN) */
+    curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L); /* prefer a new HTTP/2 stream to a new connection */
   if (t->decode_content)
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   if (j->resume_from > 0) {
@@ -547,6 +548,7 @@ krait_code krait_net_run(krait_net *net, krait_transfer *ts, size_t n, krait_err
     curl_multi_perform(net->multi, &running);
     CURLMsg *msg;
     int pending;
+    bool slot_freed = false;
     while ((msg = curl_multi_info_read(net->multi, &pending))) {
       if (msg->msg != CURLMSG_DONE)
         continue;
@@ -556,6 +558,7 @@ krait_code krait_net_run(krait_net *net, krait_transfer *ts, size_t n, krait_err
       verdict v = judge(j, rc);
       end_try(j);
       active--;
+      slot_freed = true;
       if (v == DO_RETRY && j->t->tries <= ctx->remote_max_retries) {
         double delay = retry_delay(j);
         krait_debug(ctx, "%s; retrying in %.1f s (try %d of %d)", j->t->err.msg, delay, j->t->tries + 1,
@@ -569,6 +572,8 @@ krait_code krait_net_run(krait_net *net, krait_transfer *ts, size_t n, krait_err
     }
     if (left == 0)
       break;
+    if (slot_freed)
+      continue; /* start the next queued transfer before waiting on the others */
     int wait_ms = 1000;
     if (next_wake >= 0) {
       double d = (next_wake - now_secs()) * 1000;
