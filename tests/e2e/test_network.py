@@ -23,8 +23,9 @@ from prefixtools import conda_meta_records
 
 pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
-# retries without waiting; a stall is noticed after 1 s
-FAST = ("remote_backoff_factor: 0.01\nremote_read_timeout_secs: 1\nremote_connect_timeout_secs: 3\n")
+# retries without waiting; the read timeout is generous so a slow (sanitizer) run never retries by
+# accident: the tests assert exact request logs
+FAST = ("remote_backoff_factor: 0.01\nremote_read_timeout_secs: 15\nremote_connect_timeout_secs: 5\n")
 
 
 def fast(krait, extra: str = "") -> None:
@@ -83,7 +84,7 @@ def test_truncated_body_resumes_with_range(krait, local_channel, http_channel) -
 
 
 def test_dropped_connection_and_stall_are_retried(krait, local_channel, http_channel) -> None:
-    fast(krait)
+    krait.condarc.write_text("remote_backoff_factor: 0.01\nremote_read_timeout_secs: 2\n")
     tbin, tlib = archive_path(local_channel, "tbin"), archive_path(local_channel, "tlib")
     http_channel.inject(tbin, Fault(drop=True))
     http_channel.inject(tlib, Fault(stall_after=10))  # headers + 10 bytes, then silence
