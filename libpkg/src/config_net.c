@@ -17,7 +17,8 @@ static const struct {
   const char *key;
   kind kind;
 } keys[] = {
-    {"download_threads", K_INT},          {"remote_max_retries", K_INT},
+    {"download_threads", K_INT},          {"fetch_threads", K_INT}, /* conda's name for the same */
+    {"remote_max_retries", K_INT},
     {"remote_backoff_factor", K_SECONDS}, {"remote_connect_timeout_secs", K_SECONDS},
     {"remote_read_timeout_secs", K_SECONDS}, {"repodata_max_bytes", K_BYTES},
     {"ssl_verify", K_STR},                {"client_ssl_cert", K_STR},
@@ -78,7 +79,7 @@ static void set_ssl_verify(krait_ctx *ctx, const char *v) {
 bool krait_config_net_set(krait_ctx *ctx, const char *key, const char *value, const char **want) {
   long long n;
   double d;
-  if (strcmp(key, "download_threads") == 0) {
+  if (strcmp(key, "download_threads") == 0 || strcmp(key, "fetch_threads") == 0) {
     if (!parse_long(value, 1, 256, &n))
       return *want = "an integer from 1 to 256", false;
     ctx->download_threads = (int)n;

@@ -1,5 +1,5 @@
 /* Private: the network settings of .condarc and CONDA_* variables
- * (download_threads, remote_*, repodata_max_bytes, ssl_verify,
+ * (download_threads or conda's fetch_threads, remote_*, repodata_max_bytes, ssl_verify,
  * client_ssl_cert(_key)). proxy_servers, a mapping, is read by config.c. */
 #ifndef KRAIT_CONFIG_NET_H
 #define KRAIT_CONFIG_NET_H

@@ -314,6 +314,14 @@ http {{
         auth_basic "channel";
         auth_basic_user_file {run}/htpasswd;
     }}
+    server {{
+        listen 127.0.0.1:{mtls_port} ssl;
+        ssl_certificate {run}/cert.pem;
+        ssl_certificate_key {run}/key.pem;
+        ssl_client_certificate {run}/client.pem;
+        ssl_verify_client on;
+        root {root};
+    }}
 }}
 """
 
@@ -331,14 +339,17 @@ def nginx_tls(tmp_path, local_channel):
     hashed = subprocess.run([openssl, "passwd", "-apr1", "S3CRETPASS"], check=True, capture_output=True,
                             text=True).stdout.strip()
     (run / "htpasswd").write_text(f"bob:{hashed}\n")
-    port = free_port()
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=krait-client",
+                    "-keyout", run / "client.key", "-out", run / "client.pem"], check=True, capture_output=True)
+    port, mtls_port = free_port(), free_port()
     user = "user root;" if os.geteuid() == 0 else ""
-    (run / "nginx.conf").write_text(NGINX_TLS.format(user=user, run=run, port=port,
+    (run / "nginx.conf").write_text(NGINX_TLS.format(user=user, run=run, port=port, mtls_port=mtls_port,
                                                      root=Path(local_channel.root).resolve()))
     proc = subprocess.Popen([nginx, "-c", run / "nginx.conf", "-p", run], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
-    assert wait_for_port(port), (run / "error.log").read_text() if (run / "error.log").exists() else "nginx failed"
-    yield {"port": port, "run": run, "cert": run / "cert.pem"}
+    assert wait_for_port(port) and wait_for_port(mtls_port), \
+        (run / "error.log").read_text() if (run / "error.log").exists() else "nginx failed"
+    yield {"port": port, "mtls_port": mtls_port, "run": run, "cert": run / "cert.pem"}
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -365,6 +376,16 @@ def test_https_http2_basic_auth_and_ssl_verify(krait, nginx_tls) -> None:
     fast(krait, f"ssl_verify: {cert}\n")
     ok(create(krait, krait.prefix("again"), url, "tbin", extra=["--dry-run"]))
     assert " 304 HTTP/2.0" in (nginx_tls["run"] / "access.log").read_text()
+
+
+def test_client_certificate(krait, nginx_tls) -> None:
+    run, cert = nginx_tls["run"], nginx_tls["cert"]
+    url = f"https://127.0.0.1:{nginx_tls['mtls_port']}"
+    fast(krait, f"ssl_verify: {cert}\n")
+    out = failed(create(krait, krait.prefix("nocert"), url, "tbin"))
+    assert "400" in out or "certificate" in out
+    fast(krait, f"ssl_verify: {cert}\nclient_ssl_cert: {run / 'client.pem'}\nclient_ssl_cert_key: {run / 'client.key'}\n")
+    ok(create(krait, krait.prefix("cert"), url, "tbin"))
 
 
 def test_bad_network_settings_are_named(krait) -> None:
