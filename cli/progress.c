@@ -108,8 +108,10 @@ static void draw_locked(void) {
   char sum[32], rate[32];
   human_bytes(sum, sizeof sum, all_done);
   human_bytes(rate, sizeof rate, t > P.started ? all_done / (t - P.started) : 0);
-  if (P.fetch_total > 0 || P.n_dls)
+  if (P.fetch_total > 0)
     line(&out, width, "Downloaded %.0f/%.0f packages, %s (%s/s)", P.fetched, P.fetch_total, sum, rate);
+  else if (P.n_dls)
+    line(&out, width, "Downloading channel metadata, %s (%s/s)", sum, rate);
   if (P.extract_total > 0)
     line(&out, width, "Extracted  %.0f/%.0f", P.extracted, P.extract_total);
   if (P.link_total > 0)
