@@ -76,6 +76,18 @@ static void line(krait_buf *out, int width, const char *fmt, ...) {
   P.lines_on_screen++;
 }
 
+static bool is_archive(const char *item) {
+  size_t n = strlen(item);
+  return (n > 6 && strcmp(item + n - 6, ".conda") == 0) || (n > 8 && strcmp(item + n - 8, ".tar.bz2") == 0);
+}
+
+static bool packages_seen(void) {
+  for (size_t i = 0; i < P.n_dls; i++)
+    if (is_archive(P.dls[i].item))
+      return true;
+  return false;
+}
+
 static void draw_locked(void) {
   krait_buf out = KRAIT_BUF_INIT;
   erase_locked(&out);
@@ -111,7 +123,7 @@ static void draw_locked(void) {
   if (P.fetch_total > 0)
     line(&out, width, "Downloaded %.0f/%.0f packages, %s (%s/s)", P.fetched, P.fetch_total, sum, rate);
   else if (P.n_dls)
-    line(&out, width, "Downloading channel metadata, %s (%s/s)", sum, rate);
+    line(&out, width, "Downloading %s, %s (%s/s)", packages_seen() ? "packages" : "channel metadata", sum, rate);
   if (P.extract_total > 0)
     line(&out, width, "Extracted  %.0f/%.0f", P.extracted, P.extract_total);
   if (P.link_total > 0)
