@@ -93,6 +93,14 @@ def test_dropped_connection_and_stall_are_retried(krait, local_channel, http_cha
     assert len(http_channel.requests_for(tlib)) == 2
 
 
+def test_a_server_that_stalls_every_time_fails_clearly(krait, local_channel, http_channel) -> None:
+    krait.condarc.write_text("remote_backoff_factor: 0.01\nremote_read_timeout_secs: 1\nremote_max_retries: 1\n")
+    tlib = archive_path(local_channel, "tlib")
+    http_channel.inject(tlib, Fault(stall_after=10), Fault(stall_after=10))
+    out = failed(create(krait, krait.prefix(), http_channel.url, "tbin"))
+    assert f"{http_channel.url}{tlib}" in out and "remote_read_timeout_secs" in out and "2 tries" in out
+
+
 def test_body_longer_than_repodata_size_is_cut(krait, local_channel, http_channel) -> None:
     fast(krait)
     path = archive_path(local_channel, "tbin")
