@@ -118,9 +118,9 @@ def test_body_longer_than_repodata_size_is_cut(krait, local_channel, http_channe
 def _parallel_channel(make_channel, n: int):
     ch = make_channel("par")
     names = [f"par{i}" for i in range(n)]
-    for name in names:
-        ch.add(pb.Package(name, noarch="generic").add_text(f"share/{name}.txt", name))
-    ch.add(pb.Package("parall", noarch="generic", depends=names).add_text("share/parall.txt", "x"))
+    for name in names:  # packed in Python (add_raw): much faster than cph, same archive format
+        ch.add_raw(pb.Package(name, noarch="generic").add_text(f"share/{name}.txt", name), ".conda")
+    ch.add_raw(pb.Package("parall", noarch="generic", depends=names).add_text("share/parall.txt", "x"), ".conda")
     ch.write()
     return ch, [f"/noarch/{ch.find(n).fn}" for n in names]
 
@@ -176,7 +176,7 @@ def test_404_channel_names_the_channel_and_status(krait, tmp_path, serve) -> Non
 def test_noarch_only_channel_is_fine(krait, make_channel, serve) -> None:
     fast(krait)
     ch = make_channel("onlynoarch")
-    ch.add(pb.Package("solo", noarch="generic").add_text("share/solo.txt", "x"))
+    ch.add_raw(pb.Package("solo", noarch="generic").add_text("share/solo.txt", "x"), ".conda")
     ch.write()
     shutil.rmtree(ch.root / pb.native_subdir())
     server = serve(ch.root)
@@ -194,14 +194,14 @@ def test_refused_connection_fails_clearly(krait) -> None:
 def test_corrupt_download_keeps_the_cached_repodata(krait, make_channel, serve) -> None:
     fast(krait)
     ch = make_channel("keep")
-    ch.add(pb.Package("keepme", noarch="generic").add_text("share/keepme.txt", "x"))
+    ch.add_raw(pb.Package("keepme", noarch="generic").add_text("share/keepme.txt", "x"), ".conda")
     ch.write()
     server = serve(ch.root)
     ok(create(krait, krait.prefix("a"), server.url, "keepme"))
     cached = {p: p.read_bytes() for p in (krait.pkgs_dir / "cache").glob("*.json") if ".state" not in p.name}
     assert cached
     # the channel changes, and every try of the new repodata is cut short
-    ch.add(pb.Package("newer", noarch="generic").add_text("share/newer.txt", "y"))
+    ch.add_raw(pb.Package("newer", noarch="generic").add_text("share/newer.txt", "y"), ".conda")
     ch.write()
     size = (ch.root / "noarch" / "repodata.json").stat().st_size
     server.inject("/noarch/repodata.json", *[Fault(truncate=size // 2)] * 4)
