@@ -42,13 +42,41 @@ static const opt_def options[] = {
      "keep the dependencies of removed packages (default: remove those nothing else needs and you did not ask for)"},
     {"explicit", 0, OK_FLAG, F(explicit_), OPT_LIST, NULL, "print an @EXPLICIT file of package URLs"},
     {"md5", 0, OK_FLAG, F(md5), OPT_LIST, NULL, "with --explicit: append #md5 to each URL"},
+    {"revisions", 0, OK_FLAG, F(revisions), OPT_LIST, NULL, "list the revisions of conda-meta/history"},
+    {"revision", 0, OK_VALUE, F(revision), OPT_REVISION, "N", "go back to revision N (see krait list --revisions)"},
+    {"file", 'f', OK_VALUE, F(config_file), OPT_CONFIG, "FILE", "the configuration file to read or edit"},
+    {"env", 0, OK_FLAG, F(config_env), OPT_CONFIG, NULL, "the environment's .condarc ($CONDA_PREFIX, or -p/-n)"},
+    {"system", 0, OK_FLAG, F(config_system), OPT_CONFIG, NULL, "the root prefix's .condarc"},
+    {"sources", 0, OK_FLAG, F(sources), OPT_CONFIG, NULL, "show the file each value comes from"},
+    {"all", 'a', OK_FLAG, F(all), OPT_CLEAN, NULL, "index cache, tarballs, unused packages and lock files"},
+    {"index-cache", 'i', OK_FLAG, F(clean_index_cache), OPT_CLEAN, NULL, "the repodata cache (<pkgs>/cache)"},
+    {"tarballs", 't', OK_FLAG, F(clean_tarballs), OPT_CLEAN, NULL, "downloaded package archives"},
+    {"packages", 0, OK_FLAG, F(clean_packages), OPT_CLEAN, NULL,
+     "extracted packages no known environment uses"},
+    {"locks", 'l', OK_FLAG, F(clean_locks), OPT_CLEAN, NULL, "lock files nobody holds"},
+    {"dry-run", 0, OK_FLAG, F(dry_run), OPT_CONFIRM, NULL, "show what would be done, change nothing"},
+    {"yes", 'y', OK_FLAG, F(yes), OPT_CONFIRM, NULL, "do not ask for confirmation"},
+    {"tree", 0, OK_FLAG, F(tree), OPT_REPOQUERY, NULL, "depends/whoneeds: the whole tree, not one level"},
+    {"envs", 'e', OK_FLAG, F(envs), OPT_INFO, NULL, "list the known environments"},
     {"json", 0, OK_FLAG, F(json), 0, NULL, "machine-readable output on stdout"},
     {"verbose", 'v', OK_COUNT, F(verbose), 0, NULL, "more messages on stderr (repeatable)"},
     {"quiet", 'q', OK_FLAG, F(quiet), 0, NULL, "only errors on stderr"},
     {"help", 'h', OK_FLAG, F(help), 0, NULL, "show this help"},
+    {"file", 'f', OK_LIST, F(env_files), OPT_FILE_SHORT, "FILE",
+     "environment.yml, @EXPLICIT or spec-list file (export: the file to write)"},
+    {"file", 0, OK_LIST, F(env_files), OPT_FILE, "FILE",
+     "read specs from FILE: environment.yml, @EXPLICIT URLs or one spec per line (repeatable)"},
+    {"clone", 0, OK_VALUE, F(clone), OPT_CLONE, "ENV", "copy the packages of ENV (name or path) from the package cache"},
+    {"no-builds", 0, OK_FLAG, F(no_builds), OPT_EXPORT, NULL, "write name=version, without build strings"},
+    {"from-history", 0, OK_FLAG, F(from_history), OPT_EXPORT, NULL,
+     "write only the specs asked for (conda-meta/history), with the channels"},
+    {"explicit", 0, OK_FLAG, F(explicit_), OPT_EXPORT, NULL, "write an @EXPLICIT file of package URLs with checksums"},
+    {"md5", 0, OK_FLAG, F(md5), OPT_EXPORT, NULL, "with --explicit: #<md5> instead of #sha256:<hex>"},
+    {"prune", 0, OK_FLAG, F(prune), OPT_ENV_PRUNE, NULL, "remove the packages the file does not need"},
 };
 
 #define N_OPTIONS (sizeof options / sizeof *options)
+_Static_assert(N_OPTIONS <= CLI_MAX_FLAGS, "raise CLI_MAX_FLAGS in cli.h");
 
 static bool accepts(const cli_command *cmd, const opt_def *o) { return o->group == 0 || (cmd->options & o->group); }
 
@@ -65,6 +93,33 @@ static const opt_def *find_short(const cli_command *cmd, char c) {
     if (accepts(cmd, &options[i]) && options[i].short_name == c)
       return &options[i];
   return NULL;
+}
+
+/* "unknown option --chanel for krait install (did you mean --channel?)" */
+static krait_code unknown_long(const cli_command *cmd, const char *name, size_t len, krait_err *err) {
+  const char *names[N_OPTIONS];
+  size_t n = 0;
+  for (size_t i = 0; i < N_OPTIONS; i++)
+    if (accepts(cmd, &options[i]))
+      names[n++] = options[i].long_name;
+  char *word = krait_strndup(name, len);
+  const char *near = cli_nearest(word, names, n);
+  free(word);
+  if (near)
+    return krait_err_set(err, KRAIT_E_INVALID, "unknown option --%.*s for krait %s (did you mean --%s?)", (int)len,
+                         name, cmd->name, near);
+  return krait_err_set(err, KRAIT_E_INVALID, "unknown option --%.*s for krait %s (see krait %s --help)", (int)len,
+                       name, cmd->name, cmd->name);
+}
+
+size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < N_OPTIONS && n < cap; i++) {
+    const opt_def *o = &options[i];
+    if (accepts(cmd, o))
+      out[n++] = (cli_flag_doc){o->long_name, o->short_name, o->metavar, o->help};
+  }
+  return n;
 }
 
 static void store(cli_args *a, const opt_def *o, const char *value) {
@@ -113,8 +168,7 @@ krait_code cli_parse_args(const cli_command *cmd, int argc, char **argv, cli_arg
       size_t len = eq ? (size_t)(eq - name) : strlen(name);
       const opt_def *o = find_long(cmd, name, len);
       if (!o)
-        return krait_err_set(err, KRAIT_E_INVALID, "unknown option --%.*s for krait %s (see krait %s --help)",
-                             (int)len, name, cmd->name, cmd->name);
+        return unknown_long(cmd, name, len, err);
       const char *value = NULL;
       if (takes_value(o)) {
         if (eq)
@@ -158,23 +212,67 @@ void cli_args_free(cli_args *a) {
   free(a->platform);
   free(a->debug_solver);
   free(a->cmd_line);
+  free(a->config_file);
+  free(a->revision);
   krait_strv_free(&a->channels);
   krait_strv_free(&a->specs);
+  krait_strv_free(&a->env_files);
+  free(a->clone);
+}
+
+static void print_flag(FILE *f, const cli_flag_doc *o) {
+  krait_buf left = KRAIT_BUF_INIT;
+  if (o->short_name)
+    krait_buf_printf(&left, "-%c, ", o->short_name);
+  krait_buf_printf(&left, "--%s", o->long_name);
+  if (o->metavar)
+    krait_buf_printf(&left, " %s", o->metavar);
+  fprintf(f, "  %-32s %s\n", krait_buf_str(&left), o->help);
+  krait_buf_free(&left);
+}
+
+static void print_subcommand(const cli_command *cmd, const cli_sub_view *sub, void *file) {
+  FILE *f = file;
+  fprintf(f, "\nkrait %s %s %s\n  %s\n", cmd->name, sub->name, sub->usage, sub->summary);
+  for (size_t k = 0; k < sub->n_flags; k++)
+    print_flag(f, &sub->flags[k]);
 }
 
 void cli_print_command_help(const cli_command *cmd, FILE *f) {
-  fprintf(f, "usage: krait %s %s\n\n%s\n\noptions:\n", cmd->name, cmd->usage, cmd->summary);
-  for (size_t i = 0; i < N_OPTIONS; i++) {
-    const opt_def *o = &options[i];
-    if (!accepts(cmd, o))
-      continue;
-    krait_buf left = KRAIT_BUF_INIT;
-    if (o->short_name)
-      krait_buf_printf(&left, "-%c, ", o->short_name);
-    krait_buf_printf(&left, "--%s", o->long_name);
-    if (o->metavar)
-      krait_buf_printf(&left, " %s", o->metavar);
-    fprintf(f, "  %-32s %s\n", krait_buf_str(&left), o->help);
-    krait_buf_free(&left);
+  fprintf(f, "usage: krait %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+  if (cli_subcommand_count(cmd)) {
+    /* a command with its own parser: its subcommands, each with its options */
+    cli_foreach_subcommand(cmd, print_subcommand, f);
+    return;
   }
+  fputs("\noptions:\n", f);
+  cli_flag_doc flags[N_OPTIONS];
+  size_t n = cli_command_flags(cmd, flags, N_OPTIONS);
+  for (size_t i = 0; i < n; i++)
+    print_flag(f, &flags[i]);
+}
+
+int cli_run_command(const cli_command *cmd, const char *line_prefix, int argc, char **argv) {
+  cli_args args;
+  krait_err err;
+  krait_err_clear(&err);
+  int status;
+  if (cli_parse_args(cmd, argc - 1, argv + 1, &args, &err)) {
+    /* the error may come before --json was reached: honour it anyway */
+    for (int i = 1; i < argc; i++)
+      args.json |= strcmp(argv[i], "--json") == 0;
+    status = cli_fail(&args, &err);
+  } else if (args.help) {
+    cli_print_command_help(cmd, stdout);
+    status = 0;
+  } else {
+    krait_buf line = KRAIT_BUF_INIT;
+    krait_buf_puts(&line, line_prefix);
+    for (int i = 0; i < argc; i++)
+      krait_buf_printf(&line, " %s", argv[i]);
+    args.cmd_line = krait_buf_steal(&line);
+    status = cmd->run(&args);
+  }
+  cli_args_free(&args);
+  return status;
 }

@@ -7,6 +7,7 @@
 #include "cmds.h"
 #include "krait/channel.h"
 #include "krait/config.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 
 /* Virtual packages krait knows for a platform family, so that `info` can say
@@ -122,6 +123,16 @@ static void print_json(const krait_ctx *ctx, const char *env, const vp_row *rows
   krait_jw_kstr(&w, "channel priority", krait_config_priority_name(ctx->channel_priority));
   krait_jw_kstrv(&w, "channels", urls);
   krait_jw_kstr(&w, "env location", env ? env : "-");
+  /* conda's `info --json` lists the known environments too */
+  krait_env_set envs;
+  krait_jw_key(&w, "envs");
+  krait_jw_arr_begin(&w);
+  if (krait_env_list(ctx, NULL, &envs, NULL) == KRAIT_OK) {
+    for (size_t i = 0; i < envs.len; i++)
+      krait_jw_str(&w, envs.items[i].prefix);
+    krait_env_set_free(&envs);
+  }
+  krait_jw_arr_end(&w);
   krait_jw_kstrv(&w, "envs directories", &ctx->envs_dirs);
   krait_jw_kstr(&w, "krait version", KRAIT_VERSION_STRING);
   krait_jw_kbool(&w, "offline", ctx->offline);
@@ -161,6 +172,11 @@ int cmd_info(const cli_args *args) {
   krait_ctx *ctx = cli_make_ctx(args, &err);
   if (!ctx)
     return cli_fail(args, &err);
+  if (args->envs) { /* conda's `info --envs`: the same table as `env list` */
+    int status = cli_env_list_output(args, ctx);
+    krait_ctx_free(ctx);
+    return status;
+  }
   krait_virtpkgs vps;
   memset(&vps, 0, sizeof vps);
   if (krait_virtpkgs_detect(ctx, ctx->platform, &vps, &err)) {

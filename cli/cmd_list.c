@@ -69,6 +69,8 @@ static void print_table(const krait_ctx *ctx, const char *prefix, krait_prefix_r
 int cmd_list(const cli_args *args) {
   krait_err err;
   krait_err_clear(&err);
+  if (args->revisions) /* conda-meta/history's revisions: cmd_revisions.c */
+    return cli_list_revisions(args);
   if (args->specs.len > 1)
     return cli_fail_msg(args, KRAIT_E_INVALID, "krait list takes at most one REGEX (got %zu)", args->specs.len);
   if (args->md5 && !args->explicit_)

@@ -11,7 +11,30 @@ int cmd_remove(const cli_args *args);
 int cmd_search(const cli_args *args);
 int cmd_info(const cli_args *args);
 int cmd_list(const cli_args *args);
+/* envconfig branch */
+int cmd_config(const cli_args *args);                  /* cmd_config.c */
+int cmd_env_list(const cli_args *args);   /* cmd_env_manage.c: rows of the env group */
+int cmd_env_remove(const cli_args *args);
+/* cmd_env_manage.c: prints the known environments (env list, info --envs) */
+int cli_env_list_output(const cli_args *args, krait_ctx *ctx);
+int cmd_clean(const cli_args *args);                   /* cmd_clean.c */
+int cmd_repoquery(const cli_args *args);               /* cmd_repoquery.c */
+int cli_list_revisions(const cli_args *args);          /* cmd_revisions.c: list --revisions */
+int cli_install_revision(const cli_args *args);        /* cmd_revisions.c: install --revision N */
 /* cmd_package.c: `krait package extract ...` (own argument parsing) */
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
+/* cmd_env.c: `krait env list|remove|export|create|update ...` (a subcommand table) */
+int krait_cmd_env(krait_ctx *ctx, int argc, char **argv);
+/* cmd_shell.c: `krait shell hook|init|deinit|activate|deactivate|reactivate|dispatch` */
+int krait_cmd_shell(krait_ctx *ctx, int argc, char **argv);
+/* cmd_shell.c: `krait activate|deactivate` typed without the shell hook: explains */
+int krait_cmd_activate_unhooked(krait_ctx *ctx, int argc, char **argv);
+/* cmd_run.c: `krait run -p|-n ENV CMD ARGS...` */
+int krait_cmd_run(krait_ctx *ctx, int argc, char **argv);
+/* cmd_kernel.c: `krait kernel install|list|remove` */
+int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
+extern const cli_subcommand krait_package_subcommands[];
+/* cmd_env.c: its rows ("env export", ...), for help, man pages and completions */
+const cli_command *krait_env_subcommands(size_t *n);
 
 #endif

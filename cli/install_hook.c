@@ -11,35 +11,28 @@
 #include "krait/prefix.h"
 #include "krait/txn.h"
 
-bool cli_installer_available(void) { return true; }
-
 krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                                    const cli_args *args, krait_request_kind kind, krait_err *err) {
+  return cli_execute_transaction_locked(ctx, prefix, sol, args, kind, NULL, false, err);
+}
+
+krait_code cli_execute_transaction_locked(krait_ctx *ctx, const char *prefix, const krait_solution *sol,
+                                          const cli_args *args, krait_request_kind kind, krait_lock *held_lock,
+                                          bool prefix_was_new, krait_err *err) {
   krait_prefix_state installed;
   memset(&installed, 0, sizeof installed);
   krait_code rc = krait_prefix_load(prefix, &installed, err);
   if (rc)
     return rc;
-  /* `create -y` over an existing environment replaces it: everything that is
-   * there goes, whatever the solver kept (it ignored the installed packages). */
-  bool replace = strcmp(args->command, "create") == 0 && installed.len > 0;
-  krait_record *unlink = sol->unlink;
-  size_t n_unlink = sol->n_unlink;
-  krait_record *all = NULL;
-  if (replace) {
-    all = krait_calloc(installed.len, sizeof *all);
-    for (size_t i = 0; i < installed.len; i++)
-      all[i] = installed.records[i].rec; /* shallow: borrowed for the plan's lifetime */
-    unlink = all;
-    n_unlink = installed.len;
-  }
+  /* (`create` over an existing environment: sol->unlink already holds every
+   * installed package, see add_replaced_env in transaction.c) */
   krait_cache_fetcher fetcher = krait_fetch_pkg_fetcher();
   krait_txn_plan plan = {
       .prefix = prefix,
       .link = sol->link,
       .n_link = sol->n_link,
-      .unlink = unlink,
-      .n_unlink = n_unlink,
+      .unlink = sol->unlink,
+      .n_unlink = sol->n_unlink,
       .installed = &installed,
       .requested_specs = (const char *const *)args->specs.items,
       .n_requested = args->specs.len,
@@ -47,9 +40,10 @@ krait_code cli_execute_transaction(krait_ctx *ctx, const char *prefix, const kra
       .cmd_line = args->cmd_line,
       .fetcher = &fetcher,
       .environments_txt = NULL,
+      .held_lock = held_lock,
+      .prefix_was_new = prefix_was_new,
   };
   rc = krait_txn_execute(ctx, &plan, err);
-  free(all);
   krait_prefix_state_free(&installed);
   return rc;
 }

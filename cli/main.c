@@ -7,9 +7,10 @@
 
 static const cli_command commands[] = {
     {"create", "(-n NAME | -p PREFIX) [options] [SPEC...]", "Create a new environment from the given specs.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FORCE | OPT_SPECS, cmd_create, NULL},
-    {"install", "[-n NAME | -p PREFIX] [options] SPEC...", "Install packages into an existing environment.",
-     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS, cmd_install, NULL},
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FORCE | OPT_SPECS | OPT_FILE_SHORT | OPT_CLONE, cmd_create, NULL},
+    {"install", "[-n NAME | -p PREFIX] [options] (SPEC... | --file FILE | --revision N)",
+     "Install packages into an existing environment.",
+     OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_SPECS | OPT_FILE | OPT_REVISION, cmd_install, NULL},
     {"update", "[-n NAME | -p PREFIX] [options] (SPEC... | --all)",
      "Update packages of an environment to their newest allowed versions.",
      OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_ALL | OPT_SPECS, cmd_update, NULL},
@@ -24,9 +25,32 @@ static const cli_command commands[] = {
     {"search", "[options] SPEC", "List every package record matching SPEC in the channels.",
      OPT_CHANNELS | OPT_SPECS, cmd_search, NULL},
     {"info", "[options]", "Show the configuration, platform, virtual packages and directories.",
-     OPT_PREFIX | OPT_CHANNELS, cmd_info, NULL},
-    {"package", "extract [--force] [--info] ARCHIVE DIR", "Work with package archives (extract).", 0, NULL,
+     OPT_PREFIX | OPT_CHANNELS | OPT_INFO, cmd_info, NULL},
+    {"package", "SUBCOMMAND ...", "Work with package archives (extract).", 0, NULL,
      krait_cmd_package},
+    {"env", "(list | remove | export | create | update) [options]",
+     "Manage environments: list, remove, export to files, create/update from files.",
+     0, NULL, krait_cmd_env},
+    {"config", "(list [KEY...] | get KEY | set KEY VALUE | append KEY VALUE | prepend KEY VALUE | remove KEY VALUE | "
+               "remove-key KEY) [--file F | --env | --system] [options]",
+     "Show or edit .condarc settings in place (comments and order are kept).", OPT_CONFIG | OPT_PREFIX | OPT_SPECS,
+     cmd_config, NULL},
+    {"clean", "[-a] [--index-cache] [--tarballs] [--packages] [--locks] [options]",
+     "Remove unused files from the package caches and say how much space that frees.", OPT_CLEAN | OPT_CONFIRM,
+     cmd_clean, NULL},
+    {"repoquery", "(depends | whoneeds | search) [--tree] [-p ENV | -c CHANNEL] SPEC",
+     "Query the dependencies of packages in an environment or in channels.",
+     OPT_REPOQUERY | OPT_PREFIX | OPT_CHANNELS | OPT_SPECS, cmd_repoquery, NULL},
+    {"shell", "hook|init|deinit [-s SHELL]", "Shell integration: the hook behind `krait activate`/`deactivate`.", 0,
+     NULL, krait_cmd_shell},
+    {"activate", "ENV (after the shell hook)", "Activate an environment in this shell (needs `krait shell hook`).", 0,
+     NULL, krait_cmd_activate_unhooked},
+    {"deactivate", "(after the shell hook)", "Deactivate the active environment (needs `krait shell hook`).", 0, NULL,
+     krait_cmd_activate_unhooked},
+    {"run", "(-p PREFIX | -n NAME) [--cwd DIR] [--clean-env] CMD [ARGS...]",
+     "Run a command in an activated environment (no shell hook needed).", 0, NULL, krait_cmd_run},
+    {"kernel", "install|list|remove ...", "Jupyter kernels that run an environment's python through krait run.", 0,
+     NULL, krait_cmd_kernel},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -38,16 +62,36 @@ const cli_command *cli_find_command(const char *name) {
   return NULL;
 }
 
+const cli_command *cli_commands(size_t *n) {
+  *n = N_COMMANDS;
+  return commands;
+}
+
+const char cli_main_help_epilog[] =
+    "Configuration: .condarc files (see `krait info`), CONDA_* environment variables,\n"
+    "KRAIT_ROOT_PREFIX (default ~/.krait), CONDA_OVERRIDE_<NAME> for virtual packages.\n";
+
 static void print_main_help(FILE *f) {
   fputs("usage: krait [--version] [--help] COMMAND [options]\n\n"
         "krait is a conda-compatible package manager.\n\ncommands:\n",
         f);
   for (size_t i = 0; i < N_COMMANDS; i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fputs("\nRun `krait COMMAND --help` for the options of a command.\n"
-        "Configuration: .condarc files (see `krait info`), CONDA_* environment variables,\n"
-        "KRAIT_ROOT_PREFIX (default ~/.krait), CONDA_OVERRIDE_<NAME> for virtual packages.\n",
-        f);
+  fprintf(f, "\nRun `krait COMMAND --help` for the options of a command.\n%s", cli_main_help_epilog);
+}
+
+/* "unknown command "instal" (did you mean `install`?)" */
+static int unknown_command(const char *name) {
+  const char *names[N_COMMANDS];
+  size_t n = 0;
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    names[n++] = commands[i].name;
+  const char *near = cli_nearest(name, names, n);
+  if (near)
+    fprintf(stderr, "krait: error: unknown command \"%s\" (did you mean `%s`?)\n", name, near);
+  else
+    fprintf(stderr, "krait: error: unknown command \"%s\" (see krait --help)\n", name);
+  return 1;
 }
 
 int main(int argc, char **argv) {
@@ -69,39 +113,22 @@ int main(int argc, char **argv) {
     return 0;
   }
   const cli_command *cmd = cli_find_command(first);
-  if (!cmd) {
-    fprintf(stderr, "krait: error: unknown command \"%s\" (see krait --help)\n", first);
-    return 1;
-  }
-  cli_args args;
-  krait_err err;
-  krait_err_clear(&err);
-  int status;
+  if (!cmd)
+    cmd = cli_find_internal_command(first);
+  if (!cmd)
+    return unknown_command(first);
   if (cmd->run_raw) {
+    cli_args args;
+    krait_err err;
+    krait_err_clear(&err);
     memset(&args, 0, sizeof args);
     args.command = cmd->name;
     krait_ctx *ctx = cli_make_ctx(&args, &err);
     if (!ctx)
       return cli_fail(&args, &err);
-    status = cmd->run_raw(ctx, argc - 1, argv + 1);
+    int status = cmd->run_raw(ctx, argc - 1, argv + 1);
     krait_ctx_free(ctx);
     return status;
   }
-  if (cli_parse_args(cmd, argc - 2, argv + 2, &args, &err)) {
-    /* the error may come before --json was reached: honour it anyway */
-    for (int i = 2; i < argc; i++)
-      args.json |= strcmp(argv[i], "--json") == 0;
-    status = cli_fail(&args, &err);
-  } else if (args.help) {
-    cli_print_command_help(cmd, stdout);
-    status = 0;
-  } else {
-    krait_buf line = KRAIT_BUF_INIT;
-    for (int i = 0; i < argc; i++)
-      krait_buf_printf(&line, "%s%s", i ? " " : "", i == 0 ? "krait" : argv[i]);
-    args.cmd_line = krait_buf_steal(&line);
-    status = cmd->run(&args);
-  }
-  cli_args_free(&args);
-  return status;
+  return cli_run_command(cmd, "krait", argc - 1, argv + 1);
 }

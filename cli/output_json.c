@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "krait/text.h"
 
 void cli_emit(const krait_buf *b) {
   fputs(krait_buf_str(b), stdout);
@@ -35,11 +36,9 @@ static void write_record(krait_jw *w, const krait_ctx *ctx, const krait_record *
   krait_jw_kint(w, "size", r->size >= 0 ? r->size : 0);
   krait_jw_kstr(w, "subdir", r->subdir ? r->subdir : "");
   krait_jw_kint(w, "timestamp", r->timestamp / 1000);
-  krait_buf tf = KRAIT_BUF_INIT;
-  for (size_t i = 0; i < r->track_features.len; i++)
-    krait_buf_printf(&tf, "%s%s", i ? "," : "", r->track_features.items[i]);
-  krait_jw_kstr(w, "track_features", krait_buf_str(&tf));
-  krait_buf_free(&tf);
+  char *tf = krait_features_join(&r->track_features);
+  krait_jw_kstr(w, "track_features", tf);
+  free(tf);
   krait_jw_kstr(w, "url", r->url ? r->url : "");
   krait_jw_kstr(w, "version", r->version);
   krait_jw_obj_end(w);

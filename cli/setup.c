@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "krait/config.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 #include "krait/platform.h"
 
@@ -20,6 +21,7 @@ static event_sink sink; /* the one front end of this process; read by the callba
 static void on_event(void *user, krait_event_level level, const char *message) {
   const event_sink *s = user;
   const char *tag = level == KRAIT_EV_WARNING && !s->quiet                  ? "warning: "
+                    : level == KRAIT_EV_NOTICE && !s->quiet                  ? ""
                     : level == KRAIT_EV_INFO && s->verbose >= 1 && !s->quiet ? ""
                     : level == KRAIT_EV_DEBUG && s->verbose >= 2             ? "debug: "
                                                                                : NULL;
@@ -118,9 +120,14 @@ char *cli_target_prefix(const krait_ctx *ctx, const cli_args *args, bool for_cre
       krait_err_set(err, KRAIT_E_INVALID, "cannot create the base environment with -n base");
       return NULL;
     }
-    /* create: always the first envs dir (an existing one elsewhere is another env) */
-    if (for_create)
-      return ctx->envs_dirs.len ? krait_path_join(ctx->envs_dirs.items[0], args->name) : NULL;
+    /* create: the first envs dir krait can write (an existing one elsewhere is
+     * another env); a read-only group envs dir listed first is skipped, as conda does */
+    if (for_create) {
+      char *dir = krait_envs_dir_for_create(ctx, err);
+      char *p = dir ? krait_path_join(dir, args->name) : NULL;
+      free(dir);
+      return p;
+    }
     return prefix_for_name(ctx, args->name);
   }
   const char *active = getenv("CONDA_PREFIX");

@@ -1,6 +1,7 @@
 /* create / install / update / remove: check the request, solve, show the
  * transaction, then (without --dry-run) hand it to cli_execute_transaction(). */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,14 +9,16 @@
 #include "cli.h"
 #include "krait/txn.h"
 #include "krait/cache.h"
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
+#include "krait/prefix.h"
 #include "krait/query.h"
 #include "krait/version.h"
 
 /* micromamba's rules for `create` on an existing path: an environment may be
  * replaced only with -y/--force; any other non-empty directory is refused. */
-static krait_code check_create_target(const char *prefix, const cli_args *args, krait_err *err) {
+krait_code cli_check_create_target(const char *prefix, const cli_args *args, krait_err *err) {
   if (!krait_path_exists(prefix))
     return KRAIT_OK;
   if (!krait_is_dir(prefix))
@@ -77,9 +80,30 @@ static bool confirm(krait_err *err) {
   return true;
 }
 
+/* `create` over an existing environment (allowed with -y/--force) replaces
+ * it: every installed package is unlinked, whatever the solver (which ignored
+ * them) links again. The plan says so, so that --dry-run and --json show
+ * what will go. */
+static krait_code add_replaced_env(const char *prefix, krait_solution *sol, krait_err *err) {
+  krait_prefix_state installed;
+  memset(&installed, 0, sizeof installed);
+  krait_code rc = krait_prefix_load(prefix, &installed, err);
+  if (rc == KRAIT_OK && installed.len) {
+    for (size_t i = 0; i < sol->n_unlink; i++)
+      krait_record_free(&sol->unlink[i]);
+    free(sol->unlink);
+    sol->unlink = krait_calloc(installed.len + 1, sizeof *sol->unlink);
+    sol->n_unlink = 0;
+    for (size_t i = 0; i < installed.len; i++)
+      krait_record_copy(&sol->unlink[sol->n_unlink++], &installed.records[i].rec);
+  }
+  krait_prefix_state_free(&installed);
+  return rc;
+}
+
 /* solution.fetch = the linked records no pkgs dir holds yet (what a real
  * run would download; the --json FETCH list). */
-static krait_code fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_err *err) {
+krait_code cli_fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_err *err) {
   sol->fetch = krait_calloc(sol->n_link + 1, sizeof *sol->fetch);
   sol->n_fetch = 0;
   for (size_t i = 0; i < sol->n_link; i++) {
@@ -96,7 +120,80 @@ static krait_code fill_fetch(const krait_ctx *ctx, krait_solution *sol, krait_er
   return KRAIT_OK;
 }
 
+static bool same_package(const krait_record *a, const krait_record *b) {
+  return strcmp(a->name, b->name) == 0 && strcmp(a->version, b->version) == 0 && strcmp(a->build, b->build) == 0 &&
+         (!a->channel || !b->channel || strcmp(a->channel, b->channel) == 0);
+}
+
+/* env update --prune: the solver solved the file's specs as for a new env;
+ * the prefix must end up holding exactly that solution. Link what is not
+ * there yet, unlink what is there and not in the solution. */
+static krait_code prune_to_solution(const char *prefix, krait_solution *sol, krait_err *err) {
+  krait_prefix_state st;
+  krait_code rc = krait_prefix_load(prefix, &st, err);
+  if (rc)
+    return rc;
+  bool *keep = krait_calloc(st.len + 1, sizeof *keep); /* installed record j stays as it is */
+  krait_record *link = krait_calloc(sol->n_link + 1, sizeof *link);
+  krait_record *unlink = krait_calloc(st.len + 1, sizeof *unlink);
+  size_t n_link = 0, n_unlink = 0;
+  for (size_t i = 0; i < sol->n_link; i++) {
+    size_t j = 0;
+    while (j < st.len && !same_package(&sol->link[i], &st.records[j].rec))
+      j++;
+    if (j < st.len) {
+      keep[j] = true;
+      krait_record_free(&sol->link[i]);
+    } else {
+      link[n_link++] = sol->link[i]; /* moved */
+    }
+  }
+  for (size_t j = 0; j < st.len; j++)
+    if (!keep[j])
+      krait_record_copy(&unlink[n_unlink++], &st.records[j].rec);
+  for (size_t i = 0; i < sol->n_unlink; i++)
+    krait_record_free(&sol->unlink[i]);
+  free(sol->link);
+  free(sol->unlink);
+  sol->link = link;
+  sol->n_link = n_link;
+  sol->unlink = unlink;
+  sol->n_unlink = n_unlink;
+  free(keep);
+  krait_prefix_state_free(&st);
+  return KRAIT_OK;
+}
+
+static void on_stop_signal(int signo) { krait_interrupt_request(signo); }
+
+/* SIGTERM (a batch scheduler's kill) and SIGINT (Ctrl-C) do not end krait
+ * half-way: the transaction stops at its next checkpoint and rolls back. A
+ * second signal acts as usual (SA_RESETHAND), and the journal still lets the
+ * next command undo what was done. */
+static void catch_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+}
+
+/* Reports a failed transaction: stopped by SIGTERM/SIGINT exits 128+N after
+ * saying whether the (rolled back) transaction had begun. */
+static int fail_transaction(const cli_args *args, krait_err *err, bool executed) {
+  if (!krait_interrupted())
+    return cli_fail(args, err);
+  /* the transaction (if it began) was rolled back before we got here */
+  krait_err_prefix(err, "%s: ", executed ? "stopped and rolled back, the environment is as before" : "stopped");
+  cli_fail(args, err);
+  return 128 + krait_interrupted();
+}
+
 int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
+  if (cli_env_input_wanted(args))
+    return cli_run_with_env_input(args, kind);
   krait_err err;
   krait_err_clear(&err);
   bool create = strcmp(args->command, "create") == 0;
@@ -110,10 +207,13 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   krait_solution sol;
   memset(&sol, 0, sizeof sol);
   bool solved = false;
+  krait_lock *lock = NULL; /* the prefix lock, from before the solve to the end */
+  bool prefix_was_new = false;
+  bool executed = false;
 
   if (!(prefix = cli_target_prefix(ctx, args, create, &err)))
     goto fail;
-  if (create && check_create_target(prefix, args, &err))
+  if (create && cli_check_create_target(prefix, args, &err))
     goto fail;
   if (!create) {
     char *meta = krait_path_join(prefix, "conda-meta");
@@ -143,17 +243,27 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
       .n_specs = args->specs.len,
       .prefix = prefix,
       .debug_dir = args->debug_solver,
-      .ignore_installed = create,
+      .ignore_installed = create || args->prune,
       .virtual_packages = NULL,
       .keep_dependencies = args->no_prune,
   };
   if (args->debug_solver && krait_mkdir_p(args->debug_solver, 0755, &err))
     goto fail;
-  /* a transaction a killed krait left behind is finished or undone before
-   * anything reads the prefix's records */
-  const char *recovered = NULL;
-  if (!args->dry_run && krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err))
-    goto fail;
+  if (!args->dry_run)
+    catch_stop_signals();
+  /* The prefix lock is taken before the solver reads the prefix and held to
+   * the end, so a second command solves against what the first one left; a
+   * transaction a killed krait left behind is finished or undone under it.
+   * A dry run changes nothing and takes no lock. */
+  if (!args->dry_run) {
+    if (krait_txn_lock_prefix(ctx, prefix, &lock, &prefix_was_new, &err))
+      goto fail;
+    if (create && !prefix_was_new && !args->yes && !args->force) {
+      krait_err_set(&err, KRAIT_E_INVALID, "%s was created by another process meanwhile; use -y or --force to replace it",
+                    prefix);
+      goto fail;
+    }
+  }
   krait_code rc = krait_solve(ctx, &req, &sol, &err);
   if (args->debug_solver && !args->quiet) {
     /* only claim it when the solver got far enough to write one */
@@ -162,59 +272,28 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
       fprintf(stderr, "krait: solver testcase written to %s\n", testcase);
     free(testcase);
   }
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint("solved", &err); /* stop here when asked to during the solve */
   if (rc)
     goto fail;
   solved = true;
-  if (fill_fetch(ctx, &sol, &err))
+  if (cli_fill_fetch(ctx, &sol, &err))
     goto fail;
 
-  cli_txn_view view;
-  cli_txn_view_build(&sol, &view);
-  view.empty_env = create && !args->specs.len;
-  krait_buf out = KRAIT_BUF_INIT;
-  if (args->json) {
-    if (args->dry_run) {
-      cli_json_transaction(&out, ctx, prefix, &sol, true);
-      cli_emit(&out);
-    }
-  } else if (!args->quiet || args->dry_run) {
-    /* -q keeps a real run silent; a dry run exists to show the transaction */
-    cli_human_transaction(stdout, ctx, prefix, &view, args->dry_run);
-  }
-  krait_buf_free(&out);
-  cli_txn_view_free(&view);
-  if (args->dry_run) {
-    status = 0;
-    goto done;
-  }
-  if (!create && !sol.n_link && !sol.n_unlink) {
-    if (args->json) { /* already satisfied: report the empty transaction */
-      cli_json_transaction(&out, ctx, prefix, &sol, false);
-      cli_emit(&out);
-      krait_buf_free(&out);
-    }
-    status = 0;
-    goto done;
-  }
-  if (!cli_installer_available()) {
-    cli_execute_transaction(ctx, prefix, &sol, args, kind, &err); /* fills the "not available" error */
+  if (args->prune && prune_to_solution(prefix, &sol, &err))
     goto fail;
-  }
-  if (!ctx->always_yes && !confirm(&err))
-    goto fail;
-  if (cli_execute_transaction(ctx, prefix, &sol, args, kind, &err))
-    goto fail;
-  if (args->json) {
-    cli_json_transaction(&out, ctx, prefix, &sol, false);
-    cli_emit(&out);
-    krait_buf_free(&out);
-  }
-  status = 0;
+  cli_held_lock held = {lock, prefix_was_new, false};
+  status = cli_finish_transaction(ctx, args, prefix, &sol, kind, &held, &err);
+  executed = held.executed;
   goto done;
 
 fail:
-  status = cli_fail(args, &err);
+  status = fail_transaction(args, &err, executed);
 done:
+  /* made only to hold the lock (and an empty create makes no env, as before) */
+  if (lock && prefix_was_new && (!executed || !(solved && sol.n_link)))
+    krait_txn_abandon_new_prefix(prefix);
+  krait_lock_release(lock);
   if (solved)
     krait_solution_free(&sol);
   free(prefix);
@@ -269,4 +348,51 @@ void cli_txn_view_build(const krait_solution *sol, cli_txn_view *out) {
 void cli_txn_view_free(cli_txn_view *v) {
   free(v->rows);
   memset(v, 0, sizeof *v);
+}
+
+/* After a solve (or an explicit file's records): show the transaction, ask,
+ * carry it out and report, as create/install/update/remove do. */
+int cli_finish_transaction(krait_ctx *ctx, const cli_args *args, const char *prefix, krait_solution *sol,
+                           krait_request_kind kind, cli_held_lock *held, krait_err *err) {
+  bool create = strcmp(args->command, "create") == 0;
+  if (create && krait_is_dir(prefix) && add_replaced_env(prefix, sol, err))
+    return cli_fail(args, err);
+  cli_txn_view view;
+  cli_txn_view_build(sol, &view);
+  view.empty_env = create && !args->specs.len;
+  krait_buf out = KRAIT_BUF_INIT;
+  if (args->json) {
+    if (args->dry_run) {
+      cli_json_transaction(&out, ctx, prefix, sol, true);
+      cli_emit(&out);
+    }
+  } else if (!args->quiet || args->dry_run) {
+    /* -q keeps a real run silent; a dry run exists to show the transaction */
+    cli_human_transaction(stdout, ctx, prefix, &view, args->dry_run);
+  }
+  krait_buf_free(&out);
+  cli_txn_view_free(&view);
+  if (args->dry_run)
+    return 0;
+  if (!create && !sol->n_link && !sol->n_unlink) {
+    if (args->json) { /* already satisfied: report the empty transaction */
+      cli_json_transaction(&out, ctx, prefix, sol, false);
+      cli_emit(&out);
+      krait_buf_free(&out);
+    }
+    return 0;
+  }
+  if (!ctx->always_yes && !confirm(err))
+    return fail_transaction(args, err, false);
+  if (held)
+    held->executed = true; /* from here the transaction cleans up after itself */
+  if (cli_execute_transaction_locked(ctx, prefix, sol, args, kind, held ? held->lock : NULL,
+                                     held && held->prefix_was_new, err))
+    return fail_transaction(args, err, true);
+  if (args->json) {
+    cli_json_transaction(&out, ctx, prefix, sol, false);
+    cli_emit(&out);
+    krait_buf_free(&out);
+  }
+  return 0;
 }

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Builds libsolv 0.7.32 from Debian trixie's source package, with conda support,
-# as static libraries, into a cache folder keyed by the hash of krait's own
-# patches (cmake/libsolv-patches/*.patch), so a rebuild only happens when a
-# patch changes. Debian's binary libsolv lacks ENABLE_CONDA, hence this.
+# Builds libsolv from Debian's source package (trixie), with conda support, as
+# static libraries, into a cache folder keyed by the exact Debian version
+# (revision included) and the hash of krait's own patches
+# (cmake/libsolv-patches/*.patch), so a rebuild happens only when either changes.
+# Debian's binary libsolv lacks ENABLE_CONDA, hence this. The upstream version
+# the patches are written for is in cmake/libsolv-version; the Debian version is
+# whatever `apt-cache showsrc libsolv` lists for it (.ci/libsolv-source adds the
+# deb-src entry). Offline, or without apt: configure with
+# -DKRAIT_LIBSOLV_PREFIX=<an installed libsolv built with ENABLE_CONDA>.
 #
 # usage: cmake/build-libsolv.sh [DEPS_DIR]     (default: <repo>/.deps)
 # prints the install prefix on its last line of stdout.
@@ -10,7 +15,22 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 deps=${1:-$root/.deps}
-version=0.7.32
+upstream=$(cat "$here/libsolv-version")
+# the newest Debian revision of that upstream version apt knows (e.g. 0.7.32-1)
+version=$(apt-cache showsrc libsolv 2>/dev/null | sed -n "s/^Version: \(${upstream//./\\.}-.*\)/\1/p" |
+          sort -V | tail -n1 || true)
+if [ -z "$version" ]; then
+  # Without apt lists, an existing build of this upstream version still serves.
+  cached=$(ls -d "$deps"/libsolv-"$upstream"-*/.complete 2>/dev/null | sort | tail -n1 || true)
+  if [ -n "$cached" ] && [ "${KRAIT_LIBSOLV_REQUIRE_SOURCE:-0}" != 1 ]; then
+    echo "note: apt lists no libsolv $upstream source; using the cached build $(dirname "$cached")" >&2
+    dirname "$cached"
+    exit 0
+  fi
+  echo "build-libsolv.sh: apt-cache showsrc libsolv lists no $upstream-* source package: run .ci/install-deps" \
+       "(adds a deb-src entry for trixie from your Debian mirror), or configure with -DKRAIT_LIBSOLV_PREFIX=..." >&2
+  exit 1
+fi
 patch_hash=$( (echo "$version"; cat "$here"/libsolv-patches/*.patch 2>/dev/null; cat "$0") | sha256sum | cut -c1-12)
 prefix=$deps/libsolv-$version-$patch_hash
 if [ -f "$prefix/.complete" ]; then
@@ -25,11 +45,9 @@ trap 'echo "building libsolv failed; last lines of $log:" >&2; tail -30 "$log" >
 exec 3>&1 >"$log" 2>&1   # the build's chatter goes to the log; stdout (fd 3) gets only the prefix
 echo "building libsolv $version with patches ($patch_hash) in $work" >&3
 cd "$work"
-# Source comes only from Debian: needs a deb-src entry for trixie (see .ci/install-deps).
-if ! apt-get source --download-only "libsolv=$version-1" ; then
-  apt-get source --download-only "libsolv/trixie" >/dev/null
-fi
-dpkg-source -x libsolv_"$version"-*.dsc src >/dev/null
+# Source comes only from Debian: needs a deb-src entry for trixie (see .ci/libsolv-source).
+apt-get source --download-only "libsolv=$version"
+dpkg-source -x "libsolv_${version#*:}.dsc" src >/dev/null
 cd src
 for p in "$here"/libsolv-patches/*.patch; do
   [ -e "$p" ] || continue

@@ -4,17 +4,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "krait/buf.h"
+#include "krait/checkpoint.h"
 #include "krait/extract.h"
 #include "krait/fs.h"
 #include "krait/json.h"
@@ -51,6 +50,8 @@ static bool record_json_matches(const krait_json *rr, const krait_record *rec) {
 }
 
 bool krait_cache_entry_valid(const char *pkgs_dir, const krait_record *rec) {
+  if (krait_record_check_names(rec, NULL) != KRAIT_OK)
+    return false;
   char *dist = krait_record_dist(rec);
   char *path = krait_asprintf("%s/%s/info/repodata_record.json", pkgs_dir, dist);
   krait_json *rr = krait_json_parse_file(path, NULL);
@@ -87,6 +88,9 @@ krait_code krait_cache_find(const krait_ctx *ctx, const krait_record *rec, krait
   if (!rec->name || !rec->version || !rec->build)
     return krait_err_set(err, KRAIT_E_INVALID, "package record without name/version/build (fn %s)",
                          rec->fn ? rec->fn : "?");
+  krait_code bad = krait_record_check_names(rec, err);
+  if (bad)
+    return bad;
   for (size_t i = 0; i < ctx->pkgs_dirs.len; i++) {
     const char *dir = ctx->pkgs_dirs.items[i];
     if (krait_cache_entry_valid(dir, rec)) {
@@ -207,39 +211,7 @@ static krait_code copy_file(const char *src, const char *dst, krait_err *err) {
     close(in);
     return krait_err_errno(err, KRAIT_E_IO, "%s", dst);
   }
-  krait_code rc = KRAIT_OK;
-  /* a reflink (btrfs, XFS) shares the blocks; copy_file_range lets the kernel
-   * (or an NFS server) copy without a round trip through us */
-  if (ioctl(out, FICLONE, in) == 0)
-    goto done;
-  for (;;) {
-    ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-    if (n == 0)
-      goto done;
-    if (n < 0)
-      break; /* EXDEV/ENOSYS/EINVAL: fall back to read/write from where we are */
-  }
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = read(in, buf, sizeof buf);
-    if (n < 0) {
-      rc = krait_err_errno(err, KRAIT_E_IO, "reading %s", src);
-      break;
-    }
-    if (n == 0)
-      break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(out, buf + off, (size_t)(n - off));
-      if (w < 0) {
-        rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
-        break;
-      }
-      off += w;
-    }
-    if (rc)
-      break;
-  }
-done:
+  krait_code rc = krait_copy_fd(in, out, src, dst, err);
   close(in);
   if (close(out) != 0 && !rc)
     rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
@@ -295,9 +267,10 @@ typedef struct prep {
   krait_err *errs;
   atomic_size_t fetched, extracted;
   size_t n_work;
-  /* the batch download (download_many): which records it fetched, and the
-   * queue of indices the extraction workers take, in completion order */
-  bool *downloaded;
+  /* the batch download (download_many): per record, the verified temp file
+   * it left in wdir (not yet moved into place, which needs the entry's lock),
+   * and the queue of indices the extraction workers take, in completion order */
+  char **dl_tmp;
   size_t *ready;
   size_t n_ready, n_taken;
   pthread_mutex_t mu;
@@ -316,16 +289,17 @@ static krait_code fetch_archive(prep *p, const krait_record *rec, const char *fi
     return rc;
   }
   close(fd);
-  krait_code rc;
-  char *local = file_url_path(rec->url);
-  if (local) {
-    /* a hard link costs nothing; across filesystems (or with
-     * protected_hardlinks on someone else's file) fall back to a copy */
-    unlink(tmp);
-    if (link(local, tmp) != 0 && (rc = copy_file(local, tmp, err)) != KRAIT_OK)
+  krait_code rc = krait_checkpoint(KRAIT_STEP_DOWNLOAD, err);
+  char *local = rc ? NULL : file_url_path(rec->url);
+  if (rc) {
+    /* interrupted or an injected fault: nothing fetched */
+  } else if (local) {
+    /* Copied (reflinked where the filesystem can), never hard-linked: a
+     * hard link would make the cache's file and the channel's file one, so
+     * a change to either (a repaired cache entry, a rebuilt channel) would
+     * silently change the other. */
+    if ((rc = copy_file(local, tmp, err)) != KRAIT_OK)
       krait_err_prefix(err, "cannot fetch %s-%s-%s: ", rec->name, rec->version, rec->build);
-    else
-      rc = KRAIT_OK;
     free(local);
   } else if (p->ctx->offline) {
     rc = krait_err_set(err, KRAIT_E_NET, "%s: not in the package cache and offline mode is on", rec->fn);
@@ -350,7 +324,7 @@ static krait_code fetch_archive(prep *p, const krait_record *rec, const char *fi
 /* Keys krait_record_write_fields may emit; other index.json keys are copied. */
 static const char *const record_keys[] = {
     "arch",    "build",    "build_number", "channel", "constrains",     "depends",   "features",
-    "fn",      "license",  "license_family", "md5",   "name",           "noarch",    "platform",
+    "fn",      "license",  "license_family", "md5",   "name",           "noarch",    "package_type", "platform",
     "python_site_packages_path", "sha256", "size",    "subdir",         "timestamp", "track_features",
     "url",     "version",  NULL,
 };
@@ -360,54 +334,6 @@ static bool is_record_key(const char *k) {
     if (strcmp(record_keys[i], k) == 0)
       return true;
   return false;
-}
-
-static void take_str(char **dst, const char *src) {
-  if (src) {
-    free(*dst);
-    *dst = krait_strdup(src);
-  }
-}
-
-/* index.json overlaid by the repodata record: the record's fields win. */
-static void overlay_record(krait_record *m, const krait_record *r) {
-  take_str(&m->name, r->name);
-  take_str(&m->version, r->version);
-  take_str(&m->build, r->build);
-  if (r->build_number >= 0)
-    m->build_number = r->build_number;
-  take_str(&m->channel, r->channel);
-  take_str(&m->subdir, r->subdir);
-  take_str(&m->fn, r->fn);
-  take_str(&m->url, r->url);
-  take_str(&m->md5, r->md5);
-  take_str(&m->sha256, r->sha256);
-  if (r->size >= 0)
-    m->size = r->size;
-  if (r->timestamp)
-    m->timestamp = r->timestamp;
-  take_str(&m->noarch, r->noarch);
-  take_str(&m->license, r->license);
-  take_str(&m->license_family, r->license_family);
-  take_str(&m->features, r->features);
-  take_str(&m->arch, r->arch);
-  take_str(&m->platform, r->platform);
-  take_str(&m->python_site_packages_path, r->python_site_packages_path);
-  /* A record from repodata always lists its (possibly patched) depends; an
-   * empty list usually means "built from a bare URL", where index.json knows
-   * better. */
-  if (r->depends.len) {
-    krait_strv_free(&m->depends);
-    krait_strv_copy(&m->depends, &r->depends);
-  }
-  if (r->constrains.len) {
-    krait_strv_free(&m->constrains);
-    krait_strv_copy(&m->constrains, &r->constrains);
-  }
-  if (r->track_features.len) {
-    krait_strv_free(&m->track_features);
-    krait_strv_copy(&m->track_features, &r->track_features);
-  }
 }
 
 typedef struct rr_job {
@@ -432,7 +358,7 @@ static krait_code write_repodata_record(void *user, const char *tree, krait_err 
     krait_record_free(&merged);
     return krait_err_prefix(err, "%s: info/index.json: ", rec->fn);
   }
-  overlay_record(&merged, rec);
+  krait_record_overlay(&merged, rec);
   krait_buf out = KRAIT_BUF_INIT;
   krait_jw w;
   krait_jw_init(&w, &out, 2);
@@ -453,8 +379,8 @@ static krait_code write_repodata_record(void *user, const char *tree, krait_err 
   return rc;
 }
 
-/* Extracts an archive the batch download put into place. */
-static krait_code extract_downloaded(prep *p, const krait_record *rec, char **out, krait_err *err);
+/* Moves the batch download of records[i] into place (under the entry's lock) and extracts it. */
+static krait_code place_downloaded(prep *p, size_t i, char **out, krait_err *err);
 /* Extracts a verified archive into <wdir>/<dist>, with its repodata_record.json. */
 static krait_code extract_into_cache(prep *p, const krait_record *rec, const char *archive, char **out,
                                      krait_err *err);
@@ -462,8 +388,15 @@ static krait_code extract_into_cache(prep *p, const krait_record *rec, const cha
 static krait_code prepare_one(prep *p, size_t i, char **out, krait_err *err) {
   const krait_ctx *ctx = p->ctx;
   const krait_record *rec = &p->records[i];
-  if (p->downloaded && p->downloaded[i])
-    return extract_downloaded(p, rec, out, err);
+  bool counted = false; /* already counted as fetched by the batch */
+  if (p->dl_tmp && p->dl_tmp[i]) {
+    krait_code prc = place_downloaded(p, i, out, err);
+    if (prc != KRAIT_E_NOTFOUND)
+      return prc;
+    /* the temp file is gone: fetch it the usual way below */
+    krait_err_clear(err);
+    counted = true;
+  }
   krait_cache_hit hit;
   krait_code rc = krait_cache_find(ctx, rec, &hit, err);
   if (rc)
@@ -489,8 +422,10 @@ static krait_code prepare_one(prep *p, size_t i, char **out, krait_err *err) {
       unlink(archive);
     }
     rc = fetch_archive(p, rec, archive, err);
-    size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
-    krait_ctx_progress(ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
+    if (!counted) {
+      size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
+      krait_ctx_progress(ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
+    }
   }
   krait_cache_hit_free(&hit);
   if (!rc)
@@ -499,9 +434,38 @@ static krait_code prepare_one(prep *p, size_t i, char **out, krait_err *err) {
   return rc;
 }
 
-static krait_code extract_downloaded(prep *p, const krait_record *rec, char **out, krait_err *err) {
+/* Returns KRAIT_E_NOTFOUND (and leaves nothing) when the temp file vanished:
+ * another process holding this entry's lock took it for a crashed run's
+ * leftover; the caller then fetches the archive the usual way. */
+static krait_code place_downloaded(prep *p, size_t i, char **out, krait_err *err) {
+  const krait_record *rec = &p->records[i];
+  char *tmp = p->dl_tmp[i];
+  p->dl_tmp[i] = NULL; /* owned by the batch; from here on this function deals with the file */
+  /* another process may have completed the entry while we downloaded */
+  for (size_t d = 0; d < p->ctx->pkgs_dirs.len; d++)
+    if (krait_cache_entry_valid(p->ctx->pkgs_dirs.items[d], rec)) {
+      unlink(tmp);
+      char *dist = krait_record_dist(rec);
+      *out = krait_path_join(p->ctx->pkgs_dirs.items[d], dist);
+      free(dist);
+      return KRAIT_OK;
+    }
   char *archive = krait_path_join(p->wdir, rec->fn);
-  krait_code rc = extract_into_cache(p, rec, archive, out, err);
+  krait_code rc = KRAIT_OK;
+  if (rename(tmp, archive) != 0) {
+    int e = errno;
+    unlink(tmp);
+    if (e == ENOENT) {
+      krait_debug(p->ctx, "%s: the finished download was removed meanwhile; fetching it again", rec->fn);
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s: the download vanished", tmp);
+    } else {
+      errno = e;
+      rc = krait_err_errno(err, KRAIT_E_IO, "cannot move the download to %s", archive);
+    }
+  } else {
+    append_url(p->wdir, rec->url);
+    rc = extract_into_cache(p, rec, archive, out, err);
+  }
   free(archive);
   return rc;
 }
@@ -516,7 +480,9 @@ static krait_code extract_into_cache(prep *p, const krait_record *rec, const cha
     free(dist);
     rr_job job = {rec};
     krait_extract_opts opts = {.replace = true, .before_commit = write_repodata_record, .before_commit_user = &job};
-    rc = krait_extract_ex(ctx, archive, dest, &opts, err);
+    rc = krait_checkpoint(KRAIT_STEP_EXTRACT, err);
+    if (rc == KRAIT_OK)
+      rc = krait_extract_ex(ctx, archive, dest, &opts, err);
     size_t done = atomic_fetch_add(&p->extracted, 1) + 1;
     krait_ctx_progress(ctx, "extract", rec->fn, (double)done, (double)p->n_work);
     if (rc)
@@ -544,6 +510,56 @@ static void make_ready(prep *p, size_t i) {
   pthread_mutex_unlock(&p->mu);
 }
 
+/* Removes what a killed writer of this one entry left (its partial archive and
+ * tree, a swapped-out old tree); only while holding the entry's lock. `keep`
+ * (a file name in wdir, or NULL) is this process's own finished batch
+ * download of the entry, about to be moved into place. */
+static void clean_entry_partials(const char *wdir, const char *dist, const char *fn, const char *keep) {
+  char *marks[3] = {krait_asprintf("%s" PARTIAL_MARK, dist), krait_asprintf("%s.krait-old-", dist),
+                    fn ? krait_asprintf("%s" PARTIAL_MARK, fn) : NULL};
+  DIR *d = opendir(wdir);
+  krait_strv victims = KRAIT_STRV_INIT;
+  for (struct dirent *de; d && (de = readdir(d));) {
+    if (keep && strcmp(de->d_name, keep) == 0)
+      continue;
+    for (size_t k = 0; k < 3; k++)
+      if (marks[k] && strncmp(de->d_name, marks[k], strlen(marks[k])) == 0) {
+        krait_strv_push_owned(&victims, krait_path_join(wdir, de->d_name));
+        break;
+      }
+  }
+  if (d)
+    closedir(d);
+  for (size_t i = 0; i < victims.len; i++)
+    krait_rm_rf(victims.items[i], NULL);
+  krait_strv_free(&victims);
+  for (size_t k = 0; k < 3; k++)
+    free(marks[k]);
+}
+
+/* One entry under its own lock (<pkgs>/<name>-<version>-<build>.lock), so hosts
+ * filling one cache wait only for the packages they both want. */
+static krait_code prepare_locked(prep *p, size_t i, char **out, krait_err *err) {
+  const krait_record *rec = &p->records[i];
+  char *dist = krait_record_dist(rec);
+  char *lock_path = krait_asprintf("%s/%s.lock", p->wdir, dist);
+  krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
+  krait_code rc = krait_lock_acquire(p->ctx, lock_path, p->ctx->lock_timeout_seconds, &lock, err);
+  free(lock_path);
+  if (rc == KRAIT_OK) {
+    /* without locks another process may be filling these right now */
+    if (p->ctx->use_lockfiles)
+      clean_entry_partials(p->wdir, dist, rec->fn,
+                           p->dl_tmp && p->dl_tmp[i] ? krait_path_basename(p->dl_tmp[i]) : NULL);
+    rc = krait_checkpoint(KRAIT_STEP_CACHE_LOCKED, err);
+    if (rc == KRAIT_OK)
+      rc = prepare_one(p, i, out, err);
+  }
+  krait_lock_release_remove(lock);
+  free(dist);
+  return rc;
+}
+
 static void prepare_worker(void *user, size_t i) {
   prep *p = user;
   if (p->ready)
@@ -553,7 +569,11 @@ static void prepare_worker(void *user, size_t i) {
   if (p->codes[i]) /* its download failed */
     return;
   krait_err_clear(&p->errs[i]);
-  p->codes[i] = prepare_one(p, i, &p->out[i], &p->errs[i]);
+  p->codes[i] = prepare_locked(p, i, &p->out[i], &p->errs[i]);
+  if (p->dl_tmp && p->dl_tmp[i]) { /* not moved into place (the lock or a checkpoint failed) */
+    unlink(p->dl_tmp[i]);
+    p->dl_tmp[i] = NULL;
+  }
 }
 
 /* ---- the batch download, pipelined with extraction ---- */
@@ -587,23 +607,18 @@ static void on_fetched(void *user, size_t k, krait_code rc, const krait_err *err
   prep *p = b->p;
   size_t i = b->index[k];
   const krait_record *rec = &p->records[i];
-  if (!rc) {
-    char *final = krait_path_join(p->wdir, rec->fn);
-    if (rename(b->tmp[k], final) != 0)
-      rc = krait_err_errno(&p->errs[i], KRAIT_E_IO, "cannot move the download to %s", final);
-    else
-      append_url(p->wdir, rec->url);
-    free(final);
-  } else {
+  /* A verified download stays in its temp file: the worker moves it into
+   * place once it holds the entry's lock (another process may be writing the
+   * same entry right now). */
+  if (rc) {
     p->errs[i] = *err;
     krait_err_prefix(&p->errs[i], "cannot fetch %s-%s-%s: ", rec->name, rec->version, rec->build);
-  }
-  if (rc)
     unlink(b->tmp[k]);
+  }
   size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
   krait_ctx_progress(p->ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
   p->codes[i] = rc;
-  p->downloaded[i] = rc == KRAIT_OK;
+  p->dl_tmp[i] = rc == KRAIT_OK ? b->tmp[k] : NULL;
   make_ready(p, i);
 }
 
@@ -627,7 +642,7 @@ static void prepare_pipelined(prep *p, size_t n) {
   b.index = krait_calloc(n, sizeof *b.index);
   b.tmp = krait_calloc(n, sizeof *b.tmp);
   b.jobs = krait_calloc(n, sizeof *b.jobs);
-  p->downloaded = krait_calloc(n, sizeof *p->downloaded);
+  p->dl_tmp = krait_calloc(n, sizeof *p->dl_tmp);
   p->ready = krait_calloc(n, sizeof *p->ready);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
@@ -645,6 +660,15 @@ static void prepare_pipelined(prep *p, size_t n) {
       continue;
     }
     close(fd);
+    /* the download checkpoint, once per package, as on the one-by-one path */
+    krait_code crc = krait_checkpoint(KRAIT_STEP_DOWNLOAD, &p->errs[i]);
+    if (crc) {
+      unlink(tmp);
+      free(tmp);
+      p->codes[i] = crc;
+      p->ready[p->n_ready++] = i; /* the worker sees the failure and skips it */
+      continue;
+    }
     b.index[b.n] = i;
     b.tmp[b.n] = tmp;
     b.jobs[b.n] = (krait_fetch_job){.url = rec->url, .dest_path = tmp, .rec = rec};
@@ -666,9 +690,9 @@ static void prepare_pipelined(prep *p, size_t n) {
   free(b.jobs);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
-  free(p->downloaded);
+  free(p->dl_tmp);
   free(p->ready);
-  p->downloaded = NULL;
+  p->dl_tmp = NULL;
   p->ready = NULL;
 }
 
@@ -684,6 +708,8 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
       rc = krait_err_set(err, KRAIT_E_INVALID, "package record #%zu has no name/version/build", i);
       break;
     }
+    if ((rc = krait_record_check_names(&records[i], err)) != KRAIT_OK)
+      break;
     for (size_t d = 0; d < ctx->pkgs_dirs.len && !out_paths[i]; d++)
       if (krait_cache_entry_valid(ctx->pkgs_dirs.items[d], &records[i])) {
         char *dist = krait_record_dist(&records[i]);
@@ -696,44 +722,29 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
   if (rc || missing == 0)
     goto out;
 
-  /* 2. everything else is written into the first writable dir, under its lock */
+  /* 2. everything else is written into the first writable dir, each entry under its own lock */
   char *wdir = NULL;
   rc = krait_cache_writable_dir(ctx, &wdir, err);
   if (rc)
     goto out;
-  krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
-  char *lock_path = krait_asprintf("%s/%s.lock", wdir, krait_path_basename(wdir));
-  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
-  free(lock_path);
-  if (!rc) {
-    /* Partials of a crashed run can only be cleaned safely while we hold the
-     * lock; without locks another process may be filling them right now. */
-    if (ctx->use_lockfiles) {
-      size_t cleaned = krait_cache_clean_partials(wdir);
-      if (cleaned)
-        krait_debug(ctx, "%s: removed %zu leftover partial entries", wdir, cleaned);
+  prep p = {.ctx = ctx, .records = records, .fetcher = fetcher, .wdir = wdir, .out = out_paths, .n_work = missing};
+  atomic_init(&p.fetched, 0);
+  atomic_init(&p.extracted, 0);
+  p.codes = krait_calloc(n, sizeof *p.codes);
+  p.errs = krait_calloc(n, sizeof *p.errs);
+  krait_extract_before_threads();
+  if (fetcher && fetcher->download_many)
+    prepare_pipelined(&p, n);
+  else
+    krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
+  for (size_t i = 0; i < n && !rc; i++)
+    if (p.codes[i]) {
+      rc = p.codes[i];
+      if (err)
+        *err = p.errs[i];
     }
-    prep p = {.ctx = ctx, .records = records, .fetcher = fetcher, .wdir = wdir, .out = out_paths,
-              .n_work = missing};
-    atomic_init(&p.fetched, 0);
-    atomic_init(&p.extracted, 0);
-    p.codes = krait_calloc(n, sizeof *p.codes);
-    p.errs = krait_calloc(n, sizeof *p.errs);
-    krait_extract_before_threads();
-    if (fetcher && fetcher->download_many)
-      prepare_pipelined(&p, n);
-    else
-      krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
-    for (size_t i = 0; i < n && !rc; i++)
-      if (p.codes[i]) {
-        rc = p.codes[i];
-        if (err)
-          *err = p.errs[i];
-      }
-    free(p.codes);
-    free(p.errs);
-  }
-  krait_lock_release(lock);
+  free(p.codes);
+  free(p.errs);
   free(wdir);
 out:
   if (rc)

@@ -29,6 +29,8 @@ typedef struct rc_values {
   int add_pip, offline, always_yes, use_lockfiles; /* -1 = unset */
   bool has_threads;
   int extract_threads;
+  bool has_lock_timeout;
+  int lock_timeout; /* seconds; 0 = wait forever */
   krait_strv final_keys; /* keys a file marked "#!final": later files and env vars cannot change them */
   krait_strv net_settings;  /* key, value pairs of network settings (config_net.h), in file order */
   krait_strv proxy_servers; /* key, proxy URL pairs; the last file's mapping wins */
@@ -313,6 +315,13 @@ static krait_code apply_key(const yfile *f, const char *key, const yaml_node_t *
     rc = get_net_setting(f, key, val, v, err);
   } else if (strcmp(key, "proxy_servers") == 0) {
     rc = get_proxy_servers(f, val, v, err);
+  } else if (strcmp(key, "lock_timeout") == 0) {
+    if (!(rc = get_scalar(f, val, key, &s, err))) {
+      if (!parse_int(s, &v->lock_timeout) || v->lock_timeout < 0)
+        rc = type_error(f, val, key, "a number of seconds (0 = wait forever)", err);
+      else
+        v->has_lock_timeout = true;
+    }
   }
   /* anything else: a key another conda tool understands; ignored */
   free(s);
@@ -441,6 +450,8 @@ static void rc_apply(const rc_values *v, krait_ctx *ctx, const krait_strv *only)
     }
   if (v->proxy_servers_set && WANT("proxy_servers"))
     replace_strv(&ctx->proxy_servers, &v->proxy_servers);
+  if (v->has_lock_timeout && WANT("lock_timeout"))
+    ctx->lock_timeout_seconds = v->lock_timeout;
 #undef WANT
 }
 
@@ -617,6 +628,13 @@ krait_code krait_config_apply_env(krait_ctx *ctx, krait_err *err) {
   if (threads && !parse_int(threads, &ctx->extract_threads) && !rc)
     rc = krait_err_set(err, KRAIT_E_INVALID, "environment variable CONDA_EXTRACT_THREADS=\"%s\" is not an integer",
                        threads);
+  const char *lock_timeout = env_nonempty("CONDA_LOCK_TIMEOUT");
+  int lt = 0;
+  if (lock_timeout && (!parse_int(lock_timeout, &lt) || lt < 0) && !rc)
+    rc = krait_err_set(err, KRAIT_E_INVALID,
+                       "environment variable CONDA_LOCK_TIMEOUT=\"%s\" is not a number of seconds", lock_timeout);
+  else if (lock_timeout)
+    ctx->lock_timeout_seconds = lt;
   return rc;
 }
 
@@ -635,3 +653,5 @@ void krait_config_expand_channels(const krait_ctx *ctx, krait_strv *out) {
     }
   }
 }
+
+char *krait_config_expand_vars(const char *s) { return expand_vars(s); }

@@ -31,6 +31,7 @@ krait_ctx *krait_ctx_new(void) {
   ctx->repodata_max_bytes = 2LL << 30;
   ctx->ssl_verify = krait_strdup("true");
   ctx->secrets = krait_secrets_new();
+  ctx->lock_timeout_seconds = KRAIT_LOCK_TIMEOUT_DEFAULT;
   /* Environment variables; an invalid value is ignored here (no way to
    * report it) and reported by krait_config_load(), which re-applies them. */
   krait_config_apply_env(ctx, NULL);

@@ -17,6 +17,14 @@ krait_code krait_err_set(krait_err *err, krait_code code, const char *fmt, ...) 
   return code;
 }
 
+const char *krait_errno_note(int e) {
+  if (e == ENOSPC)
+    return " (the disk is full)";
+  if (e == EDQUOT)
+    return " (the disk quota is used up)";
+  return "";
+}
+
 krait_code krait_err_errno(krait_err *err, krait_code code, const char *fmt, ...) {
   int saved = errno;
   if (err) {
@@ -25,7 +33,7 @@ krait_code krait_err_errno(krait_err *err, krait_code code, const char *fmt, ...
     int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     if (n >= 0 && (size_t)n < sizeof err->msg)
-      snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(saved));
+      snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s%s", strerror(saved), krait_errno_note(saved));
     err->code = code;
   }
   errno = saved;

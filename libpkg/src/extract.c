@@ -120,6 +120,19 @@ typedef struct xstate {
 static const char *where_sep(const xstate *st) { return st->member ? ": " : ""; }
 static const char *where_member(const xstate *st) { return st->member ? st->member : ""; }
 
+/* libarchive reports a full disk as "Write failed": say so, and where. */
+static const char *disk_error(xstate *st) {
+  static _Thread_local char msg[1024];
+  int e = archive_errno(st->disk);
+  const char *note = krait_errno_note(e);
+  if (*note)
+    snprintf(msg, sizeof msg, "%s: %s%s while writing into %s", archive_error_string(st->disk), strerror(e), note,
+             st->root);
+  else
+    snprintf(msg, sizeof msg, "%s", archive_error_string(st->disk) ? archive_error_string(st->disk) : "write error");
+  return msg;
+}
+
 #define XFAIL(st, err, code, fmt, ...)                                                               \
   krait_err_set((err), (code), "%s%s%s: " fmt, (st)->pkg, where_sep(st), where_member(st), __VA_ARGS__)
 
@@ -321,7 +334,7 @@ static krait_code copy_data(xstate *st, struct archive *in, const char *rel, kra
                    "entry '%s': expands beyond the %llu-byte limit (decompression bomb?)", rel,
                    (unsigned long long)st->max_bytes);
     if (archive_write_data_block(st->disk, buf, size, offset) < ARCHIVE_OK)
-      return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel, archive_error_string(st->disk));
+      return XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel, disk_error(st));
   }
 }
 
@@ -387,13 +400,15 @@ static krait_code write_entries(xstate *st, struct archive *in, krait_err *err) 
     } else if (type == AE_IFLNK) {
       const char *target = entry_symlink(e);
       if (!target || !*target) {
-        /* conda's test fixtures carry symlinks with an empty target, which no
-         * filesystem can represent; conda skips them, so do we. */
-        krait_debug(st->ctx, "%s: entry '%s': symlink with an empty target skipped", st->pkg, rel.data);
-        free(full);
-        continue;
-      }
-      if (!symlink_target_inside(rel.data, target))
+        /* No filesystem can hold a symlink with an empty target (the .conda
+         * of Anaconda's zlib-1.2.11-h7b6447c_3 has two). Dropping the entry
+         * would leave the package without a path its paths.json lists; conda
+         * (conda-package-handling) refuses such an archive too. */
+        rc = XFAIL(st, err, KRAIT_E_PARSE,
+                   "entry '%s' is a symlink with an empty target, which no filesystem can hold: the archive is "
+                   "broken (conda refuses it too)",
+                   rel.data);
+      } else if (!symlink_target_inside(rel.data, target))
         rc = XFAIL(st, err, KRAIT_E_UNSAFE, "entry '%s': symlink to '%s' points outside the target directory",
                    rel.data, target);
       else {
@@ -418,12 +433,12 @@ static krait_code write_entries(xstate *st, struct archive *in, krait_err *err) 
     archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
     r = archive_write_header(st->disk, e);
     if (r < ARCHIVE_WARN) {
-      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, archive_error_string(st->disk));
+      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, disk_error(st));
     } else if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 && type == AE_IFREG) {
       rc = copy_data(st, in, rel.data, err);
     }
     if (!rc && archive_write_finish_entry(st->disk) < ARCHIVE_WARN)
-      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, archive_error_string(st->disk));
+      rc = XFAIL(st, err, KRAIT_E_IO, "entry '%s': %s", rel.data, disk_error(st));
     free(full);
     free(hardfull);
     if (rc)
@@ -503,8 +518,10 @@ static krait_code extract_conda(xstate *st, const char *path, bool info_only, kr
       goto out;
     }
     const char *name = entry_path(e);
-    if (!name)
-      continue;
+    if (!name) { /* never skipped silently: it could be the pkg- member */
+      rc = XFAIL(st, err, KRAIT_E_PARSE, "a member of the .conda (zip) file has no usable name%s", "");
+      goto out;
+    }
     /* tolerate members inside a directory (re-zipped packages) */
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
@@ -669,7 +686,7 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
     rc = extract_tarball(&st, archive_path, err);
   /* close applies the deferred directory modes and times */
   if (archive_write_close(st.disk) != ARCHIVE_OK && !rc)
-    rc = krait_err_set(err, KRAIT_E_IO, "%s: finishing %s: %s", pkg, dest, archive_error_string(st.disk));
+    rc = krait_err_set(err, KRAIT_E_IO, "%s: finishing %s: %s", pkg, dest, disk_error(&st));
   archive_write_free(st.disk);
 
   for (size_t i = 0; !rc && i < st.symlinks.len; i++)
@@ -677,8 +694,11 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
       rc = krait_err_set(err, KRAIT_E_UNSAFE, "%s: entry '%s': symlink resolves outside the target directory", pkg,
                          st.symlinks.items[i]);
   if (!rc) {
-    /* mkdtemp made it 0700; give it the mode a mkdir would have */
-    if (chmod(partial, 0777 & ~process_umask()) != 0)
+    /* mkdtemp made it 0700; give it the mode a mkdir would have, keeping the
+     * setgid bit a group cache's directory passed on (mkdir keeps it too) */
+    struct stat pst;
+    mode_t keep = lstat(partial, &pst) == 0 ? (pst.st_mode & S_ISGID) : 0;
+    if (chmod(partial, keep | (0777 & ~process_umask())) != 0)
       rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", partial);
   }
   if (!rc && opts->before_commit)

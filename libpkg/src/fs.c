@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -259,4 +261,34 @@ krait_code krait_file_digest(const char *path, const char *algo, char *hex_out, 
   close(fd);
   to_hex(out, len, hex_out, hex_cap);
   return KRAIT_OK;
+}
+
+krait_code krait_copy_fd(int in, int out, const char *src, const char *dst, krait_err *err) {
+  if (ioctl(out, FICLONE, in) == 0)
+    return KRAIT_OK;
+  for (;;) {
+    ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+    if (n == 0)
+      return KRAIT_OK;
+    if (n < 0 && errno != EINTR)
+      break; /* EXDEV/ENOSYS/EINVAL: fall back to read/write from where we are */
+  }
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t r = read(in, chunk, sizeof chunk);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return krait_err_errno(err, KRAIT_E_IO, "reading %s", src);
+    if (r == 0)
+      return KRAIT_OK;
+    for (ssize_t off = 0; off < r;) {
+      ssize_t w = write(out, chunk + off, (size_t)(r - off));
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return krait_err_errno(err, KRAIT_E_IO, "writing %s", dst);
+      off += w;
+    }
+  }
 }

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "krait/buf.h"
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
+#include "krait/prefix_path.h"
 
 #define TXN_DIR "conda-meta/.krait-txn"
 
@@ -48,6 +50,9 @@ static char *decode(const char *s, size_t n) {
 }
 
 static krait_code append_line(krait_journal *j, const char *line, size_t len, krait_err *err) {
+  krait_code rc = krait_checkpoint(KRAIT_STEP_JOURNAL_WRITE, err);
+  if (rc)
+    return rc;
   while (len) {
     ssize_t n = write(j->fd, line, len);
     if (n < 0) {
@@ -94,12 +99,13 @@ krait_code krait_journal_begin(const char *prefix, bool prefix_is_new, krait_jou
   if (krait_journal_pending(prefix))
     return krait_err_set(err, KRAIT_E_INVALID, "%s has an unfinished transaction; recover it first", prefix);
   krait_journal *j = journal_alloc(prefix);
-  krait_code rc = krait_mkdir_p(j->backup, 0755, err);
+  /* only this user may change what a later recovery will replay */
+  krait_code rc = krait_mkdir_p(j->backup, 0700, err);
   if (rc) {
     journal_free(j);
     return rc;
   }
-  j->fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  j->fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (j->fd < 0) {
     rc = krait_err_errno(err, KRAIT_E_IO, "cannot create transaction journal %s", j->path);
     journal_free(j);
@@ -213,23 +219,78 @@ typedef struct entry {
   char *arg;
 } entry;
 
-/* Replays the journal file at j->path backwards. */
+static bool all_digits(const char *s) {
+  if (!s || !*s || strlen(s) > 18)
+    return false;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return false;
+  return true;
+}
+
+/* A journal is replayed only if this user wrote it and nobody else could have
+ * changed it: a regular file of ours, writable by us alone, in real
+ * directories (no symlink at .krait-txn or backup). */
+static const char *journal_untrusted(const krait_journal *j) {
+  struct stat st;
+  if (lstat(j->dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return "conda-meta/.krait-txn is not a directory";
+  if (lstat(j->backup, &st) == 0 && !S_ISDIR(st.st_mode))
+    return "conda-meta/.krait-txn/backup is not a directory";
+  if (lstat(j->path, &st) != 0 || !S_ISREG(st.st_mode))
+    return "it is not a regular file";
+  if (st.st_uid != geteuid())
+    return "it belongs to another user";
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return "other users may write it";
+  return NULL;
+}
+
+/* Checks one parsed entry; NULL when it only touches paths inside the prefix. */
+static krait_code entry_untrusted(const krait_journal *j, const char *real_prefix, const entry *e, size_t lineno,
+                                  krait_err *err) {
+  char origin[64];
+  snprintf(origin, sizeof origin, "line %zu", lineno);
+  krait_code rc = krait_prefix_path_check(j->prefix, real_prefix, e->rel, origin, err);
+  if (rc == KRAIT_OK && (e->kind == 'B' || e->kind == 'T') && !all_digits(e->arg))
+    rc = krait_err_set(err, KRAIT_E_UNSAFE, "line %zu: \"%s\" is not a number", lineno, e->arg ? e->arg : "");
+  return rc;
+}
+
+static krait_code refuse(const krait_journal *j, krait_err *err, const char *why) {
+  return krait_err_set(err, KRAIT_E_UNSAFE,
+                       "refusing to replay the transaction journal %s: %s; it was left untouched for inspection "
+                       "(check the environment, then remove %s)",
+                       j->path, why, j->dir);
+}
+
+/* Replays the journal file at j->path backwards, after checking all of it:
+ * one bad line and nothing is replayed. */
 static krait_code replay_backwards(krait_journal *j, bool *committed, krait_err *err) {
+  const char *untrusted = journal_untrusted(j);
+  if (untrusted)
+    return refuse(j, err, untrusted);
   krait_buf text = KRAIT_BUF_INIT;
   krait_code rc = krait_read_file(j->path, &text, err);
   if (rc) {
     krait_buf_free(&text);
     return rc;
   }
+  char *real_prefix = realpath(j->prefix, NULL);
+  size_t lineno = 0;
+  krait_err why;
+  krait_err_clear(&why);
   entry *ents = NULL;
   size_t n = 0, cap = 0;
   bool prefix_new = false;
   *committed = false;
-  for (char *line = text.data; line && *line;) {
+  bool bad = false;
+  for (char *line = text.data; line && *line && !bad;) {
     char *nl = strchr(line, '\n');
     if (!nl)
       break; /* a torn last line was never acted upon */
     *nl = '\0';
+    lineno++;
     if (strcmp(line, "COMMIT") == 0) {
       *committed = true;
     } else if (strcmp(line, "P") == 0) {
@@ -245,11 +306,18 @@ static krait_code replay_backwards(krait_journal *j, bool *committed, krait_err 
       ents[n].rel = decode(rel, sp ? (size_t)(sp - rel) : strlen(rel));
       ents[n].arg = sp ? krait_strdup(sp + 1) : NULL;
       n++;
+      bad = entry_untrusted(j, real_prefix, &ents[n - 1], lineno, &why) != KRAIT_OK;
+    } else {
+      krait_err_set(&why, KRAIT_E_UNSAFE, "line %zu is not a journal entry", lineno);
+      bad = true;
     }
     line = nl + 1;
   }
   krait_buf_free(&text);
-  if (!*committed) {
+  free(real_prefix);
+  if (bad)
+    rc = refuse(j, err, why.msg);
+  if (!*committed && !bad) {
     for (size_t i = n; i-- > 0 && rc == KRAIT_OK;) {
       char *abs = krait_path_join(j->prefix, ents[i].rel);
       if (ents[i].kind == 'C') {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "krait/fs.h"
+#include "krait/text.h"
 
 typedef struct parser {
   const char *p, *end, *start;
@@ -42,22 +43,12 @@ static krait_json *new_node(krait_json_type t) {
   return n;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static bool read_hex4(parser *ps, unsigned *out) {
   if (ps->end - ps->p < 4)
     return false;
   unsigned v = 0;
   for (int i = 0; i < 4; i++) {
-    int h = hexval(ps->p[i]);
+    int h = krait_hex_digit(ps->p[i]);
     if (h < 0)
       return false;
     v = v * 16 + (unsigned)h;

@@ -114,11 +114,6 @@ void krait_jw_int(krait_jw *w, int64_t v) {
   krait_buf_printf(w->out, "%" PRId64, v);
 }
 
-void krait_jw_uint(krait_jw *w, uint64_t v) {
-  pre_item(w);
-  krait_buf_printf(w->out, "%" PRIu64, v);
-}
-
 void krait_jw_double(krait_jw *w, double v) {
   pre_item(w);
   if (!isfinite(v))
@@ -164,6 +159,11 @@ void krait_jw_value(krait_jw *w, const krait_json *v) {
     krait_jw_obj_end(w);
     break;
   }
+}
+
+void krait_jw_kstr_opt(krait_jw *w, const char *key, const char *s) {
+  if (s)
+    krait_jw_kstr(w, key, s);
 }
 
 void krait_jw_kstr(krait_jw *w, const char *key, const char *s) {

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "krait/prefix_path.h"
 #include "dirset.h"
 #include "link_exec.h"
 
@@ -228,31 +230,7 @@ static krait_code copy_file(const char *src, const char *dst, mode_t mode, krait
     close(in);
     return krait_err_errno(err, KRAIT_E_IO, "create %s", dst);
   }
-  char chunk[65536];
-  krait_code rc = KRAIT_OK;
-  for (;;) {
-    ssize_t r = read(in, chunk, sizeof chunk);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      rc = krait_err_errno(err, KRAIT_E_IO, "read %s", src);
-      break;
-    }
-    if (r == 0)
-      break;
-    for (ssize_t off = 0; off < r;) {
-      ssize_t w = write(out, chunk + off, (size_t)(r - off));
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0) {
-        rc = krait_err_errno(err, KRAIT_E_IO, "write %s", dst);
-        break;
-      }
-      off += w;
-    }
-    if (rc)
-      break;
-  }
+  krait_code rc = krait_copy_fd(in, out, src, dst, err);
   if (rc == KRAIT_OK && fchmod(out, mode & 07777) != 0)
     rc = krait_err_errno(err, KRAIT_E_IO, "chmod %s", dst);
   close(in);
@@ -444,15 +422,46 @@ static bool parent_is_fresh(krait_linker *l, const char *rel) {
   return fresh;
 }
 
-/* A "softlink" entry whose cache file is a regular file (archives re-packed
- * by tools that drop symlinks exist) is placed as the file it is. */
+/* A "softlink" entry of paths.json whose cache file is a regular file: the
+ * archive disagrees with its own manifest (Anaconda's zlib-1.2.11-h7b6447c_3
+ * .tar.bz2 has lib/libz.so and lib/libz.so.1 as empty regular files). conda
+ * links every softlink entry with its "copy" method, which copies a regular
+ * source as it is, and keeps paths.json's path_type, sha256 and size in the
+ * record. krait does the same, says so, and records the digest of what is
+ * really in the prefix as sha256_in_prefix. */
+static krait_code place_softlink_as_file(link_job *j, const krait_path_entry *pe, const char *rel, const char *src,
+                                         const char *dst, krait_path_entry **out, krait_err *err) {
+  struct stat st;
+  if (lstat(src, &st) != 0)
+    return krait_err_errno(err, KRAIT_E_IO, "%s: missing %s", j->dist, src);
+  if (!S_ISREG(st.st_mode))
+    return krait_err_set(err, KRAIT_E_INVALID,
+                         "%s: %s: paths.json says softlink but the package holds neither a symlink nor a file there",
+                         j->dist, rel);
+  krait_warn(j->l->ctx,
+             "%s: %s: paths.json says softlink but the archive holds a regular file of %lld bytes: installed as a "
+             "copy of that file, as conda does",
+             j->dist, rel, (long long)st.st_size);
+  krait_code rc = copy_file(src, dst, st.st_mode, err);
+  if (rc)
+    return rc;
+  krait_path_entry *e = krait_paths_add(&j->res->paths, rel, KRAIT_PATH_SOFTLINK);
+  set_prefix_digest(e, dst);
+  e->size = pe->size >= 0 ? pe->size : (int64_t)st.st_size;
+  *out = e;
+  return KRAIT_OK;
+}
+
+/* Places one entry of the package (a directory, symlink, hard link or copy). */
 static krait_code place_file(link_job *j, const krait_path_entry *pe, const char *rel, krait_err *err) {
   krait_linker *l = j->l;
   char *src = krait_path_join(j->pkg_dir, pe->path);
   char *dst = krait_path_join(l->prefix, rel);
   char *parent = krait_path_dirname(dst);
   note_parent(j, rel);
-  krait_code rc = make_parents(l, j, rel, err);
+  krait_code rc = krait_checkpoint(KRAIT_STEP_LINK_BEFORE, err);
+  if (rc == KRAIT_OK)
+    rc = make_parents(l, j, rel, err);
   bool skip = false;
   /* A plain hard link into a directory this package just created cannot
    * clobber anything but a path of this same package, so the lstat of the
@@ -492,6 +501,9 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     }
     e = krait_paths_add(&j->res->paths, rel, KRAIT_PATH_SOFTLINK);
     set_prefix_digest(e, dst);
+  } else if (pe->type == KRAIT_PATH_SOFTLINK) {
+    if ((rc = place_softlink_as_file(j, pe, rel, src, dst, &e, err)) != 0)
+      goto out;
   } else {
     struct stat st;
     memset(&st, 0, sizeof st);
@@ -592,12 +604,14 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     e->sha256 = krait_strdup(pe->sha256 ? pe->sha256 : e->sha256_in_prefix);
   if (e->size < 0)
     e->size = pe->size;
-  if (!e->prefix_placeholder && pe->prefix_placeholder) {
+  if (!e->prefix_placeholder && pe->prefix_placeholder && e->type != KRAIT_PATH_SOFTLINK) {
     e->prefix_placeholder = krait_strdup(pe->prefix_placeholder);
     e->file_mode = pe->file_mode;
   }
   e->no_link = pe->no_link;
 out:
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_LINK_AFTER, err);
   free(src);
   free(dst);
   free(parent);
@@ -679,7 +693,7 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   krait_buf m = KRAIT_BUF_INIT;
   if (krait_path_exists(msgs) && krait_read_file(msgs, &m, NULL) == KRAIT_OK) {
     if (m.len) {
-      krait_info(l->ctx, "%s: %s", rec->name, krait_buf_str(&m));
+      krait_notice(l->ctx, "%s: %s", rec->name, krait_buf_str(&m));
       if (messages)
         krait_strv_push(messages, krait_buf_str(&m));
     }
@@ -692,6 +706,34 @@ static krait_code run_script(krait_linker *l, const krait_record *rec, const cha
   free(sdir);
   free(script);
   return rc;
+}
+
+/* conda shows the files a package ships in info/prelink_messages/ (license
+ * notices, "you must accept ...") to the user before linking it: each one,
+ * in name order, as a notice and in the link result's messages. */
+static void show_prelink_messages(krait_linker *l, const char *pkg_dir, const char *dist, krait_strv *messages) {
+  char *dir = krait_path_join(pkg_dir, "info/prelink_messages");
+  DIR *d = opendir(dir);
+  krait_strv names = KRAIT_STRV_INIT;
+  for (struct dirent *de; d && (de = readdir(d)) != NULL;)
+    if (de->d_name[0] != '.')
+      krait_strv_push(&names, de->d_name);
+  if (d)
+    closedir(d);
+  krait_strv_sort(&names);
+  for (size_t i = 0; i < names.len; i++) {
+    char *path = krait_path_join(dir, names.items[i]);
+    krait_buf text = KRAIT_BUF_INIT;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && krait_read_file(path, &text, NULL) == KRAIT_OK && text.len) {
+      krait_notice(l->ctx, "%s: message (info/prelink_messages/%s):\n%s", dist, names.items[i], krait_buf_str(&text));
+      krait_strv_push(messages, krait_buf_str(&text));
+    }
+    krait_buf_free(&text);
+    free(path);
+  }
+  krait_strv_free(&names);
+  free(dir);
 }
 
 /* ---- noarch: python ---- */
@@ -891,10 +933,32 @@ static int depth_desc(const void *a, const void *b) {
 /* Removes the paths (files first) then every directory left empty; through
  * the journal (moved aside) when `journaled`. */
 static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool journaled, krait_err *err) {
+  /* the list comes from conda-meta, which anyone able to write into the env
+   * may have edited: every path is checked before the first one is touched */
+  if (!l->real_prefix)
+    l->real_prefix = realpath(l->prefix, NULL);
+  char *verified_dir = NULL; /* files of one directory come together: resolve it once */
+  for (size_t i = 0; i < paths->len; i++) {
+    const char *p = paths->items[i].path;
+    const char *slash = p ? strrchr(p, '/') : NULL;
+    size_t dir_len = slash ? (size_t)(slash - p) : 0;
+    if (verified_dir && krait_relpath_normal(p) && strlen(verified_dir) == dir_len &&
+        strncmp(p, verified_dir, dir_len) == 0)
+      continue;
+    krait_code bad = krait_prefix_path_check(l->prefix, l->real_prefix, p, "conda-meta record", err);
+    free(verified_dir);
+    verified_dir = NULL;
+    if (bad)
+      return bad;
+    verified_dir = krait_strndup(p, dir_len);
+  }
+  free(verified_dir);
   krait_code rc = KRAIT_OK;
   krait_strv dirs = KRAIT_STRV_INIT;
   for (size_t i = 0; i < paths->len; i++) {
     const krait_path_entry *e = &paths->items[i];
+    if (journaled && rc == KRAIT_OK && (rc = krait_checkpoint(KRAIT_STEP_UNLINK_BEFORE, err)) != KRAIT_OK)
+      break;
     char *full = krait_path_join(l->prefix, e->path);
     struct stat st;
     if (lstat(full, &st) == 0) {
@@ -939,6 +1003,8 @@ static krait_code remove_paths(krait_linker *l, const krait_paths *paths, bool j
       krait_strv_push(&dirs, d);
     }
     free(d);
+    if (journaled && rc == KRAIT_OK && (rc = krait_checkpoint(KRAIT_STEP_UNLINK_AFTER, err)) != KRAIT_OK)
+      break;
   }
   if (dirs.len)
     qsort(dirs.items, dirs.len, sizeof *dirs.items, depth_desc);
@@ -998,6 +1064,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   if (!l->prefix_made && (rc = krait_mkdir_p(l->prefix, 0755, err)) != 0)
     goto done;
   l->prefix_made = true;
+  show_prelink_messages(l, pkg_dir, j.dist, &out->messages);
   /* pre-link runs from the cache, before any file is in place */
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
   if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, false, &out->messages, err)) != 0)

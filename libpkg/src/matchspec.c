@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "krait/buf.h"
+#include "krait/text.h"
 #include "krait/platform.h"
 
 void krait_matchspec_free(krait_matchspec *ms) {
@@ -129,26 +130,15 @@ static int read_quoted(const char **pp, krait_buf *out) {
   return 1;
 }
 
+/* "mkl, debug" / "mkl debug" -> "mkl debug" */
 static void normalize_features(krait_buf *v) {
-  /* "mkl, debug" / "mkl debug" -> "mkl debug" */
-  krait_buf o = KRAIT_BUF_INIT;
-  krait_buf_append(&o, "", 0);
-  const char *s = krait_buf_str(v);
-  while (*s) {
-    while (*s == ' ' || *s == ',')
-      s++;
-    const char *e = s;
-    while (*e && *e != ' ' && *e != ',')
-      e++;
-    if (e > s) {
-      if (o.len)
-        krait_buf_putc(&o, ' ');
-      krait_buf_append(&o, s, (size_t)(e - s));
-    }
-    s = e;
-  }
+  krait_strv list = {0};
+  krait_features_split(&list, krait_buf_str(v));
+  char *joined = krait_features_join(&list);
+  krait_strv_free(&list);
   krait_buf_free(v);
-  *v = o;
+  krait_buf_puts(v, joined);
+  free(joined);
 }
 
 typedef struct bracket_vals {
@@ -289,10 +279,6 @@ static int ends_with(const char *s, size_t n, const char *suf) {
   return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
-static int hexval(char c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* "https://host/chan/linux-64/foo-1.0-py_0.conda", "/path/foo-1.0-0.tar.bz2",
  * "C:\\x\\foo-1.0-0.tar.bz2": one exact artifact (CEP-29 Appendix C). */
 static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size_t n) {
@@ -312,20 +298,10 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   }
   const char *u = krait_buf_str(&url);
   /* the file name may be percent-encoded ("x264-1%21164.3095-...", mamba#3737) */
-  char base_buf[512];
   const char *raw = strrchr(u, '/') + 1;
-  size_t bk = 0;
-  for (const char *q = raw; *q && bk + 1 < sizeof base_buf; q++) {
-    int hi, lo;
-    if (q[0] == '%' && (hi = hexval(q[1])) >= 0 && (lo = hexval(q[2])) >= 0) {
-      base_buf[bk++] = (char)(hi * 16 + lo);
-      q += 2;
-    } else {
-      base_buf[bk++] = *q;
-    }
-  }
-  base_buf[bk] = 0;
-  const char *base = base_buf;
+  krait_buf decoded = KRAIT_BUF_INIT;
+  krait_percent_decode(&decoded, raw, strlen(raw));
+  const char *base = krait_buf_str(&decoded);
   size_t ext = ends_with(base, strlen(base), ".conda") ? 6 : 8;
   size_t stem = strlen(base) - ext;
   const char *d2 = NULL, *d1 = NULL;
@@ -340,6 +316,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
     }
   if (!d1 || d1 == base || d2 == d1 + 1 || d2 + 1 == base + stem) {
     krait_buf_free(&url);
+    krait_buf_free(&decoded);
     return bad(c, "cannot read name-version-build from the file name", NULL);
   }
   set_str(&ms->name, base, (size_t)(d1 - base));
@@ -348,6 +325,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   if (krait_vspec_parse(ver, &ms->vspec, &verr)) {
     free(ver);
     krait_buf_free(&url);
+    krait_buf_free(&decoded);
     return krait_err_set(c->err, KRAIT_E_PARSE, "invalid spec \"%s\": %s", c->spec, verr.msg);
   }
   free(ver);
@@ -370,6 +348,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
     }
   }
   ms->url = krait_buf_steal(&url);
+  krait_buf_free(&decoded);
   return KRAIT_OK;
 }
 

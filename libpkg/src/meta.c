@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/secrets.h"
 #include "krait/json.h"
@@ -20,12 +21,9 @@ static void write_path_entry(krait_jw *w, const krait_path_entry *e) {
   if (e->no_link)
     krait_jw_kbool(w, "no_link", true);
   krait_jw_kstr(w, "path_type", krait_path_type_name(e->type));
-  if (e->prefix_placeholder)
-    krait_jw_kstr(w, "prefix_placeholder", e->prefix_placeholder);
-  if (e->sha256)
-    krait_jw_kstr(w, "sha256", e->sha256);
-  if (e->sha256_in_prefix)
-    krait_jw_kstr(w, "sha256_in_prefix", e->sha256_in_prefix);
+  krait_jw_kstr_opt(w, "prefix_placeholder", e->prefix_placeholder);
+  krait_jw_kstr_opt(w, "sha256", e->sha256);
+  krait_jw_kstr_opt(w, "sha256_in_prefix", e->sha256_in_prefix);
   if (e->size >= 0)
     krait_jw_kint(w, "size_in_bytes", e->size);
   krait_jw_obj_end(w);
@@ -138,13 +136,17 @@ static krait_code ensure_meta_dir(const char *prefix, krait_journal *journal, kr
 }
 
 krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_journal *journal, krait_err *err) {
-  krait_code rc = ensure_meta_dir(prefix, journal, err);
+  krait_code rc = krait_record_check_names(m->rec, err);
+  if (rc == KRAIT_OK)
+    rc = ensure_meta_dir(prefix, journal, err);
   if (rc)
     return rc;
   char *rel = meta_rel(m->rec);
   char *path = krait_path_join(prefix, rel);
   if (journal && (rc = krait_journal_set_aside(journal, rel, err)) == KRAIT_OK)
     rc = krait_journal_will_create(journal, rel, err);
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_META_WRITE, err);
   if (rc == KRAIT_OK) {
     char *text = krait_meta_render(m);
     /* Inside a transaction a record is not fsync'ed (one round trip to the
@@ -170,6 +172,9 @@ krait_code krait_meta_write(const char *prefix, const krait_meta_info *m, krait_
 }
 
 krait_code krait_meta_remove(const char *prefix, const krait_record *rec, krait_journal *journal, krait_err *err) {
+  krait_code bad = krait_record_check_names(rec, err);
+  if (bad)
+    return bad;
   char *rel = meta_rel(rec);
   char *path = krait_path_join(prefix, rel);
   krait_code rc = KRAIT_OK;

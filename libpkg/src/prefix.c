@@ -26,26 +26,6 @@ static char *spec_name(const char *spec) {
   return n ? krait_strndup(spec, n) : NULL;
 }
 
-/* Replaces the entry with the same name (keeping its position in the list
- * would hide the order the user asked in; conda keeps the newest last). */
-static void requested_set(krait_strv *v, const char *spec) {
-  char *name = spec_name(spec);
-  if (!name) return;
-  for (size_t i = 0; i < v->len; i++) {
-    char *other = spec_name(v->items[i]);
-    bool same = other && strcmp(other, name) == 0;
-    free(other);
-    if (same) {
-      free(v->items[i]);
-      memmove(&v->items[i], &v->items[i + 1], (v->len - i - 1) * sizeof *v->items);
-      v->len--;
-      break;
-    }
-  }
-  free(name);
-  krait_strv_push(v, spec);
-}
-
 static void requested_remove(krait_strv *v, const char *spec) {
   char *name = spec_name(spec);
   if (!name) return;
@@ -62,6 +42,16 @@ static void requested_remove(krait_strv *v, const char *spec) {
     }
   }
   free(name);
+}
+
+/* Replaces the entry with the same name (keeping its position in the list
+ * would hide the order the user asked in; conda keeps the newest last). */
+static void requested_set(krait_strv *v, const char *spec) {
+  char *name = spec_name(spec);
+  if (!name) return;
+  free(name);
+  requested_remove(v, spec);
+  krait_strv_push(v, spec);
 }
 
 /* A Python list literal of strings as conda writes it: ['a', "b[version=\">1\"]"]. */

@@ -1,6 +1,8 @@
 /* Package records: JSON in, JSON out, copies. */
 #include "krait/record.h"
+#include "krait/text.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,13 +11,26 @@ void krait_record_init(krait_record *r) {
   r->size = -1;
 }
 
+/* The record's owned strings, for free and copy alike (a field added to
+ * krait_record goes here once). */
+static const size_t string_fields[] = {
+    offsetof(krait_record, name),     offsetof(krait_record, version),        offsetof(krait_record, build),
+    offsetof(krait_record, channel),  offsetof(krait_record, subdir),         offsetof(krait_record, fn),
+    offsetof(krait_record, url),      offsetof(krait_record, md5),            offsetof(krait_record, sha256),
+    offsetof(krait_record, noarch),   offsetof(krait_record, license),        offsetof(krait_record, license_family),
+    offsetof(krait_record, features), offsetof(krait_record, arch),           offsetof(krait_record, platform),
+    offsetof(krait_record, python_site_packages_path)};
+#define N_STRING_FIELDS (sizeof string_fields / sizeof *string_fields)
+
+static char **string_field(krait_record *r, size_t i) { return (char **)((char *)r + string_fields[i]); }
+static const char *string_value(const krait_record *r, size_t i) {
+  return *(char *const *)((const char *)r + string_fields[i]);
+}
+
 void krait_record_free(krait_record *r) {
-  char **strs[] = {&r->name, &r->version, &r->build, &r->channel, &r->subdir, &r->fn, &r->url,
-                   &r->md5, &r->sha256, &r->noarch, &r->license, &r->license_family, &r->features,
-                   &r->arch, &r->platform, &r->python_site_packages_path};
-  for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
-    free(*strs[i]);
-    *strs[i] = NULL;
+  for (size_t i = 0; i < N_STRING_FIELDS; i++) {
+    free(*string_field(r, i));
+    *string_field(r, i) = NULL;
   }
   krait_strv_free(&r->depends);
   krait_strv_free(&r->constrains);
@@ -24,42 +39,56 @@ void krait_record_free(krait_record *r) {
 
 void krait_record_copy(krait_record *d, const krait_record *s) {
   krait_record_init(d);
-  d->name = krait_strdup(s->name);
-  d->version = krait_strdup(s->version);
-  d->build = krait_strdup(s->build);
+  for (size_t i = 0; i < N_STRING_FIELDS; i++)
+    *string_field(d, i) = krait_strdup(string_value(s, i));
   d->build_number = s->build_number;
-  d->channel = krait_strdup(s->channel);
-  d->subdir = krait_strdup(s->subdir);
-  d->fn = krait_strdup(s->fn);
-  d->url = krait_strdup(s->url);
-  d->md5 = krait_strdup(s->md5);
-  d->sha256 = krait_strdup(s->sha256);
   d->size = s->size;
   d->timestamp = s->timestamp;
-  d->noarch = krait_strdup(s->noarch);
-  d->license = krait_strdup(s->license);
-  d->license_family = krait_strdup(s->license_family);
-  d->features = krait_strdup(s->features);
-  d->arch = krait_strdup(s->arch);
-  d->platform = krait_strdup(s->platform);
-  d->python_site_packages_path = krait_strdup(s->python_site_packages_path);
   krait_strv_copy(&d->depends, &s->depends);
   krait_strv_copy(&d->constrains, &s->constrains);
   krait_strv_copy(&d->track_features, &s->track_features);
 }
 
-/* track_features is "a b" or "a,b" in repodata, sometimes a list. */
-static void split_features(krait_strv *out, const char *s) {
-  while (*s) {
-    while (*s == ' ' || *s == ',')
-      s++;
-    const char *e = s;
-    while (*e && *e != ' ' && *e != ',')
-      e++;
-    if (e > s)
-      krait_strv_push_owned(out, krait_strndup(s, (size_t)(e - s)));
-    s = e;
-  }
+/* An empty list usually means "not known here" (a record built from a bare
+ * URL), where the base knows better; a repodata record always lists its
+ * (possibly patched) depends. */
+static void overlay_list(krait_strv *base, const krait_strv *over) {
+  if (!over->len)
+    return;
+  krait_strv_free(base);
+  krait_strv_copy(base, over);
+}
+
+void krait_record_overlay(krait_record *base, const krait_record *over) {
+  for (size_t i = 0; i < N_STRING_FIELDS; i++)
+    if (string_value(over, i)) {
+      free(*string_field(base, i));
+      *string_field(base, i) = krait_strdup(string_value(over, i));
+    }
+  if (over->build_number >= 0)
+    base->build_number = over->build_number;
+  if (over->size >= 0)
+    base->size = over->size;
+  if (over->timestamp)
+    base->timestamp = over->timestamp;
+  overlay_list(&base->depends, &over->depends);
+  overlay_list(&base->constrains, &over->constrains);
+  overlay_list(&base->track_features, &over->track_features);
+}
+
+/* conda writes "channel" with the subdir ("<url>/linux-64"), rattler with a
+ * trailing slash; inside krait a record's channel is the bare channel URL. */
+static char *channel_without_subdir(const char *channel, const char *subdir) {
+  if (!channel)
+    return NULL;
+  size_t n = strlen(channel);
+  while (n > 1 && channel[n - 1] == '/')
+    n--;
+  size_t sn = subdir ? strlen(subdir) : 0;
+  if (sn && n > sn + 1 && channel[n - sn - 1] == '/' && strncmp(channel + n - sn, subdir, sn) == 0 &&
+      strstr(channel, "://") != NULL)
+    n -= sn + 1;
+  return krait_strndup(channel, n);
 }
 
 krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const char *fn, krait_err *err) {
@@ -77,8 +106,8 @@ krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const 
   r->build = krait_strdup(build);
   krait_json_get_int(obj, "build_number", &r->build_number);
   r->fn = krait_strdup(fn ? fn : krait_json_get_str(obj, "fn"));
-  r->channel = krait_strdup(krait_json_get_str(obj, "channel"));
   r->subdir = krait_strdup(krait_json_get_str(obj, "subdir"));
+  r->channel = channel_without_subdir(krait_json_get_str(obj, "channel"), r->subdir);
   r->url = krait_strdup(krait_json_get_str(obj, "url"));
   r->md5 = krait_strdup(krait_json_get_str(obj, "md5"));
   r->sha256 = krait_strdup(krait_json_get_str(obj, "sha256"));
@@ -101,49 +130,42 @@ krait_code krait_record_from_json(krait_record *r, const krait_json *obj, const 
   krait_json_get_strv(obj, "constrains", &r->constrains);
   const krait_json *tf = krait_json_get(obj, "track_features");
   if (tf && tf->type == KRAIT_JSON_STRING)
-    split_features(&r->track_features, tf->string);
+    krait_features_split(&r->track_features, tf->string);
   else if (tf && tf->type == KRAIT_JSON_ARRAY)
-    krait_json_foreach(it, tf) if (it->type == KRAIT_JSON_STRING) split_features(&r->track_features, it->string);
+    krait_json_foreach(it, tf) if (it->type == KRAIT_JSON_STRING) krait_features_split(&r->track_features, it->string);
   return KRAIT_OK;
 }
 
 void krait_record_write_fields(krait_jw *w, const krait_record *r) {
   /* alphabetical, as conda's json dumps with sort_keys */
-  if (r->arch)
-    krait_jw_kstr(w, "arch", r->arch);
+  krait_jw_kstr_opt(w, "arch", r->arch);
   krait_jw_kstr(w, "build", r->build);
   krait_jw_kint(w, "build_number", r->build_number);
-  krait_jw_kstr(w, "channel", r->channel ? r->channel : "");
+  char *channel = krait_record_channel_subdir(r);
+  krait_jw_kstr(w, "channel", channel);
+  free(channel);
   krait_jw_kstrv(w, "constrains", &r->constrains);
   krait_jw_kstrv(w, "depends", &r->depends);
-  if (r->features)
-    krait_jw_kstr(w, "features", r->features);
+  krait_jw_kstr_opt(w, "features", r->features);
   krait_jw_kstr(w, "fn", r->fn);
-  if (r->license)
-    krait_jw_kstr(w, "license", r->license);
-  if (r->license_family)
-    krait_jw_kstr(w, "license_family", r->license_family);
+  krait_jw_kstr_opt(w, "license", r->license);
+  krait_jw_kstr_opt(w, "license_family", r->license_family);
   krait_jw_kstr(w, "md5", r->md5 ? r->md5 : "");
   krait_jw_kstr(w, "name", r->name);
-  if (r->noarch)
-    krait_jw_kstr(w, "noarch", r->noarch);
-  if (r->platform)
-    krait_jw_kstr(w, "platform", r->platform);
-  if (r->python_site_packages_path)
-    krait_jw_kstr(w, "python_site_packages_path", r->python_site_packages_path);
-  if (r->sha256)
-    krait_jw_kstr(w, "sha256", r->sha256);
+  krait_jw_kstr_opt(w, "noarch", r->noarch);
+  krait_jw_kstr_opt(w, "package_type", krait_record_package_type(r));
+  krait_jw_kstr_opt(w, "platform", r->platform);
+  krait_jw_kstr_opt(w, "python_site_packages_path", r->python_site_packages_path);
+  krait_jw_kstr_opt(w, "sha256", r->sha256);
   if (r->size >= 0)
     krait_jw_kint(w, "size", r->size);
   krait_jw_kstr(w, "subdir", r->subdir ? r->subdir : "");
   if (r->timestamp)
     krait_jw_kint(w, "timestamp", r->timestamp);
   if (r->track_features.len) {
-    krait_buf tf = KRAIT_BUF_INIT;
-    for (size_t i = 0; i < r->track_features.len; i++)
-      krait_buf_printf(&tf, "%s%s", i ? " " : "", r->track_features.items[i]);
-    krait_jw_kstr(w, "track_features", krait_buf_str(&tf));
-    krait_buf_free(&tf);
+    char *tf = krait_features_join(&r->track_features);
+    krait_jw_kstr(w, "track_features", tf);
+    free(tf);
   }
   krait_jw_kstr(w, "url", r->url ? r->url : "");
   krait_jw_kstr(w, "version", r->version);
@@ -153,13 +175,61 @@ char *krait_record_dist(const krait_record *r) {
   return krait_asprintf("%s-%s-%s", r->name, r->version, r->build);
 }
 
-const char *krait_record_ext(const krait_record *r) {
-  if (!r->fn)
-    return "";
-  size_t n = strlen(r->fn);
-  if (n > 6 && strcmp(r->fn + n - 6, ".conda") == 0)
-    return ".conda";
-  if (n > 8 && strcmp(r->fn + n - 8, ".tar.bz2") == 0)
-    return ".tar.bz2";
-  return "";
+char *krait_record_channel_subdir(const krait_record *r) {
+  const char *ch = r->channel ? r->channel : "";
+  size_t n = strlen(ch);
+  while (n > 1 && ch[n - 1] == '/')
+    n--;
+  /* a URL channel gets its subdir; a bare name ("conda-forge") or an empty
+   * channel (a record built from a lone archive) is written as it is */
+  if (!r->subdir || !*r->subdir || !strstr(ch, "://"))
+    return krait_strdup(ch);
+  size_t sn = strlen(r->subdir);
+  if (n > sn && ch[n - sn - 1] == '/' && strncmp(ch + n - sn, r->subdir, sn) == 0)
+    return krait_strndup(ch, n);
+  return krait_asprintf("%.*s/%s", (int)n, ch, r->subdir);
+}
+
+const char *krait_record_package_type(const krait_record *r) {
+  if (!r->noarch)
+    return NULL;
+  if (strcmp(r->noarch, "python") == 0)
+    return "noarch_python";
+  if (strcmp(r->noarch, "generic") == 0)
+    return "noarch_generic";
+  return NULL;
+}
+
+/* A name, version or build becomes part of a file name (pkgs/<dist>/,
+ * conda-meta/<dist>.json): nothing that could leave that directory or hide. */
+static const char *bad_component(const char *s) {
+  if (!s || !*s)
+    return "is empty";
+  if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+    return "is a relative directory name";
+  for (const char *p = s; *p; p++) {
+    if (*p == '/' || *p == '\\')
+      return "holds a path separator";
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      return "holds a control character";
+  }
+  return NULL;
+}
+
+krait_code krait_record_check_names(const krait_record *r, krait_err *err) {
+  struct {
+    const char *field, *value;
+  } parts[] = {{"name", r->name}, {"version", r->version}, {"build", r->build}, {"fn", r->fn}};
+  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+    if (!parts[i].value && strcmp(parts[i].field, "fn") == 0)
+      continue; /* records of old conda-meta files may lack fn */
+    const char *why = bad_component(parts[i].value);
+    if (why)
+      return krait_err_set(err, KRAIT_E_UNSAFE,
+                           "package record %s-%s-%s (fn %s) from channel %s: %s '%s' %s, so it cannot name a file",
+                           r->name ? r->name : "?", r->version ? r->version : "?", r->build ? r->build : "?",
+                           r->fn ? r->fn : "?", r->channel && *r->channel ? r->channel : "(none)", parts[i].field,
+                           parts[i].value ? parts[i].value : "", why);
+  }
+  return KRAIT_OK;
 }

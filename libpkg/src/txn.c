@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "krait/buf.h"
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/journal.h"
 #include "krait/link.h"
@@ -16,7 +18,7 @@
 #include "krait/paths.h"
 #include "txn_owners.h"
 
-char *krait_txn_lock_path(const char *prefix) { return krait_path_join(prefix, "conda-meta/.krait.lock"); }
+char *krait_txn_lock_path(const char *prefix) { return krait_path_join(prefix, "conda-meta/conda-meta.lock"); }
 
 /* The package name a spec string names: "conda-forge::numpy>=1.2" -> "numpy". Caller frees. */
 static char *spec_name(const char *spec) {
@@ -168,12 +170,63 @@ typedef struct txn_run {
   krait_linker *linker;
   krait_journal *journal;
   txn_owners owners;
+  txn_owners kept; /* paths listed by installed packages this transaction keeps */
   const krait_record **linked;
   size_t n_linked;
 } txn_run;
 
 static const char *owner_cb(void *user, const char *relpath) {
   return txn_owners_get(&((txn_run *)user)->owners, relpath);
+}
+
+/* Is this installed package one the plan unlinks? (same name, version, build) */
+static bool plan_unlinks(const krait_txn_plan *plan, const krait_record *r) {
+  for (size_t i = 0; i < plan->n_unlink; i++)
+    if (strcmp(plan->unlink[i].name, r->name) == 0 && strcmp(plan->unlink[i].version, r->version) == 0 &&
+        strcmp(plan->unlink[i].build, r->build) == 0)
+      return true;
+  return false;
+}
+
+/* A path one package installed may have been overwritten later by another
+ * (a clobber) and is then listed by both records. Like conda, removing one of
+ * them must not delete what the other still owns: the paths of every package
+ * that stays are collected here and left in place by do_unlink. */
+static void collect_kept_paths(txn_run *run) {
+  const krait_prefix_state *st = run->plan->installed;
+  if (!st)
+    return;
+  for (size_t i = 0; i < st->len; i++) {
+    if (plan_unlinks(run->plan, &st->records[i].rec))
+      continue;
+    char *dist = krait_record_dist(&st->records[i].rec);
+    for (size_t k = 0; k < st->records[i].files.len; k++)
+      txn_owners_set(&run->kept, st->records[i].files.items[k], dist);
+    free(dist);
+  }
+}
+
+/* The paths of `all` that no kept package owns. The kept ones are reported:
+ * each of the first few by name, the rest as a count (a package clobbered
+ * wholesale would otherwise print thousands of lines). */
+static void paths_to_remove(txn_run *run, const krait_record *rec, const krait_paths *all, krait_paths *out) {
+  enum { NAMED = 5 };
+  size_t kept = 0;
+  for (size_t i = 0; i < all->len; i++) {
+    const krait_path_entry *e = &all->items[i];
+    const char *owner = e->type == KRAIT_PATH_DIRECTORY ? NULL : txn_owners_get(&run->kept, e->path);
+    if (owner) {
+      if (kept++ < NAMED)
+        krait_notice(run->ctx, "%s-%s-%s: keeping %s: %s owns it too", rec->name, rec->version, rec->build,
+                     e->path, owner);
+      continue;
+    }
+    krait_path_entry *copy = krait_paths_add(out, e->path, e->type);
+    copy->no_link = e->no_link;
+  }
+  if (kept > NAMED)
+    krait_notice(run->ctx, "%s-%s-%s: and %zu more paths kept that other installed packages own", rec->name,
+                 rec->version, rec->build, kept - NAMED);
 }
 
 static krait_code do_unlink(txn_run *run, krait_err *err) {
@@ -188,7 +241,10 @@ static krait_code do_unlink(txn_run *run, krait_err *err) {
       rc = krait_meta_read_paths(inst->meta_path, &paths, err);
     if (rc == KRAIT_OK) {
       krait_ctx_progress(run->ctx, "unlink", rec->name, (double)k, (double)plan->n_unlink);
-      rc = krait_linker_unlink(run->linker, rec, &paths, err);
+      krait_paths removable = KRAIT_PATHS_INIT;
+      paths_to_remove(run, rec, &paths, &removable);
+      rc = krait_linker_unlink(run->linker, rec, &removable, err);
+      krait_paths_free(&removable);
     }
     if (rc == KRAIT_OK)
       rc = krait_meta_remove(plan->prefix, rec, run->journal, err);
@@ -300,15 +356,78 @@ krait_code krait_txn_recover(krait_ctx *ctx, const char *prefix, const char **wh
   return rc;
 }
 
+/* True when prefix holds nothing but conda-meta/ with (at most) the lock file. */
+static bool holds_only_lock(const char *prefix) {
+  bool only = true;
+  DIR *d = opendir(prefix);
+  for (struct dirent *e; d && only && (e = readdir(d));)
+    only = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || strcmp(e->d_name, "conda-meta") == 0;
+  if (d)
+    closedir(d);
+  char *conda_meta = krait_path_join(prefix, "conda-meta");
+  d = opendir(conda_meta);
+  for (struct dirent *e; d && only && (e = readdir(d));)
+    only = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || strcmp(e->d_name, "conda-meta.lock") == 0;
+  if (d)
+    closedir(d);
+  free(conda_meta);
+  return only;
+}
+
+static krait_code recover_locked(krait_ctx *ctx, const char *prefix, const char **what, krait_err *err) {
+  krait_code rc = krait_journal_recover(prefix, what, err);
+  if (rc == KRAIT_OK && what && strcmp(*what, "none") != 0)
+    krait_warn(ctx, "%s: an interrupted transaction was %s", prefix, *what);
+  return rc;
+}
+
+krait_code krait_txn_lock_prefix(krait_ctx *ctx, const char *prefix, krait_lock **out, bool *was_new,
+                                 krait_err *err) {
+  *out = NULL;
+  char *conda_meta = krait_path_join(prefix, "conda-meta");
+  krait_code rc = krait_mkdir_p(conda_meta, 0755, err);
+  free(conda_meta);
+  if (rc)
+    return rc;
+  char *lock_path = krait_txn_lock_path(prefix);
+  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, out, err);
+  free(lock_path);
+  /* judged under the lock: a create that waited for another create finds its env */
+  *was_new = rc == KRAIT_OK && holds_only_lock(prefix);
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_PREFIX_LOCKED, err);
+  const char *what = NULL;
+  if (rc == KRAIT_OK)
+    rc = recover_locked(ctx, prefix, &what, err);
+  if (rc && *was_new)
+    krait_txn_abandon_new_prefix(prefix);
+  if (rc) {
+    krait_lock_release(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+void krait_txn_abandon_new_prefix(const char *prefix) {
+  char *lock_path = krait_txn_lock_path(prefix);
+  char *conda_meta = krait_path_join(prefix, "conda-meta");
+  unlink(lock_path);
+  rmdir(conda_meta);
+  rmdir(prefix);
+  free(conda_meta);
+  free(lock_path);
+}
+
 krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_err *err) {
   if (plan->n_link == 0 && plan->n_unlink == 0)
     return KRAIT_OK;
   krait_code rc;
   txn_run run = {.ctx = ctx, .plan = plan};
   txn_owners_init(&run.owners);
+  txn_owners_init(&run.kept);
   run.pkg_dirs = krait_calloc(plan->n_link + 1, sizeof *run.pkg_dirs);
   const char *prefix = plan->prefix;
-  bool prefix_is_new = absent_or_empty(prefix);
+  bool prefix_is_new = plan->held_lock ? plan->prefix_was_new : absent_or_empty(prefix);
   bool made_prefix = false;
   krait_lock *lock = NULL;
   char *conda_meta = krait_path_join(prefix, "conda-meta");
@@ -326,16 +445,18 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
   made_prefix = !krait_path_exists(prefix);
   if ((rc = krait_mkdir_p(conda_meta, 0755, err)))
     goto out;
-  char *lock_path = krait_txn_lock_path(prefix);
-  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
-  free(lock_path);
-  if (rc)
-    goto out;
-  const char *recovered = NULL;
-  if ((rc = krait_journal_recover(prefix, &recovered, err)))
-    goto out;
-  if (strcmp(recovered, "none") != 0)
-    krait_warn(ctx, "%s: an interrupted transaction was %s", prefix, recovered);
+  if (!plan->held_lock) {
+    char *lock_path = krait_txn_lock_path(prefix);
+    rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
+    free(lock_path);
+    if (rc == KRAIT_OK)
+      rc = krait_checkpoint(KRAIT_STEP_PREFIX_LOCKED, err);
+    const char *recovered = NULL;
+    if (rc == KRAIT_OK)
+      rc = recover_locked(ctx, prefix, &recovered, err);
+    if (rc)
+      goto out;
+  }
   if ((rc = krait_journal_begin(prefix, prefix_is_new, &run.journal, err)))
     goto out;
 
@@ -349,11 +470,14 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
   lo.journal = run.journal;
   run.linker = krait_linker_new(ctx, prefix, &lo);
   collect_installed_owners(&run);
+  collect_kept_paths(&run);
   rc = do_unlink(&run, err);
   if (rc == KRAIT_OK)
     rc = do_link(&run, err);
   if (rc == KRAIT_OK)
     rc = write_history(&run, err);
+  if (rc == KRAIT_OK)
+    rc = krait_checkpoint(KRAIT_STEP_COMMIT, err);
   if (rc == KRAIT_OK) {
     rc = krait_journal_commit(run.journal, err);
     run.journal = NULL;
@@ -371,6 +495,8 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
 out:
   if (rc != KRAIT_OK && made_prefix && prefix_is_new)
     krait_rm_rf(prefix, NULL); /* a failed create leaves no prefix behind */
+  else if (rc != KRAIT_OK && plan->held_lock && prefix_is_new)
+    krait_txn_abandon_new_prefix(prefix); /* (the caller made it to hold the lock) */
   krait_linker_free(run.linker);
   krait_lock_release(lock);
   for (size_t i = 0; i < plan->n_link; i++)
@@ -379,5 +505,6 @@ out:
   free(pyver);
   free(conda_meta);
   txn_owners_free(&run.owners);
+  txn_owners_free(&run.kept);
   return rc;
 }

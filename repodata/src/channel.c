@@ -7,6 +7,7 @@
 
 #include "krait/fs.h"
 #include "krait/platform.h"
+#include "krait/text.h"
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
@@ -21,16 +22,6 @@ static bool looks_like_path(const char *t) {
          has_prefix(t, "../");
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 char *krait_file_url_to_path(const char *url) {
   if (!has_prefix(url, "file://"))
     return NULL;
@@ -39,14 +30,7 @@ char *krait_file_url_to_path(const char *url) {
   if (has_prefix(p, "localhost/"))
     p += strlen("localhost");
   krait_buf b = KRAIT_BUF_INIT;
-  for (; *p; p++) {
-    if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-      krait_buf_putc(&b, (char)(hexval(p[1]) * 16 + hexval(p[2])));
-      p += 2;
-    } else {
-      krait_buf_putc(&b, *p);
-    }
-  }
+  krait_percent_decode(&b, p, strlen(p));
   return krait_buf_steal(&b);
 }
 

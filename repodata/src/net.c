@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "krait/buf.h"
+#include "krait/checkpoint.h"
 #include "krait/fs.h"
 #include "krait/secrets.h"
 #include "net_opts.h"
@@ -240,6 +241,8 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
   (void)ut;
   (void)un;
   job *j = user;
+  if (krait_interrupted())
+    return 1; /* SIGTERM/SIGINT: abort now, the transaction rolls back */
   if (!j->status_known || j->discard)
     return 0; /* only bytes of a body are progress (not a 404's, not a redirect's) */
   double total = j->t->expected_size >= 0 ? (double)j->t->expected_size
@@ -278,7 +281,7 @@ static krait_code start_try(job *j, krait_err *err) {
   curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, j);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, ctx->on_progress ? 0L : 1L);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L); /* on_progress also checks for SIGTERM/SIGINT */
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->curl_msg);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   if (strncmp(j->real_url, "https://", 8) == 0) /* only TLS can negotiate HTTP/2 (ALPN) */
@@ -421,6 +424,10 @@ static verdict judge(job *j, CURLcode rc) {
     krait_err_errno(&t->err, KRAIT_E_IO, "writing %s", t->dest_path);
     return DONE_FAIL;
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && krait_interrupted()) {
+    krait_checkpoint(KRAIT_STEP_DOWNLOAD, &t->err); /* "interrupted by SIGTERM (at step download)" */
+    return DONE_FAIL;
+  }
   if (rc != CURLE_OK && j->cut != CUT_ERROR_BODY) {
     const char *why = j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT && t->status > 0)
@@ -467,7 +474,8 @@ static void finish(job *j, verdict v) {
       krait_err_set(&t->err, KRAIT_E_NET, "%s: failed", t->shown_url);
     t->code = t->err.code;
     size_t len = strlen(t->err.msg);
-    snprintf(t->err.msg + len, sizeof t->err.msg - len, " (%d %s)", t->tries, tries_word(t->tries));
+    if (t->code != KRAIT_E_CANCELLED)
+      snprintf(t->err.msg + len, sizeof t->err.msg - len, " (%d %s)", t->tries, tries_word(t->tries));
   }
   if (j->out) {
     if (fclose(j->out) != 0 && t->code == KRAIT_OK) {
@@ -520,6 +528,19 @@ krait_code krait_net_run(krait_net *net, krait_transfer *ts, size_t n, krait_err
   int active = 0, peak = 0;
   size_t left = n;
   while (left > 0) {
+    /* a signal asked krait to stop: queued transfers (new ones, retries
+     * waiting for their time) are not started; those in flight abort in
+     * on_progress */
+    if (krait_interrupted())
+      for (size_t i = 0; i < n; i++)
+        if (jobs[i].queued) {
+          jobs[i].queued = false;
+          krait_checkpoint(KRAIT_STEP_DOWNLOAD, &jobs[i].t->err);
+          finish(&jobs[i], DONE_FAIL);
+          left--;
+        }
+    if (left == 0)
+      break;
     /* start whatever may start: queued transfers whose retry time has come */
     double now = now_secs(), next_wake = -1;
     for (size_t i = 0; i < n && active < max_active; i++) {

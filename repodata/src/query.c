@@ -14,45 +14,6 @@
 #include "krait/repodata.h"
 #include "krait/version.h"
 
-/* Loads one channel's subdirs. A subdir without repodata is fine as long as
- * the channel has at least one (a channel with only noarch/ is common); a
- * channel with none is most likely a typo and is reported. */
-static krait_code load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch, int index, int n_channels,
-                               krait_err *err) {
-  krait_repodata_opts opts = {
-      .channel_index = index,
-      .n_channels = n_channels,
-      .priority_mode = ctx->channel_priority,
-      .add_pip_as_python_dependency = false, /* show records as published */
-      .missing_ok = false,
-  };
-  const char *dflt[] = {ctx->platform, "noarch"};
-  const char *const *subdirs = ch->subdirs.len ? (const char *const *)ch->subdirs.items : dflt;
-  size_t n = ch->subdirs.len ? ch->subdirs.len : 2;
-  size_t loaded = 0;
-  krait_err first;
-  krait_err_clear(&first);
-  for (size_t i = 0; i < n; i++) {
-    Repo *repo = NULL;
-    krait_err sub;
-    krait_err_clear(&sub);
-    krait_code rc = krait_repodata_load(ctx, pool, ch, subdirs[i], &opts, &repo, &sub);
-    if (rc == KRAIT_OK) {
-      loaded++;
-    } else if (rc != KRAIT_E_NOTFOUND) {
-      if (err)
-        *err = sub;
-      return rc;
-    } else if (!first.code) {
-      first = sub;
-    }
-  }
-  if (!loaded)
-    return krait_err_set(err, KRAIT_E_NOTFOUND, "channel %s has no repodata for %s or noarch (%s)", ch->name,
-                         ctx->platform, first.msg);
-  return KRAIT_OK;
-}
-
 static int cmp_records(const void *a, const void *b) {
   const krait_record *x = a, *y = b;
   int c = strcmp(x->name, y->name);
@@ -95,7 +56,8 @@ krait_code krait_query_search(krait_ctx *ctx, const char *spec, krait_query_resu
     if (rc)
       break;
     n_channels++;
-    rc = load_channel(ctx, pool, &channels[i], (int)i, (int)names.len, err);
+    /* a channel with no repodata at all is most likely a typo: reported */
+    rc = krait_repodata_load_channel(ctx, pool, &channels[i], (int)i, (int)names.len, true, err);
   }
 
   size_t cap = 0;

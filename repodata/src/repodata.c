@@ -421,7 +421,14 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
 
   unsigned medianr = 0;
   const char *loc = solvable_lookup_location(s, &medianr);
-  if (loc) {
+  size_t sub_len = info && info->subdir ? strlen(info->subdir) : 0;
+  if (loc && sub_len && strncmp(loc, info->subdir, sub_len) == 0 && loc[sub_len] == '/') {
+    /* "<subdir>/<key>": the whole repodata key is the file name, so that a key
+     * holding a '/' ("../../x.conda") is refused by krait_record_check_names
+     * instead of being quietly cut down to its last component */
+    r->fn = krait_strdup(loc + sub_len + 1);
+    r->subdir = krait_strdup(info->subdir);
+  } else if (loc) {
     const char *slash = strrchr(loc, '/');
     r->fn = krait_strdup(slash ? slash + 1 : loc);
     if (slash)

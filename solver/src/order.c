@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <solv/util.h>
+
 #include "krait/buf.h"
 #include "solver_internal.h"
 
@@ -17,12 +19,12 @@ typedef struct order_ctx {
   Queue out;
 } order_ctx;
 
-static Pool *sort_pool; /* qsort has no context argument; ordering is single-threaded per call */
-
-static int cmp_by_name(const void *a, const void *b) {
-  const Solvable *sa = pool_id2solvable(sort_pool, *(const Id *)a);
-  const Solvable *sb = pool_id2solvable(sort_pool, *(const Id *)b);
-  int c = strcmp(pool_id2str(sort_pool, sa->name), pool_id2str(sort_pool, sb->name));
+/* solv_sort's comparator: the pool comes as the context (no global state). */
+static int cmp_by_name(const void *a, const void *b, void *pool_ptr) {
+  Pool *pool = pool_ptr;
+  const Solvable *sa = pool_id2solvable(pool, *(const Id *)a);
+  const Solvable *sb = pool_id2solvable(pool, *(const Id *)b);
+  int c = strcmp(pool_id2str(pool, sa->name), pool_id2str(pool, sb->name));
   if (c) return c;
   return (*(const Id *)a > *(const Id *)b) - (*(const Id *)a < *(const Id *)b);
 }
@@ -67,8 +69,7 @@ static void visit(order_ctx *oc, int i) {
 
 void krait_order_link(Pool *pool, Queue *ids) {
   if (ids->count < 2) return;
-  sort_pool = pool;
-  qsort(ids->elements, (size_t)ids->count, sizeof(Id), cmp_by_name);
+  solv_sort(ids->elements, (size_t)ids->count, sizeof(Id), cmp_by_name, pool);
   order_ctx oc = {pool, ids, krait_calloc((size_t)ids->count, sizeof(int)), {0}};
   queue_init(&oc.out);
   for (int i = 0; i < ids->count; i++) visit(&oc, i);

@@ -12,6 +12,7 @@
 #include <solv/testcase.h>
 
 #include "krait/channel.h"
+#include "krait/config.h"
 #include "krait/fs.h"
 #include "krait/repodata.h"
 #include "solver_internal.h"
@@ -103,30 +104,7 @@ static krait_code load_channel(krait_solve_state *st, const char *text, int inde
   krait_channel ch;
   krait_code rc = krait_channel_parse(st->ctx, text, &ch, err);
   if (rc != KRAIT_OK) return rc;
-  const char *defaults[2] = {st->ctx->platform, "noarch"};
-  const char *const *subdirs = defaults;
-  size_t n_subdirs = strcmp(st->ctx->platform, "noarch") == 0 ? 1 : 2;
-  if (ch.subdirs.len) {
-    subdirs = (const char *const *)ch.subdirs.items;
-    n_subdirs = ch.subdirs.len;
-  }
-  for (size_t i = 0; i < n_subdirs && rc == KRAIT_OK; i++) {
-    krait_repodata_opts opts = {
-        .channel_index = index,
-        .n_channels = n_channels,
-        .priority_mode = st->ctx->channel_priority,
-        .add_pip_as_python_dependency = false, /* krait_solve adds pip itself */
-        .missing_ok = true,
-    };
-    Repo *repo = NULL;
-    rc = krait_repodata_load(st->ctx, st->pool, &ch, subdirs[i], &opts, &repo, err);
-    if (rc == KRAIT_OK && repo) {
-      /* Channel order decides priority (flexible, strict); the platform
-       * subdir is preferred to noarch within a channel. */
-      repo->priority = st->ctx->channel_priority == KRAIT_PRIORITY_DISABLED ? 0 : n_channels - index;
-      repo->subpriority = strcmp(subdirs[i], "noarch") == 0 ? 0 : 1;
-    }
-  }
+  rc = krait_repodata_load_channel(st->ctx, st->pool, &ch, index, n_channels, false, err);
   krait_channel_free(&ch);
   return rc;
 }
@@ -135,16 +113,7 @@ static krait_code load_channel(krait_solve_state *st, const char *text, int inde
  * channels named in specs (conda adds those to the search). */
 static void channel_list(krait_solve_state *st, krait_strv *out) {
   const krait_ctx *ctx = st->ctx;
-  for (size_t i = 0; i < ctx->channels.len; i++) {
-    const char *c = ctx->channels.items[i];
-    if (strcmp(c, "nodefaults") == 0) continue;
-    if (strcmp(c, "defaults") == 0) {
-      for (size_t j = 0; j < ctx->default_channels.len; j++)
-        if (!krait_strv_contains(out, ctx->default_channels.items[j])) krait_strv_push(out, ctx->default_channels.items[j]);
-      continue;
-    }
-    if (!krait_strv_contains(out, c)) krait_strv_push(out, c);
-  }
+  krait_config_expand_channels(ctx, out);
   for (size_t i = 0; i < st->req->n_specs; i++) {
     const krait_matchspec *ms = st->specs[i];
     if (!ms || !ms->channel) continue;
@@ -309,16 +278,18 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
   for (size_t k = 0; k < n_order && rc == KRAIT_OK; k++) {
     size_t i = order[k];
     Id how = how_of[i], what = what_of[i];
+    bool needs_installed = req->kind == KRAIT_REQ_UPDATE || req->kind == KRAIT_REQ_REMOVE;
+    if (needs_installed && !is_installed_name(st, st->specs[i]->name)) {
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot %s %s: it is not installed in %s",
+                         req->kind == KRAIT_REQ_UPDATE ? "update" : "remove", st->specs[i]->name,
+                         req->prefix ? req->prefix : "the environment");
+      break;
+    }
     switch (req->kind) {
       case KRAIT_REQ_INSTALL:
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
         break;
       case KRAIT_REQ_UPDATE:
-        if (!is_installed_name(st, st->specs[i]->name)) {
-          rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot update %s: it is not installed in %s",
-                             st->specs[i]->name, req->prefix ? req->prefix : "the environment");
-          break;
-        }
         /* Install the spec (so a version given is obeyed) and ask for the
          * newest candidate of the name. */
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
@@ -328,11 +299,6 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
         push_job(st, SOLVER_INSTALL | how, what, (int)i);
         break;
       case KRAIT_REQ_REMOVE:
-        if (!is_installed_name(st, st->specs[i]->name)) {
-          rc = krait_err_set(err, KRAIT_E_NOTFOUND, "cannot remove %s: it is not installed in %s",
-                             st->specs[i]->name, req->prefix ? req->prefix : "the environment");
-          break;
-        }
         push_job(st, SOLVER_ERASE | (req->keep_dependencies ? 0 : SOLVER_CLEANDEPS) | SOLVER_SOLVABLE_NAME,
                  pool_str2id(st->pool, st->specs[i]->name, 1), (int)i);
         break;
@@ -604,6 +570,7 @@ krait_code krait_solve(krait_ctx *ctx, const krait_request *req, krait_solution 
   }
   rc = collect_result(&st, out, err);
   if (rc != KRAIT_OK) goto done;
+  if (st.prefix.exists) krait_add_noarch_relinks(&st.prefix, out);
   out->requested = krait_calloc(req->n_specs + 1, sizeof *out->requested);
   for (size_t i = 0; i < req->n_specs; i++) out->requested[out->n_requested++] = krait_matchspec_str(st.specs[i]);
 

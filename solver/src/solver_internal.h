@@ -41,5 +41,8 @@ typedef struct krait_solve_state {
 void krait_explain_problems(krait_solve_state *st, krait_buf *b);
 /* Orders `ids` (solvables to link) so that dependencies come first. */
 void krait_order_link(Pool *pool, Queue *ids);
+/* When the solution changes python's X.Y, adds every installed noarch: python
+ * package (that the solution keeps) to both unlink and link (noarch_relink.c). */
+void krait_add_noarch_relinks(const krait_prefix_state *installed, krait_solution *out);
 
 #endif

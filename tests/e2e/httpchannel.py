@@ -388,14 +388,19 @@ class NginxChannelServer:
         # As root, workers would drop to nobody and could not read a 0700 tmp dir.
         user = "user root;" if os.geteuid() == 0 else ""
         conf = self.rundir / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(user=user, run=self.rundir, port=self.port, root=self.root))
-        self.proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(self.rundir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if not wait_for_port(self.port):
+        # free_port() only proposes a port: another test running in parallel (ctest -j) may
+        # take it first, and then nginx exits. Retry with a fresh port; a port that answers
+        # only counts while our nginx is still running.
+        for _attempt in range(5):
+            conf.write_text(NGINX_CONF.format(user=user, run=self.rundir, port=self.port, root=self.root))
+            self.proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(self.rundir)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if wait_for_port(self.port) and self.proc.poll() is None:
+                return self
             self.stop()
-            log = (self.rundir / "error.log")
-            raise RuntimeError("nginx did not start: " + (log.read_text() if log.exists() else ""))
-        return self
+            self.port = free_port()
+        log = (self.rundir / "error.log")
+        raise RuntimeError("nginx did not start: " + (log.read_text() if log.exists() else ""))
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -1,8 +1,4 @@
 """`krait create` for real: files, prefix replacement, links, cache sharing, conda-meta, list.
-
-INSTALLER TESTS: every test here uses the `installer` fixture and is skipped with
-"installer not available (...)" until `krait create` really installs.  Set
-KRAIT_E2E_REQUIRE_INSTALLER=1 to turn that skip into a failure once it has landed.
 """
 
 from __future__ import annotations
@@ -18,9 +14,6 @@ import pkgbuild as pb
 from installcheck import assert_consistent, create, failed, installed_names, ok, sha256_file
 from prefixtools import conda_meta_records, history_lines, same_inode, link_count, tree_snapshot
 from testchannel import TBIN_SUFFIX
-
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
-
 
 @pytest.fixture
 def tbin_env(krait, local_channel):

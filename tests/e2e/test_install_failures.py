@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 import pkgbuild as pb
+from faults import Pause
 from installcheck import LOCK_IGNORE, assert_consistent, create, failed, install, installed_names, ok
 from prefixtools import assert_tree_unchanged, conda_meta_records, tree_snapshot
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
+pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer", "test_hooks")]
 
 
 @pytest.fixture
@@ -155,22 +156,18 @@ def test_sigkill_during_post_link_then_rerun_recovers(krait, local_channel, base
     assert_consistent(base_env, unowned_ok=["share/tslow/started"])
 
 
-def test_sigkill_while_linking_many_files_then_rerun_recovers(krait, local_channel, base_env) -> None:
+def test_sigkill_while_linking_many_files_then_rerun_recovers(krait, local_channel, base_env, tmp_path) -> None:
     before = tree_snapshot(base_env, LOCK_IGNORE)
-    proc = krait.popen("install", "-p", base_env, "-c", local_channel.url, "--override-channels", "-y", "tmany")
+    pause = Pause(tmp_path / "p.fifo")
+    # stopped for certain after the 500th of 2000 files (pause hook), then killed there
+    proc = krait.popen("install", "-p", base_env, "-c", local_channel.url, "--override-channels", "-y", "tmany",
+                       env=pause.env("link-after", 500))
     try:
-        target = base_env / "share/tmany"
-        deadline = time.monotonic() + 120
-        interrupted = False
-        while time.monotonic() < deadline and proc.poll() is None:
-            if target.is_dir() and any(target.iterdir()):
-                interrupted = True
-                break
-            time.sleep(0.002)
+        assert pause.wait(proc), proc.communicate()
+        assert len(list((base_env / "share/tmany").iterdir())) == 500
     finally:
         krait.kill_group(proc)
-    if not interrupted:
-        pytest.skip("installer linked all 2000 files before the test could interrupt it")
+        pause.close()
     # The interrupted transaction must not look complete unless it is.
     recs = conda_meta_records(base_env)
     if "tmany" in recs:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 import pkgbuild as pb
+from faults import Pause, fail_env
 from httpchannel import ChannelHTTPServer, Fault, free_port, wait_for_port
 from installcheck import create, failed, ok
 from netproxy import ForwardProxy
@@ -141,6 +144,96 @@ def test_download_threads_1_is_one_at_a_time(krait, make_channel, serve) -> None
     server = serve(ch.root)
     ok(create(krait, krait.prefix(), server.url, "parall"))
     assert max(r["in_flight"] for p in paths for r in server.requests_for(p)) == 1
+
+
+# ---- signals, checkpoints and cache-entry locks (main's locking work, under the engine) -------
+
+def _cache_leftovers(krait) -> list:
+    return [p.name for p in krait.pkgs_dir.iterdir() if ".krait-" in p.name or p.name.endswith(".lock")]
+
+
+def _requested(server, path: str, proc) -> bool:
+    """True once the server has seen a request for path (False if krait ended first)."""
+    deadline = time.monotonic() + 120  # only guards against a hung test; nothing is decided by time
+    while time.monotonic() < deadline:
+        if server.requests_for(path):
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_a_stalled_download(krait, local_channel, http_channel, sig) -> None:
+    # only the signal can end this download: the read timeout is far away and the server stalls
+    krait.condarc.write_text("remote_read_timeout_secs: 600\n")
+    tlib = archive_path(local_channel, "tlib")
+    http_channel.inject(tlib, Fault(stall_after=10))
+    prefix = krait.prefix()
+    proc = krait.popen("create", "-p", prefix, "-c", http_channel.url, "--override-channels", "-y", "tbin")
+    try:
+        assert _requested(http_channel, tlib, proc), proc.communicate()
+        os.kill(proc.pid, sig)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            krait.kill_group(proc)
+    assert proc.returncode == 128 + sig, f"exit {proc.returncode}\n{out}\n{err}"
+    assert f"interrupted by {signal.Signals(sig).name} (at step download)" in err, err
+    assert len(http_channel.requests_for(tlib)) == 1, "retried after the signal"
+    assert not prefix.exists()
+    assert not _cache_leftovers(krait)
+
+
+def test_injected_failure_at_download_over_http(krait, local_channel, http_channel, test_hooks) -> None:
+    fast(krait)
+    prefix = krait.prefix()
+    # tbin needs tlib: two archives in one batch, one checkpoint pass each; the second pass fails
+    failed(krait("create", "-p", prefix, "-c", http_channel.url, "--override-channels", "-y", "tbin",
+                 env=fail_env("download", 2)), "injected failure at step download")
+    assert not prefix.exists()
+    assert not _cache_leftovers(krait)
+    # the package whose checkpoint failed was never requested; the other one was (once)
+    archives = [archive_path(local_channel, n) for n in ("tbin", "tlib")]
+    assert sorted(len(http_channel.requests_for(a)) for a in archives) == [0, 1]
+
+
+def test_batch_download_drops_its_copy_when_the_entry_became_valid(krait, make_channel, serve, tmp_path,
+                                                                   test_hooks) -> None:
+    fast(krait)
+    ch, (path,) = _parallel_channel(make_channel, 1)
+    server = serve(ch.root)
+    pause = Pause(tmp_path / "first.fifo")
+    # the first process downloads par0, takes its entry lock and stops there (before moving it into place)
+    first = krait.popen("create", "-p", krait.prefix("first"), "-c", server.url, "--override-channels", "-y",
+                        "par0", env=pause.env("cache-locked"))
+    second = None
+    try:
+        assert pause.wait(first), first.communicate()
+        # the second one downloads par0 too (nothing valid in the cache yet), then waits for the entry lock
+        second = krait.popen("create", "-p", krait.prefix("second"), "-c", server.url, "--override-channels",
+                             "-y", "par0")
+        waiting = ""
+        while "waiting for" not in waiting:
+            line = second.stderr.readline()
+            assert line, f"second ended without waiting: {second.communicate()}"
+            waiting = line
+        assert "par0" in waiting and ".lock" in waiting, waiting
+        assert len(server.requests_for(path)) == 2
+        pause.release(first)
+        assert first.wait(timeout=300) == 0, first.communicate()
+        assert second.wait(timeout=300) == 0, second.communicate()
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                krait.kill_group(proc)
+        pause.close()
+    assert not _cache_leftovers(krait)
+    fn = path.rsplit("/", 1)[1]
+    assert (krait.pkgs_dir / fn).read_bytes() == (Path(ch.root) / path.lstrip("/")).read_bytes()
+    for name in ("first", "second"):
+        assert (krait.prefix(name) / "share" / "par0.txt").read_text() == "par0"
 
 
 # ---- repodata bounds, channels that fail -------------------------------------------------------

@@ -2,6 +2,7 @@
  * callback) + verify + extract, repodata_record.json, refusal of bad
  * digests/hostile packages without leftovers, locks, crash leftovers. */
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
@@ -44,7 +45,7 @@ static void build_package(const char *name, const char *version, const char *bui
   free(p);
   char *fn = krait_asprintf("%s-%s-%s%s", name, version, build, ext);
   bool built = false;
-  if (ax_have("cph")) {
+  if (krait_test_need_tool("cph")) { /* else the libarchive fallback below, but CI must have cph */
     char *cmd = krait_asprintf("cd '%s' && cph create '%s' '%s' --out-folder '%s' >/dev/null 2>&1", g_tmp, src, fn,
                                g_chan);
     built = ax_run(cmd) == 0;
@@ -153,7 +154,11 @@ static void test_prepare_and_record(void) {
     CHECK_STR(krait_json_get_str(rr, "md5"), recs[0].md5);
     CHECK_STR(krait_json_get_str(rr, "url"), recs[0].url);
     CHECK_STR(krait_json_get_str(rr, "fn"), recs[0].fn);
-    CHECK_STR(krait_json_get_str(rr, "channel"), recs[0].channel);
+    /* conda writes the channel with its subdir; no package_type for a plain package */
+    char *chan_subdir = krait_asprintf("%s/%s", recs[0].channel, recs[0].subdir);
+    CHECK_STR(krait_json_get_str(rr, "channel"), chan_subdir);
+    free(chan_subdir);
+    CHECK(!krait_json_get(rr, "package_type"), "package_type only for noarch packages");
     CHECK_STR(krait_json_get_str(rr, "license"), "MIT"); /* from index.json */
     int64_t size = 0;
     CHECK(krait_json_get_int(rr, "size", &size) && size == recs[0].size, "size %lld", (long long)size);
@@ -170,9 +175,8 @@ static void test_prepare_and_record(void) {
   }
   char *urls = krait_path_join(pkgs, "urls.txt");
   CHECK(count_lines(urls) == 2, "urls.txt lines %d", count_lines(urls));
-  char *lock = krait_asprintf("%s/pkgs1.lock", pkgs);
-  CHECK(krait_path_exists(lock), "lock file not created");
-  free(lock);
+  /* entry locks do not pile up in the cache */
+  CHECK(ax_count_named(pkgs, ".lock") == 0, "lock files left in the cache");
 
   /* find: extracted */
   krait_cache_hit hit;
@@ -449,8 +453,9 @@ static void test_downloader_and_offline(void) {
   free(pkgs);
 }
 
-/* file:// fetches: a hard link on the same filesystem, a copy across
- * filesystems (/dev/shm is tmpfs when present). */
+/* file:// fetches: always a copy (never a hard link, even on the same
+ * filesystem: the cache must not share an inode with the channel), and
+ * across filesystems (/dev/shm is tmpfs when present). */
 static void test_file_url_link_and_copy(void) {
   krait_record r;
   make_record(&r, "beta", "2.0", "1", ".tar.bz2");
@@ -463,7 +468,21 @@ static void test_file_url_link_and_copy(void) {
   free(out);
   char *cached = krait_path_join(pkgs, r.fn), *orig = krait_path_join(g_chan, r.fn);
   struct stat a, b;
-  CHECK(stat(cached, &a) == 0 && stat(orig, &b) == 0 && a.st_ino == b.st_ino, "same-fs file:// should hard-link");
+  CHECK(stat(cached, &a) == 0 && stat(orig, &b) == 0 && a.st_ino != b.st_ino && b.st_nlink == 1,
+        "same-fs file:// must be copied, not hard-linked (nlink %lu)", (unsigned long)b.st_nlink);
+  /* writing the cached archive leaves the channel's file as it was */
+  char *orig_sha = NULL, sha[65];
+  if (krait_file_digest(orig, "sha256", sha, sizeof sha, NULL) == 0)
+    orig_sha = krait_strdup(sha);
+  chmod(cached, 0644);
+  FILE *f = fopen(cached, "ab");
+  if (f) {
+    fputs("tampered", f);
+    fclose(f);
+  }
+  CHECK(orig_sha && krait_file_digest(orig, "sha256", sha, sizeof sha, NULL) == 0 && strcmp(sha, orig_sha) == 0,
+        "a change to the cached archive changed the channel's file");
+  free(orig_sha);
   free(orig);
   free(cached);
   krait_ctx_free(ctx);
@@ -501,11 +520,12 @@ static void test_file_url_link_and_copy(void) {
 static void test_locking(void) {
   char *pkgs = krait_asprintf("%s/pkgs-lock", g_tmp);
   krait_mkdir_p(pkgs, 0755, NULL);
-  char *lock = krait_asprintf("%s/pkgs-lock.lock", pkgs);
+  /* the cache lock is per entry: <pkgs>/<name>-<version>-<build>.lock */
+  char *lock = krait_asprintf("%s/alpha-1.0-0.lock", pkgs);
   int pipefd[2];
   CHECK(pipe(pipefd) == 0, "pipe");
   pid_t child = fork();
-  if (child == 0) { /* another process holding the cache lock */
+  if (child == 0) { /* another process writing alpha into the cache */
     krait_lock *held = NULL;
     krait_err e;
     if (krait_lock_acquire(NULL, lock, 5, &held, &e) != KRAIT_OK)
@@ -521,12 +541,19 @@ static void test_locking(void) {
   const char *dirs[] = {pkgs};
   krait_ctx *ctx = new_ctx(dirs, 1);
   ctx->lock_timeout_seconds = 1;
-  krait_record r;
+  krait_record r, other;
   make_record(&r, "alpha", "1.0", "0", ".conda");
+  make_record(&other, "beta", "2.0", "1", ".tar.bz2");
   char *out = NULL;
   krait_err err = {0};
-  krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
-  CHECK(rc == KRAIT_E_LOCKED && strstr(err.msg, "pkgs-lock.lock"), "locked: %s %s", krait_code_name(rc), err.msg);
+  /* an unrelated package does not wait for alpha's writer */
+  krait_code rc = krait_cache_prepare(ctx, &other, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_OK, "beta while alpha is locked: %s", err.msg);
+  free(out);
+  out = NULL;
+  rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+  CHECK(rc == KRAIT_E_LOCKED && strstr(err.msg, "alpha-1.0-0.lock") && strstr(err.msg, "held by process"),
+        "locked: %s %s", krait_code_name(rc), err.msg);
   ctx->use_lockfiles = false;
   rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
   CHECK(rc == KRAIT_OK, "use_lockfiles=false: %s", err.msg);
@@ -541,6 +568,7 @@ static void test_locking(void) {
   CHECK(krait_lock_acquire(ctx, lock, 1, &again, &err) == KRAIT_OK && again, "relock: %s", err.msg);
   krait_lock_release(again);
   krait_record_free(&r);
+  krait_record_free(&other);
   krait_ctx_free(ctx);
   free(lock);
   free(pkgs);
@@ -610,15 +638,27 @@ static void test_shared_channel(void) {
   char *pkgs = krait_asprintf("%s/pkgs-shared", g_tmp);
   const char *dirs[] = {pkgs};
   krait_ctx *ctx = new_ctx(dirs, 1);
-  char *out[8] = {0};
-  krait_code rc = krait_cache_prepare(ctx, recs, n, NULL, out, &err);
-  CHECK(n >= 2 && rc == KRAIT_OK, "shared channel (%zu records): %s", n, err.msg);
-  for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
-    char *paths = krait_asprintf("%s/info/paths.json", out[i]);
-    CHECK(krait_path_exists(paths), "%s: no info/paths.json", recs[i].fn);
+  CHECK(n >= 2, "shared channel: %zu records", n);
+  size_t refused = 0;
+  for (size_t i = 0; i < n; i++) {
+    char *out = NULL;
+    krait_code rc = krait_cache_prepare(ctx, &recs[i], 1, NULL, &out, &err);
+    /* the .conda of zlib-1.2.11-h7b6447c_3 holds symlinks with an empty
+     * target: refused (as conda refuses it), never half-extracted */
+    if (strcmp(recs[i].fn, "zlib-1.2.11-h7b6447c_3.conda") == 0) {
+      refused++;
+      CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "empty target") && out == NULL, "%s: rc %d: %s", recs[i].fn, rc,
+            err.msg);
+      continue;
+    }
+    CHECK(rc == KRAIT_OK, "%s: %s", recs[i].fn, err.msg);
+    char *paths = out ? krait_asprintf("%s/info/paths.json", out) : NULL;
+    CHECK(paths && krait_path_exists(paths), "%s: no info/paths.json", recs[i].fn);
     free(paths);
-    free(out[i]);
+    free(out);
   }
+  CHECK(refused == 1, "the zlib .conda was not among the records");
+  CHECK(ax_count_named(pkgs, ".krait-partial-") == 0, "a refused archive left a partial entry");
   for (size_t i = 0; i < n; i++)
     krait_record_free(&recs[i]);
   krait_ctx_free(ctx);
@@ -626,6 +666,44 @@ static void test_shared_channel(void) {
   free(subdir_dir);
   krait_json_free(root);
   free(repodata);
+}
+
+/* name/version/build/fn that would leave pkgs/ (or hide in it) are refused
+ * before anything is written, naming the record and its channel. */
+static void test_unsafe_names(void) {
+  char *pkgs = krait_asprintf("%s/pkgs-names", g_tmp);
+  const char *dirs[] = {pkgs};
+  krait_ctx *ctx = new_ctx(dirs, 1);
+  struct {
+    const char *field, *value;
+  } cases[] = {{"version", "1.0/../../../escaped"}, {"build", ".."},          {"name", "a/b"},
+               {"fn", "../beta-2.0-1.tar.bz2"},       {"version", "1.0\\..\\x"}, {"build", ""}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    krait_record r;
+    make_record(&r, "beta", "2.0", "1", ".tar.bz2");
+    char **slot = strcmp(cases[i].field, "version") == 0 ? &r.version
+                  : strcmp(cases[i].field, "build") == 0 ? &r.build
+                  : strcmp(cases[i].field, "name") == 0  ? &r.name
+                                                          : &r.fn;
+    free(*slot);
+    *slot = krait_strdup(cases[i].value);
+    char *out = NULL;
+    krait_err err = {0};
+    krait_code rc = krait_cache_prepare(ctx, &r, 1, NULL, &out, &err);
+    CHECK(rc == KRAIT_E_UNSAFE && out == NULL, "%s='%s' accepted (rc %d)", cases[i].field, cases[i].value, rc);
+    CHECK(strstr(err.msg, cases[i].field) && strstr(err.msg, r.channel) && strstr(err.msg, "cannot name a file"),
+          "error should name the field and the channel: %s", err.msg);
+    krait_cache_hit hit;
+    CHECK(krait_cache_find(ctx, &r, &hit, &err) == KRAIT_E_UNSAFE, "find %s='%s'", cases[i].field, cases[i].value);
+    krait_cache_hit_free(&hit);
+    CHECK(!krait_cache_entry_valid(pkgs, &r), "entry_valid %s", cases[i].field);
+    krait_record_free(&r);
+  }
+  char *escaped = krait_asprintf("%s/escaped", g_tmp);
+  CHECK(!krait_path_exists(escaped) && !krait_path_exists(pkgs), "something was written");
+  free(escaped);
+  krait_ctx_free(ctx);
+  free(pkgs);
 }
 
 int main(void) {
@@ -643,6 +721,7 @@ int main(void) {
   test_locking();
   test_crash_leftovers();
   test_shared_channel();
+  test_unsafe_names();
   krait_rm_rf(g_tmp, NULL);
   free(g_chan);
   free(g_tmp);

@@ -103,17 +103,19 @@ static void test_specific_real_layouts(void) {
     free(d);
     free(ca);
   }
-  /* symlinks with an empty target (conda's zlib fixture) are skipped, the rest extracted */
-  char *z = krait_test_shared("channels/conda-format-repo/linux-64/zlib-1.2.11-h7b6447c_3.conda");
-  if (z) {
-    char *d = krait_asprintf("%s/zlib", g_tmp);
-    CHECK(krait_extract(NULL, z, d, &err) == KRAIT_OK, "%s", err.msg);
-    char *so = krait_asprintf("%s/lib/libz.so.1.2.11", d);
-    char *empty = krait_asprintf("%s/lib/libz.so", d);
-    CHECK(krait_path_exists(so), "libz.so.1.2.11 missing");
-    CHECK(!krait_path_exists(empty), "empty-target symlink should be skipped");
-    free(so);
-    free(empty);
+  /* symlinks with an empty target (Anaconda's zlib .conda): never dropped
+   * silently; the archive is refused naming the entry, and nothing is left */
+  const char *zlibs[] = {"channels/conda-format-repo/linux-64/zlib-1.2.11-h7b6447c_3.conda",
+                         "channels/conda-format-repo/osx-64/zlib-1.2.11-h1de35cc_3.conda"};
+  for (size_t i = 0; i < sizeof zlibs / sizeof *zlibs; i++) {
+    char *z = krait_test_shared(zlibs[i]);
+    if (!z)
+      continue;
+    char *d = krait_asprintf("%s/zlib%zu", g_tmp, i);
+    krait_code rc = krait_extract(NULL, z, d, &err);
+    CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "symlink with an empty target") && strstr(err.msg, "lib/libz"),
+          "%s: rc %d: %s", zlibs[i], rc, err.msg);
+    CHECK(!krait_path_exists(d), "a refused archive left %s", d);
     free(d);
     free(z);
   }
@@ -272,7 +274,6 @@ static void test_tolerance_and_metadata(void) {
       {"./lib/libt.so.1", 'f', "ELF", 0644, 0},
       {"./lib/libt.so", 'l', "libt.so.1", 0, 0},
       {"./lib/libt.so.hard", 'h', "./lib/libt.so.1", 0, 0},
-      {"./share/empty", 'l', "", 0, 0},
       {"./share/dangling", 'l', "nothere", 0, 0},
       {"./share/up", 'l', "../lib", 0, 0},
       {"./share/λ-ünïcode", 'f', "u", 0, 0},
@@ -317,6 +318,25 @@ static void test_tolerance_and_metadata(void) {
     p = krait_asprintf("%s/share/dangling", dest);
     CHECK(krait_path_exists(p), "dangling in-tree symlink should be kept");
     free(p);
+    free(dest);
+    free(archive);
+  }
+  /* an empty symlink target is never dropped silently, in either format */
+  static const ax_entry empty_link[] = {{"./share/ok.txt", 'f', "ok", 0644, 0}, {"./share/empty", 'l', "", 0, 0}};
+  for (int fmt = 0; fmt < 2; fmt++) {
+    char *archive = krait_asprintf("%s/e-1-0%s", dir, fmt ? ".tar.bz2" : ".conda");
+    if (fmt) {
+      ax_entry all[] = {info[0], empty_link[0], empty_link[1]};
+      ax_make_tarbz2(archive, all, 3);
+    } else {
+      ax_make_conda(archive, "e-1-0", NULL, info, 1, empty_link, 2);
+    }
+    char *dest = krait_asprintf("%s/e%d", dir, fmt);
+    krait_err err = {0};
+    krait_code rc = krait_extract(NULL, archive, dest, &err);
+    CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "'share/empty'") && strstr(err.msg, "empty target"),
+          "empty symlink target (%s): rc %d: %s", fmt ? "tar.bz2" : "conda", rc, err.msg);
+    CHECK(!krait_path_exists(dest), "a refused archive left %s", dest);
     free(dest);
     free(archive);
   }
@@ -449,7 +469,7 @@ static void test_many(void) {
 }
 
 static void test_cph_created(void) {
-  if (!ax_have("cph"))
+  if (!krait_test_need_tool("cph"))
     return;
   char *dir = krait_asprintf("%s/cph", g_tmp);
   char *src = krait_asprintf("%s/src", dir);
@@ -516,7 +536,7 @@ int main(void) {
     test_real_archives();
     test_specific_real_layouts();
   } else {
-    printf("note: shared data absent, real-archive comparisons skipped\n");
+    krait_test_missing("shared data (KRAIT_SHARED_DIR/data/packages) absent: real-archive comparisons");
   }
   krait_rm_rf(g_tmp, NULL);
   free(g_tmp);

@@ -912,7 +912,7 @@ static void test_http(void) {
 
   server srv;
   if (!server_start(root, &srv)) {
-    printf("note: HTTP tests not run (could not start /usr/bin/python3 -m http.server)\n");
+    krait_test_missing("HTTP tests: could not start /usr/bin/python3 -m http.server");
     goto out;
   }
   use_cache_dir("cache-http");

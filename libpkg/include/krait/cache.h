@@ -7,7 +7,7 @@
  *                               the record's fields win; adds url, channel, fn,
  *                               md5, sha256, size)
  *   urls.txt                    one URL per fetched archive, appended
- *   <basename>.lock             POSIX record lock on byte 21 (krait/lock.h)
+ *   <name>-<version>-<build>.lock  the entry's POSIX record lock on byte 21 (krait/lock.h)
  *
  * Lookup: a record is satisfied by an extracted entry in ANY pkgs dir whose
  * repodata_record.json carries the record's sha256 (else md5); it is reused
@@ -16,7 +16,8 @@
  * first WRITABLE pkgs dir (found by trying to create a file there); the others
  * are only read, never written or chmod-ed.
  *
- * Fetching: file:// URLs are hard-linked or copied by libpkg itself. http(s)
+ * Fetching: file:// URLs are copied (reflinked where possible, never hard-linked:
+ * the cache must not share an inode with the channel) by libpkg itself. http(s)
  * URLs go through a caller-supplied downloader (krait_cache_fetcher), because
  * libpkg does not link libcurl: repodata/ provides one (krait/fetch_pkg.h).
  * Every fetched archive lands in a temp file, is checked against the record's
@@ -29,10 +30,14 @@
  * downloaded all at once and each is extracted as soon as it is verified,
  * on ctx->extract_threads threads, while the rest are still in flight.
  *
- * Concurrency: krait_cache_prepare holds the writable dir's lock (unless
- * ctx->use_lockfiles is false) while it writes, waiting at most
- * ctx->lock_timeout_seconds (0 = forever). Leftover `*.krait-partial-*`
- * files/directories from a crashed run are removed under that lock. */
+ * Concurrency: krait_cache_prepare writes each entry (archive + tree) under
+ * that entry's own lock (unless ctx->use_lockfiles is false), waiting at most
+ * ctx->lock_timeout_seconds (0 = forever): processes filling one cache wait
+ * for each other only on the packages they both need. A batch download lands
+ * in a temp file first and is renamed into place only under the entry's lock
+ * (dropped if the entry became valid meanwhile). Leftover
+ * `<entry>.krait-partial-*` files/directories of a crashed run are removed
+ * under the entry's lock. */
 #ifndef KRAIT_CACHE_H
 #define KRAIT_CACHE_H
 
@@ -118,8 +123,8 @@ KRAIT_API krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_recor
  * only the size is checked (when known). */
 KRAIT_API krait_code krait_cache_verify_archive(const char *path, const krait_record *rec, krait_err *err);
 
-/* Removes leftover *.krait-partial-* entries of a crashed run from dir
- * (callers hold the dir's lock). Returns how many were removed. */
+/* Removes every leftover *.krait-partial-* entry of a crashed run from dir
+ * (only safe when no other process writes there). Returns how many were removed. */
 KRAIT_API size_t krait_cache_clean_partials(const char *dir);
 
 #endif

@@ -70,4 +70,8 @@ KRAIT_API const char *krait_config_priority_name(krait_channel_priority p);
  * expand to nothing). Appends to *out. */
 KRAIT_API void krait_config_expand_channels(const krait_ctx *ctx, krait_strv *out);
 
+/* $VAR and ${VAR} expanded as in .condarc values (unset ones left as
+ * written). Caller frees. */
+KRAIT_API char *krait_config_expand_vars(const char *s);
+
 #endif

@@ -22,6 +22,7 @@ typedef enum krait_event_level {
   KRAIT_EV_DEBUG,
   KRAIT_EV_INFO,
   KRAIT_EV_WARNING,
+  KRAIT_EV_NOTICE, /* for the user, shown by default like a warning (link-script messages, kept files) */
 } krait_event_level;
 
 typedef struct krait_ctx krait_ctx;
@@ -30,6 +31,11 @@ typedef struct krait_ctx krait_ctx;
 typedef void (*krait_event_fn)(void *user, krait_event_level level, const char *message);
 /* Progress of a named task (download, extraction, link): done/total in units, total may be 0. */
 typedef void (*krait_progress_fn)(void *user, const char *task, const char *item, double done, double total);
+
+/* How long a command waits for a prefix or cache lock another process holds
+ * before failing: long enough for a big install by another job to finish,
+ * short enough that a lock on a hung NFS mount does not stall a batch job forever. */
+#define KRAIT_LOCK_TIMEOUT_DEFAULT 600
 
 struct krait_ctx {
   char *root_prefix;           /* KRAIT_ROOT_PREFIX, default ~/.krait */
@@ -48,7 +54,7 @@ struct krait_ctx {
   bool dry_run;
   bool use_lockfiles;
   int extract_threads;         /* 0 = number of cores */
-  int lock_timeout_seconds;    /* 0 = wait forever */
+  int lock_timeout_seconds;    /* lock_timeout / CONDA_LOCK_TIMEOUT; 0 = wait forever */
   krait_strv pinned_packages;
   krait_strv condarc_files;    /* which config files were read, in order */
 
@@ -81,6 +87,7 @@ KRAIT_API void krait_ctx_free(krait_ctx *ctx);
 KRAIT_API void krait_ctx_event(const krait_ctx *ctx, krait_event_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define krait_warn(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_WARNING, __VA_ARGS__)
+#define krait_notice(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_NOTICE, __VA_ARGS__)
 #define krait_info(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_INFO, __VA_ARGS__)
 #define krait_debug(ctx, ...) krait_ctx_event((ctx), KRAIT_EV_DEBUG, __VA_ARGS__)
 KRAIT_API void krait_ctx_progress(const krait_ctx *ctx, const char *task, const char *item, double done,

@@ -43,6 +43,9 @@ KRAIT_API krait_code krait_err_prefix(krait_err *err, const char *fmt, ...)
 KRAIT_API krait_code krait_err_errno(krait_err *err, krait_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 KRAIT_API void krait_err_clear(krait_err *err);
+/* What a user must be told beyond strerror(e): " (the disk is full)" for
+ * ENOSPC, " (the disk quota is used up)" for EDQUOT, else "". */
+KRAIT_API const char *krait_errno_note(int e);
 KRAIT_API const char *krait_code_name(krait_code code);
 
 #endif

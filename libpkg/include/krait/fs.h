@@ -32,6 +32,10 @@ KRAIT_API bool krait_path_exists(const char *path);   /* lstat succeeds */
 KRAIT_API bool krait_is_dir(const char *path);        /* stat, follows links */
 /* Expands a leading "~" and makes the path absolute (no symlink resolution). */
 KRAIT_API char *krait_path_absolute(const char *path);
+/* Copies everything from `in` (at its offset) to `out`: a reflink where the
+ * filesystem shares blocks (btrfs, XFS), else copy_file_range (the kernel or an
+ * NFS server copies), else read/write. src/dst only name the files in errors. */
+KRAIT_API krait_code krait_copy_fd(int in, int out, const char *src, const char *dst, krait_err *err);
 /* Lower-case hex digest of a file; algo is "sha256" or "md5". */
 KRAIT_API krait_code krait_file_digest(const char *path, const char *algo, char *hex_out, size_t hex_cap,
                                        krait_err *err);

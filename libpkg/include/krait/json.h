@@ -75,7 +75,6 @@ KRAIT_API void krait_jw_key(krait_jw *w, const char *key);
 KRAIT_API void krait_jw_str(krait_jw *w, const char *s);   /* NULL writes null */
 KRAIT_API void krait_jw_strn(krait_jw *w, const char *s, size_t n);
 KRAIT_API void krait_jw_int(krait_jw *w, int64_t v);
-KRAIT_API void krait_jw_uint(krait_jw *w, uint64_t v);
 KRAIT_API void krait_jw_double(krait_jw *w, double v);
 KRAIT_API void krait_jw_bool(krait_jw *w, bool v);
 KRAIT_API void krait_jw_null(krait_jw *w);
@@ -83,6 +82,8 @@ KRAIT_API void krait_jw_null(krait_jw *w);
 KRAIT_API void krait_jw_value(krait_jw *w, const krait_json *v);
 /* Convenience: key + value. */
 KRAIT_API void krait_jw_kstr(krait_jw *w, const char *key, const char *s);
+/* "key": s only when s is not NULL (optional fields). */
+KRAIT_API void krait_jw_kstr_opt(krait_jw *w, const char *key, const char *s);
 KRAIT_API void krait_jw_kint(krait_jw *w, const char *key, int64_t v);
 KRAIT_API void krait_jw_kbool(krait_jw *w, const char *key, bool v);
 KRAIT_API void krait_jw_kstrv(krait_jw *w, const char *key, const krait_strv *v);

@@ -14,10 +14,19 @@
 
 typedef struct krait_lock krait_lock;
 
-/* Locks `lock_path` (created if needed) for writing. timeout_seconds <= 0
- * waits forever. KRAIT_E_LOCKED names the file and who holds it (pid) on timeout. */
+/* Locks `lock_path` (created if needed, mode 0666 & umask) for writing and
+ * writes "<pid>\n<host>\n<command>\n" into it. While another process holds
+ * it, warns once naming the holder (from that text, else the kernel's pid)
+ * and polls; after timeout_seconds (<= 0: never) fails with KRAIT_E_LOCKED
+ * naming the file and the holder. A SIGTERM/SIGINT (krait/checkpoint.h)
+ * ends the wait with KRAIT_E_CANCELLED. */
 KRAIT_API krait_code krait_lock_acquire(const krait_ctx *ctx, const char *lock_path, int timeout_seconds,
                                         krait_lock **out, krait_err *err);
 KRAIT_API void krait_lock_release(krait_lock *lock);
+/* Deletes the lock file, then releases: for the many short-lived locks of
+ * cache entries, which would otherwise pile up. Safe against waiters: a
+ * process that gets a lock re-checks that its file is still the one at
+ * lock_path, and starts over if not. */
+KRAIT_API void krait_lock_release_remove(krait_lock *lock);
 
 #endif

@@ -42,6 +42,10 @@ typedef struct krait_record {
 KRAIT_API void krait_record_init(krait_record *r);
 KRAIT_API void krait_record_free(krait_record *r);
 KRAIT_API void krait_record_copy(krait_record *dst, const krait_record *src);
+/* `over`'s fields replace base's where `over` has them (a string set, a
+ * number >= 0 / a timestamp, a non-empty list): e.g. index.json overlaid by
+ * the repodata record, whose fields win. */
+KRAIT_API void krait_record_overlay(krait_record *base, const krait_record *over);
 /* Fills r from one repodata entry (or index.json / repodata_record.json).
  * `fn` may be NULL when the object carries its own "fn". Accepts
  * track_features as a space/comma separated string or a list, and "noarch" as
@@ -53,7 +57,18 @@ KRAIT_API krait_code krait_record_from_json(krait_record *r, const krait_json *o
 KRAIT_API void krait_record_write_fields(krait_jw *w, const krait_record *r);
 /* "name-version-build" (the dist name used by pkgs/ and conda-meta/). Caller frees. */
 KRAIT_API char *krait_record_dist(const krait_record *r);
-/* Archive extension of r->fn: ".conda" or ".tar.bz2" (or "" if neither). */
-KRAIT_API const char *krait_record_ext(const krait_record *r);
+/* The "channel" field as conda writes it in conda-meta and repodata_record.json:
+ * the channel URL with the subdir ("https://conda.anaconda.org/conda-forge/noarch");
+ * a channel that is a bare name or empty is kept as it is. Caller frees.
+ * (krait_record_from_json strips that subdir again: in memory, channel is the
+ * bare channel URL.) */
+KRAIT_API char *krait_record_channel_subdir(const krait_record *r);
+/* conda's package_type for the record: "noarch_python", "noarch_generic", or
+ * NULL for a plain package (conda writes the field only for noarch ones). */
+KRAIT_API const char *krait_record_package_type(const krait_record *r);
+/* KRAIT_E_UNSAFE naming the record and its channel when name, version, build
+ * or fn could not safely name a file or directory (empty, "." or "..", a '/'
+ * or '\\', a control character). Call before any of them names a path. */
+KRAIT_API krait_code krait_record_check_names(const krait_record *r, krait_err *err);
 
 #endif

@@ -1,5 +1,9 @@
 /* Repodata: one channel subdir's repodata.json loaded into a libsolv Repo.
  *
+ * NOT a public header (repodata/internal/): it exposes libsolv's Pool, Repo
+ * and Id, so only the solver module, tests and benchmarks include it (CMake
+ * target krait_repodata_solv); cli/ works through query.h and solver.h.
+ *
  * Local (file://, plain directory) and remote (http/https via libcurl with
  * conditional GETs) sources. Remote files are cached in ctx->repodata_cache_dir
  * in conda's layout: <md5(subdir_url + "/")[:8]>.json + .state.json.
@@ -71,6 +75,14 @@ KRAIT_API krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait
 KRAIT_API krait_code krait_repodata_load_file(krait_ctx *ctx, Pool *pool, const char *path,
                                               const krait_subdir_info *info, const krait_repodata_opts *opts,
                                               Repo **out, krait_err *err);
+/* Loads every subdir of channel `ch` into `pool`: the channel's own subdirs
+ * when it names them (".../linux-64"), else ctx->platform and noarch (just
+ * noarch when the platform is noarch), each with the priorities documented
+ * above (channel_index of n_channels). A subdir without repodata becomes an
+ * empty repo (a channel with only noarch/ is common); when `require_any`, a
+ * channel with no repodata at all is KRAIT_E_NOTFOUND (most likely a typo). */
+KRAIT_API krait_code krait_repodata_load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch, int channel_index,
+                                                 int n_channels, bool require_any, krait_err *err);
 /* The full record for a solvable: name, version, build, build_number,
  * channel (= channel URL, see record.h), subdir, fn, url (packages_url/fn),
  * md5, sha256, size, timestamp (ms, exact), noarch, license, license_family,
