@@ -4,7 +4,8 @@
  *
  *   env export  environment.yml (or --explicit, --json) of an env
  *   env create  a new env from a file (its `name` when no -n/-p)
- *   env update  an existing env from a file (--prune: nothing else stays) */
+ *   env update  an existing env from a file (--prune: nothing else stays)
+ *   env module  a modulefile activating an env (cmd_env_module.c, own options) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,9 @@ static const cli_command env_commands[] = {
     {"env update", "[-f FILE] [-n NAME | -p PREFIX] [--prune] [options]",
      "Install what a file asks for into an existing environment (--prune: remove everything else).",
      OPT_PREFIX | OPT_CHANNELS | OPT_SOLVE | OPT_FILE_SHORT | OPT_ENV_PRUNE, env_update, NULL},
+    {"env module", "(-n NAME | -p PREFIX) [--format lua|tcl] [-o FILE | --root DIR] [--name MODULE/VERSION] | --root DIR [--all]",
+     "Write an Lmod / Environment Modules modulefile that activates an environment (--root: every env).", 0, NULL,
+     cli_env_module},
 };
 
 #define N_ENV_COMMANDS (sizeof env_commands / sizeof *env_commands)
@@ -54,7 +58,8 @@ static void print_env_help(FILE *f) {
 }
 
 int krait_cmd_env(krait_ctx *ctx, int argc, char **argv) {
-  (void)ctx; /* each subcommand builds its context from its own options (-c, ...) */
+  /* ctx serves the rows that parse their own options (run_raw); the others
+   * build their context from their own options (-c, ...) */
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     print_env_help(argc < 2 ? stderr : stdout);
     return argc < 2;
@@ -70,6 +75,8 @@ int krait_cmd_env(krait_ctx *ctx, int argc, char **argv) {
     fputs("; see krait env --help)\n", stderr);
     return 1;
   }
+  if (cmd->run_raw)
+    return cmd->run_raw(ctx, argc - 1, argv + 1);
   return cli_run_command(cmd, "krait env", argc - 1, argv + 1);
 }
 

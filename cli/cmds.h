@@ -36,5 +36,7 @@ int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
 extern const cli_subcommand krait_package_subcommands[];
 /* cmd_env.c: its rows ("env export", ...), for help, man pages and completions */
 const cli_command *krait_env_subcommands(size_t *n);
+/* cmd_env_module.c: `krait env module` (own option parsing: its --name is the module's name) */
+int cli_env_module(krait_ctx *ctx, int argc, char **argv);
 
 #endif

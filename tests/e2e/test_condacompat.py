@@ -19,7 +19,6 @@ import pkgbuild as pb
 from installcheck import assert_consistent, create, failed, install, installed_names, ok
 from prefixtools import conda_meta_records
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 
 # ---- a file two packages install: removing one keeps the other's ----

@@ -14,7 +14,6 @@ import pytest
 from conftest import describe
 from installcheck import create, failed, ok
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 
 def registry(krait) -> Path:

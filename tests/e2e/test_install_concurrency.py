@@ -1,8 +1,6 @@
 """Several krait processes at once: a shared package cache (HPC: many hosts, one cache) and two
 transactions on one prefix (the prefix lock). Orderings are forced with the pause hook (faults.py).
 
-INSTALLER TESTS: skipped with "installer not available (...)" until `krait create`
-really installs; KRAIT_E2E_REQUIRE_INSTALLER=1 makes that skip a failure.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from installcheck import assert_consistent, create, installed_names, ok
 from prefixtools import same_inode
 from testchannel import TBIN_SUFFIX
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer", "test_hooks")]
+pytestmark = [pytest.mark.usefixtures("test_hooks")]
 
 
 def test_concurrent_creates_share_one_cache(krait, local_channel) -> None:

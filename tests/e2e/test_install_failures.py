@@ -1,7 +1,5 @@
 """Failures must leave the prefix exactly as it was; SIGKILL mid-transaction must be recoverable.
 
-INSTALLER TESTS: skipped with "installer not available (...)" until `krait create`
-really installs; KRAIT_E2E_REQUIRE_INSTALLER=1 makes that skip a failure.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from faults import Pause
 from installcheck import LOCK_IGNORE, assert_consistent, create, failed, install, installed_names, ok
 from prefixtools import assert_tree_unchanged, conda_meta_records, tree_snapshot
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer", "test_hooks")]
+pytestmark = [pytest.mark.usefixtures("test_hooks")]
 
 
 @pytest.fixture

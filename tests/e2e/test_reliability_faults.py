@@ -15,7 +15,7 @@ from installcheck import LOCK_IGNORE, assert_consistent, create, failed, install
 from pkgbuild import Package
 from prefixtools import assert_tree_unchanged, tree_snapshot
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer", "test_hooks")]
+pytestmark = [pytest.mark.usefixtures("test_hooks")]
 
 # tlib 1.0 -> 2.0 (unlink + link) plus tpost (new, with a post-link script): every step is passed through
 REQUEST = ("tlib=2.0", "tpost")

@@ -15,7 +15,7 @@ from faults import Pause
 from installcheck import LOCK_IGNORE, assert_consistent, create, failed, install, installed_names, ok
 from prefixtools import assert_tree_unchanged, conda_meta_records, tree_snapshot
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer", "test_hooks")]
+pytestmark = [pytest.mark.usefixtures("test_hooks")]
 
 LOCK_BYTE = 21  # conda's LOCK_BYTE ("mamba interop")
 

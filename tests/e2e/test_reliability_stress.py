@@ -24,7 +24,7 @@ from installcheck import LOCK_IGNORE, assert_consistent, create, install, instal
 from pkgbuild import Package
 from prefixtools import assert_tree_unchanged, conda_meta_records, tree_snapshot
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer", "test_hooks")]
+pytestmark = [pytest.mark.usefixtures("test_hooks")]
 
 N_PKGS = 8
 

@@ -12,7 +12,6 @@ import pytest
 from installcheck import LOCK_IGNORE, create, failed, installed_names, ok
 from prefixtools import assert_tree_unchanged, tree_snapshot
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 VICTIM_TEXT = "someone else's file\n"
 

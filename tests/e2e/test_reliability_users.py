@@ -19,7 +19,6 @@ from installcheck import ok
 from pkgbuild import Channel, Package
 from prefixtools import assert_tree_unchanged, tree_snapshot
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import pytest
 from installcheck import assert_consistent, create, failed, install, installed_names, ok
 from prefixtools import conda_meta_records
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 
 def test_repoquery_in_env_and_channel(krait, local_channel) -> None:
