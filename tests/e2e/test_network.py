@@ -24,7 +24,6 @@ from installcheck import create, failed, ok
 from netproxy import ForwardProxy
 from prefixtools import conda_meta_records
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 # retries without waiting; the read timeout is generous so a slow (sanitizer) run never retries by
 # accident: the tests assert exact request logs
