@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,14 @@ typedef struct prep {
   krait_err *errs;
   atomic_size_t fetched, extracted;
   size_t n_work;
+  /* the batch download (download_many): per record, the verified temp file
+   * it left in wdir (not yet moved into place, which needs the entry's lock),
+   * and the queue of indices the extraction workers take, in completion order */
+  char **dl_tmp;
+  size_t *ready;
+  size_t n_ready, n_taken;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
 } prep;
 
 /* Fetches rec into <wdir>/<fn> through a verified temp file. */
@@ -370,8 +379,24 @@ static krait_code write_repodata_record(void *user, const char *tree, krait_err 
   return rc;
 }
 
-static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krait_err *err) {
+/* Moves the batch download of records[i] into place (under the entry's lock) and extracts it. */
+static krait_code place_downloaded(prep *p, size_t i, char **out, krait_err *err);
+/* Extracts a verified archive into <wdir>/<dist>, with its repodata_record.json. */
+static krait_code extract_into_cache(prep *p, const krait_record *rec, const char *archive, char **out,
+                                     krait_err *err);
+
+static krait_code prepare_one(prep *p, size_t i, char **out, krait_err *err) {
   const krait_ctx *ctx = p->ctx;
+  const krait_record *rec = &p->records[i];
+  bool counted = false; /* already counted as fetched by the batch */
+  if (p->dl_tmp && p->dl_tmp[i]) {
+    krait_code prc = place_downloaded(p, i, out, err);
+    if (prc != KRAIT_E_NOTFOUND)
+      return prc;
+    /* the temp file is gone: fetch it the usual way below */
+    krait_err_clear(err);
+    counted = true;
+  }
   krait_cache_hit hit;
   krait_code rc = krait_cache_find(ctx, rec, &hit, err);
   if (rc)
@@ -397,11 +422,59 @@ static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krai
       unlink(archive);
     }
     rc = fetch_archive(p, rec, archive, err);
-    size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
-    krait_ctx_progress(ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
+    if (!counted) {
+      size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
+      krait_ctx_progress(ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
+    }
   }
   krait_cache_hit_free(&hit);
-  if (!rc) {
+  if (!rc)
+    rc = extract_into_cache(p, rec, archive, out, err);
+  free(archive);
+  return rc;
+}
+
+/* Returns KRAIT_E_NOTFOUND (and leaves nothing) when the temp file vanished:
+ * another process holding this entry's lock took it for a crashed run's
+ * leftover; the caller then fetches the archive the usual way. */
+static krait_code place_downloaded(prep *p, size_t i, char **out, krait_err *err) {
+  const krait_record *rec = &p->records[i];
+  char *tmp = p->dl_tmp[i];
+  p->dl_tmp[i] = NULL; /* owned by the batch; from here on this function deals with the file */
+  /* another process may have completed the entry while we downloaded */
+  for (size_t d = 0; d < p->ctx->pkgs_dirs.len; d++)
+    if (krait_cache_entry_valid(p->ctx->pkgs_dirs.items[d], rec)) {
+      unlink(tmp);
+      char *dist = krait_record_dist(rec);
+      *out = krait_path_join(p->ctx->pkgs_dirs.items[d], dist);
+      free(dist);
+      return KRAIT_OK;
+    }
+  char *archive = krait_path_join(p->wdir, rec->fn);
+  krait_code rc = KRAIT_OK;
+  if (rename(tmp, archive) != 0) {
+    int e = errno;
+    unlink(tmp);
+    if (e == ENOENT) {
+      krait_debug(p->ctx, "%s: the finished download was removed meanwhile; fetching it again", rec->fn);
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s: the download vanished", tmp);
+    } else {
+      errno = e;
+      rc = krait_err_errno(err, KRAIT_E_IO, "cannot move the download to %s", archive);
+    }
+  } else {
+    append_url(p->wdir, rec->url);
+    rc = extract_into_cache(p, rec, archive, out, err);
+  }
+  free(archive);
+  return rc;
+}
+
+static krait_code extract_into_cache(prep *p, const krait_record *rec, const char *archive, char **out,
+                                     krait_err *err) {
+  const krait_ctx *ctx = p->ctx;
+  krait_code rc;
+  {
     char *dist = krait_record_dist(rec);
     char *dest = krait_path_join(p->wdir, dist);
     free(dist);
@@ -417,23 +490,44 @@ static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krai
     else
       *out = dest;
   }
-  free(archive);
   return rc;
 }
 
+/* Takes the next ready index (blocking until the batch download makes one ready). */
+static size_t take_ready(prep *p) {
+  pthread_mutex_lock(&p->mu);
+  while (p->n_taken == p->n_ready)
+    pthread_cond_wait(&p->cv, &p->mu);
+  size_t i = p->ready[p->n_taken++];
+  pthread_mutex_unlock(&p->mu);
+  return i;
+}
+
+static void make_ready(prep *p, size_t i) {
+  pthread_mutex_lock(&p->mu);
+  p->ready[p->n_ready++] = i;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
 /* Removes what a killed writer of this one entry left (its partial archive and
- * tree, a swapped-out old tree); only while holding the entry's lock. */
-static void clean_entry_partials(const char *wdir, const char *dist, const char *fn) {
+ * tree, a swapped-out old tree); only while holding the entry's lock. `keep`
+ * (a file name in wdir, or NULL) is this process's own finished batch
+ * download of the entry, about to be moved into place. */
+static void clean_entry_partials(const char *wdir, const char *dist, const char *fn, const char *keep) {
   char *marks[3] = {krait_asprintf("%s" PARTIAL_MARK, dist), krait_asprintf("%s.krait-old-", dist),
                     fn ? krait_asprintf("%s" PARTIAL_MARK, fn) : NULL};
   DIR *d = opendir(wdir);
   krait_strv victims = KRAIT_STRV_INIT;
-  for (struct dirent *de; d && (de = readdir(d));)
+  for (struct dirent *de; d && (de = readdir(d));) {
+    if (keep && strcmp(de->d_name, keep) == 0)
+      continue;
     for (size_t k = 0; k < 3; k++)
       if (marks[k] && strncmp(de->d_name, marks[k], strlen(marks[k])) == 0) {
         krait_strv_push_owned(&victims, krait_path_join(wdir, de->d_name));
         break;
       }
+  }
   if (d)
     closedir(d);
   for (size_t i = 0; i < victims.len; i++)
@@ -445,7 +539,8 @@ static void clean_entry_partials(const char *wdir, const char *dist, const char 
 
 /* One entry under its own lock (<pkgs>/<name>-<version>-<build>.lock), so hosts
  * filling one cache wait only for the packages they both want. */
-static krait_code prepare_locked(prep *p, const krait_record *rec, char **out, krait_err *err) {
+static krait_code prepare_locked(prep *p, size_t i, char **out, krait_err *err) {
+  const krait_record *rec = &p->records[i];
   char *dist = krait_record_dist(rec);
   char *lock_path = krait_asprintf("%s/%s.lock", p->wdir, dist);
   krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
@@ -454,10 +549,11 @@ static krait_code prepare_locked(prep *p, const krait_record *rec, char **out, k
   if (rc == KRAIT_OK) {
     /* without locks another process may be filling these right now */
     if (p->ctx->use_lockfiles)
-      clean_entry_partials(p->wdir, dist, rec->fn);
+      clean_entry_partials(p->wdir, dist, rec->fn,
+                           p->dl_tmp && p->dl_tmp[i] ? krait_path_basename(p->dl_tmp[i]) : NULL);
     rc = krait_checkpoint(KRAIT_STEP_CACHE_LOCKED, err);
     if (rc == KRAIT_OK)
-      rc = prepare_one(p, rec, out, err);
+      rc = prepare_one(p, i, out, err);
   }
   krait_lock_release_remove(lock);
   free(dist);
@@ -466,10 +562,138 @@ static krait_code prepare_locked(prep *p, const krait_record *rec, char **out, k
 
 static void prepare_worker(void *user, size_t i) {
   prep *p = user;
+  if (p->ready)
+    i = take_ready(p); /* pipelined: in the order downloads finish */
   if (p->out[i]) /* satisfied before the lock */
     return;
+  if (p->codes[i]) /* its download failed */
+    return;
   krait_err_clear(&p->errs[i]);
-  p->codes[i] = prepare_locked(p, &p->records[i], &p->out[i], &p->errs[i]);
+  p->codes[i] = prepare_locked(p, i, &p->out[i], &p->errs[i]);
+  if (p->dl_tmp && p->dl_tmp[i]) { /* not moved into place (the lock or a checkpoint failed) */
+    unlink(p->dl_tmp[i]);
+    p->dl_tmp[i] = NULL;
+  }
+}
+
+/* ---- the batch download, pipelined with extraction ---- */
+
+typedef struct batch {
+  prep *p;
+  size_t *index; /* job -> record index */
+  char **tmp;    /* job -> temp file */
+  krait_fetch_job *jobs;
+  size_t n;
+} batch;
+
+static bool wants_batch(const prep *p, const krait_record *rec) {
+  if (!rec->fn || !rec->url || p->ctx->offline)
+    return false;
+  if (strncmp(rec->url, "http://", 7) != 0 && strncmp(rec->url, "https://", 8) != 0)
+    return false;
+  /* an archive already in some cache goes the usual way: verify, maybe refetch */
+  for (size_t d = 0; d < p->ctx->pkgs_dirs.len; d++) {
+    char *a = krait_path_join(p->ctx->pkgs_dirs.items[d], rec->fn);
+    bool there = krait_path_exists(a);
+    free(a);
+    if (there)
+      return false;
+  }
+  return true;
+}
+
+static void on_fetched(void *user, size_t k, krait_code rc, const krait_err *err) {
+  batch *b = user;
+  prep *p = b->p;
+  size_t i = b->index[k];
+  const krait_record *rec = &p->records[i];
+  /* A verified download stays in its temp file: the worker moves it into
+   * place once it holds the entry's lock (another process may be writing the
+   * same entry right now). */
+  if (rc) {
+    p->errs[i] = *err;
+    krait_err_prefix(&p->errs[i], "cannot fetch %s-%s-%s: ", rec->name, rec->version, rec->build);
+    unlink(b->tmp[k]);
+  }
+  size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
+  krait_ctx_progress(p->ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
+  p->codes[i] = rc;
+  p->dl_tmp[i] = rc == KRAIT_OK ? b->tmp[k] : NULL;
+  make_ready(p, i);
+}
+
+typedef struct pool_args {
+  prep *p;
+  int threads;
+  size_t n;
+} pool_args;
+
+static void *run_pool(void *arg) {
+  pool_args *a = arg;
+  krait_pool_run(a->threads, a->n, prepare_worker, a->p);
+  return NULL;
+}
+
+/* Downloads every archive that needs it through fetcher->download_many on
+ * this thread while extraction workers (another thread's pool) take each
+ * record as soon as it is ready. */
+static void prepare_pipelined(prep *p, size_t n) {
+  batch b = {.p = p};
+  b.index = krait_calloc(n, sizeof *b.index);
+  b.tmp = krait_calloc(n, sizeof *b.tmp);
+  b.jobs = krait_calloc(n, sizeof *b.jobs);
+  p->dl_tmp = krait_calloc(n, sizeof *p->dl_tmp);
+  p->ready = krait_calloc(n, sizeof *p->ready);
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  size_t n_todo = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (p->out[i])
+      continue;
+    n_todo++;
+    const krait_record *rec = &p->records[i];
+    char *tmp = wants_batch(p, rec) ? krait_asprintf("%s/%s" PARTIAL_MARK "XXXXXX", p->wdir, rec->fn) : NULL;
+    int fd = tmp ? mkstemp(tmp) : -1;
+    if (fd < 0) {
+      free(tmp);
+      p->ready[p->n_ready++] = i; /* the usual way, right away */
+      continue;
+    }
+    close(fd);
+    /* the download checkpoint, once per package, as on the one-by-one path */
+    krait_code crc = krait_checkpoint(KRAIT_STEP_DOWNLOAD, &p->errs[i]);
+    if (crc) {
+      unlink(tmp);
+      free(tmp);
+      p->codes[i] = crc;
+      p->ready[p->n_ready++] = i; /* the worker sees the failure and skips it */
+      continue;
+    }
+    b.index[b.n] = i;
+    b.tmp[b.n] = tmp;
+    b.jobs[b.n] = (krait_fetch_job){.url = rec->url, .dest_path = tmp, .rec = rec};
+    b.n++;
+  }
+  pool_args a = {p, krait_thread_count(p->ctx->extract_threads), n_todo};
+  pthread_t pool_thread;
+  bool threaded = pthread_create(&pool_thread, NULL, run_pool, &a) == 0;
+  if (b.n)
+    p->fetcher->download_many(p->fetcher->user, p->ctx, b.jobs, b.n, on_fetched, &b);
+  if (threaded)
+    pthread_join(pool_thread, NULL);
+  else
+    run_pool(&a); /* no thread: extraction after all downloads */
+  for (size_t k = 0; k < b.n; k++)
+    free(b.tmp[k]);
+  free(b.index);
+  free(b.tmp);
+  free(b.jobs);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  free(p->dl_tmp);
+  free(p->ready);
+  p->dl_tmp = NULL;
+  p->ready = NULL;
 }
 
 krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records, size_t n,
@@ -509,7 +733,10 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
   p.codes = krait_calloc(n, sizeof *p.codes);
   p.errs = krait_calloc(n, sizeof *p.errs);
   krait_extract_before_threads();
-  krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
+  if (fetcher && fetcher->download_many)
+    prepare_pipelined(&p, n);
+  else
+    krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
   for (size_t i = 0; i < n && !rc; i++)
     if (p.codes[i]) {
       rc = p.codes[i];

@@ -53,6 +53,7 @@ static const krait_rc_key keys[] = {
     {"extra_safety_checks", KRAIT_RC_BOOL, NULL},
     {"shortcuts", KRAIT_RC_BOOL, NULL},
     {"use_lockfiles", KRAIT_RC_BOOL, NULL},
+    {"lock_timeout", KRAIT_RC_INT, NULL}, /* seconds; 0 = wait forever */
     {"path_conflict", KRAIT_RC_STRING, "clobber|warn|prevent"},
     {"rollback_enabled", KRAIT_RC_BOOL, NULL},
     {"separate_format_cache", KRAIT_RC_BOOL, NULL},
@@ -65,7 +66,9 @@ static const krait_rc_key keys[] = {
     {"remote_connect_timeout_secs", KRAIT_RC_FLOAT, NULL},
     {"remote_read_timeout_secs", KRAIT_RC_FLOAT, NULL},
     {"remote_max_retries", KRAIT_RC_INT, NULL},
-    {"remote_backoff_factor", KRAIT_RC_INT, NULL},
+    {"remote_backoff_factor", KRAIT_RC_FLOAT, NULL}, /* seconds, fractions allowed (krait's loader reads a number) */
+    {"download_threads", KRAIT_RC_INT, NULL},         /* krait's name for fetch_threads */
+    {"repodata_max_bytes", KRAIT_RC_INT, NULL},
     {"local_repodata_ttl", KRAIT_RC_INT, NULL},
     {"add_anaconda_token", KRAIT_RC_BOOL, NULL},
     /* shell and output */
