@@ -78,6 +78,11 @@ static void channel_urls(const krait_ctx *ctx, krait_strv *out) {
     krait_channel_free(&ch);
   }
   krait_strv_free(&names);
+  for (size_t i = 0; i < out->len; i++) { /* a channel's token or password is never shown */
+    char *shown = krait_text_redact(out->items[i]);
+    free(out->items[i]);
+    out->items[i] = shown;
+  }
 }
 
 static void human_list(const char *label, const krait_strv *v) {

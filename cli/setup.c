@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "krait/config.h"
 #include "krait/fs.h"
 #include "krait/platform.h"
@@ -18,12 +19,14 @@ static event_sink sink; /* the one front end of this process; read by the callba
 
 static void on_event(void *user, krait_event_level level, const char *message) {
   const event_sink *s = user;
-  if (level == KRAIT_EV_WARNING && !s->quiet)
-    fprintf(stderr, "krait: warning: %s\n", message);
-  else if (level == KRAIT_EV_INFO && s->verbose >= 1 && !s->quiet)
-    fprintf(stderr, "krait: %s\n", message);
-  else if (level == KRAIT_EV_DEBUG && s->verbose >= 2)
-    fprintf(stderr, "krait: debug: %s\n", message);
+  const char *tag = level == KRAIT_EV_WARNING && !s->quiet                  ? "warning: "
+                    : level == KRAIT_EV_INFO && s->verbose >= 1 && !s->quiet ? ""
+                    : level == KRAIT_EV_DEBUG && s->verbose >= 2             ? "debug: "
+                                                                               : NULL;
+  if (!tag)
+    return;
+  cli_progress_clear(); /* a message goes above the live progress lines */
+  fprintf(stderr, "krait: %s%s\n", tag, message);
 }
 
 krait_ctx *cli_make_ctx(const cli_args *args, krait_err *err) {
@@ -32,6 +35,8 @@ krait_ctx *cli_make_ctx(const cli_args *args, krait_err *err) {
   sink.quiet = args->quiet;
   ctx->on_event = on_event;
   ctx->user = &sink;
+  cli_progress_attach(ctx, args->quiet, args->json);
+  atexit(cli_progress_finish); /* the summary line after the last progress, on every way out */
   if (krait_config_load(ctx, err)) {
     krait_ctx_free(ctx);
     return NULL;
@@ -127,6 +132,7 @@ char *cli_target_prefix(const krait_ctx *ctx, const cli_args *args, bool for_cre
 }
 
 int cli_fail(const cli_args *args, const krait_err *err) {
+  cli_progress_clear();
   fprintf(stderr, "krait: error: %s\n", err->msg);
   if (args && args->json) {
     krait_buf b = KRAIT_BUF_INIT;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,13 @@ typedef struct prep {
   krait_err *errs;
   atomic_size_t fetched, extracted;
   size_t n_work;
+  /* the batch download (download_many): which records it fetched, and the
+   * queue of indices the extraction workers take, in completion order */
+  bool *downloaded;
+  size_t *ready;
+  size_t n_ready, n_taken;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
 } prep;
 
 /* Fetches rec into <wdir>/<fn> through a verified temp file. */
@@ -445,8 +453,17 @@ static krait_code write_repodata_record(void *user, const char *tree, krait_err 
   return rc;
 }
 
-static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krait_err *err) {
+/* Extracts an archive the batch download put into place. */
+static krait_code extract_downloaded(prep *p, const krait_record *rec, char **out, krait_err *err);
+/* Extracts a verified archive into <wdir>/<dist>, with its repodata_record.json. */
+static krait_code extract_into_cache(prep *p, const krait_record *rec, const char *archive, char **out,
+                                     krait_err *err);
+
+static krait_code prepare_one(prep *p, size_t i, char **out, krait_err *err) {
   const krait_ctx *ctx = p->ctx;
+  const krait_record *rec = &p->records[i];
+  if (p->downloaded && p->downloaded[i])
+    return extract_downloaded(p, rec, out, err);
   krait_cache_hit hit;
   krait_code rc = krait_cache_find(ctx, rec, &hit, err);
   if (rc)
@@ -476,7 +493,24 @@ static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krai
     krait_ctx_progress(ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
   }
   krait_cache_hit_free(&hit);
-  if (!rc) {
+  if (!rc)
+    rc = extract_into_cache(p, rec, archive, out, err);
+  free(archive);
+  return rc;
+}
+
+static krait_code extract_downloaded(prep *p, const krait_record *rec, char **out, krait_err *err) {
+  char *archive = krait_path_join(p->wdir, rec->fn);
+  krait_code rc = extract_into_cache(p, rec, archive, out, err);
+  free(archive);
+  return rc;
+}
+
+static krait_code extract_into_cache(prep *p, const krait_record *rec, const char *archive, char **out,
+                                     krait_err *err) {
+  const krait_ctx *ctx = p->ctx;
+  krait_code rc;
+  {
     char *dist = krait_record_dist(rec);
     char *dest = krait_path_join(p->wdir, dist);
     free(dist);
@@ -490,16 +524,152 @@ static krait_code prepare_one(prep *p, const krait_record *rec, char **out, krai
     else
       *out = dest;
   }
-  free(archive);
   return rc;
+}
+
+/* Takes the next ready index (blocking until the batch download makes one ready). */
+static size_t take_ready(prep *p) {
+  pthread_mutex_lock(&p->mu);
+  while (p->n_taken == p->n_ready)
+    pthread_cond_wait(&p->cv, &p->mu);
+  size_t i = p->ready[p->n_taken++];
+  pthread_mutex_unlock(&p->mu);
+  return i;
+}
+
+static void make_ready(prep *p, size_t i) {
+  pthread_mutex_lock(&p->mu);
+  p->ready[p->n_ready++] = i;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
 }
 
 static void prepare_worker(void *user, size_t i) {
   prep *p = user;
+  if (p->ready)
+    i = take_ready(p); /* pipelined: in the order downloads finish */
   if (p->out[i]) /* satisfied before the lock */
     return;
+  if (p->codes[i]) /* its download failed */
+    return;
   krait_err_clear(&p->errs[i]);
-  p->codes[i] = prepare_one(p, &p->records[i], &p->out[i], &p->errs[i]);
+  p->codes[i] = prepare_one(p, i, &p->out[i], &p->errs[i]);
+}
+
+/* ---- the batch download, pipelined with extraction ---- */
+
+typedef struct batch {
+  prep *p;
+  size_t *index; /* job -> record index */
+  char **tmp;    /* job -> temp file */
+  krait_fetch_job *jobs;
+  size_t n;
+} batch;
+
+static bool wants_batch(const prep *p, const krait_record *rec) {
+  if (!rec->fn || !rec->url || p->ctx->offline)
+    return false;
+  if (strncmp(rec->url, "http://", 7) != 0 && strncmp(rec->url, "https://", 8) != 0)
+    return false;
+  /* an archive already in some cache goes the usual way: verify, maybe refetch */
+  for (size_t d = 0; d < p->ctx->pkgs_dirs.len; d++) {
+    char *a = krait_path_join(p->ctx->pkgs_dirs.items[d], rec->fn);
+    bool there = krait_path_exists(a);
+    free(a);
+    if (there)
+      return false;
+  }
+  return true;
+}
+
+static void on_fetched(void *user, size_t k, krait_code rc, const krait_err *err) {
+  batch *b = user;
+  prep *p = b->p;
+  size_t i = b->index[k];
+  const krait_record *rec = &p->records[i];
+  if (!rc) {
+    char *final = krait_path_join(p->wdir, rec->fn);
+    if (rename(b->tmp[k], final) != 0)
+      rc = krait_err_errno(&p->errs[i], KRAIT_E_IO, "cannot move the download to %s", final);
+    else
+      append_url(p->wdir, rec->url);
+    free(final);
+  } else {
+    p->errs[i] = *err;
+    krait_err_prefix(&p->errs[i], "cannot fetch %s-%s-%s: ", rec->name, rec->version, rec->build);
+  }
+  if (rc)
+    unlink(b->tmp[k]);
+  size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
+  krait_ctx_progress(p->ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
+  p->codes[i] = rc;
+  p->downloaded[i] = rc == KRAIT_OK;
+  make_ready(p, i);
+}
+
+typedef struct pool_args {
+  prep *p;
+  int threads;
+  size_t n;
+} pool_args;
+
+static void *run_pool(void *arg) {
+  pool_args *a = arg;
+  krait_pool_run(a->threads, a->n, prepare_worker, a->p);
+  return NULL;
+}
+
+/* Downloads every archive that needs it through fetcher->download_many on
+ * this thread while extraction workers (another thread's pool) take each
+ * record as soon as it is ready. */
+static void prepare_pipelined(prep *p, size_t n) {
+  batch b = {.p = p};
+  b.index = krait_calloc(n, sizeof *b.index);
+  b.tmp = krait_calloc(n, sizeof *b.tmp);
+  b.jobs = krait_calloc(n, sizeof *b.jobs);
+  p->downloaded = krait_calloc(n, sizeof *p->downloaded);
+  p->ready = krait_calloc(n, sizeof *p->ready);
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  size_t n_todo = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (p->out[i])
+      continue;
+    n_todo++;
+    const krait_record *rec = &p->records[i];
+    char *tmp = wants_batch(p, rec) ? krait_asprintf("%s/%s" PARTIAL_MARK "XXXXXX", p->wdir, rec->fn) : NULL;
+    int fd = tmp ? mkstemp(tmp) : -1;
+    if (fd < 0) {
+      free(tmp);
+      p->ready[p->n_ready++] = i; /* the usual way, right away */
+      continue;
+    }
+    close(fd);
+    b.index[b.n] = i;
+    b.tmp[b.n] = tmp;
+    b.jobs[b.n] = (krait_fetch_job){.url = rec->url, .dest_path = tmp, .rec = rec};
+    b.n++;
+  }
+  pool_args a = {p, krait_thread_count(p->ctx->extract_threads), n_todo};
+  pthread_t pool_thread;
+  bool threaded = pthread_create(&pool_thread, NULL, run_pool, &a) == 0;
+  if (b.n)
+    p->fetcher->download_many(p->fetcher->user, p->ctx, b.jobs, b.n, on_fetched, &b);
+  if (threaded)
+    pthread_join(pool_thread, NULL);
+  else
+    run_pool(&a); /* no thread: extraction after all downloads */
+  for (size_t k = 0; k < b.n; k++)
+    free(b.tmp[k]);
+  free(b.index);
+  free(b.tmp);
+  free(b.jobs);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  free(p->downloaded);
+  free(p->ready);
+  p->downloaded = NULL;
+  p->ready = NULL;
 }
 
 krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records, size_t n,
@@ -550,7 +720,10 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
     p.codes = krait_calloc(n, sizeof *p.codes);
     p.errs = krait_calloc(n, sizeof *p.errs);
     krait_extract_before_threads();
-    krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
+    if (fetcher && fetcher->download_many)
+      prepare_pipelined(&p, n);
+    else
+      krait_pool_run(krait_thread_count(ctx->extract_threads), n, prepare_worker, &p);
     for (size_t i = 0; i < n && !rc; i++)
       if (p.codes[i]) {
         rc = p.codes[i];

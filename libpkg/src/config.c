@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "krait/fs.h"
+#include "config_net.h"
 
 /* ---- values gathered from all condarc files before they touch ctx ---- */
 
@@ -29,6 +30,9 @@ typedef struct rc_values {
   bool has_threads;
   int extract_threads;
   krait_strv final_keys; /* keys a file marked "#!final": later files and env vars cannot change them */
+  krait_strv net_settings;  /* key, value pairs of network settings (config_net.h), in file order */
+  krait_strv proxy_servers; /* key, proxy URL pairs; the last file's mapping wins */
+  bool proxy_servers_set;
 } rc_values;
 
 static void rc_init(rc_values *v) {
@@ -43,6 +47,8 @@ static void rc_free(rc_values *v) {
   krait_strv_free(&v->envs_dirs.items);
   krait_strv_free(&v->pinned_packages.items);
   krait_strv_free(&v->final_keys);
+  krait_strv_free(&v->net_settings);
+  krait_strv_free(&v->proxy_servers);
   free(v->channel_alias);
 }
 
@@ -205,6 +211,51 @@ static krait_code get_bool(const yfile *f, const yaml_node_t *n, const char *key
   return KRAIT_OK;
 }
 
+/* A network setting, checked now (so the error names file:line) and applied
+ * in rc_apply. */
+static krait_code get_net_setting(const yfile *f, const char *key, const yaml_node_t *val, rc_values *v,
+                                  krait_err *err) {
+  char *s;
+  krait_code rc = get_scalar(f, val, key, &s, err);
+  if (rc)
+    return rc;
+  krait_ctx scratch = {0};
+  const char *want = NULL;
+  bool ok = krait_config_net_set(&scratch, key, s, &want);
+  free(scratch.ssl_verify);
+  free(scratch.client_ssl_cert);
+  free(scratch.client_ssl_cert_key);
+  if (!ok) {
+    free(s);
+    return type_error(f, val, key, want, err);
+  }
+  krait_strv_push(&v->net_settings, key);
+  krait_strv_push_owned(&v->net_settings, s);
+  return KRAIT_OK;
+}
+
+/* proxy_servers: {http: URL, https: URL, "scheme://host": URL} */
+static krait_code get_proxy_servers(const yfile *f, const yaml_node_t *val, rc_values *v, krait_err *err) {
+  if (val->type == YAML_SCALAR_NODE && val->data.scalar.length == 0)
+    return KRAIT_OK;
+  if (val->type != YAML_MAPPING_NODE)
+    return type_error(f, val, "proxy_servers", "a mapping of scheme to proxy URL", err);
+  krait_strv_free(&v->proxy_servers);
+  v->proxy_servers_set = true;
+  for (yaml_node_pair_t *pr = val->data.mapping.pairs.start; pr < val->data.mapping.pairs.top; pr++) {
+    yaml_node_t *k = yaml_document_get_node(f->doc, pr->key);
+    yaml_node_t *u = yaml_document_get_node(f->doc, pr->value);
+    if (!k || !u || k->type != YAML_SCALAR_NODE || u->type != YAML_SCALAR_NODE)
+      return type_error(f, val, "proxy_servers", "a mapping of scheme to proxy URL", err);
+    char *url;
+    if (get_scalar(f, u, "proxy_servers", &url, err))
+      return err ? err->code : KRAIT_E_PARSE;
+    krait_strv_push_owned(&v->proxy_servers, krait_strndup((const char *)k->data.scalar.value, k->data.scalar.length));
+    krait_strv_push_owned(&v->proxy_servers, url);
+  }
+  return KRAIT_OK;
+}
+
 static krait_code apply_key(const yfile *f, const char *key, const yaml_node_t *val, rc_values *v, krait_err *err) {
   struct {
     const char *key;
@@ -258,6 +309,10 @@ static krait_code apply_key(const yfile *f, const char *key, const yaml_node_t *
       else
         v->has_threads = true;
     }
+  } else if (krait_config_net_is_key(key)) {
+    rc = get_net_setting(f, key, val, v, err);
+  } else if (strcmp(key, "proxy_servers") == 0) {
+    rc = get_proxy_servers(f, val, v, err);
   }
   /* anything else: a key another conda tool understands; ignored */
   free(s);
@@ -379,6 +434,13 @@ static void rc_apply(const rc_values *v, krait_ctx *ctx, const krait_strv *only)
     ctx->use_lockfiles = v->use_lockfiles;
   if (v->has_threads && WANT("extract_threads"))
     ctx->extract_threads = v->extract_threads;
+  for (size_t i = 0; i + 1 < v->net_settings.len; i += 2)
+    if (WANT(v->net_settings.items[i])) {
+      const char *want;
+      krait_config_net_set(ctx, v->net_settings.items[i], v->net_settings.items[i + 1], &want); /* checked when read */
+    }
+  if (v->proxy_servers_set && WANT("proxy_servers"))
+    replace_strv(&ctx->proxy_servers, &v->proxy_servers);
 #undef WANT
 }
 
@@ -548,6 +610,9 @@ krait_code krait_config_apply_env(krait_ctx *ctx, krait_err *err) {
       rc = krait_err_set(err, KRAIT_E_INVALID, "environment variable %s=\"%s\" is not true or false",
                          bools[i].name, v);
   }
+  krait_code net_rc = krait_config_net_apply_env(ctx, rc ? NULL : err);
+  if (!rc)
+    rc = net_rc;
   const char *threads = env_nonempty("CONDA_EXTRACT_THREADS");
   if (threads && !parse_int(threads, &ctx->extract_threads) && !rc)
     rc = krait_err_set(err, KRAIT_E_INVALID, "environment variable CONDA_EXTRACT_THREADS=\"%s\" is not an integer",

@@ -8,6 +8,7 @@
 #include "krait/config.h"
 #include "krait/fs.h"
 #include "krait/platform.h"
+#include "krait/secrets.h"
 
 krait_ctx *krait_ctx_new(void) {
   krait_ctx *ctx = krait_calloc(1, sizeof *ctx);
@@ -22,6 +23,14 @@ krait_ctx *krait_ctx_new(void) {
   ctx->channel_priority = KRAIT_PRIORITY_FLEXIBLE;
   ctx->add_pip_as_python_dependency = true;
   ctx->use_lockfiles = true;
+  ctx->download_threads = 8;
+  ctx->remote_max_retries = 3;
+  ctx->remote_backoff_factor = 1;
+  ctx->remote_connect_timeout_secs = 9.15;
+  ctx->remote_read_timeout_secs = 60;
+  ctx->repodata_max_bytes = 2LL << 30;
+  ctx->ssl_verify = krait_strdup("true");
+  ctx->secrets = krait_secrets_new();
   /* Environment variables; an invalid value is ignored here (no way to
    * report it) and reported by krait_config_load(), which re-applies them. */
   krait_config_apply_env(ctx, NULL);
@@ -42,6 +51,13 @@ void krait_ctx_free(krait_ctx *ctx) {
   krait_strv_free(&ctx->envs_dirs);
   krait_strv_free(&ctx->pinned_packages);
   krait_strv_free(&ctx->condarc_files);
+  if (ctx->net && ctx->net_free)
+    ctx->net_free(ctx->net);
+  free(ctx->ssl_verify);
+  free(ctx->client_ssl_cert);
+  free(ctx->client_ssl_cert_key);
+  krait_strv_free(&ctx->proxy_servers);
+  krait_secrets_free(ctx->secrets);
   free(ctx);
 }
 

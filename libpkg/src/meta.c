@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "krait/fs.h"
+#include "krait/secrets.h"
 #include "krait/json.h"
 
 static void write_path_entry(krait_jw *w, const krait_path_entry *e) {
@@ -364,8 +365,11 @@ krait_code krait_history_append(const char *prefix, const krait_history_entry *h
     py_list_repr(&b, h->neutered_specs);
     krait_buf_putc(&b, '\n');
   }
+  /* the command line may name a channel with its token or password */
+  char *shown = krait_text_redact(krait_buf_str(&b));
   char *path = krait_asprintf("%s/conda-meta/history", prefix);
-  rc = append_file(path, b.data, b.len, err);
+  rc = append_file(path, shown, strlen(shown), err);
+  free(shown);
   free(path);
   krait_buf_free(&b);
   return rc;

@@ -153,6 +153,9 @@ krait_code krait_channel_parse(const krait_ctx *ctx, const char *text, krait_cha
   strip_trailing_slashes(url);
   split_subdir(url, out);
   out->url = url;
+  /* records and output carry the redacted URL; downloads get the secret back */
+  if (ctx)
+    krait_secrets_remember(ctx->secrets, url);
 
   /* Name: the path below the channel alias when the URL lives there, without
    * an anaconda.org token segment ("/t/<token>/"), which must not leak into
@@ -177,38 +180,6 @@ void krait_channel_free(krait_channel *ch) {
   memset(ch, 0, sizeof(*ch));
 }
 
-char *krait_url_redact(const char *url) {
-  krait_buf b = KRAIT_BUF_INIT;
-  const char *p = url;
-  /* user:password@host -> user:***@host */
-  const char *scheme = strstr(p, "://");
-  if (scheme) {
-    const char *host = scheme + 3;
-    const char *slash = strchr(host, '/');
-    const char *at = memchr(host, '@', slash ? (size_t)(slash - host) : strlen(host));
-    const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
-    if (colon) {
-      krait_buf_append(&b, p, (size_t)(colon - p) + 1);
-      krait_buf_puts(&b, "***");
-      p = at;
-    }
-  }
-  /* /t/<token>/ -> /t/<TOKEN>/ */
-  for (;;) {
-    const char *t = strstr(p, "/t/");
-    if (!t) {
-      krait_buf_puts(&b, p);
-      break;
-    }
-    const char *end = strchr(t + 3, '/');
-    krait_buf_append(&b, p, (size_t)(t - p) + 3);
-    krait_buf_puts(&b, "<TOKEN>");
-    if (!end)
-      break;
-    p = end;
-  }
-  return krait_buf_steal(&b);
-}
 
 bool krait_channel_is_local(const krait_channel *ch) { return ch && ch->url && has_prefix(ch->url, "file://"); }
 

@@ -17,6 +17,19 @@ static struct {
   const char *(*easy_strerror)(CURLcode);
   struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
   void (*slist_free_all)(struct curl_slist *);
+  CURLM *(*multi_init)(void);
+  CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+  CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+  CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+  CURLMcode (*multi_perform)(CURLM *, int *);
+  CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned, int, int *);
+  CURLMsg *(*multi_info_read)(CURLM *, int *);
+  CURLMcode (*multi_cleanup)(CURLM *);
+  const char *(*multi_strerror)(CURLMcode);
+  CURLSH *(*share_init)(void);
+  CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
+  CURLSHcode (*share_cleanup)(CURLSH *);
+  curl_version_info_data *(*version_info)(CURLversion);
 } api;
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static char why[512];
@@ -49,7 +62,13 @@ static void load(void) {
       BIND(easy_setopt, "curl_easy_setopt") && BIND(easy_perform, "curl_easy_perform") &&
       BIND(easy_getinfo, "curl_easy_getinfo") && BIND(easy_cleanup, "curl_easy_cleanup") &&
       BIND(easy_strerror, "curl_easy_strerror") && BIND(slist_append, "curl_slist_append") &&
-      BIND(slist_free_all, "curl_slist_free_all"))
+      BIND(slist_free_all, "curl_slist_free_all") && BIND(multi_init, "curl_multi_init") &&
+      BIND(multi_setopt, "curl_multi_setopt") && BIND(multi_add_handle, "curl_multi_add_handle") &&
+      BIND(multi_remove_handle, "curl_multi_remove_handle") && BIND(multi_perform, "curl_multi_perform") &&
+      BIND(multi_poll, "curl_multi_poll") && BIND(multi_info_read, "curl_multi_info_read") &&
+      BIND(multi_cleanup, "curl_multi_cleanup") && BIND(multi_strerror, "curl_multi_strerror") &&
+      BIND(share_init, "curl_share_init") && BIND(share_setopt, "curl_share_setopt") &&
+      BIND(share_cleanup, "curl_share_cleanup") && BIND(version_info, "curl_version_info"))
     unavailable = NULL;
   else
     unavailable = why;
@@ -135,3 +154,60 @@ void krait_curl_slist_free_all(struct curl_slist *list) {
   if (loaded())
     api.slist_free_all(list);
 }
+
+CURLM *krait_curl_multi_init(void) { return loaded() ? api.multi_init() : NULL; }
+
+/* curl_multi_setopt: one long, pointer or function pointer, by option range */
+CURLMcode krait_curl_multi_setopt(CURLM *m, CURLMoption opt, ...) {
+  if (!loaded())
+    return CURLM_INTERNAL_ERROR;
+  va_list ap;
+  va_start(ap, opt);
+  CURLMcode rc;
+  if (opt < CURLOPTTYPE_OBJECTPOINT) {
+    long v = va_arg(ap, long);
+    rc = api.multi_setopt(m, opt, v);
+  } else if (opt < CURLOPTTYPE_FUNCTIONPOINT) {
+    void *p = va_arg(ap, void *);
+    rc = api.multi_setopt(m, opt, p);
+  } else if (opt < CURLOPTTYPE_OFF_T) {
+    void (*f)(void) = va_arg(ap, void (*)(void));
+    rc = api.multi_setopt(m, opt, f);
+  } else {
+    curl_off_t v = va_arg(ap, curl_off_t);
+    rc = api.multi_setopt(m, opt, v);
+  }
+  va_end(ap);
+  return rc;
+}
+
+CURLMcode krait_curl_multi_add_handle(CURLM *m, CURL *c) {
+  return loaded() ? api.multi_add_handle(m, c) : CURLM_INTERNAL_ERROR;
+}
+CURLMcode krait_curl_multi_remove_handle(CURLM *m, CURL *c) {
+  return loaded() ? api.multi_remove_handle(m, c) : CURLM_INTERNAL_ERROR;
+}
+CURLMcode krait_curl_multi_perform(CURLM *m, int *running) {
+  return loaded() ? api.multi_perform(m, running) : CURLM_INTERNAL_ERROR;
+}
+CURLMcode krait_curl_multi_poll(CURLM *m, struct curl_waitfd *fds, unsigned n, int timeout_ms, int *numfds) {
+  return loaded() ? api.multi_poll(m, fds, n, timeout_ms, numfds) : CURLM_INTERNAL_ERROR;
+}
+CURLMsg *krait_curl_multi_info_read(CURLM *m, int *left) { return loaded() ? api.multi_info_read(m, left) : NULL; }
+CURLMcode krait_curl_multi_cleanup(CURLM *m) { return loaded() ? api.multi_cleanup(m) : CURLM_INTERNAL_ERROR; }
+const char *krait_curl_multi_strerror(CURLMcode code) {
+  return loaded() ? api.multi_strerror(code) : unavailable;
+}
+CURLSH *krait_curl_share_init(void) { return loaded() ? api.share_init() : NULL; }
+/* every CURLSHoption used by krait takes one long (CURL_LOCK_DATA_*) */
+CURLSHcode krait_curl_share_setopt(CURLSH *s, CURLSHoption opt, ...) {
+  if (!loaded())
+    return CURLSHE_NOT_BUILT_IN;
+  va_list ap;
+  va_start(ap, opt);
+  long v = va_arg(ap, long);
+  va_end(ap);
+  return api.share_setopt(s, opt, v);
+}
+CURLSHcode krait_curl_share_cleanup(CURLSH *s) { return loaded() ? api.share_cleanup(s) : CURLSHE_NOT_BUILT_IN; }
+curl_version_info_data *krait_curl_version_info(CURLversion v) { return loaded() ? api.version_info(v) : NULL; }

@@ -3,9 +3,7 @@
  * can share a cache, and revalidate with conditional GETs so an unchanged
  * channel costs one 304. repodata.json.zst is tried first (a fraction of the
  * bytes); a server without it is remembered in the state file (has_zst). */
-#include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +17,9 @@
 #include "krait/channel.h"
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "krait/net.h"
 #include "repodata_int.h"
-#include "curl_lazy.h" /* after <curl/curl.h>: libcurl loads on first use */
 
-/* Decompressed repodata larger than this is refused (decompression bomb). */
-#define MAX_REPODATA_BYTES ((unsigned long long)8 << 30)
 
 typedef struct cache_state {
   char *url;
@@ -128,134 +124,67 @@ static bool cache_fresh(const char *state_path, const cache_state *st) {
   return now >= sb.st_mtime && now - sb.st_mtime < age;
 }
 
-/* ---- one HTTP GET into a file ---- */
+/* ---- one HTTP GET into a file, through the download engine ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
-typedef struct xfer {
-  const krait_ctx *ctx;
-  const char *url;
-  FILE *body;
-  char *etag;
-  char *mod;
-  char *cache_control;
-} xfer;
-
-static void xfer_headers_free(xfer *x) {
-  free(x->etag);
-  free(x->mod);
-  free(x->cache_control);
-  x->etag = x->mod = x->cache_control = NULL;
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *user) {
-  xfer *x = user;
-  return fwrite(data, size, n, x->body) * size;
-}
-
-static char *header_value(const char *line, size_t len, const char *name) {
-  size_t nl = strlen(name);
-  if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-    return NULL;
-  const char *v = line + nl + 1, *end = line + len;
-  while (v < end && (*v == ' ' || *v == '\t'))
-    v++;
-  while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-    end--;
-  return krait_strndup(v, (size_t)(end - v));
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *user) {
-  xfer *x = user;
-  size_t len = size * n;
-  char *v;
-  if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
-    xfer_headers_free(x); /* a new response (after a redirect): forget the old headers */
-  else if ((v = header_value(data, len, "ETag")))
-    free(x->etag), x->etag = v;
-  else if ((v = header_value(data, len, "Last-Modified")))
-    free(x->mod), x->mod = v;
-  else if ((v = header_value(data, len, "Cache-Control")))
-    free(x->cache_control), x->cache_control = v;
-  return len;
-}
-
-static int on_progress(void *user, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un) {
-  (void)ut;
-  (void)un;
-  xfer *x = user;
-  krait_ctx_progress(x->ctx, "download", x->url, (double)now, (double)total);
-  return 0;
-}
-
-/* GETs url into body_path. Conditional when etag/mod are given. */
-static krait_code http_get(const krait_ctx *ctx, const char *url, const char *etag, const char *mod,
-                           const char *body_path, long *status, xfer *x, krait_err *err) {
-  memset(x, 0, sizeof(*x));
-  pthread_once(&curl_once, curl_init_once);
-  x->ctx = ctx;
-  x->url = url;
-  x->body = fopen(body_path, "wb");
-  if (!x->body)
-    return krait_err_errno(err, KRAIT_E_IO, "cannot create %s", body_path);
-  CURL *c = curl_easy_init();
-  if (!c) {
-    fclose(x->body);
-    return krait_err_set(err, KRAIT_E_NET, "%s: cannot initialise libcurl%s%s", url,
-                         krait_curl_unavailable() ? ": " : "", krait_curl_unavailable() ? krait_curl_unavailable() : "");
-  }
-  struct curl_slist *hdrs = NULL;
-  char *h;
-  if (etag && *etag) {
-    h = krait_asprintf("If-None-Match: %s", etag);
-    hdrs = curl_slist_append(hdrs, h);
-    free(h);
-  }
-  if (mod && *mod) {
-    h = krait_asprintf("If-Modified-Since: %s", mod);
-    hdrs = curl_slist_append(hdrs, h);
-    free(h);
-  }
-  char curl_msg[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "krait/0.1");
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* gzip'd JSON is decoded by curl */
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  CURLcode cc = curl_easy_perform(c);
-  krait_code rc = KRAIT_OK;
+/* GETs url into body_path (conditional when etag/mod are given), bounded by
+ * ctx->repodata_max_bytes after content decoding. A 404/410 is not an error
+ * here (*status tells); every other failure is, after the engine's retries. */
+static krait_code http_get(krait_ctx *ctx, const char *url, const char *etag, const char *mod, const char *body_path,
+                           bool forbidden_is_missing, long *status, krait_transfer *t, krait_err *err) {
+  memset(t, 0, sizeof *t);
   *status = 0;
-  if (cc != CURLE_OK) {
-    char *shown = krait_url_redact(url);
-    rc = krait_err_set(err, KRAIT_E_NET, "%s: %s", shown, curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
-    free(shown);
-  }
-  else
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-  if (fclose(x->body) != 0 && rc == KRAIT_OK)
-    rc = krait_err_errno(err, KRAIT_E_IO, "writing %s", body_path);
-  x->body = NULL;
-  curl_slist_free_all(hdrs);
-  curl_easy_cleanup(c);
+  krait_net *net;
+  krait_code rc = krait_net_get(ctx, &net, err);
   if (rc)
-    xfer_headers_free(x);
+    return rc;
+  t->url = url;
+  t->dest_path = body_path;
+  t->expected_size = -1;
+  t->max_bytes = ctx->repodata_max_bytes;
+  t->if_none_match = etag;
+  t->if_modified_since = mod;
+  t->decode_content = true; /* gzip'd JSON is decoded by curl, and counted decoded */
+  rc = krait_net_run(net, t, 1, err);
+  *status = t->status;
+  if (rc == KRAIT_E_NOTFOUND || (forbidden_is_missing && t->status == 403))
+    rc = KRAIT_OK; /* the caller decides what a missing file means */
   return rc;
+}
+
+/* A cheap completeness check of a downloaded repodata.json before it replaces
+ * the cached copy: a JSON object, first byte to last. A body cut short by a
+ * server that closed the connection without a length fails it. */
+static krait_code check_json_object(const char *path, const char *shown_url, krait_err *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return krait_err_errno(err, KRAIT_E_IO, "cannot open %s", path);
+  int first = 0, last = 0, ch;
+  while ((ch = fgetc(f)) != EOF && (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t'))
+    ;
+  first = ch;
+  if (fseek(f, 0, SEEK_END) == 0) {
+    long pos = ftell(f);
+    while (pos > 0) {
+      pos--;
+      if (fseek(f, pos, SEEK_SET) != 0 || (ch = fgetc(f)) == EOF)
+        break;
+      if (ch != ' ' && ch != '\n' && ch != '\r' && ch != '\t') {
+        last = ch;
+        break;
+      }
+    }
+  }
+  fclose(f);
+  if (first != '{' || last != '}')
+    return krait_err_set(err, KRAIT_E_PARSE, "%s: the download is not a complete JSON object (truncated or corrupt); "
+                         "the cached copy was kept", shown_url);
+  return KRAIT_OK;
 }
 
 /* ---- zstd ---- */
 
-static krait_code zstd_decompress_file(const char *src, const char *dst, krait_err *err) {
+static krait_code zstd_decompress_file(const char *src, const char *dst, unsigned long long max_bytes,
+                                       krait_err *err) {
   FILE *in = fopen(src, "rb");
   if (!in)
     return krait_err_errno(err, KRAIT_E_IO, "cannot open %s", src);
@@ -281,9 +210,9 @@ static krait_code zstd_decompress_file(const char *src, const char *dst, krait_e
         break;
       }
       total += ob.pos;
-      if (total > MAX_REPODATA_BYTES) {
-        rc = krait_err_set(err, KRAIT_E_INVALID, "%s: decompresses to more than %llu bytes", src,
-                           MAX_REPODATA_BYTES);
+      if (total > max_bytes) {
+        rc = krait_err_set(err, KRAIT_E_INVALID, "%s: decompresses to more than %llu bytes (repodata_max_bytes)",
+                           src, max_bytes);
         break;
       }
       if (fwrite(obuf, 1, ob.pos, out) != ob.pos) {
@@ -310,15 +239,18 @@ static krait_code zstd_decompress_file(const char *src, const char *dst, krait_e
 typedef enum { GOT_NEW, GOT_NOT_MODIFIED, GOT_MISSING } outcome;
 
 /* One attempt at `url` (repodata.json or .json.zst); on GOT_NEW the cached
- * JSON and state are replaced. */
+ * JSON and state are replaced, only by a complete download. The state file
+ * records the redacted URL: it is shared and may be read by anyone. */
 static krait_code try_fetch(krait_ctx *ctx, const char *url, bool zst, const char *json_path,
                             const char *state_path, cache_state *st, outcome *got, long *status, krait_err *err) {
   bool cached = krait_path_exists(json_path);
-  bool conditional = cached && st->url && strcmp(st->url, url) == 0;
+  char *shown = krait_url_redact(url);
+  bool conditional = cached && st->url && strcmp(st->url, shown) == 0;
   char *tmp = krait_asprintf("%s.part-%ld", json_path, (long)getpid());
-  xfer x;
-  krait_code rc = http_get(ctx, url, conditional ? st->etag : NULL, conditional ? st->mod : NULL, tmp, status, &x,
-                           err);
+  krait_transfer x;
+  /* object stores answer 403 for a .zst that is not there */
+  krait_code rc = http_get(ctx, url, conditional ? st->etag : NULL, conditional ? st->mod : NULL, tmp, zst, status,
+                           &x, err);
   if (rc)
     goto out;
   if (*status == 304 && conditional) {
@@ -331,38 +263,36 @@ static krait_code try_fetch(krait_ctx *ctx, const char *url, bool zst, const cha
     if (zst)
       st->has_zst = 1;
     rc = state_save(state_path, st, json_path, err);
-  } else if (*status == 404 || *status == 403 || *status == 410) {
+  } else if (*status == 404 || *status == 410 || (zst && *status == 403)) {
     *got = GOT_MISSING;
-  } else if (*status == 200) {
+  } else if (*status >= 200 && *status <= 299) {
     *got = GOT_NEW;
-    if (zst) {
-      char *plain = krait_asprintf("%s.json", tmp);
-      rc = zstd_decompress_file(tmp, plain, err);
-      if (rc == KRAIT_OK && rename(plain, json_path) != 0)
-        rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", plain);
-      unlink(plain);
-      free(plain);
-    } else if (rename(tmp, json_path) != 0) {
-      rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", tmp);
-    }
+    char *plain = zst ? krait_asprintf("%s.json", tmp) : krait_strdup(tmp);
+    if (zst)
+      rc = zstd_decompress_file(tmp, plain, (unsigned long long)ctx->repodata_max_bytes, err);
+    if (rc == KRAIT_OK)
+      rc = check_json_object(plain, shown, err);
+    if (rc == KRAIT_OK && rename(plain, json_path) != 0)
+      rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", plain);
+    unlink(plain);
+    free(plain);
     if (rc == KRAIT_OK) {
-      free(st->url), st->url = krait_strdup(url);
+      free(st->url), st->url = krait_strdup(shown);
       free(st->etag), st->etag = krait_strdup(x.etag);
-      free(st->mod), st->mod = krait_strdup(x.mod);
+      free(st->mod), st->mod = krait_strdup(x.last_modified);
       free(st->cache_control), st->cache_control = krait_strdup(x.cache_control);
       if (zst)
         st->has_zst = 1;
       rc = state_save(state_path, st, json_path, err);
     }
   } else {
-    char *shown = krait_url_redact(url);
     rc = krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", shown, *status);
-    free(shown);
   }
 out:
   unlink(tmp);
   free(tmp);
-  xfer_headers_free(&x);
+  free(shown);
+  krait_transfer_clear(&x);
   return rc;
 }
 
@@ -420,9 +350,20 @@ krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool mis
   if (got == GOT_MISSING) {
     char *jurl = krait_asprintf("%s/repodata.json", subdir_url);
     rc = try_fetch(ctx, jurl, false, json, state_path, &st, &got, &status, err);
-    if (rc == KRAIT_OK && got == GOT_MISSING && !missing_ok) {
+    /* conda: a missing platform subdir is normal (noarch-only channels),
+     * a missing noarch means the URL is not a channel */
+    size_t ul = strlen(subdir_url);
+    bool optional = missing_ok && !(ul >= 7 && strcmp(subdir_url + ul - 7, "/noarch") == 0);
+    if (rc == KRAIT_OK && got == GOT_MISSING && !optional) {
       char *shown = krait_url_redact(jurl);
-      rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s: HTTP %ld (no such channel or subdir)", shown, status);
+      char *chan = krait_url_redact(subdir_url);
+      char *slash = strrchr(chan, '/');
+      if (slash)
+        *slash = 0;
+      rc = krait_err_set(err, KRAIT_E_NOTFOUND,
+                         "%s: HTTP %ld: the channel %s is not accessible or is invalid (no repodata.json in %s)",
+                         shown, status, chan, slash ? slash + 1 : "it");
+      free(chan);
       free(shown);
     }
     free(jurl);

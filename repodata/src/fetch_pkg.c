@@ -1,85 +1,76 @@
-/* libcurl downloader for package archives (see krait/fetch_pkg.h). */
+/* Package archives through the download engine (see krait/fetch_pkg.h). */
 #include "krait/fetch_pkg.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "krait/channel.h"
+#include "krait/buf.h"
 #include "krait/fs.h"
-#include "curl_lazy.h" /* after <curl/curl.h>: libcurl loads on first use */
+#include "krait/net.h"
 
-static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode g_curl_init_rc = CURLE_OK;
-
-/* curl_global_init is not thread-safe; downloads start on worker threads. */
-static void curl_init_once(void) { g_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
-
-typedef struct dl_progress {
-  const krait_ctx *ctx;
-  const char *item;
-} dl_progress;
-
-static int on_xfer(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
-  (void)ultotal;
-  (void)ulnow;
-  dl_progress *p = user;
-  krait_ctx_progress(p->ctx, "download", p->item, (double)dlnow, (double)dltotal);
-  return 0;
+static void fill(krait_transfer *t, const char *url, const char *dest, const krait_record *rec) {
+  memset(t, 0, sizeof *t);
+  t->url = url;
+  t->dest_path = dest;
+  t->expected_size = rec && rec->size >= 0 ? rec->size : -1;
+  t->sha256 = rec && rec->sha256 && *rec->sha256 ? rec->sha256 : NULL;
+  t->md5 = !t->sha256 && rec && rec->md5 && *rec->md5 ? rec->md5 : NULL;
+  t->label = rec && rec->fn ? rec->fn : NULL;
 }
 
 krait_code krait_fetch_pkg_download(void *user, const krait_ctx *ctx, const char *url, const char *dest_path,
                                     krait_err *err) {
   (void)user;
-  pthread_once(&g_curl_once, curl_init_once);
-  if (g_curl_init_rc != CURLE_OK)
-    return krait_err_set(err, KRAIT_E_NET, "cannot initialise libcurl: %s", curl_easy_strerror(g_curl_init_rc));
-  FILE *out = fopen(dest_path, "wb");
-  if (!out)
-    return krait_err_errno(err, KRAIT_E_IO, "%s", dest_path);
-  CURL *h = curl_easy_init();
-  if (!h) {
-    fclose(out);
-    return krait_err_set(err, KRAIT_E_NET, "cannot create a libcurl handle");
+  krait_ctx *own = NULL;
+  if (!ctx)
+    ctx = own = krait_ctx_new(); /* callers without a context get the defaults */
+  krait_net *net;
+  krait_code rc = krait_net_get(ctx, &net, err);
+  if (!rc) {
+    krait_transfer t;
+    fill(&t, url, dest_path, NULL);
+    rc = krait_net_run(net, &t, 1, err);
+    krait_transfer_clear(&t);
   }
-  char errbuf[CURL_ERROR_SIZE] = "";
-  dl_progress prog = {ctx, krait_path_basename(url)};
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, out); /* default write callback fwrite()s to it */
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "krait/0.1.0");
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* required with threads */
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &prog);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, ctx && ctx->on_progress ? 0L : 1L);
-  CURLcode rc = curl_easy_perform(h);
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(h);
-  int close_rc = fclose(out);
-  if (rc != CURLE_OK) {
-    char *shown = krait_url_redact(url); /* never print a channel token */
-    krait_code code =
-        rc == CURLE_HTTP_RETURNED_ERROR
-            ? krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", shown, status)
-            : krait_err_set(err, KRAIT_E_NET, "%s: %s", shown, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    free(shown);
-    return code;
+  krait_ctx_free(own);
+  return rc;
+}
+
+typedef struct many {
+  krait_fetched_fn done;
+  void *done_user;
+  krait_transfer *base;
+} many;
+
+static void one_done(void *user, krait_transfer *t) {
+  many *m = user;
+  m->done(m->done_user, (size_t)(t - m->base), t->code, &t->err);
+}
+
+void krait_fetch_pkg_download_many(void *user, const krait_ctx *ctx, const krait_fetch_job *jobs, size_t n,
+                                   krait_fetched_fn done, void *done_user) {
+  (void)user;
+  krait_err err;
+  krait_net *net;
+  if (krait_net_get(ctx, &net, &err)) {
+    for (size_t i = 0; i < n; i++)
+      done(done_user, i, err.code, &err);
+    return;
   }
-  if (close_rc != 0)
-    return krait_err_errno(err, KRAIT_E_IO, "writing %s", dest_path);
-  return KRAIT_OK;
+  krait_transfer *ts = krait_calloc(n ? n : 1, sizeof *ts);
+  many m = {done, done_user, ts};
+  for (size_t i = 0; i < n; i++) {
+    fill(&ts[i], jobs[i].url, jobs[i].dest_path, jobs[i].rec);
+    ts[i].on_done = one_done;
+    ts[i].user = &m;
+  }
+  krait_net_run(net, ts, n, &err); /* every result reached done() already */
+  for (size_t i = 0; i < n; i++)
+    krait_transfer_clear(&ts[i]);
+  free(ts);
 }
 
 krait_cache_fetcher krait_fetch_pkg_fetcher(void) {
-  krait_cache_fetcher f = {krait_fetch_pkg_download, NULL};
+  krait_cache_fetcher f = {krait_fetch_pkg_download, NULL, krait_fetch_pkg_download_many};
   return f;
 }

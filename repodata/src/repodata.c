@@ -228,7 +228,8 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
   krait_buf_free(&text);
 
   krait_subdir_info *info = krait_calloc(1, sizeof(*info));
-  info->channel_url = krait_strdup(info_in ? info_in->channel_url : NULL);
+  /* records carry the redacted URL; the download engine puts the secret back */
+  info->channel_url = info_in && info_in->channel_url ? krait_url_redact(info_in->channel_url) : NULL;
   info->channel_name = krait_strdup(info_in ? info_in->channel_name : NULL);
   info->subdir = krait_strdup(info_in && info_in->subdir ? info_in->subdir : meta.subdir);
   info->channel_index = opts ? opts->channel_index : (info_in ? info_in->channel_index : 0);
@@ -271,12 +272,12 @@ static Repo *empty_repo(Pool *pool, const krait_subdir_info *tmpl, const krait_r
   Repo *repo = repo_create(pool, name);
   free(name);
   krait_subdir_info *info = krait_calloc(1, sizeof(*info));
-  info->channel_url = krait_strdup(tmpl->channel_url);
+  info->channel_url = tmpl->channel_url ? krait_url_redact(tmpl->channel_url) : NULL;
   info->channel_name = krait_strdup(tmpl->channel_name);
   info->subdir = krait_strdup(tmpl->subdir);
   info->channel_index = tmpl->channel_index;
   info->http_status = tmpl->http_status;
-  info->packages_url = krait_asprintf("%s/%s", tmpl->channel_url, tmpl->subdir);
+  info->packages_url = krait_asprintf("%s/%s", info->channel_url, tmpl->subdir);
   info->missing = true;
   repo->appdata = info;
   apply_priority(repo, info, opts);

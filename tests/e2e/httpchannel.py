@@ -5,10 +5,23 @@ repodata cache must be tested against a server that answers conditional GETs
 (If-None-Match / If-Modified-Since) with 304 exactly like anaconda.org or a CDN.
 Every request is logged in `requests` so tests can assert what krait asked for;
 `fail` injects an error status for a path (e.g. {"/noarch/repodata.json": 500}).
+
+Fault injection (`faults`): a per-path queue of faults, one taken per request to that
+path, so "503 once, then the file" is `server.inject("/noarch/a.conda", Fault(status=503))`.
+A Fault can: answer a status (with Retry-After), send only the first bytes of the body
+then close (truncate), close the connection without an answer (drop), send more bytes
+than the file has (extra), stall after some bytes, stream an endless body, claim a wrong
+Content-Encoding, or send a gzip bomb. `barrier(paths, n)` holds requests for those paths
+until n of them are in flight at once, so a test can prove parallel transfers from the
+log without timing anything. Every request records `in_flight` (requests being served
+when it arrived, itself included); `max_in_flight` keeps the peak. Range requests are
+answered with 206, as a real server does (resumed downloads).
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import os
 import posixpath
@@ -21,7 +34,22 @@ import urllib.parse
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Dict, List, Optional
+
+
+@dataclass
+class Fault:
+    status: int = 0              # answer this status (with an empty body)
+    retry_after: Optional[str] = None
+    truncate: int = -1           # send this many body bytes (full Content-Length), then close
+    drop: bool = False           # close the connection without any answer
+    extra: int = 0               # send this many bytes more than the file (Content-Length too)
+    stall_after: int = -1        # send this many bytes, then nothing until the client gives up
+    endless: bool = False        # 200 without length, bytes until the client gives up
+    bad_encoding: bool = False   # "Content-Encoding: gzip" on a body that is not gzip
+    gzip_bomb: int = 0           # a gzip body (Content-Encoding: gzip) inflating to this many bytes
+    blob: bytes = b""            # (the bomb, made when injected so the answer itself is immediate)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -41,7 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         owner: ChannelHTTPServer = self.server.owner  # type: ignore[attr-defined]
         with owner.lock:
             owner.requests.append({"method": self.command, "path": self.path, "status": status,
-                                   "headers": {k.lower(): v for k, v in self.headers.items()}})
+                                   "headers": {k.lower(): v for k, v in self.headers.items()},
+                                   "in_flight": getattr(self, "_in_flight_at_start", 0)})
 
     def _send_status_only(self, status: int) -> None:
         self._record(status)
@@ -51,9 +80,37 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, send_body: bool) -> None:
         owner: ChannelHTTPServer = self.server.owner  # type: ignore[attr-defined]
+        with owner.lock:
+            owner.in_flight += 1
+            owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
+            self._in_flight_at_start = owner.in_flight
+        try:
+            self._serve_inner(send_body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a stall or endless body it cut off): expected
+        finally:
+            with owner.lock:
+                owner.in_flight -= 1
+                owner.cond.notify_all()
+
+    def _serve_inner(self, send_body: bool) -> None:
+        owner: ChannelHTTPServer = self.server.owner  # type: ignore[attr-defined]
         url_path = urllib.parse.urlsplit(self.path).path
         if owner.delay:
-            time.sleep(owner.delay)
+            time.sleep(owner.delay)  # added latency (benchmarks); tests never order events by it
+        owner.wait_barrier(url_path)
+        if owner.auth is not None:
+            want = "Basic " + base64.b64encode(owner.auth.encode()).decode()
+            if self.headers.get("Authorization") != want:
+                self._record(401)
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="channel"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+        fault = owner.take_fault(url_path)
+        if fault is not None and self._apply_fault(fault, url_path):
+            return
         if url_path in owner.fail:
             self._send_status_only(owner.fail[url_path])
             return
@@ -77,17 +134,84 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", owner.cache_control)
             self.end_headers()
             return
-        self._record(200)
-        self.send_response(200)
+        status, start = 200, 0
+        rng = self.headers.get("Range")
+        if rng and rng.startswith("bytes=") and rng.endswith("-") and rng[6:-1].isdigit():
+            start = int(rng[6:-1])
+            if start < len(data):
+                status = 206
+            else:
+                start = 0
+        if fault is not None and fault.extra:
+            data = data + b"X" * fault.extra
+        body = data[start:]
+        self._record(status)
+        self.send_response(status)
         ctype = "application/json" if rel.endswith(".json") else "application/octet-stream"
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(body)))
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.send_header("Accept-Ranges", "bytes")
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", last_modified)
         self.send_header("Cache-Control", owner.cache_control)
+        if fault is not None and fault.bad_encoding:
+            self.send_header("Content-Encoding", "gzip")
         self.end_headers()
-        if send_body:
-            self.wfile.write(data)
+        if not send_body:
+            return
+        if fault is not None and fault.truncate >= 0:
+            self.wfile.write(body[:fault.truncate])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if fault is not None and fault.stall_after >= 0:
+            self.wfile.write(body[:fault.stall_after])
+            self.wfile.flush()
+            owner.wait_released()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+    def _apply_fault(self, fault: "Fault", url_path: str) -> bool:
+        """Answers the request per `fault`; False when the normal answer should follow (modified)."""
+        owner: ChannelHTTPServer = self.server.owner  # type: ignore[attr-defined]
+        if fault.drop:
+            self._record(0)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return True
+        if fault.status:
+            self._record(fault.status)
+            self.send_response(fault.status)
+            if fault.retry_after is not None:
+                self.send_header("Retry-After", fault.retry_after)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        if fault.endless:
+            self._record(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            chunk = b" " * 65536
+            while not owner.released.is_set():
+                self.wfile.write(chunk)
+            self.close_connection = True
+            return True
+        if fault.gzip_bomb:
+            blob = fault.blob
+            self._record(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(blob)))
+            self.end_headers()
+            self.wfile.write(blob)
+            return True
+        return False
 
     def _not_modified(self, etag: str, mtime: int) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -104,6 +228,14 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (cut-off stall, endless body, bound hit) is expected."""
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class ChannelHTTPServer:
     """A threaded HTTP server for `root` on an ephemeral 127.0.0.1 port."""
 
@@ -112,9 +244,18 @@ class ChannelHTTPServer:
         self.cache_control = cache_control
         self.requests: List[Dict[str, object]] = []
         self.fail: Dict[str, int] = {}
+        self.faults: Dict[str, List[Fault]] = {}
+        self.auth: Optional[str] = None  # "user:password": basic auth required for every request
         self.delay = 0.0
         self.lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.cond = threading.Condition(self.lock)
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.barrier_paths: set = set()
+        self.barrier_n = 0
+        self.barrier_passed = False
+        self.released = threading.Event()  # set at stop(): stalled/endless answers end
+        self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.owner = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="channel-http", daemon=True)
@@ -131,7 +272,42 @@ class ChannelHTTPServer:
         self._thread.start()
         return self
 
+    def inject(self, path: str, *faults: Fault) -> None:
+        """Queues faults for `path`: the next requests to it get them, one each."""
+        for f in faults:
+            if f.gzip_bomb and not f.blob:
+                f.blob = gzip.compress(b" " * f.gzip_bomb, compresslevel=6)
+        with self.lock:
+            self.faults.setdefault(path, []).extend(faults)
+
+    def take_fault(self, path: str) -> Optional[Fault]:
+        with self.lock:
+            queue = self.faults.get(path)
+            return queue.pop(0) if queue else None
+
+    def barrier(self, paths, n: int) -> None:
+        """Requests for `paths` wait until `n` of them are being served at once."""
+        with self.lock:
+            self.barrier_paths = set(paths)
+            self.barrier_n = n
+            self.barrier_passed = False
+
+    def wait_barrier(self, path: str) -> None:
+        with self.cond:
+            if path not in self.barrier_paths or self.barrier_passed:
+                return
+            self.barrier_waiting = getattr(self, "barrier_waiting", 0) + 1
+            if self.barrier_waiting >= self.barrier_n:
+                self.barrier_passed = True
+                self.cond.notify_all()
+            # bounded so a broken client fails the test's assertion instead of hanging it
+            self.cond.wait_for(lambda: self.barrier_passed or self.released.is_set(), timeout=30)
+
+    def wait_released(self) -> None:
+        self.released.wait(timeout=60)
+
     def stop(self) -> None:
+        self.released.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)

@@ -416,7 +416,7 @@ static void test_downloader_and_offline(void) {
   free(r.url);
   r.url = krait_strdup("https://example.invalid/noarch/alpha-1.0-0.conda");
   fake_dl f = {0, g_chan};
-  krait_cache_fetcher fetcher = {fake_download, &f};
+  krait_cache_fetcher fetcher = {fake_download, &f, NULL};
   char *out = NULL;
   krait_err err = {0};
   CHECK(krait_cache_prepare(ctx, &r, 1, NULL, &out, &err) == KRAIT_E_UNSUPPORTED, "no downloader: %s", err.msg);

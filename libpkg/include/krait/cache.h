@@ -25,6 +25,10 @@
  * pre-existing archive that fails verification is deleted and fetched again,
  * once.
  *
+ * With a batch downloader (krait_cache_fetcher.download_many), archives are
+ * downloaded all at once and each is extracted as soon as it is verified,
+ * on ctx->extract_threads threads, while the rest are still in flight.
+ *
  * Concurrency: krait_cache_prepare holds the writable dir's lock (unless
  * ctx->use_lockfiles is false) while it writes, waiting at most
  * ctx->lock_timeout_seconds (0 = forever). Leftover `*.krait-partial-*`
@@ -45,9 +49,31 @@
 typedef krait_code (*krait_download_fn)(void *user, const krait_ctx *ctx, const char *url, const char *dest_path,
                                         krait_err *err);
 
+/* One archive of a batch: url -> dest_path (an existing empty temp file the
+ * downloader truncates), which must end up with rec's size and sha256 (else
+ * md5): the downloader stops at that size and checks the digest. */
+typedef struct krait_fetch_job {
+  const char *url;
+  const char *dest_path;
+  const krait_record *rec;
+} krait_fetch_job;
+
+/* Called by a batch downloader once per job, as soon as that job is finished
+ * (rc KRAIT_OK: complete and verified), from the thread that called it. */
+typedef void (*krait_fetched_fn)(void *user, size_t job_index, krait_code rc, const krait_err *err);
+
+/* Downloads every job (in parallel, as the downloader sees fit) and calls
+ * done(done_user, i, ...) for each; returns when all are finished. */
+typedef void (*krait_download_many_fn)(void *user, const krait_ctx *ctx, const krait_fetch_job *jobs, size_t n,
+                                       krait_fetched_fn done, void *done_user);
+
 typedef struct krait_cache_fetcher {
   krait_download_fn download; /* NULL: only file:// URLs (and cached packages) work */
   void *user;
+  /* Optional. When set, krait_cache_prepare hands it every http(s) archive
+   * not in any cache at once, and extracts each one as soon as it is done
+   * while the others still download. */
+  krait_download_many_fn download_many;
 } krait_cache_fetcher;
 
 typedef enum krait_cache_state {

@@ -12,7 +12,10 @@
  *
  * Recognised keys: channels, default_channels, channel_alias,
  * channel_priority, pkgs_dirs, envs_dirs, add_pip_as_python_dependency,
- * extract_threads, offline, always_yes, use_lockfiles, pinned_packages.
+ * extract_threads, offline, always_yes, use_lockfiles, pinned_packages;
+ * network: download_threads, remote_max_retries, remote_backoff_factor,
+ * remote_connect_timeout_secs, remote_read_timeout_secs, repodata_max_bytes,
+ * ssl_verify, client_ssl_cert, client_ssl_cert_key, proxy_servers.
  * Unknown keys are ignored; a malformed file or a value of the wrong type is
  * an error naming file:line. $VAR / ${VAR} in string values are expanded,
  * and a leading ~ in paths. A top-level key marked "#!final" (conda's

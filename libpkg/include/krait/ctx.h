@@ -52,6 +52,22 @@ struct krait_ctx {
   krait_strv pinned_packages;
   krait_strv condarc_files;    /* which config files were read, in order */
 
+  /* Network (used by the download engine, repodata/include/krait/net.h;
+   * names and defaults as conda's): */
+  int download_threads;               /* parallel transfers, default 8 */
+  int remote_max_retries;             /* retries after the first try, default 3 */
+  double remote_backoff_factor;       /* seconds; retry k waits factor * 2^(k-1) (+ jitter), default 1 */
+  double remote_connect_timeout_secs; /* default 9.15 */
+  double remote_read_timeout_secs;    /* a transfer with no byte for this long is retried, default 60 */
+  long long repodata_max_bytes;       /* ceiling for one repodata download (decoded), default 2 GiB */
+  char *ssl_verify;                   /* "true", "false" or a CA bundle path; default "true" */
+  char *client_ssl_cert;              /* PEM certificate (may hold the key too), or NULL */
+  char *client_ssl_cert_key;          /* its key, or NULL */
+  krait_strv proxy_servers;           /* pairs: key ("http", "https", "all" or "scheme://host"), proxy URL */
+  struct krait_secrets *secrets;      /* channel credentials, krait/secrets.h; never written out */
+  void *net;                          /* the download engine, created on first use by repodata/ ... */
+  void (*net_free)(void *net);        /* ... which sets this to free it with the context */
+
   krait_event_fn on_event;
   krait_progress_fn on_progress;
   void *user;

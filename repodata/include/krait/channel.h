@@ -11,6 +11,7 @@
 #include "krait/buf.h"
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/secrets.h"
 
 typedef struct krait_channel {
   char *url;       /* base URL, no trailing slash, no subdir: https://conda.anaconda.org/conda-forge, file:///abs/dir */
@@ -33,8 +34,6 @@ KRAIT_API bool krait_channel_is_local(const krait_channel *ch);
  * schemes. Caller frees. */
 KRAIT_API char *krait_file_url_to_path(const char *url);
 
-/* url with credentials hidden (user:***@host, /t/<TOKEN>/), for messages
- * and records. Caller frees. */
-KRAIT_API char *krait_url_redact(const char *url);
+/* krait_url_redact() (url with credentials hidden) lives in krait/secrets.h. */
 
 #endif
