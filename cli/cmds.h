@@ -15,5 +15,7 @@ int cmd_list(const cli_args *args);
 int krait_cmd_package(krait_ctx *ctx, int argc, char **argv);
 /* cmd_env.c: `krait env export|create|update ...` (a subcommand table) */
 int krait_cmd_env(krait_ctx *ctx, int argc, char **argv);
+/* cmd_index.c: `krait index DIR` (own argument parsing) */
+int krait_cmd_index(krait_ctx *ctx, int argc, char **argv);
 
 #endif

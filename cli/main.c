@@ -29,6 +29,8 @@ static const cli_command commands[] = {
      krait_cmd_package},
     {"env", "(export | create | update) [options]", "Export environments to files and create/update them from files.",
      0, NULL, krait_cmd_env},
+    {"index", "[--threads N] [--no-cache] DIR", "Write repodata (also sharded) and channeldata for a directory of packages.",
+     0, NULL, krait_cmd_index},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
