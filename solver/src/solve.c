@@ -14,6 +14,7 @@
 #include "krait/channel.h"
 #include "krait/fs.h"
 #include "krait/repodata.h"
+#include "krait/shards.h"
 #include "solver_internal.h"
 
 static double now_seconds(void) {
@@ -110,7 +111,22 @@ static krait_code load_channel(krait_solve_state *st, const char *text, int inde
     subdirs = (const char *const *)ch.subdirs.items;
     n_subdirs = ch.subdirs.len;
   }
+  /* CEP-16: a channel with sharded repodata loads only what the request
+   * can reach; subdirs without a shard index fall through to the loop below. */
+  Repo *sharded_repos[16] = {0};
+  bool sharded = false;
+  if (n_subdirs <= 16) {
+    krait_repodata_opts sopts = {.channel_index = index, .n_channels = n_channels,
+                                 .priority_mode = st->ctx->channel_priority, .missing_ok = true};
+    rc = krait_shards_load_channel(st->ctx, st->pool, &ch, subdirs, n_subdirs, &st->shard_roots, &sopts,
+                                   sharded_repos, &sharded, NULL, err);
+  }
   for (size_t i = 0; i < n_subdirs && rc == KRAIT_OK; i++) {
+    if (sharded_repos[i]) {
+      sharded_repos[i]->priority = st->ctx->channel_priority == KRAIT_PRIORITY_DISABLED ? 0 : n_channels - index;
+      sharded_repos[i]->subpriority = strcmp(subdirs[i], "noarch") == 0 ? 0 : 1;
+      continue;
+    }
     krait_repodata_opts opts = {
         .channel_index = index,
         .n_channels = n_channels,
@@ -510,6 +526,7 @@ static krait_code collect_result(krait_solve_state *st, krait_solution *out, kra
 
 static void state_free(krait_solve_state *st) {
   if (st->solv) solver_free(st->solv);
+  krait_strv_free(&st->shard_roots);
   if (st->pool) {
     krait_repodata_free_pool_info(st->pool);
     pool_free(st->pool);
@@ -556,6 +573,13 @@ krait_code krait_solve(krait_ctx *ctx, const krait_request *req, krait_solution 
   }
 
   st.pool = krait_pool_new(ctx);
+  /* where a sharded channel's walk starts: what is asked for and what is installed */
+  for (size_t i = 0; i < req->n_specs; i++)
+    if (st.specs[i] && st.specs[i]->name && !krait_strv_contains(&st.shard_roots, st.specs[i]->name))
+      krait_strv_push(&st.shard_roots, st.specs[i]->name);
+  for (size_t i = 0; i < st.prefix.len; i++)
+    if (st.prefix.records[i].rec.name && !krait_strv_contains(&st.shard_roots, st.prefix.records[i].rec.name))
+      krait_strv_push(&st.shard_roots, st.prefix.records[i].rec.name);
   krait_strv channels = KRAIT_STRV_INIT;
   channel_list(&st, &channels);
   for (size_t i = 0; i < channels.len && rc == KRAIT_OK; i++)
