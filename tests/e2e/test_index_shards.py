@@ -87,6 +87,35 @@ def test_index_writes_every_form_and_reads_back(krait, chan, tmp_path):
                              ("lib", "1.0", "h0_0")]
 
 
+def test_shards_have_the_cep16_format(krait, chan):
+    """Decoded with an independent msgpack reader: the index maps every name to the
+    32-byte sha256 of its shard file; a shard holds the same records as repodata.json,
+    with md5 and sha256 as bytes."""
+    import hashlib
+    import msgpack
+    index(krait, chan.root)
+    for sd in ("noarch", NATIVE):
+        d = chan.root / sd
+        rd = json.loads((d / "repodata.json").read_text())
+        idx = msgpack.unpackb(pb.zstd_decompress((d / "repodata_shards.msgpack.zst").read_bytes()), raw=False)
+        assert idx["version"] == 1 and idx["info"]["shards_base_url"] == "./shards/"
+        names = {r["name"] for k in ("packages", "packages.conda") for r in rd[k].values()}
+        assert set(idx["shards"]) == names
+        seen = {"packages": {}, "packages.conda": {}}
+        for name, digest in idx["shards"].items():
+            assert isinstance(digest, bytes) and len(digest) == 32
+            blob = (d / "shards" / f"{digest.hex()}.msgpack.zst").read_bytes()
+            assert hashlib.sha256(blob).digest() == digest
+            shard = msgpack.unpackb(pb.zstd_decompress(blob), raw=False)
+            assert shard["removed"] == []
+            for key in ("packages", "packages.conda"):
+                for fn, rec in shard[key].items():
+                    assert rec["name"] == name
+                    assert isinstance(rec["md5"], bytes) and isinstance(rec["sha256"], bytes)
+                    seen[key][fn] = dict(rec, md5=rec["md5"].hex(), sha256=rec["sha256"].hex())
+        assert seen == {k: rd[k] for k in ("packages", "packages.conda")}
+
+
 def test_index_is_incremental_and_follows_changes(krait, chan, tmp_path):
     ch = chan
     index(krait, ch.root)
