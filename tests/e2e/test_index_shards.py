@@ -163,7 +163,12 @@ def test_sharded_client_fetches_only_reachable_shards(krait, chan, tmp_path, ser
     assert solution(sharded) == sorted(solution(dry_run(krait, ch.url, "app")))
     for sd in ("noarch", NATIVE):
         (ch.root / sd / "hidden.msgpack.zst").rename(ch.root / sd / "repodata_shards.msgpack.zst")
-    # shards are cached by hash: a second solve fetches only the indexes
+    # the monolithic run saw no index (404) and forgot it: this solve fetches the
+    # indexes again, but finds every shard in the cache (by hash)
+    before = len(server.requests)
+    assert solution(dry_run(krait, server.url, "app")) == solution(sharded)
+    assert not shard_requests(server)[4:], "cached shards were downloaded again"
+    # and an unchanged index costs a 304
     before = len(server.requests)
     again = dry_run(krait, server.url, "app")
     assert solution(again) == solution(sharded)
