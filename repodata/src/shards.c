@@ -19,6 +19,7 @@
 typedef struct sub {
   const char *subdir;
   char *subdir_url;
+  char *shown;        /* subdir_url with any credentials redacted: for messages */
   char *index_path;   /* cached index file */
   char *shards_base;  /* absolute URL ending in '/' */
   char *base_url;     /* info.base_url as written (may be relative) or NULL */
@@ -163,6 +164,7 @@ static krait_code absorb_shard(krait_ctx *ctx, sub *s, const char *path, const c
 
 static void sub_free(sub *s) {
   free(s->subdir_url);
+  free(s->shown);
   free(s->index_path);
   free(s->shards_base);
   free(s->base_url);
@@ -301,6 +303,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
     subs[i].subdir = subdirs[i];
     msgpack_unpacked_init(&subs[i].index);
     subs[i].subdir_url = krait_asprintf("%s/%s", ch->url, subdirs[i]);
+    subs[i].shown = krait_url_redact(subs[i].subdir_url);
     char *key_url = krait_asprintf("%s/", subs[i].subdir_url);
     char key[9];
     krait_cache_key(key_url, key);
@@ -313,7 +316,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
   for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
     if (!subs[i].has_index)
       continue;
-    char *shown = krait_url_redact(subs[i].subdir_url);
+    char *shown = krait_asprintf("%s/repodata_shards.msgpack.zst", subs[i].shown);
     rc = parse_index(&subs[i], shown, err);
     free(shown);
     if (rc)
@@ -353,7 +356,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
           st.shards_cached++;
         } else if (ctx->offline) {
           rc = krait_err_set(err, KRAIT_E_NET, "%s: shard of %s: offline and not in the cache (%s)",
-                             subs[i].subdir_url, frontier.items[f], shard_dir);
+                             subs[i].shown, frontier.items[f], shard_dir);
         } else {
           urls[nj] = krait_asprintf("%s%s.msgpack.zst", subs[i].shards_base, hex);
           t[nt].url = urls[nj];
@@ -376,7 +379,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
     }
     krait_strv next = KRAIT_STRV_INIT;
     for (size_t j = 0; j < nj && rc == KRAIT_OK; j++) {
-      char *shown = krait_asprintf("%s/shards/%s.msgpack.zst", subs[job_sub[j]].subdir_url, hexes[j]);
+      char *shown = krait_asprintf("%s/shards/%s.msgpack.zst", subs[job_sub[j]].shown, hexes[j]);
       rc = absorb_shard(ctx, &subs[job_sub[j]], paths[j], shown, &next, err);
       if (rc)
         unlink(paths[j]); /* never keep a shard that does not parse */
@@ -415,8 +418,10 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
       rc = krait_repodata_load_file(ctx, pool, json, &info, opts, &out_repos[i], err);
     free(json);
   }
-  krait_debug(ctx, "%s: sharded repodata: %ld names, %ld shards downloaded, %ld from the cache", ch->url, st.names,
+  char *shown_ch = krait_url_redact(ch->url);
+  krait_debug(ctx, "%s: sharded repodata: %ld names, %ld shards downloaded, %ld from the cache", shown_ch, st.names,
               st.shards_fetched, st.shards_cached);
+  free(shown_ch);
 out:
   for (size_t i = 0; i < n; i++)
     sub_free(&subs[i]);
