@@ -81,6 +81,8 @@ static krait_code list_archives(subdir_scan *s, krait_err *err) {
 
 /* Fills records of unchanged archives from the subdir's cache file. */
 static void cache_apply(subdir_scan *s) {
+  if (s->n == 0)
+    return;
   char *p = krait_path_join(s->path, CACHE_FILE);
   krait_json *j = krait_json_parse_file(p, NULL);
   free(p);
@@ -90,14 +92,16 @@ static void cache_apply(subdir_scan *s) {
     return; /* no cache, or one written by another format: read everything */
   }
   const krait_json *entries = krait_json_get_object(j, "entries");
-  for (size_t i = 0; entries && i < s->n; i++) {
-    entry *e = &s->e[i];
-    const krait_json *c = krait_json_get_object(entries, e->fn);
+  /* walk the cache once, finding each archive by binary search (s->e is
+   * sorted by file name): a channel of 20,000 archives stays linear-ish */
+  for (const krait_json *c = entries ? entries->child : NULL; c; c = c->next) {
+    entry key = {.fn = c->key};
+    entry *e = bsearch(&key, s->e, s->n, sizeof *s->e, cmp_entry);
     int64_t size = -1, mtime = -1;
-    const krait_json *rec = c ? krait_json_get_object(c, "record") : NULL;
+    const krait_json *rec = e ? krait_json_get_object(c, "record") : NULL;
     const char *name = rec ? krait_json_get_str(rec, "name") : NULL;
-    if (!rec || !name || !krait_json_get_int(c, "size", &size) || !krait_json_get_int(c, "mtime_ns", &mtime) ||
-        size != e->size || mtime != e->mtime_ns)
+    if (!rec || !name || e->record || !krait_json_get_int(c, "size", &size) ||
+        !krait_json_get_int(c, "mtime_ns", &mtime) || size != e->size || mtime != e->mtime_ns)
       continue;
     krait_buf b = KRAIT_BUF_INIT;
     krait_jw w;
@@ -110,6 +114,9 @@ static void cache_apply(subdir_scan *s) {
 }
 
 /* ---- parallel reading ---- */
+
+/* Runs fn(arg) on `threads` threads (workers pull jobs from arg) and waits. */
+static void run_parallel(void *(*fn)(void *), void *arg, int threads);
 
 typedef struct work {
   subdir_scan *scans;
@@ -149,16 +156,8 @@ static krait_code read_changed(subdir_scan *scans, size_t n_scans, int threads, 
   int nt = threads > 0 ? threads : 1;
   if ((size_t)nt > w.n_todo)
     nt = (int)w.n_todo;
-  pthread_t *tids = krait_calloc((size_t)nt + 1, sizeof *tids);
-  int started = 0;
-  for (; started < nt; started++)
-    if (pthread_create(&tids[started], NULL, worker, &w) != 0)
-      break;
-  if (started == 0)
-    worker(&w); /* no thread could start: read on this one */
-  for (int i = 0; i < started; i++)
-    pthread_join(tids[i], NULL);
-  free(tids);
+  if (nt > 0)
+    run_parallel(worker, &w, nt);
   krait_code rc = KRAIT_OK;
   for (size_t i = 0; i < w.n_todo && rc == KRAIT_OK; i++)
     if (w.todo[i]->rc) {
@@ -256,7 +255,69 @@ static krait_code pack_shard(entry **v, size_t lo, size_t hi, msgpack_sbuffer *s
   return KRAIT_OK;
 }
 
-static krait_code write_shards(const subdir_scan *s, long *n_written, krait_err *err) {
+/* One shard to build: the entries [lo, hi) of one name. */
+typedef struct shard_job {
+  size_t lo, hi;
+  char hex[65];
+  bool written;
+  krait_code rc;
+  krait_err err;
+} shard_job;
+
+typedef struct shard_work {
+  entry **v;
+  shard_job *jobs;
+  size_t n_jobs;
+  const char *dir;
+  atomic_size_t next;
+} shard_work;
+
+/* Packs, compresses and hashes one shard, and writes it unless a file of
+ * that hash exists (content-addressed: it has these very bytes). */
+static void build_shard(shard_work *w, shard_job *j) {
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  krait_buf z = KRAIT_BUF_INIT;
+  j->rc = pack_shard(w->v, j->lo, j->hi, &sb, &j->err);
+  if (j->rc == KRAIT_OK)
+    j->rc = krait_zstd_compress_mem(sb.data, sb.size, 0, &z, &j->err);
+  if (j->rc == KRAIT_OK) {
+    krait_digest_hex("sha256", z.data, z.len, j->hex, sizeof j->hex);
+    char *fn = krait_asprintf("%s/%s.msgpack.zst", w->dir, j->hex);
+    if (!krait_path_exists(fn)) {
+      j->rc = krait_write_file_atomic_nosync(fn, z.data, z.len, 0644, &j->err);
+      j->written = true;
+    }
+    free(fn);
+  }
+  krait_buf_free(&z);
+  msgpack_sbuffer_destroy(&sb);
+}
+
+static void *shard_worker(void *arg) {
+  shard_work *w = arg;
+  for (;;) {
+    size_t i = atomic_fetch_add(&w->next, 1);
+    if (i >= w->n_jobs)
+      return NULL;
+    build_shard(w, &w->jobs[i]);
+  }
+}
+
+static void run_parallel(void *(*fn)(void *), void *arg, int threads) {
+  pthread_t *tids = krait_calloc((size_t)threads + 1, sizeof *tids);
+  int started = 0;
+  for (; started < threads; started++)
+    if (pthread_create(&tids[started], NULL, fn, arg) != 0)
+      break;
+  if (started == 0)
+    fn(arg); /* no thread could start: work on this one */
+  for (int i = 0; i < started; i++)
+    pthread_join(tids[i], NULL);
+  free(tids);
+}
+
+static krait_code write_shards(const subdir_scan *s, int threads, long *n_written, krait_err *err) {
   char *shard_dir = krait_path_join(s->path, "shards");
   krait_code rc = krait_mkdir_p(shard_dir, 0755, err);
   entry **v = krait_calloc(s->n + 1, sizeof *v);
@@ -264,10 +325,29 @@ static krait_code write_shards(const subdir_scan *s, long *n_written, krait_err 
     v[i] = &s->e[i];
   if (s->n)
     qsort(v, s->n, sizeof *v, cmp_by_name);
-  size_t n_names = 0;
-  for (size_t i = 0; i < s->n; i++)
-    n_names += i == 0 || strcmp(v[i]->name, v[i - 1]->name) != 0;
+  shard_job *jobs = krait_calloc(s->n + 1, sizeof *jobs);
+  size_t n_jobs = 0;
+  for (size_t lo = 0; lo < s->n;) {
+    size_t hi = lo + 1;
+    while (hi < s->n && strcmp(v[hi]->name, v[lo]->name) == 0)
+      hi++;
+    jobs[n_jobs++] = (shard_job){.lo = lo, .hi = hi};
+    lo = hi;
+  }
+  shard_work w = {.v = v, .jobs = jobs, .n_jobs = n_jobs, .dir = shard_dir};
+  atomic_init(&w.next, 0);
+  if (rc == KRAIT_OK && n_jobs)
+    run_parallel(shard_worker, &w, threads < 1 ? 1 : (size_t)threads > n_jobs ? (int)n_jobs : threads);
+  for (size_t i = 0; i < n_jobs && rc == KRAIT_OK; i++) {
+    if (jobs[i].rc) {
+      rc = jobs[i].rc;
+      if (err)
+        *err = jobs[i].err;
+    }
+    *n_written += jobs[i].written;
+  }
 
+  /* the index: {version, info, shards: {name: sha256 bytes}} */
   msgpack_sbuffer index;
   msgpack_sbuffer_init(&index);
   msgpack_packer ipk;
@@ -288,41 +368,17 @@ static krait_code write_shards(const subdir_scan *s, long *n_written, krait_err 
   pack_str(&ipk, "created_at");
   pack_str(&ipk, now);
   pack_str(&ipk, "shards");
-  msgpack_pack_map(&ipk, n_names);
-
-  for (size_t lo = 0; lo < s->n && rc == KRAIT_OK;) {
-    size_t hi = lo + 1;
-    while (hi < s->n && strcmp(v[hi]->name, v[lo]->name) == 0)
-      hi++;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    krait_buf z = KRAIT_BUF_INIT;
-    rc = pack_shard(v, lo, hi, &sb, err);
-    if (rc == KRAIT_OK)
-      rc = krait_zstd_compress_mem(sb.data, sb.size, 0, &z, err);
-    if (rc == KRAIT_OK) {
-      char hex[65];
-      krait_digest_hex("sha256", z.data, z.len, hex, sizeof hex);
-      unsigned char bin[32];
-      for (int i = 0; i < 32; i++) {
-        unsigned x = 0;
-        sscanf(hex + 2 * i, "%2x", &x);
-        bin[i] = (unsigned char)x;
-      }
-      pack_str(&ipk, v[lo]->name);
-      msgpack_pack_bin(&ipk, 32);
-      msgpack_pack_bin_body(&ipk, bin, 32);
-      char *fn = krait_asprintf("%s/%s.msgpack.zst", shard_dir, hex);
-      /* content-addressed: an existing file already has these bytes */
-      if (!krait_path_exists(fn)) {
-        rc = krait_write_file_atomic_nosync(fn, z.data, z.len, 0644, err);
-        (*n_written)++;
-      }
-      free(fn);
+  msgpack_pack_map(&ipk, n_jobs);
+  for (size_t i = 0; i < n_jobs && rc == KRAIT_OK; i++) {
+    unsigned char bin[32];
+    for (int k = 0; k < 32; k++) {
+      unsigned x = 0;
+      sscanf(jobs[i].hex + 2 * k, "%2x", &x);
+      bin[k] = (unsigned char)x;
     }
-    krait_buf_free(&z);
-    msgpack_sbuffer_destroy(&sb);
-    lo = hi;
+    pack_str(&ipk, v[jobs[i].lo]->name);
+    msgpack_pack_bin(&ipk, 32);
+    msgpack_pack_bin_body(&ipk, bin, 32);
   }
   if (rc == KRAIT_OK) {
     krait_buf z = KRAIT_BUF_INIT;
@@ -334,12 +390,13 @@ static krait_code write_shards(const subdir_scan *s, long *n_written, krait_err 
     krait_buf_free(&z);
   }
   msgpack_sbuffer_destroy(&index);
+  free(jobs);
   free(v);
   free(shard_dir);
   return rc;
 }
 
-static krait_code write_subdir(const subdir_scan *s, long *n_shards, krait_err *err) {
+static krait_code write_subdir(const subdir_scan *s, int threads, long *n_shards, krait_err *err) {
   krait_buf b = KRAIT_BUF_INIT, z = KRAIT_BUF_INIT;
   write_repodata_json(s, &b);
   char *json = krait_path_join(s->path, "repodata.json");
@@ -351,7 +408,7 @@ static krait_code write_subdir(const subdir_scan *s, long *n_shards, krait_err *
   if (rc == KRAIT_OK)
     rc = krait_write_file_atomic(json, b.data, b.len, 0644, err);
   if (rc == KRAIT_OK)
-    rc = write_shards(s, n_shards, err);
+    rc = write_shards(s, threads, n_shards, err);
   if (rc == KRAIT_OK) {
     krait_buf_clear(&b);
     write_cache(s, &b);
@@ -501,7 +558,7 @@ krait_code krait_index_channel(const krait_ctx *ctx, const char *dir, const krai
     rc = read_changed(scans, names.len, threads, &st.read, err);
   /* nothing is written until every archive was read and accepted */
   for (size_t i = 0; i < names.len && rc == KRAIT_OK; i++) {
-    rc = write_subdir(&scans[i], &st.shards, err);
+    rc = write_subdir(&scans[i], threads, &st.shards, err);
     st.archives += (long)scans[i].n;
     st.subdirs++;
   }
