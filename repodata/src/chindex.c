@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <zstd.h>
 
 #include "chindex_int.h"
 #include "krait/buf.h"
@@ -274,13 +275,20 @@ typedef struct shard_work {
 
 /* Packs, compresses and hashes one shard, and writes it unless a file of
  * that hash exists (content-addressed: it has these very bytes). */
-static void build_shard(shard_work *w, shard_job *j) {
+static void build_shard(shard_work *w, shard_job *j, ZSTD_CCtx *cctx) {
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
   krait_buf z = KRAIT_BUF_INIT;
   j->rc = pack_shard(w->v, j->lo, j->hi, &sb, &j->err);
-  if (j->rc == KRAIT_OK)
-    j->rc = krait_zstd_compress_mem(sb.data, sb.size, 0, &z, &j->err);
+  if (j->rc == KRAIT_OK) {
+    size_t cap = ZSTD_compressBound(sb.size);
+    krait_buf_reserve(&z, cap);
+    size_t got = ZSTD_compressCCtx(cctx, z.data, cap, sb.data, sb.size, ZSTD_CLEVEL_DEFAULT);
+    if (ZSTD_isError(got))
+      j->rc = krait_err_set(&j->err, KRAIT_E_IO, "zstd: %s", ZSTD_getErrorName(got));
+    else
+      z.len = got;
+  }
   if (j->rc == KRAIT_OK) {
     krait_digest_hex("sha256", z.data, z.len, j->hex, sizeof j->hex);
     char *fn = krait_asprintf("%s/%s.msgpack.zst", w->dir, j->hex);
@@ -296,12 +304,19 @@ static void build_shard(shard_work *w, shard_job *j) {
 
 static void *shard_worker(void *arg) {
   shard_work *w = arg;
+  /* one compression context per thread: creating one per shard costs more
+   * than compressing a small shard */
+  ZSTD_CCtx *cctx = ZSTD_createCCtx();
+  if (!cctx)
+    krait_oom();
   for (;;) {
     size_t i = atomic_fetch_add(&w->next, 1);
     if (i >= w->n_jobs)
-      return NULL;
-    build_shard(w, &w->jobs[i]);
+      break;
+    build_shard(w, &w->jobs[i], cctx);
   }
+  ZSTD_freeCCtx(cctx);
+  return NULL;
 }
 
 static void run_parallel(void *(*fn)(void *), void *arg, int threads) {
