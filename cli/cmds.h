@@ -41,5 +41,7 @@ int cli_env_module(krait_ctx *ctx, int argc, char **argv);
 /* cmd_pack.c: `krait pack ...` and `krait unpack FILE DIR` */
 int krait_cmd_pack(krait_ctx *ctx, int argc, char **argv);
 int krait_cmd_unpack(krait_ctx *ctx, int argc, char **argv);
+/* cmd_index.c: `krait index DIR` (own argument parsing) */
+int krait_cmd_index(krait_ctx *ctx, int argc, char **argv);
 
 #endif

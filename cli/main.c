@@ -55,6 +55,8 @@ static const cli_command commands[] = {
      "Write an environment as one relocated file (squashfs or tar) for containers and parallel filesystems.", 0,
      NULL, krait_cmd_pack},
     {"unpack", "FILE DIR", "Unpack a tar pack into DIR, rewriting its prefixes for DIR.", 0, NULL, krait_cmd_unpack},
+    {"index", "[--threads N] [--no-cache] DIR", "Write repodata (also sharded) and channeldata for a directory of packages.",
+     0, NULL, krait_cmd_index},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

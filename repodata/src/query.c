@@ -57,7 +57,7 @@ krait_code krait_query_search(krait_ctx *ctx, const char *spec, krait_query_resu
       break;
     n_channels++;
     /* a channel with no repodata at all is most likely a typo: reported */
-    rc = krait_repodata_load_channel(ctx, pool, &channels[i], (int)i, (int)names.len, true, err);
+    rc = krait_repodata_load_channel(ctx, pool, &channels[i], (int)i, (int)names.len, true, NULL, err);
   }
 
   size_t cap = 0;

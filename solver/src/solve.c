@@ -104,7 +104,7 @@ static krait_code load_channel(krait_solve_state *st, const char *text, int inde
   krait_channel ch;
   krait_code rc = krait_channel_parse(st->ctx, text, &ch, err);
   if (rc != KRAIT_OK) return rc;
-  rc = krait_repodata_load_channel(st->ctx, st->pool, &ch, index, n_channels, false, err);
+  rc = krait_repodata_load_channel(st->ctx, st->pool, &ch, index, n_channels, false, &st->shard_roots, err);
   krait_channel_free(&ch);
   return rc;
 }
@@ -476,6 +476,7 @@ static krait_code collect_result(krait_solve_state *st, krait_solution *out, kra
 
 static void state_free(krait_solve_state *st) {
   if (st->solv) solver_free(st->solv);
+  krait_strv_free(&st->shard_roots);
   if (st->pool) {
     krait_repodata_free_pool_info(st->pool);
     pool_free(st->pool);
@@ -522,6 +523,13 @@ krait_code krait_solve(krait_ctx *ctx, const krait_request *req, krait_solution 
   }
 
   st.pool = krait_pool_new(ctx);
+  /* where a sharded channel's walk starts: what is asked for and what is installed */
+  for (size_t i = 0; i < req->n_specs; i++)
+    if (st.specs[i] && st.specs[i]->name && !krait_strv_contains(&st.shard_roots, st.specs[i]->name))
+      krait_strv_push(&st.shard_roots, st.specs[i]->name);
+  for (size_t i = 0; i < st.prefix.len; i++)
+    if (st.prefix.records[i].rec.name && !krait_strv_contains(&st.shard_roots, st.prefix.records[i].rec.name))
+      krait_strv_push(&st.shard_roots, st.prefix.records[i].rec.name);
   krait_strv channels = KRAIT_STRV_INIT;
   channel_list(&st, &channels);
   for (size_t i = 0; i < channels.len && rc == KRAIT_OK; i++)

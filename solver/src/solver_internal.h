@@ -35,6 +35,8 @@ typedef struct krait_solve_state {
   Queue jobs;
   /* job index -> request spec index, or a KRAIT_JOB_* tag for jobs krait adds itself. */
   Queue job_spec;
+  /* Package names a sharded channel's dependency walk starts from (owned). */
+  krait_strv shard_roots;
 } krait_solve_state;
 
 /* Writes a human explanation of solv's problems into b. */

@@ -80,9 +80,13 @@ KRAIT_API krait_code krait_repodata_load_file(krait_ctx *ctx, Pool *pool, const 
  * noarch when the platform is noarch), each with the priorities documented
  * above (channel_index of n_channels). A subdir without repodata becomes an
  * empty repo (a channel with only noarch/ is common); when `require_any`, a
- * channel with no repodata at all is KRAIT_E_NOTFOUND (most likely a typo). */
+ * channel with no repodata at all is KRAIT_E_NOTFOUND (most likely a typo).
+ * With `shard_roots` (the names a solve starts from), a remote channel that
+ * publishes CEP-16 sharded repodata loads only the shards those names reach
+ * (krait/shards.h); its other subdirs load as usual. NULL: never sharded. */
 KRAIT_API krait_code krait_repodata_load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch, int channel_index,
-                                                 int n_channels, bool require_any, krait_err *err);
+                                                 int n_channels, bool require_any, const krait_strv *shard_roots,
+                                                 krait_err *err);
 /* The full record for a solvable: name, version, build, build_number,
  * channel (= channel URL, see record.h), subdir, fn, url (packages_url/fn),
  * md5, sha256, size, timestamp (ms, exact), noarch, license, license_family,
