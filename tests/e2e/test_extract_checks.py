@@ -67,8 +67,6 @@ def test_lying_paths_json_refused(krait, tmp_path: Path, fmt: str, changes: dict
     assert not [p for p in tmp_path.iterdir() if "krait-partial" in p.name], "partial tree left behind"
 
 
-@pytest.mark.installer
-@pytest.mark.usefixtures("installer")
 def test_lying_package_not_installed(krait, make_channel) -> None:
     channel = make_channel("lying")
     pkg = honest_package("liar")

@@ -17,7 +17,6 @@ import pytest
 
 import pkgbuild as pb
 
-pytestmark = [pytest.mark.installer, pytest.mark.usefixtures("installer")]
 
 NATIVE = pb.native_subdir()
 
