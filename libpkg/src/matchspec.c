@@ -354,6 +354,14 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
     memcpy(sub, dir, sn);
     sub[sn] = 0;
     if (krait_subdir_known(sub) && dir - 1 > u) {
+      /* the channel must be one set_channel() accepts, or str(spec) would
+       * print a form that does not parse back (found by fuzz/matchspec) */
+      for (const char *p = u; p < dir - 1; p++)
+        if (*p == '\\' || is_space(*p) || *p == '[' || *p == ']') {
+          krait_buf_free(&url);
+          krait_buf_free(&decoded);
+          return bad(c, "invalid channel in the package URL", NULL);
+        }
       set_str(&ms->subdir, sub, sn);
       set_str(&ms->channel, u, (size_t)(dir - 1 - u));
     }

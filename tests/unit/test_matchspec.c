@@ -435,6 +435,17 @@ static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && 
 
 /* str(spec) parses back to the same spec, field by field (not only to the
  * same string): channels the positional form cannot carry, URL specs. */
+/* fuzz/matchspec found a URL whose channel part printed as a spec that did
+ * not parse back: such a URL is refused up front, naming the channel. */
+static void test_url_with_bad_channel_refused(void) {
+  krait_matchspec *ms = NULL;
+  krait_err err;
+  krait_code rc = krait_matchspec_parse(
+      "https://cy[veronda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311h65a7726_0.conda", &ms, &err);
+  CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "invalid channel"), "refused: %s", rc ? err.msg : "(parsed)");
+  krait_matchspec_free(ms);
+}
+
 static void test_roundtrip_fields(void) {
   static const char *const specs[] = {
       "numpy[channel=\"conda#forge\"]",
@@ -1209,6 +1220,7 @@ int main(void) {
   test_solv_str();
   test_random_roundtrip();
   test_roundtrip_fields();
+  test_url_with_bad_channel_refused();
   if (krait_test_failed)
     return krait_test_finish("matchspec");
   int found = 0;
