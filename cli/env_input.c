@@ -221,9 +221,18 @@ static int run_explicit(krait_ctx *ctx, env_input *in, const char *prefix, krait
       return cli_fail(args, err);
     }
   }
-  const char *recovered = NULL;
-  if (!args->dry_run && krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, err))
+  /* As for a solved transaction: the prefix lock is taken before the prefix
+   * is read (the installed records decide what is replaced) and held to the
+   * end; taking it also finishes or undoes a killed run's transaction. */
+  cli_held_lock held = {NULL, false, false};
+  if (!args->dry_run && krait_txn_lock_prefix(ctx, prefix, &held.lock, &held.prefix_was_new, err))
     return cli_fail(args, err);
+  if (create && !args->dry_run && !held.prefix_was_new && !args->yes && !args->force) {
+    krait_lock_release(held.lock);
+    krait_err_set(err, KRAIT_E_INVALID, "%s was created by another process meanwhile; use -y or --force to replace it",
+                  prefix);
+    return cli_fail(args, err);
+  }
   krait_solution sol;
   memset(&sol, 0, sizeof sol);
   sol.link = krait_calloc(in->n_packages + 1, sizeof *sol.link);
@@ -234,6 +243,7 @@ static int run_explicit(krait_ctx *ctx, env_input *in, const char *prefix, krait
   memset(&st, 0, sizeof st);
   if (!create && krait_prefix_load(prefix, &st, err)) {
     krait_solution_free(&sol);
+    krait_lock_release(held.lock);
     return cli_fail(args, err);
   }
   sol.unlink = krait_calloc(st.len + 1, sizeof *sol.unlink);
@@ -248,7 +258,11 @@ static int run_explicit(krait_ctx *ctx, env_input *in, const char *prefix, krait
   if (cli_fill_fetch(ctx, &sol, err))
     status = cli_fail(args, err);
   else
-    status = cli_finish_transaction(ctx, args, prefix, &sol, kind, NULL, err);
+    status = cli_finish_transaction(ctx, args, prefix, &sol, kind, &held, err);
+  /* made only to hold the lock: a create that did not happen leaves no prefix */
+  if (held.lock && held.prefix_was_new && (!held.executed || status != 0))
+    krait_txn_abandon_new_prefix(prefix);
+  krait_lock_release(held.lock);
   krait_solution_free(&sol);
   return status;
 }

@@ -122,3 +122,26 @@ def test_a_failed_create_leaves_no_prefix_made_for_the_lock(krait, local_channel
     prefix = krait.prefix("never")
     failed(create(krait, prefix, local_channel.url, "no-such-package"), "no-such-package")
     assert not prefix.exists()
+
+
+def test_an_explicit_file_install_waits_for_the_lock_before_reading_the_prefix(krait, local_channel,
+                                                                              tmp_path) -> None:
+    """`install --file` of an @EXPLICIT file solves nothing, but which installed packages it replaces is read
+    from the prefix: that read, too, happens under the prefix lock."""
+    src = krait.prefix("explicit-src")
+    ok(create(krait, src, local_channel.url, "told"))
+    spec = tmp_path / "spec.txt"
+    spec.write_text(ok(krait("list", "-p", src, "--explicit")).stdout)
+    prefix = krait.prefix("explicit-locked")
+    ok(create(krait, prefix, local_channel.url, "tlib=1.0"))
+    before = tree_snapshot(prefix, LOCK_IGNORE)
+    fd = _lock_like_conda(_lock_file(prefix))
+    try:
+        proc = krait("install", "-p", prefix, "--file", spec, "-y", env={"CONDA_LOCK_TIMEOUT": "1"})
+        out = failed(proc, "timed out")
+        assert f"process {os.getpid()}" in out
+        assert_tree_unchanged(before, prefix, LOCK_IGNORE)
+    finally:
+        os.close(fd)
+    ok(krait("install", "-p", prefix, "--file", spec, "-y"))
+    assert "told" in installed_names(prefix)
