@@ -328,7 +328,9 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   }
   if (!valid_name(base, (size_t)(d1 - base))) {
     krait_buf_free(&url);
-    return bad(c, "invalid package name in the file name '%s'", base);
+    krait_code rc = bad(c, "invalid package name in the file name '%s'", base);
+    krait_buf_free(&decoded); /* after the message, which quotes it */
+    return rc;
   }
   set_str(&ms->name, base, (size_t)(d1 - base));
   char *ver = krait_asprintf("==%.*s", (int)(d2 - d1 - 1), d1 + 1);
