@@ -7,6 +7,7 @@
 #include "krait/matchspec.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -304,6 +305,14 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
       krait_buf_putc(&url, s[i] == '\\' ? '/' : s[i]);
   }
   const char *u = krait_buf_str(&url);
+  /* what a spec prints back as [url="..."] must hold no blank, control
+   * character, quote or bracket (real URLs percent-encode them; found by
+   * fuzz/matchspec) */
+  for (const char *p = u; *p; p++)
+    if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '\'' || *p == '[' || *p == ']') {
+      krait_buf_free(&url);
+      return bad(c, "invalid character in the package URL (percent-encode it)", NULL);
+    }
   /* the file name may be percent-encoded ("x264-1%21164.3095-...", mamba#3737) */
   const char *raw = strrchr(u, '/') + 1;
   krait_buf decoded = KRAIT_BUF_INIT;
@@ -342,6 +351,15 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
     return krait_err_set(c->err, KRAIT_E_PARSE, "invalid spec \"%s\": %s", c->spec, verr.msg);
   }
   free(ver);
+  /* a build string is [A-Za-z0-9_.+]; anything else (blanks, quotes, '=')
+   * would print a spec that does not parse back (found by fuzz/matchspec) */
+  for (const char *p = d2 + 1; p < base + stem; p++)
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '+') {
+      krait_buf_free(&url);
+      krait_code brc = bad(c, "invalid build string in the file name '%s'", base);
+      krait_buf_free(&decoded);
+      return brc;
+    }
   ms->version = krait_vspec_str(ms->vspec);
   set_str(&ms->build, d2 + 1, (size_t)(base + stem - d2 - 1));
   set_str(&ms->fn, base, strlen(base));

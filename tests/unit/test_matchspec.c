@@ -442,7 +442,21 @@ static void test_url_with_bad_channel_refused(void) {
   krait_err err;
   krait_code rc = krait_matchspec_parse(
       "https://cy[veronda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311h65a7726_0.conda", &ms, &err);
-  CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "invalid channel"), "refused: %s", rc ? err.msg : "(parsed)");
+  CHECK(rc == KRAIT_E_PARSE && (strstr(err.msg, "invalid channel") || strstr(err.msg, "invalid character")), "refused: %s", rc ? err.msg : "(parsed)");
+  krait_matchspec_free(ms);
+  /* and one whose build string holds a blank and a quote (it printed as "numpy==1.26.4= 3aa'..."): */
+  ms = NULL;
+  rc = krait_matchspec_parse("https://x.org/c/linux-64/numpy-1.26.4- 3aa'26_0.conda", &ms, &err);
+  CHECK(rc == KRAIT_E_PARSE && (strstr(err.msg, "invalid build string") || strstr(err.msg, "invalid character")),
+        "refused: %s", rc ? err.msg : "(parsed)");
+  krait_matchspec_free(ms);
+  ms = NULL;
+  rc = krait_matchspec_parse("https://x.org/c/linux-64/numpy-1.26.4-3aa'26_0.conda", &ms, &err);
+  CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "invalid character"), "quote refused: %s", rc ? err.msg : "(parsed)");
+  krait_matchspec_free(ms);
+  ms = NULL;
+  rc = krait_matchspec_parse("https://x.org/c/linux-64/numpy-1.26.4-3a!a_0.conda", &ms, &err);
+  CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "invalid build string"), "build refused: %s", rc ? err.msg : "(parsed)");
   krait_matchspec_free(ms);
 }
 
