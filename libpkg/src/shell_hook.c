@@ -62,13 +62,15 @@ static void hook_fish(const char *exe, krait_buf *o) {
 
 /* csh has no functions: an alias evaluates what `krait shell dispatch`
  * prints (the activation commands, or the quoted krait command line). Each
- * line ends with ';' because `eval "`...`"` joins lines. */
+ * line ends with ';' because `eval "`...`"` joins lines. The arguments are
+ * substituted as `\!*:q`: without the :q modifier tcsh re-splits them inside
+ * the backquotes, so a prefix holding a blank broke the command line. */
 static void hook_csh(const char *exe, krait_buf *o) {
   krait_buf q = KRAIT_BUF_INIT;
   krait_shell_quote(KRAIT_SHELL_TCSH, exe, &q);
   krait_buf_printf(o,
                    "set _krait_exe = %s;\n"
-                   "alias krait 'eval \"`$_krait_exe:q shell dispatch -s tcsh \\!*`\"';\n",
+                   "alias krait 'eval \"`$_krait_exe:q shell dispatch -s tcsh \\!*:q`\"';\n",
                    krait_buf_str(&q));
   krait_buf_free(&q);
 }

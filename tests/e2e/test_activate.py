@@ -146,6 +146,32 @@ def test_activate_by_name_and_errors_change_nothing(shell, act_envs, tmp_path) -
     assert f"acttool in {e.named} order=1020" in proc.stdout
 
 
+QUOTE = {"bash": "'{}'", "zsh": "'{}'", "posix": "'{}'", "fish": "'{}'", "tcsh": '"{}"'}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_activate_prefix_with_blanks(shell, act_envs, tmp_path) -> None:
+    """A prefix whose path holds blanks (group storage named by people) activates as one argument in
+    every shell; tcsh's alias used to split it into words."""
+    e = act_envs
+    exe = str(e.krait.binary.resolve())
+    spaced = tmp_path / "my group envs" / "env a"
+    spaced.parent.mkdir()
+    spaced.symlink_to(e.a)
+    lines = [HOOK_LINE[shell].format(exe=exe),
+             "krait activate " + QUOTE[shell].format(spaced),
+             f"/usr/bin/env -0 > {tmp_path / 'active'}",
+             "acttool",
+             "krait deactivate",
+             f"/usr/bin/env -0 > {tmp_path / 'after'}"]
+    proc = run_script(shell, lines, e.env, tmp_path)
+    active = read_env(tmp_path / "active")
+    assert active["CONDA_PREFIX"] == str(spaced), describe(proc)
+    assert active["PATH"].startswith(f"{spaced}/libexec/acttool:{spaced}/bin:")
+    assert f"acttool in {spaced} order=1020" in proc.stdout
+    assert "CONDA_PREFIX" not in read_env(tmp_path / "after")
+
+
 def test_slurm_like_job_script(act_envs, tmp_path) -> None:
     """A batch job: #SBATCH header, non-interactive bash, krait not on PATH, both styles."""
     e = act_envs
