@@ -287,7 +287,7 @@ static krait_code write_subset(const sub *s, const char *path, krait_err *err) {
 }
 
 krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch,
-                                     const char *const *subdirs, size_t n, const krait_strv *roots,
+                                     const char *const *subdirs, size_t n, const krait_shards_walk *walk,
                                      const krait_repodata_opts *opts, Repo **out_repos, bool *sharded,
                                      krait_shards_stats *stats, krait_err *err) {
   *sharded = false;
@@ -304,11 +304,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
     msgpack_unpacked_init(&subs[i].index);
     subs[i].subdir_url = krait_asprintf("%s/%s", ch->url, subdirs[i]);
     subs[i].shown = krait_url_redact(subs[i].subdir_url);
-    char *key_url = krait_asprintf("%s/", subs[i].subdir_url);
-    char key[9];
-    krait_cache_key(key_url, key);
-    free(key_url);
-    subs[i].index_path = krait_asprintf("%s/%s.shards.msgpack.zst", ctx->repodata_cache_dir, key);
+    subs[i].index_path = krait_repodata_cache_path(ctx, subs[i].subdir_url, ".shards.msgpack.zst");
   }
   if (rc == KRAIT_OK)
     rc = fetch_indexes(ctx, subs, n, err);
@@ -329,6 +325,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
 
   /* breadth-first over names, all subdirs of the channel together */
   krait_strv seen = KRAIT_STRV_INIT, frontier = KRAIT_STRV_INIT;
+  const krait_strv *roots = walk ? walk->roots : NULL;
   for (size_t i = 0; roots && i < roots->len; i++)
     if (!krait_strv_contains(&frontier, roots->items[i]))
       krait_strv_push(&frontier, roots->items[i]);
@@ -394,7 +391,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
     }
     free(t), free(paths), free(urls), free(hexes), free(job_sub);
     krait_strv_free(&frontier);
-    for (size_t k = 0; k < next.len; k++)
+    for (size_t k = 0; k < next.len && !(walk && walk->roots_only); k++)
       if (!krait_strv_contains(&seen, next.items[k]) && !krait_strv_contains(&frontier, next.items[k]))
         krait_strv_push(&frontier, next.items[k]);
     krait_strv_free(&next);
@@ -406,11 +403,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
   for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
     if (!subs[i].has_index)
       continue;
-    char *key_url = krait_asprintf("%s/", subs[i].subdir_url);
-    char key[9];
-    krait_cache_key(key_url, key);
-    free(key_url);
-    char *json = krait_asprintf("%s/%s.shards.json", ctx->repodata_cache_dir, key);
+    char *json = krait_repodata_cache_path(ctx, subs[i].subdir_url, ".shards.json");
     rc = write_subset(&subs[i], json, err);
     krait_subdir_info info = {.channel_url = ch->url, .channel_name = ch->name, .subdir = (char *)subdirs[i],
                               .channel_index = opts ? opts->channel_index : 0, .http_status = 200};

@@ -32,6 +32,13 @@ typedef struct krait_shards_stats {
   long names;           /* names visited */
 } krait_shards_stats;
 
+/* Which names are loaded: the shards of `roots`, and unless roots_only, of
+ * every name their records depend on (breadth-first, transitively). */
+typedef struct krait_shards_walk {
+  const krait_strv *roots;
+  bool roots_only;
+} krait_shards_walk;
+
 /* Loads channel `ch`'s `subdirs` from sharded repodata when the channel has
  * it. out_repos[i] is the repo of subdirs[i] (NULL when that subdir has no
  * shard index and must be loaded the usual way). *sharded is false (and
@@ -39,7 +46,7 @@ typedef struct krait_shards_stats {
  * offline without a cached index. */
 KRAIT_API krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch,
                                                const char *const *subdirs, size_t n_subdirs,
-                                               const krait_strv *roots, const krait_repodata_opts *opts,
+                                               const krait_shards_walk *walk, const krait_repodata_opts *opts,
                                                Repo **out_repos, bool *sharded, krait_shards_stats *stats,
                                                krait_err *err);
 
