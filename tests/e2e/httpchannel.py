@@ -50,6 +50,7 @@ class Fault:
     bad_encoding: bool = False   # "Content-Encoding: gzip" on a body that is not gzip
     gzip_bomb: int = 0           # a gzip body (Content-Encoding: gzip) inflating to this many bytes
     blob: bytes = b""            # (the bomb, made when injected so the answer itself is immediate)
+    no_range: bool = False       # answer a Range request with 200 and the whole file (no range support)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -136,6 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         status, start = 200, 0
         rng = self.headers.get("Range")
+        if fault is not None and fault.no_range:
+            rng = None
         if rng and rng.startswith("bytes=") and rng.endswith("-") and rng[6:-1].isdigit():
             start = int(rng[6:-1])
             if start < len(data):

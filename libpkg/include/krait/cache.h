@@ -61,6 +61,19 @@ typedef struct krait_fetch_job {
   const char *url;
   const char *dest_path;
   const krait_record *rec;
+  /* Resuming a partial download of an earlier run (0/NULL: a fresh file):
+   * dest_path holds resume_from bytes of the archive, which came with the
+   * validator if_range (ETag or Last-Modified); the downloader asks for the
+   * rest (Range + If-Range) and starts over when the server sends it all. */
+  long long resume_from;
+  const char *if_range;
+  /* Optional: called (on the downloader's thread) when the server starts a
+   * body (status 200: from byte 0; 206: the rest), with its validators,
+   * before its first byte reaches dest_path. Setting it also makes the
+   * downloader write every byte straight through, so that a killed process
+   * leaves in dest_path all it received. */
+  void (*on_body)(void *user, long status, const char *etag, const char *last_modified);
+  void *on_body_user;
 } krait_fetch_job;
 
 /* Called by a batch downloader once per job, as soon as that job is finished

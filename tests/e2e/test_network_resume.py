@@ -1,0 +1,127 @@
+"""Resuming a package download left by an earlier, killed run (issue 7 item 1).
+
+The first run is stopped at a known point without timing anything: the test server sends
+half of the archive and then stalls (Fault(stall_after=...)), the test waits until all
+of that half is in the cache's partial file, and SIGKILLs krait. What the second run asks
+for is read from the server's request log (Range / If-Range headers, 206 or 200)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pkgbuild as pb
+from httpchannel import Fault
+from installcheck import ok
+
+# no retry of the stalled request may happen before the test kills krait
+SLOW = "remote_backoff_factor: 0.01\nremote_read_timeout_secs: 600\nremote_connect_timeout_secs: 5\n"
+
+
+def _big_channel(make_channel):
+    ch = make_channel("big")
+    # 384 KB that zstd cannot shrink: half of the archive is far more than any buffer
+    blob = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(12_000))
+    ch.add_raw(pb.Package("big", noarch="generic").add_file("share/big.bin", blob), ".conda")
+    ch.write()
+    b = ch.find("big")
+    return ch, f"/noarch/{b.fn}", b.path, blob
+
+
+def _wait_until(cond, proc) -> bool:
+    deadline = time.monotonic() + 120  # only guards against a hung test; nothing is decided by time
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.02)
+    return False
+
+
+def _killed_midway(krait, server, path, archive: Path):
+    """Runs a create that stalls after half of the archive and SIGKILLs it; returns the
+    partial file, its sidecar and the byte count."""
+    half = archive.stat().st_size // 2
+    server.inject(path, Fault(stall_after=half))
+    partial = krait.pkgs_dir / (archive.name + ".partial")
+    sidecar = krait.pkgs_dir / (archive.name + ".partial.json")
+    proc = krait.popen("create", "-p", krait.prefix("killed"), "-c", server.url, "--override-channels", "-y", "big")
+    try:
+        got_half = _wait_until(lambda: partial.exists() and partial.stat().st_size == half, proc)
+        assert got_half, proc.communicate()
+    finally:
+        krait.kill_group(proc)
+    assert partial.stat().st_size == half
+    return partial, sidecar, half
+
+
+def _installed_ok(krait, prefix, archive: Path, blob: bytes) -> None:
+    assert (prefix / "share" / "big.bin").read_bytes() == blob
+    cached = krait.pkgs_dir / archive.name
+    assert hashlib.sha256(cached.read_bytes()).hexdigest() == hashlib.sha256(archive.read_bytes()).hexdigest()
+    leftovers = [p.name for p in krait.pkgs_dir.iterdir() if ".partial" in p.name or ".krait-partial-" in p.name]
+    assert leftovers == []
+
+
+def test_a_killed_download_is_resumed_by_the_next_run(krait, make_channel, serve) -> None:
+    krait.condarc.write_text(SLOW)
+    ch, path, archive, blob = _big_channel(make_channel)
+    server = serve(ch.root)
+    partial, sidecar, half = _killed_midway(krait, server, path, archive)
+    side = json.loads(sidecar.read_text())
+    assert side["url"] == f"{server.url}{path}" and side["size"] == archive.stat().st_size
+    assert side["etag"] and partial.stat().st_uid == os.geteuid()
+    assert (archive.read_bytes()[:half]) == partial.read_bytes()
+
+    prefix = krait.prefix("resumed")
+    ok(krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "big"))
+    reqs = server.requests_for(path)
+    assert [r["status"] for r in reqs] == [200, 206]
+    assert reqs[1]["headers"].get("range") == f"bytes={half}-"
+    assert reqs[1]["headers"].get("if-range") == side["etag"]
+    _installed_ok(krait, prefix, archive, blob)
+
+
+def test_a_server_that_no_longer_honours_range_restarts_cleanly(krait, make_channel, serve) -> None:
+    krait.condarc.write_text(SLOW)
+    ch, path, archive, blob = _big_channel(make_channel)
+    server = serve(ch.root)
+    _, _, half = _killed_midway(krait, server, path, archive)
+    server.inject(path, Fault(no_range=True))
+    prefix = krait.prefix("restarted")
+    ok(krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "big"))
+    reqs = server.requests_for(path)
+    assert [r["status"] for r in reqs] == [200, 200]
+    assert reqs[1]["headers"].get("range") == f"bytes={half}-"  # asked, but got the whole file
+    _installed_ok(krait, prefix, archive, blob)
+
+
+def test_a_partial_file_that_does_not_match_the_record_is_discarded(krait, make_channel, serve) -> None:
+    krait.condarc.write_text(SLOW)
+    ch, path, archive, blob = _big_channel(make_channel)
+    server = serve(ch.root)
+    partial, sidecar, half = _killed_midway(krait, server, path, archive)
+    for field, value in (("url", "http://elsewhere.invalid/noarch/" + archive.name), ("size", 12345),
+                         ("sha256", "0" * 64)):
+        side = json.loads(sidecar.read_text())
+        side[field] = value
+        sidecar.write_text(json.dumps(side))
+        # the run fails at the download (a 404 now), after it has decided about the partial file
+        server.fail[path] = 404
+        server.clear()
+        krait("create", "-p", krait.prefix(f"no-{field}"), "-c", server.url, "--override-channels", "-y", "big")
+        del server.fail[path]
+        assert [r["headers"].get("range") for r in server.requests_for(path)] == [None], field
+        assert not partial.exists() and not sidecar.exists()
+        # make the partial download again for the next field
+        _killed_midway(krait, server, path, archive)
+    # and the one left now resumes
+    server.clear()
+    prefix = krait.prefix("ok")
+    ok(krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "big"))
+    assert [r["headers"].get("range") for r in server.requests_for(path)] == [f"bytes={half}-"]
+    _installed_ok(krait, prefix, archive, blob)
