@@ -232,6 +232,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops the SYNs of a client opening 8 connections at
+    # once (they come back after the kernel's 1 s retransmission); real servers queue more
+    request_queue_size = 128
+
     def handle_error(self, request, client_address) -> None:
         """A client that hangs up mid-answer (cut-off stall, endless body, bound hit) is expected."""
         import sys
