@@ -21,89 +21,6 @@
 #include "repodata_int.h"
 
 
-typedef struct cache_state {
-  char *url;
-  char *etag;
-  char *mod;
-  char *cache_control;
-  int has_zst; /* -1 unknown, 0 no, 1 yes */
-} cache_state;
-
-static void state_free(cache_state *st) {
-  free(st->url);
-  free(st->etag);
-  free(st->mod);
-  free(st->cache_control);
-  memset(st, 0, sizeof(*st));
-  st->has_zst = -1;
-}
-
-/* Reads the state of cached json_path; a state describing other bytes than
- * the cached JSON (replaced or truncated behind its back) is ignored, so the
- * next request is unconditional. */
-static void state_load(const char *path, const char *json_path, cache_state *st) {
-  state_free(st);
-  krait_json *j = krait_json_parse_file(path, NULL);
-  if (!j)
-    return;
-  struct stat sb;
-  int64_t size = -1, mtime_ns = -1;
-  if (stat(json_path, &sb) != 0 || !krait_json_get_int(j, "size", &size) || size != (int64_t)sb.st_size ||
-      !krait_json_get_int(j, "mtime_ns", &mtime_ns) ||
-      mtime_ns != (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec) {
-    krait_json_free(j);
-    return;
-  }
-  st->url = krait_strdup(krait_json_get_str(j, "url"));
-  st->etag = krait_strdup(krait_json_get_str(j, "etag"));
-  st->mod = krait_strdup(krait_json_get_str(j, "mod"));
-  st->cache_control = krait_strdup(krait_json_get_str(j, "cache_control"));
-  const krait_json *hz = krait_json_get_object(j, "has_zst");
-  const krait_json *v = hz ? krait_json_get(hz, "value") : NULL;
-  if (v && v->type == KRAIT_JSON_BOOL)
-    st->has_zst = v->boolean ? 1 : 0;
-  krait_json_free(j);
-}
-
-static void iso_now(char *out, size_t cap) {
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* conda's state fields; size/mtime_ns describe the cached JSON so a tool can
- * tell whether the JSON was replaced behind the state's back. */
-static krait_code state_save(const char *path, const cache_state *st, const char *json_path, krait_err *err) {
-  struct stat sb;
-  if (stat(json_path, &sb) != 0)
-    return krait_err_errno(err, KRAIT_E_IO, "%s", json_path);
-  krait_buf b = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &b, 2);
-  krait_jw_obj_begin(&w);
-  krait_jw_kstr(&w, "url", st->url);
-  krait_jw_kstr(&w, "etag", st->etag ? st->etag : "");
-  krait_jw_kstr(&w, "mod", st->mod ? st->mod : "");
-  krait_jw_kstr(&w, "cache_control", st->cache_control ? st->cache_control : "");
-  krait_jw_kint(&w, "size", (int64_t)sb.st_size);
-  krait_jw_kint(&w, "mtime_ns", (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec);
-  if (st->has_zst >= 0) {
-    char now[32];
-    iso_now(now, sizeof(now));
-    krait_jw_key(&w, "has_zst");
-    krait_jw_obj_begin(&w);
-    krait_jw_kbool(&w, "value", st->has_zst == 1);
-    krait_jw_kstr(&w, "last_checked", now);
-    krait_jw_obj_end(&w);
-  }
-  krait_jw_obj_end(&w);
-  krait_buf_putc(&b, '\n');
-  krait_code rc = krait_write_file_atomic(path, b.data, b.len, 0644, err);
-  krait_buf_free(&b);
-  return rc;
-}
-
 /* Seconds of Cache-Control max-age (0 when absent, no-cache or no-store). */
 static long max_age(const char *cc) {
   if (!cc || strstr(cc, "no-cache") || strstr(cc, "no-store"))
@@ -115,7 +32,7 @@ static long max_age(const char *cc) {
 /* True while the server's max-age since our last check (the state file's
  * mtime, rewritten on every 200/304) has not run out: conda's default
  * local_repodata_ttl behaviour, and no request at all for repeated runs. */
-static bool cache_fresh(const char *state_path, const cache_state *st) {
+static bool cache_fresh(const char *state_path, const krait_http_state *st) {
   long age = max_age(st->cache_control);
   struct stat sb;
   if (age <= 0 || !st->url || stat(state_path, &sb) != 0)
@@ -223,7 +140,7 @@ typedef enum { GOT_NONE, GOT_NEW, GOT_NOT_MODIFIED, GOT_MISSING } outcome;
 typedef struct item {
   krait_repodata_fetch *f;
   char *json, *state_path;
-  cache_state st;
+  krait_http_state st;
   bool settled; /* f->code / f->json_path are final */
   outcome got;
   long status;
@@ -248,7 +165,7 @@ static void settle(item *it, krait_code rc, bool found) {
  * file records the redacted URL: it is shared and may be read by anyone. */
 static krait_code take_answer(krait_ctx *ctx, item *it, bool zst, krait_err *err) {
   krait_transfer *x = &it->t;
-  cache_state *st = &it->st;
+  krait_http_state *st = &it->st;
   long status = it->status = x->status;
   krait_code rc = x->code;
   if (rc == KRAIT_E_NOTFOUND || (zst && status == 403))
@@ -266,7 +183,7 @@ static krait_code take_answer(krait_ctx *ctx, item *it, bool zst, krait_err *err
       free(st->cache_control), st->cache_control = krait_strdup(x->cache_control);
     if (zst)
       st->has_zst = 1;
-    return state_save(it->state_path, st, it->json, err);
+    return krait_http_state_save(it->state_path, st, it->json, err);
   }
   if (status == 404 || status == 410 || (zst && status == 403)) {
     it->got = GOT_MISSING;
@@ -285,13 +202,10 @@ static krait_code take_answer(krait_ctx *ctx, item *it, bool zst, krait_err *err
   unlink(plain);
   free(plain);
   if (rc == KRAIT_OK) {
-    free(st->url), st->url = krait_strdup(it->shown);
-    free(st->etag), st->etag = krait_strdup(x->etag);
-    free(st->mod), st->mod = krait_strdup(x->last_modified);
-    free(st->cache_control), st->cache_control = krait_strdup(x->cache_control);
+    krait_http_state_take(st, x);
     if (zst)
       st->has_zst = 1;
-    rc = state_save(it->state_path, st, it->json, err);
+    rc = krait_http_state_save(it->state_path, st, it->json, err);
   }
   return rc;
 }
@@ -398,7 +312,7 @@ void krait_fetch_repodata_batch(krait_ctx *ctx, krait_repodata_fetch *fetches, s
     it->state_path = krait_repodata_cache_path(ctx, f->subdir_url, ".state.json");
     bool cached = krait_path_exists(it->json);
     if (cached)
-      state_load(it->state_path, it->json, &it->st);
+      krait_http_state_load(it->state_path, it->json, &it->st);
     if (ctx->offline) {
       krait_code rc = KRAIT_OK;
       if (!cached && !f->missing_ok) {
@@ -429,7 +343,7 @@ void krait_fetch_repodata_batch(krait_ctx *ctx, krait_repodata_fetch *fetches, s
     run_phase(ctx, net, items, n, false); /* repodata.json where it does not */
   }
   for (size_t i = 0; i < n; i++) {
-    state_free(&items[i].st);
+    krait_http_state_free(&items[i].st);
     free(items[i].json);
     free(items[i].state_path);
   }

@@ -9,6 +9,7 @@
 
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/net.h"
 #include "krait/repodata.h"
 
 /* Bumped whenever what krait stores in a .solv cache file changes. */
@@ -106,6 +107,27 @@ void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_p
  * key, the one name every cached file of a subdir starts with (".json",
  * ".state.json", ".solv", ".shards.msgpack.zst", ...). Caller frees. */
 char *krait_repodata_cache_path(const krait_ctx *ctx, const char *subdir_url, const char *suffix);
+
+/* The HTTP cache state of a downloaded file: conda's <key>.state.json (url
+ * redacted, etag, mod, cache_control, has_zst), plus the size and mtime_ns
+ * of the cached body it describes, so a body replaced behind its back is
+ * not revalidated with validators that are not its own. */
+typedef struct krait_http_state {
+  char *url;
+  char *etag;
+  char *mod;
+  char *cache_control;
+  int has_zst; /* -1 unknown (not written), 0 no, 1 yes */
+} krait_http_state;
+
+void krait_http_state_free(krait_http_state *st);
+/* Reads state_path if it describes body_path as it is now, else leaves *st empty. */
+void krait_http_state_load(const char *state_path, const char *body_path, krait_http_state *st);
+/* Writes *st for body_path (atomically). */
+krait_code krait_http_state_save(const char *state_path, const krait_http_state *st, const char *body_path,
+                                 krait_err *err);
+/* The URL (redacted) and validators of a 2xx answer replace those in *st. */
+void krait_http_state_take(krait_http_state *st, const krait_transfer *t);
 
 /* One subdir of krait_fetch_repodata_batch. */
 typedef struct krait_repodata_fetch {

@@ -174,46 +174,16 @@ static void sub_free(sub *s) {
   krait_buf_free(&s->conda);
 }
 
-/* The validators of a cached index (<index>.state.json: etag, mod), so an
+/* <index>.state.json: the HTTP cache state of a cached shard index, so an
  * unchanged index costs a 304. */
-static void validators_load(const char *index_path, char **etag, char **mod) {
-  *etag = *mod = NULL;
-  if (!krait_path_exists(index_path))
-    return;
-  char *p = krait_asprintf("%s.state.json", index_path);
-  krait_json *j = krait_json_parse_file(p, NULL);
-  free(p);
-  if (j) {
-    const char *e = krait_json_get_str(j, "etag"), *m = krait_json_get_str(j, "mod");
-    *etag = e && *e ? krait_strdup(e) : NULL;
-    *mod = m && *m ? krait_strdup(m) : NULL;
-  }
-  krait_json_free(j);
-}
-
-static void validators_save(const char *index_path, const krait_transfer *t) {
-  krait_buf b = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &b, 0);
-  krait_jw_obj_begin(&w);
-  krait_jw_kstr(&w, "url", t->shown_url);
-  krait_jw_kstr(&w, "etag", t->etag ? t->etag : "");
-  krait_jw_kstr(&w, "mod", t->last_modified ? t->last_modified : "");
-  krait_jw_obj_end(&w);
-  char *p = krait_asprintf("%s.state.json", index_path);
-  krait_err ignored;
-  /* a lost state only costs a full download next time */
-  (void)krait_write_file_atomic_nosync(p, b.data, b.len, 0644, &ignored);
-  free(p);
-  krait_buf_free(&b);
-}
+static char *state_path_of(const char *index_path) { return krait_asprintf("%s.state.json", index_path); }
 
 /* Fetches every subdir's shard index in one parallel batch (conditional
  * when cached). */
 static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *err) {
   krait_transfer *t = krait_calloc(n + 1, sizeof *t);
   char **urls = krait_calloc(n + 1, sizeof *urls), **tmps = krait_calloc(n + 1, sizeof *tmps);
-  char **etags = krait_calloc(n + 1, sizeof *etags), **mods = krait_calloc(n + 1, sizeof *mods);
+  krait_http_state *states = krait_calloc(n + 1, sizeof *states);
   krait_code rc = KRAIT_OK;
   if (!ctx->offline) {
     krait_net *net;
@@ -225,29 +195,36 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
       t[i].dest_path = tmps[i];
       t[i].expected_size = -1;
       t[i].max_bytes = ctx->repodata_max_bytes;
-      validators_load(subs[i].index_path, &etags[i], &mods[i]);
-      t[i].if_none_match = etags[i];
-      t[i].if_modified_since = mods[i];
+      char *state_path = state_path_of(subs[i].index_path);
+      krait_http_state_load(state_path, subs[i].index_path, &states[i]);
+      free(state_path);
+      t[i].if_none_match = states[i].etag && *states[i].etag ? states[i].etag : NULL;
+      t[i].if_modified_since = states[i].mod && *states[i].mod ? states[i].mod : NULL;
     }
     if (rc == KRAIT_OK) {
       krait_err first;
       krait_code any = krait_net_run(net, t, n, &first);
       (void)any; /* judged per transfer: a 404 only means "not sharded" */
       for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
-        if (t[i].code == KRAIT_OK && t[i].status == 304 && (etags[i] || mods[i])) {
+        if (t[i].code == KRAIT_OK && t[i].status == 304 && (t[i].if_none_match || t[i].if_modified_since)) {
           /* unchanged: the cached index stays */
         } else if (t[i].code == KRAIT_OK && t[i].status >= 200 && t[i].status < 300) {
-          if (rename(tmps[i], subs[i].index_path) != 0)
+          if (rename(tmps[i], subs[i].index_path) != 0) {
             rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", tmps[i]);
-          else
-            validators_save(subs[i].index_path, &t[i]);
+          } else {
+            krait_http_state_take(&states[i], &t[i]);
+            char *state_path = state_path_of(subs[i].index_path);
+            krait_err ignored; /* a lost state only costs a full download next time */
+            (void)krait_http_state_save(state_path, &states[i], subs[i].index_path, &ignored);
+            free(state_path);
+          }
         } else if (t[i].code != KRAIT_E_NOTFOUND && t[i].status != 403) {
           if (err)
             *err = t[i].err;
           rc = t[i].code ? t[i].code : KRAIT_E_NET;
         } else {
           unlink(subs[i].index_path); /* the channel stopped publishing shards */
-          char *state = krait_asprintf("%s.state.json", subs[i].index_path);
+          char *state = state_path_of(subs[i].index_path);
           unlink(state);
           free(state);
         }
@@ -260,14 +237,12 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
     krait_transfer_clear(&t[i]);
     free(urls[i]);
     free(tmps[i]);
-    free(etags[i]);
-    free(mods[i]);
+    krait_http_state_free(&states[i]);
   }
   free(t);
   free(urls);
   free(tmps);
-  free(etags);
-  free(mods);
+  free(states);
   return rc;
 }
 

@@ -12,6 +12,9 @@ import json
 import os
 import time
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 import pkgbuild as pb
 from httpchannel import Fault
@@ -67,61 +70,65 @@ def _installed_ok(krait, prefix, archive: Path, blob: bytes) -> None:
     assert leftovers == []
 
 
-def test_a_killed_download_is_resumed_by_the_next_run(krait, make_channel, serve) -> None:
+def _run_again(krait, server, path, name: str):
+    """A second create that needs the same package; returns its prefix and the requests for path."""
+    prefix = krait.prefix(name)
+    ok(krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "big"))
+    return prefix, server.requests_for(path)
+
+
+@pytest.fixture
+def killed(krait, make_channel, serve) -> SimpleNamespace:
+    """A channel with one big package, and a first create of it SIGKILLed half-way."""
     krait.condarc.write_text(SLOW)
     ch, path, archive, blob = _big_channel(make_channel)
     server = serve(ch.root)
     partial, sidecar, half = _killed_midway(krait, server, path, archive)
-    side = json.loads(sidecar.read_text())
-    assert side["url"] == f"{server.url}{path}" and side["size"] == archive.stat().st_size
-    assert side["etag"] and partial.stat().st_uid == os.geteuid()
-    assert (archive.read_bytes()[:half]) == partial.read_bytes()
+    return SimpleNamespace(server=server, path=path, archive=archive, blob=blob, partial=partial, sidecar=sidecar,
+                           half=half)
 
-    prefix = krait.prefix("resumed")
-    ok(krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "big"))
-    reqs = server.requests_for(path)
+
+def test_a_killed_download_is_resumed_by_the_next_run(krait, killed) -> None:
+    k = killed
+    side = json.loads(k.sidecar.read_text())
+    assert side["url"] == f"{k.server.url}{k.path}" and side["size"] == k.archive.stat().st_size
+    assert side["etag"] and k.partial.stat().st_uid == os.geteuid()
+    assert k.archive.read_bytes()[:k.half] == k.partial.read_bytes()
+
+    prefix, reqs = _run_again(krait, k.server, k.path, "resumed")
     assert [r["status"] for r in reqs] == [200, 206]
-    assert reqs[1]["headers"].get("range") == f"bytes={half}-"
+    assert reqs[1]["headers"].get("range") == f"bytes={k.half}-"
     assert reqs[1]["headers"].get("if-range") == side["etag"]
-    _installed_ok(krait, prefix, archive, blob)
+    _installed_ok(krait, prefix, k.archive, k.blob)
 
 
-def test_a_server_that_no_longer_honours_range_restarts_cleanly(krait, make_channel, serve) -> None:
-    krait.condarc.write_text(SLOW)
-    ch, path, archive, blob = _big_channel(make_channel)
-    server = serve(ch.root)
-    _, _, half = _killed_midway(krait, server, path, archive)
-    server.inject(path, Fault(no_range=True))
-    prefix = krait.prefix("restarted")
-    ok(krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "big"))
-    reqs = server.requests_for(path)
+def test_a_server_that_no_longer_honours_range_restarts_cleanly(krait, killed) -> None:
+    k = killed
+    k.server.inject(k.path, Fault(no_range=True))
+    prefix, reqs = _run_again(krait, k.server, k.path, "restarted")
     assert [r["status"] for r in reqs] == [200, 200]
-    assert reqs[1]["headers"].get("range") == f"bytes={half}-"  # asked, but got the whole file
-    _installed_ok(krait, prefix, archive, blob)
+    assert reqs[1]["headers"].get("range") == f"bytes={k.half}-"  # asked, but got the whole file
+    _installed_ok(krait, prefix, k.archive, k.blob)
 
 
-def test_a_partial_file_that_does_not_match_the_record_is_discarded(krait, make_channel, serve) -> None:
-    krait.condarc.write_text(SLOW)
-    ch, path, archive, blob = _big_channel(make_channel)
-    server = serve(ch.root)
-    partial, sidecar, half = _killed_midway(krait, server, path, archive)
-    for field, value in (("url", "http://elsewhere.invalid/noarch/" + archive.name), ("size", 12345),
+def test_a_partial_file_that_does_not_match_the_record_is_discarded(krait, killed) -> None:
+    k = killed
+    for field, value in (("url", "http://elsewhere.invalid/noarch/" + k.archive.name), ("size", 12345),
                          ("sha256", "0" * 64)):
-        side = json.loads(sidecar.read_text())
+        side = json.loads(k.sidecar.read_text())
         side[field] = value
-        sidecar.write_text(json.dumps(side))
+        k.sidecar.write_text(json.dumps(side))
         # the run fails at the download (a 404 now), after it has decided about the partial file
-        server.fail[path] = 404
-        server.clear()
-        krait("create", "-p", krait.prefix(f"no-{field}"), "-c", server.url, "--override-channels", "-y", "big")
-        del server.fail[path]
-        assert [r["headers"].get("range") for r in server.requests_for(path)] == [None], field
-        assert not partial.exists() and not sidecar.exists()
+        k.server.fail[k.path] = 404
+        k.server.clear()
+        krait("create", "-p", krait.prefix(f"no-{field}"), "-c", k.server.url, "--override-channels", "-y", "big")
+        del k.server.fail[k.path]
+        assert [r["headers"].get("range") for r in k.server.requests_for(k.path)] == [None], field
+        assert not k.partial.exists() and not k.sidecar.exists()
         # make the partial download again for the next field
-        _killed_midway(krait, server, path, archive)
+        _killed_midway(krait, k.server, k.path, k.archive)
     # and the one left now resumes
-    server.clear()
-    prefix = krait.prefix("ok")
-    ok(krait("create", "-p", prefix, "-c", server.url, "--override-channels", "-y", "big"))
-    assert [r["headers"].get("range") for r in server.requests_for(path)] == [f"bytes={half}-"]
-    _installed_ok(krait, prefix, archive, blob)
+    k.server.clear()
+    prefix, reqs = _run_again(krait, k.server, k.path, "ok")
+    assert [r["headers"].get("range") for r in reqs] == [f"bytes={k.half}-"]
+    _installed_ok(krait, prefix, k.archive, k.blob)
