@@ -132,3 +132,12 @@ def test_a_partial_file_that_does_not_match_the_record_is_discarded(krait, kille
     prefix, reqs = _run_again(krait, k.server, k.path, "ok")
     assert [r["headers"].get("range") for r in reqs] == [f"bytes={k.half}-"]
     _installed_ok(krait, prefix, k.archive, k.blob)
+
+
+def test_clean_tarballs_removes_partial_downloads(krait, killed) -> None:
+    ok(krait("clean", "--tarballs", "-y"))
+    assert not killed.partial.exists() and not killed.sidecar.exists()
+    killed.server.clear()
+    prefix, reqs = _run_again(krait, killed.server, killed.path, "after-clean")
+    assert [r["headers"].get("range") for r in reqs] == [None]
+    _installed_ok(krait, prefix, killed.archive, killed.blob)
