@@ -9,14 +9,12 @@
 #include "krait/shards.h"
 #include "repodata_int.h"
 
-#define MAX_SUBDIRS 16 /* per channel, for sharded loading */
-
 /* What is loaded of one channel. */
 typedef struct chan_plan {
   const char *const *subdirs;
   size_t n;
   krait_repodata_opts opts;
-  Repo *sharded[MAX_SUBDIRS];
+  Repo **sharded; /* per subdir: its repo when loaded from shards */
   size_t first_fetch; /* index of its first subdir in the batch */
 } chan_plan;
 
@@ -52,39 +50,46 @@ krait_code krait_repodata_load_channels(krait_ctx *ctx, Pool *pool, const krait_
   chan_plan *plans = krait_calloc(n ? n : 1, sizeof *plans);
   krait_code rc = KRAIT_OK;
   size_t n_fetch = 0;
-  /* CEP-16 first: subdirs with a shard index are loaded from the shards the
-   * roots reach; the others (and channels without shards) are fetched below */
-  for (size_t c = 0; c < n && rc == KRAIT_OK; c++) {
-    chan_plan *p = &plans[c];
-    plan_channel(ctx, &chs[c], c, n, p);
-    if (how && how->shard_roots && p->n <= MAX_SUBDIRS) {
-      const char *subdirs[MAX_SUBDIRS];
-      for (size_t i = 0; i < p->n; i++)
-        subdirs[i] = subdir_at(ctx, p, i);
-      bool sharded = false;
-      krait_shards_walk walk = {.roots = how->shard_roots, .roots_only = how->shard_roots_only};
-      rc = krait_shards_load_channel(ctx, pool, &chs[c], subdirs, p->n, &walk, &p->opts, p->sharded, &sharded,
-                                     NULL, err);
-    }
-    p->first_fetch = n_fetch;
+  for (size_t c = 0; c < n; c++) {
+    plan_channel(ctx, &chs[c], c, n, &plans[c]);
+    plans[c].sharded = krait_calloc(plans[c].n, sizeof *plans[c].sharded);
+    plans[c].first_fetch = n_fetch;
     if (!krait_channel_is_local(&chs[c]))
-      n_fetch += p->n;
+      n_fetch += plans[c].n;
   }
-  /* the monolithic repodata of every remote subdir of every channel: one batch */
-  krait_repodata_fetch *fetches = krait_calloc(n_fetch ? n_fetch : 1, sizeof *fetches);
+  /* every remote subdir's URL, in plan order (shard indexes, then monolithic repodata) */
   char **urls = krait_calloc(n_fetch ? n_fetch : 1, sizeof *urls);
-  size_t k = 0;
-  for (size_t c = 0; c < n && rc == KRAIT_OK; c++) {
+  for (size_t c = 0; c < n; c++)
+    for (size_t i = 0; i < plans[c].n && !krait_channel_is_local(&chs[c]); i++)
+      urls[plans[c].first_fetch + i] = krait_asprintf("%s/%s", chs[c].url, subdir_at(ctx, &plans[c], i));
+  /* CEP-16 first: the shard indexes of all channels in one batch; subdirs
+   * that have one are loaded from the shards the roots reach, the others
+   * (and channels without shards) are fetched below */
+  bool shards = how && how->shard_roots;
+  if (shards)
+    rc = krait_shards_fetch_indexes(ctx, (const char *const *)urls, n_fetch, err);
+  for (size_t c = 0; c < n && rc == KRAIT_OK && shards; c++) {
+    chan_plan *p = &plans[c];
     if (krait_channel_is_local(&chs[c]))
       continue;
-    for (size_t i = 0; i < plans[c].n; i++, k++) {
-      if (plans[c].sharded[i])
-        continue;
-      urls[k] = krait_asprintf("%s/%s", chs[c].url, subdir_at(ctx, &plans[c], i));
-      fetches[k].subdir_url = urls[k];
-      fetches[k].missing_ok = true;
-    }
+    const char **subdirs = krait_calloc(p->n, sizeof *subdirs);
+    for (size_t i = 0; i < p->n; i++)
+      subdirs[i] = subdir_at(ctx, p, i);
+    bool sharded = false;
+    krait_shards_walk walk = {.roots = how->shard_roots, .roots_only = how->shard_roots_only, .indexes_fetched = true};
+    rc = krait_shards_load_channel(ctx, pool, &chs[c], subdirs, p->n, &walk, &p->opts, p->sharded, &sharded, NULL,
+                                   err);
+    free(subdirs);
+    for (size_t i = 0; i < p->n; i++)
+      if (p->sharded[i]) { /* not fetched below */
+        free(urls[p->first_fetch + i]);
+        urls[p->first_fetch + i] = NULL;
+      }
   }
+  /* the monolithic repodata of every other remote subdir of every channel: one batch */
+  krait_repodata_fetch *fetches = krait_calloc(n_fetch ? n_fetch : 1, sizeof *fetches);
+  for (size_t k = 0; k < n_fetch; k++)
+    fetches[k] = (krait_repodata_fetch){.subdir_url = urls[k], .missing_ok = true};
   if (rc == KRAIT_OK)
     krait_fetch_repodata_batch(ctx, fetches, n_fetch); /* sharded subdirs have no URL: skipped */
   for (size_t c = 0; c < n && rc == KRAIT_OK; c++) {
@@ -106,6 +111,8 @@ krait_code krait_repodata_load_channels(krait_ctx *ctx, Pool *pool, const krait_
     free(fetches[j].json_path);
     free(urls[j]);
   }
+  for (size_t c = 0; c < n; c++)
+    free(plans[c].sharded);
   free(fetches);
   free(urls);
   free(plans);

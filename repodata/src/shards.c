@@ -178,9 +178,10 @@ static void sub_free(sub *s) {
  * unchanged index costs a 304. */
 static char *state_path_of(const char *index_path) { return krait_asprintf("%s.state.json", index_path); }
 
-/* Fetches every subdir's shard index in one parallel batch (conditional
- * when cached). */
-static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *err) {
+/* Fetches the shard index of every subdir URL into its cache file, in one
+ * parallel batch (conditional when cached); a 404/403 removes the cached one. */
+static krait_code fetch_index_files(krait_ctx *ctx, const char *const *subdir_urls, char *const *index_paths, size_t n,
+                                    krait_err *err) {
   krait_transfer *t = krait_calloc(n + 1, sizeof *t);
   char **urls = krait_calloc(n + 1, sizeof *urls), **tmps = krait_calloc(n + 1, sizeof *tmps);
   krait_http_state *states = krait_calloc(n + 1, sizeof *states);
@@ -189,14 +190,14 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
     krait_net *net;
     rc = krait_net_get(ctx, &net, err);
     for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
-      urls[i] = krait_asprintf("%s/repodata_shards.msgpack.zst", subs[i].subdir_url);
-      tmps[i] = krait_asprintf("%s.part-%ld", subs[i].index_path, (long)getpid());
+      urls[i] = krait_asprintf("%s/repodata_shards.msgpack.zst", subdir_urls[i]);
+      tmps[i] = krait_asprintf("%s.part-%ld", index_paths[i], (long)getpid());
       t[i].url = urls[i];
       t[i].dest_path = tmps[i];
       t[i].expected_size = -1;
       t[i].max_bytes = ctx->repodata_max_bytes;
-      char *state_path = state_path_of(subs[i].index_path);
-      krait_http_state_load(state_path, subs[i].index_path, &states[i]);
+      char *state_path = state_path_of(index_paths[i]);
+      krait_http_state_load(state_path, index_paths[i], &states[i]);
       free(state_path);
       t[i].if_none_match = states[i].etag && *states[i].etag ? states[i].etag : NULL;
       t[i].if_modified_since = states[i].mod && *states[i].mod ? states[i].mod : NULL;
@@ -209,13 +210,13 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
         if (t[i].code == KRAIT_OK && t[i].status == 304 && (t[i].if_none_match || t[i].if_modified_since)) {
           /* unchanged: the cached index stays */
         } else if (t[i].code == KRAIT_OK && t[i].status >= 200 && t[i].status < 300) {
-          if (rename(tmps[i], subs[i].index_path) != 0) {
+          if (rename(tmps[i], index_paths[i]) != 0) {
             rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", tmps[i]);
           } else {
             krait_http_state_take(&states[i], &t[i]);
-            char *state_path = state_path_of(subs[i].index_path);
+            char *state_path = state_path_of(index_paths[i]);
             krait_err ignored; /* a lost state only costs a full download next time */
-            (void)krait_http_state_save(state_path, &states[i], subs[i].index_path, &ignored);
+            (void)krait_http_state_save(state_path, &states[i], index_paths[i], &ignored);
             free(state_path);
           }
         } else if (t[i].code != KRAIT_E_NOTFOUND && t[i].status != 403) {
@@ -223,8 +224,8 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
             *err = t[i].err;
           rc = t[i].code ? t[i].code : KRAIT_E_NET;
         } else {
-          unlink(subs[i].index_path); /* the channel stopped publishing shards */
-          char *state = state_path_of(subs[i].index_path);
+          unlink(index_paths[i]); /* the channel stopped publishing shards */
+          char *state = state_path_of(index_paths[i]);
           unlink(state);
           free(state);
         }
@@ -233,7 +234,6 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
     }
   }
   for (size_t i = 0; i < n; i++) {
-    subs[i].has_index = rc == KRAIT_OK && krait_path_exists(subs[i].index_path);
     krait_transfer_clear(&t[i]);
     free(urls[i]);
     free(tmps[i]);
@@ -243,6 +243,21 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
   free(urls);
   free(tmps);
   free(states);
+  return rc;
+}
+
+krait_code krait_shards_fetch_indexes(krait_ctx *ctx, const char *const *subdir_urls, size_t n, krait_err *err) {
+  if (!ctx->repodata_cache_dir || n == 0 || ctx->offline)
+    return KRAIT_OK;
+  krait_code rc = krait_mkdir_p(ctx->repodata_cache_dir, 0755, err);
+  char **index_paths = krait_calloc(n, sizeof *index_paths);
+  for (size_t i = 0; i < n; i++)
+    index_paths[i] = krait_repodata_cache_path(ctx, subdir_urls[i], ".shards.msgpack.zst");
+  if (rc == KRAIT_OK)
+    rc = fetch_index_files(ctx, subdir_urls, index_paths, n, err);
+  for (size_t i = 0; i < n; i++)
+    free(index_paths[i]);
+  free(index_paths);
   return rc;
 }
 
@@ -281,8 +296,19 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
     subs[i].shown = krait_url_redact(subs[i].subdir_url);
     subs[i].index_path = krait_repodata_cache_path(ctx, subs[i].subdir_url, ".shards.msgpack.zst");
   }
-  if (rc == KRAIT_OK)
-    rc = fetch_indexes(ctx, subs, n, err);
+  if (rc == KRAIT_OK && !(walk && walk->indexes_fetched)) {
+    const char **urls = krait_calloc(n, sizeof *urls);
+    char **index_paths = krait_calloc(n, sizeof *index_paths);
+    for (size_t i = 0; i < n; i++) {
+      urls[i] = subs[i].subdir_url;
+      index_paths[i] = subs[i].index_path;
+    }
+    rc = fetch_index_files(ctx, urls, index_paths, n, err);
+    free(urls);
+    free(index_paths);
+  }
+  for (size_t i = 0; i < n; i++)
+    subs[i].has_index = rc == KRAIT_OK && krait_path_exists(subs[i].index_path);
   bool any = false;
   for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
     if (!subs[i].has_index)

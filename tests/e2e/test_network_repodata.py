@@ -1,5 +1,5 @@
-"""Repodata over the network (issue 7): the monolithic repodata of every subdir of every
-channel is fetched as one parallel batch, errors still name the failing channel, and
+"""Repodata over the network (issue 7): the shard indexes, then the monolithic repodata of
+every subdir of every channel are fetched as parallel batches, errors still name the failing channel, and
 `krait search` / `krait repoquery search` use sharded repodata (CEP-16) for an exact name.
 
 Parallelism is proved from the test server's request log (requests in flight, with
@@ -45,16 +45,18 @@ def test_repodata_of_all_channels_and_subdirs_is_one_parallel_batch(krait, tmp_p
     _two_channels(tmp_path / "srv")
     server = serve(tmp_path / "srv")
     server.delay = 0.05  # 50 ms of latency per request, as a remote server has
+    index = _paths("ab", "repodata_shards.msgpack.zst")
     zst, plain = _paths("ab", "repodata.json.zst"), _paths("ab", "repodata.json")
     # each request is held until all four of its phase are being served at once: a client
-    # fetching one subdir after the other would get one at a time (after the barrier's guard)
-    server.barrier(zst, 4)
-    server.barrier(plain, 4)
+    # fetching one subdir (or channel) after the other would get one at a time (after the
+    # barrier's guard). Phases: the CEP-16 shard indexes, the .zst, the plain repodata.json
+    for phase in (index, zst, plain):
+        server.barrier(phase, 4)
     ok(_create(krait, krait.prefix(), server, "a", "b"))
-    for phase in (zst, plain):
+    for phase in (index, zst, plain):
         assert max(r["in_flight"] for p in phase for r in server.requests_for(p)) >= 4, server.requests
-    assert [len(server.requests_for(p)) for p in zst + plain] == [1] * 8
-    assert all(r["status"] == 404 for p in zst for r in server.requests_for(p))
+    assert [len(server.requests_for(p)) for p in index + zst + plain] == [1] * 12
+    assert all(r["status"] == 404 for p in index + zst for r in server.requests_for(p))
     assert (krait.prefix() / "share" / "an.txt").read_text() == "a"
     assert (krait.prefix() / "share" / "bp.txt").read_text() == "b"
     # the cache state remembers that the server has no .zst: the next run revalidates the four
