@@ -277,6 +277,8 @@ static FILE *open_body(job *j) {
     if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
         (long long)sb.st_size == t->resume_from && lseek(fd, 0, SEEK_END) == (off_t)sb.st_size) {
       FILE *f = fdopen(fd, "r+b");
+      if (f && t->keep_partial)
+        setvbuf(f, NULL, _IONBF, 0);
       if (f && fseek(f, 0, SEEK_END) == 0) {
         j->written = j->resume_from = t->resume_from;
         replace(&j->range_validator, t->if_range ? krait_strdup(t->if_range) : NULL);
@@ -295,6 +297,8 @@ static FILE *open_body(job *j) {
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!f && fd >= 0)
     close(fd);
+  if (f && t->keep_partial)
+    setvbuf(f, NULL, _IONBF, 0); /* every byte received is on disk, even if the process is killed */
   return f;
 }
 
@@ -306,8 +310,6 @@ static krait_code start_try(job *j, krait_err *err) {
     j->out = open_body(j);
     if (!j->out)
       return krait_err_errno(err, KRAIT_E_IO, "cannot create %s", t->dest_path);
-    if (t->keep_partial)
-      setvbuf(j->out, NULL, _IONBF, 0);
   }
   CURL *c = j->easy = curl_easy_init();
   if (!c)
