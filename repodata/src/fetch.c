@@ -259,6 +259,9 @@ static void run_phase(krait_ctx *ctx, krait_net *net, item *items, size_t n, boo
     t->if_none_match = it->conditional ? it->st.etag : NULL;
     t->if_modified_since = it->conditional ? it->st.mod : NULL;
     t->decode_content = true; /* gzip'd JSON is decoded by curl, and counted decoded */
+    /* a progress line per subdir: they are in flight together, and all end in repodata.json */
+    const char *host = strstr(it->shown, "://");
+    t->label = host ? host + 3 : it->shown;
     which[nt++] = i;
   }
   if (nt)
