@@ -33,9 +33,13 @@
  * Concurrency: krait_cache_prepare writes each entry (archive + tree) under
  * that entry's own lock (unless ctx->use_lockfiles is false), waiting at most
  * ctx->lock_timeout_seconds (0 = forever): processes filling one cache wait
- * for each other only on the packages they both need. A batch download lands
- * in a temp file first and is renamed into place only under the entry's lock
- * (dropped if the entry became valid meanwhile). Leftover
+ * for each other only on the packages they both need. A batch download of an
+ * entry whose lock is free takes the lock for the download and writes the
+ * resumable <fn>.partial (+ .partial.json: URL, size, digests, validators), which
+ * a later run continues with a Range request if this one is killed or fails on
+ * the network (libpkg/src/cache_partial.h); while another process holds the
+ * lock, it lands in a private temp file and is renamed into place only under
+ * the entry's lock (dropped if the entry became valid meanwhile). Leftover
  * `<entry>.krait-partial-*` files/directories of a crashed run are removed
  * under the entry's lock. */
 #ifndef KRAIT_CACHE_H
