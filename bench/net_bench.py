@@ -12,15 +12,23 @@ against two servers:
   latency:  the tests' fault-injecting server (tests/e2e/httpchannel.py) adding a delay to
             every request (default 50 ms), what a distant mirror costs per request
 
-The repodata is fetched once before timing (the timed runs revalidate it with a 304), so
-the figures are the package phase: fetch + verify + extract + link, where extraction is
+Repodata (first): N subdirs (--subdirs, each a channel's noarch/ with a repodata.json of
+--records records) from the latency server into an empty repodata cache, one subdir after
+the other (krait_fetch_repodata per subdir, how channels were loaded before) vs one batch
+(krait_fetch_repodata_batch: every .zst request at once, then every repodata.json), through
+build/bench/bench_repodata_fetch; 8 transfers (the default download_threads).
+
+In the package runs the repodata is fetched once before timing (the timed runs revalidate it
+with a 304), so the figures are the package phase: fetch + verify + extract + link, where extraction is
 pipelined with the downloads. Median of --runs. Not a test: nothing is asserted.
 
 usage: bench/net_bench.py [--krait build/krait] [--packages 200] [--size 65536] [--runs 3] [--delay 0.05]
+                          [--subdirs 16] [--records 200] [--repodata-only]
 On this 2-core machine shared with others, `create` is bounded by extraction and linking, so the
 engine figures are the ones that show what parallel transfers buy.
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -79,6 +87,50 @@ def run_engine(bench_net, urls_file, dest, threads, runs):
     return statistics.median(times), peak
 
 
+def build_subdirs(root, n, records):
+    """n channels with a noarch/repodata.json of `records` made-up records each."""
+    urls = []
+    for c in range(n):
+        d = os.path.join(root, "subdirs", f"c{c:02d}", "noarch")
+        os.makedirs(d)
+        pkgs = {f"p{c}-{i}-1.0-0.tar.bz2": {"name": f"p{c}-{i}", "version": "1.0", "build": "0", "build_number": 0,
+                                            "depends": [], "subdir": "noarch", "size": 1000, "md5": "0" * 32}
+                for i in range(records)}
+        with open(os.path.join(d, "repodata.json"), "w") as f:
+            json.dump({"info": {"subdir": "noarch"}, "packages": pkgs, "packages.conda": {}}, f)
+        urls.append(f"subdirs/c{c:02d}/noarch")
+    return urls
+
+
+def run_repodata(bench, urls_file, cache, mode, runs):
+    times, peak = [], 0
+    for _ in range(runs):
+        shutil.rmtree(cache, ignore_errors=True)
+        out = subprocess.run([bench, urls_file, cache, mode], check=True, capture_output=True, text=True).stdout.split()
+        times.append(float(out[0]))
+        peak = max(peak, int(out[1]))
+    return statistics.median(times), peak
+
+
+def bench_repodata(a, krait, tmp):
+    subdirs = build_subdirs(tmp, a.subdirs, a.records)
+    server = ChannelHTTPServer(tmp).start()
+    server.delay = a.delay
+    bench = os.path.join(os.path.dirname(krait), "bench", "bench_repodata_fetch")
+    urls_file = os.path.join(tmp, "subdirs.txt")
+    with open(urls_file, "w") as f:
+        f.writelines(f"{server.url}/{s}\n" for s in subdirs)
+    try:
+        seq, _ = run_repodata(bench, urls_file, os.path.join(tmp, "rcache"), "sequential", a.runs)
+        bat, peak = run_repodata(bench, urls_file, os.path.join(tmp, "rcache"), "batch", a.runs)
+    finally:
+        server.stop()
+    print(f"repodata of {a.subdirs} subdirs ({a.records} records each, no .zst: 2 requests per subdir), "
+          f"+{a.delay * 1000:.0f} ms/request, cold cache, median of {a.runs}:")
+    print(f"  one subdir after the other {seq:6.2f} s   one batch {bat:6.2f} s (peak {peak} in flight)"
+          f"   speed-up {seq / bat:4.1f}x")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--krait", default=os.path.join(ROOT, "build", "krait"))
@@ -86,9 +138,15 @@ def main():
     ap.add_argument("--size", type=int, default=65536)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--delay", type=float, default=0.05)
+    ap.add_argument("--subdirs", type=int, default=16)
+    ap.add_argument("--records", type=int, default=200)
+    ap.add_argument("--repodata-only", action="store_true")
     a = ap.parse_args()
     krait = os.path.abspath(a.krait)
     with tempfile.TemporaryDirectory(prefix="krait-netbench-") as tmp:
+        bench_repodata(a, krait, tmp)
+        if a.repodata_only:
+            return
         ch = build_channel(tmp, a.packages, a.size)
         open(os.path.join(tmp, "condarc"), "w").close()
         print(f"{a.packages} packages of {a.size} random bytes, median of {a.runs} runs, cold package cache")

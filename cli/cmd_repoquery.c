@@ -21,7 +21,10 @@ typedef struct record_set {
   krait_query_result qr;
 } record_set;
 
-static krait_code load_set(krait_ctx *ctx, const cli_args *args, record_set *s, krait_err *err) {
+/* channel_spec: what is read of the channels (search: the spec itself, so a
+ * sharded channel is asked for that name's shard only; depends/whoneeds: "*") */
+static krait_code load_set(krait_ctx *ctx, const cli_args *args, const char *channel_spec, record_set *s,
+                           krait_err *err) {
   memset(s, 0, sizeof *s);
   const char *active = getenv("CONDA_PREFIX");
   bool use_env = !args->channels.len && (args->prefix || args->name || (active && *active));
@@ -45,7 +48,7 @@ static krait_code load_set(krait_ctx *ctx, const cli_args *args, record_set *s, 
   s->where = krait_strdup("channels");
   if (!ctx->channels.len)
     return krait_err_set(err, KRAIT_E_INVALID, "no channels configured: give -c CHANNEL or -p ENV");
-  krait_code rc = krait_query_search(ctx, "*", &s->qr, err);
+  krait_code rc = krait_query_search(ctx, channel_spec, &s->qr, err);
   if (rc)
     return rc;
   s->recs = s->qr.records;
@@ -195,7 +198,7 @@ int cmd_repoquery(const cli_args *args) {
     return cli_fail(args, &err);
   record_set s;
   int status;
-  if (load_set(ctx, args, &s, &err))
+  if (load_set(ctx, args, search ? args->specs.items[1] : "*", &s, &err))
     status = cli_fail(args, &err);
   else if (search)
     status = search_query(args, ctx, &s);

@@ -18,6 +18,7 @@
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "krait/lock.h"
+#include "cache_partial.h"
 #include "extract_int.h"
 #include "pool_int.h"
 
@@ -275,6 +276,12 @@ typedef struct prep {
   size_t n_ready, n_taken;
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  /* per record of the batch that could take its entry's lock at once: the
+   * lock (held through the download, handed to the worker that places the
+   * archive) and the resumable partial download it writes (partial[i].path
+   * NULL: a private temp file instead, as when another process has the lock) */
+  krait_lock **held;
+  krait_partial *partial;
 } prep;
 
 /* Fetches rec into <wdir>/<fn> through a verified temp file. */
@@ -463,6 +470,8 @@ static krait_code place_downloaded(prep *p, size_t i, char **out, krait_err *err
       rc = krait_err_errno(err, KRAIT_E_IO, "cannot move the download to %s", archive);
     }
   } else {
+    if (p->partial && p->partial[i].path)
+      krait_partial_forget(&p->partial[i]);
     append_url(p->wdir, rec->url);
     rc = extract_into_cache(p, rec, archive, out, err);
   }
@@ -543,8 +552,12 @@ static krait_code prepare_locked(prep *p, size_t i, char **out, krait_err *err) 
   const krait_record *rec = &p->records[i];
   char *dist = krait_record_dist(rec);
   char *lock_path = krait_asprintf("%s/%s.lock", p->wdir, dist);
-  krait_lock *lock = NULL; /* a no-op lock when ctx->use_lockfiles is false */
-  krait_code rc = krait_lock_acquire(p->ctx, lock_path, p->ctx->lock_timeout_seconds, &lock, err);
+  krait_lock *lock = p->held ? p->held[i] : NULL; /* taken for the download already */
+  krait_code rc = KRAIT_OK;
+  if (lock)
+    p->held[i] = NULL;
+  else /* a no-op lock when ctx->use_lockfiles is false */
+    rc = krait_lock_acquire(p->ctx, lock_path, p->ctx->lock_timeout_seconds, &lock, err);
   free(lock_path);
   if (rc == KRAIT_OK) {
     /* without locks another process may be filling these right now */
@@ -572,6 +585,8 @@ static void prepare_worker(void *user, size_t i) {
   p->codes[i] = prepare_locked(p, i, &p->out[i], &p->errs[i]);
   if (p->dl_tmp && p->dl_tmp[i]) { /* not moved into place (the lock or a checkpoint failed) */
     unlink(p->dl_tmp[i]);
+    if (p->partial && p->partial[i].path)
+      krait_partial_forget(&p->partial[i]);
     p->dl_tmp[i] = NULL;
   }
 }
@@ -602,6 +617,34 @@ static bool wants_batch(const prep *p, const krait_record *rec) {
   return true;
 }
 
+/* Where the batch downloads records[i]: when its entry's lock is free, the
+ * entry's resumable partial file (taking the lock for the download); else
+ * (another process is filling the entry, or locks are off) a private temp
+ * file. NULL when no file can be made. */
+static char *batch_destination(prep *p, size_t i) {
+  const krait_record *rec = &p->records[i];
+  if (p->ctx->use_lockfiles) {
+    char *dist = krait_record_dist(rec);
+    char *lock_path = krait_asprintf("%s/%s.lock", p->wdir, dist);
+    free(dist);
+    krait_err ignored;
+    bool locked = krait_lock_try(p->ctx, lock_path, &p->held[i], &ignored) == KRAIT_OK;
+    free(lock_path);
+    if (locked) {
+      krait_partial_open(p->ctx, p->wdir, rec, &p->partial[i]);
+      return krait_strdup(p->partial[i].path);
+    }
+  }
+  char *tmp = krait_asprintf("%s/%s" PARTIAL_MARK "XXXXXX", p->wdir, rec->fn);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    free(tmp);
+    return NULL;
+  }
+  close(fd);
+  return tmp;
+}
+
 static void on_fetched(void *user, size_t k, krait_code rc, const krait_err *err) {
   batch *b = user;
   prep *p = b->p;
@@ -613,7 +656,13 @@ static void on_fetched(void *user, size_t k, krait_code rc, const krait_err *err
   if (rc) {
     p->errs[i] = *err;
     krait_err_prefix(&p->errs[i], "cannot fetch %s-%s-%s: ", rec->name, rec->version, rec->build);
-    unlink(b->tmp[k]);
+    if (p->partial[i].path) {
+      krait_partial_after_failure(&p->partial[i], rc); /* kept for the next run when resumable */
+      krait_lock_release_remove(p->held[i]);
+      p->held[i] = NULL;
+    } else {
+      unlink(b->tmp[k]);
+    }
   }
   size_t done = atomic_fetch_add(&p->fetched, 1) + 1;
   krait_ctx_progress(p->ctx, "fetch", rec->fn, (double)done, (double)p->n_work);
@@ -644,6 +693,8 @@ static void prepare_pipelined(prep *p, size_t n) {
   b.jobs = krait_calloc(n, sizeof *b.jobs);
   p->dl_tmp = krait_calloc(n, sizeof *p->dl_tmp);
   p->ready = krait_calloc(n, sizeof *p->ready);
+  p->held = krait_calloc(n, sizeof *p->held);
+  p->partial = krait_calloc(n, sizeof *p->partial);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   size_t n_todo = 0;
@@ -652,26 +703,32 @@ static void prepare_pipelined(prep *p, size_t n) {
       continue;
     n_todo++;
     const krait_record *rec = &p->records[i];
-    char *tmp = wants_batch(p, rec) ? krait_asprintf("%s/%s" PARTIAL_MARK "XXXXXX", p->wdir, rec->fn) : NULL;
-    int fd = tmp ? mkstemp(tmp) : -1;
-    if (fd < 0) {
-      free(tmp);
+    if (!wants_batch(p, rec)) {
       p->ready[p->n_ready++] = i; /* the usual way, right away */
       continue;
     }
-    close(fd);
     /* the download checkpoint, once per package, as on the one-by-one path */
     krait_code crc = krait_checkpoint(KRAIT_STEP_DOWNLOAD, &p->errs[i]);
     if (crc) {
-      unlink(tmp);
-      free(tmp);
       p->codes[i] = crc;
       p->ready[p->n_ready++] = i; /* the worker sees the failure and skips it */
       continue;
     }
+    char *tmp = batch_destination(p, i);
+    if (!tmp) {
+      p->ready[p->n_ready++] = i; /* the usual way, right away */
+      continue;
+    }
+    krait_fetch_job job = {.url = rec->url, .dest_path = tmp, .rec = rec};
+    if (p->partial[i].path) {
+      job.resume_from = p->partial[i].have;
+      job.if_range = p->partial[i].validator;
+      job.on_body = krait_partial_on_body;
+      job.on_body_user = &p->partial[i];
+    }
     b.index[b.n] = i;
     b.tmp[b.n] = tmp;
-    b.jobs[b.n] = (krait_fetch_job){.url = rec->url, .dest_path = tmp, .rec = rec};
+    b.jobs[b.n] = job;
     b.n++;
   }
   pool_args a = {p, krait_thread_count(p->ctx->extract_threads), n_todo};
@@ -690,10 +747,18 @@ static void prepare_pipelined(prep *p, size_t n) {
   free(b.jobs);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
+  for (size_t i = 0; i < n; i++) {
+    krait_lock_release_remove(p->held[i]); /* none is left unless a worker never ran */
+    krait_partial_free(&p->partial[i]);
+  }
   free(p->dl_tmp);
   free(p->ready);
+  free(p->held);
+  free(p->partial);
   p->dl_tmp = NULL;
   p->ready = NULL;
+  p->held = NULL;
+  p->partial = NULL;
 }
 
 krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records, size_t n,

@@ -130,7 +130,9 @@ static void scan_pkgs_dir(const char *dir, unsigned what, const krait_strv *used
     } else if (S_ISREG(st.st_mode) && (ends_with(name, ".lock") || ends_with(name, ".conda_lock"))) {
       if ((what & KRAIT_CLEAN_LOCKS) && lock_is_free(path))
         add_item(p, path, KRAIT_CLEAN_LOCKS, (int64_t)st.st_size);
-    } else if (S_ISREG(st.st_mode) && (ends_with(name, ".conda") || ends_with(name, ".tar.bz2"))) {
+    } else if (S_ISREG(st.st_mode) && (ends_with(name, ".conda") || ends_with(name, ".tar.bz2") ||
+                                       ends_with(name, ".partial") || ends_with(name, ".partial.json"))) {
+      /* .partial(.json): a download a killed run left for the next one to resume */
       if (what & KRAIT_CLEAN_TARBALLS)
         add_item(p, path, KRAIT_CLEAN_TARBALLS, (int64_t)st.st_size);
     } else if (S_ISDIR(st.st_mode) && (what & KRAIT_CLEAN_PACKAGES)) {

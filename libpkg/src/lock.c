@@ -124,6 +124,10 @@ krait_code krait_lock_acquire(const krait_ctx *ctx, const char *lock_path, int t
                            lock_path);
       break;
     }
+    if (timeout_seconds < 0) { /* krait_lock_try: someone has it, and that is the answer */
+      rc = krait_err_set(err, KRAIT_E_LOCKED, "%s is locked by another process", lock_path);
+      break;
+    }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     double waited = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
@@ -161,6 +165,10 @@ krait_code krait_lock_acquire(const krait_ctx *ctx, const char *lock_path, int t
   lock->path = krait_strdup(lock_path);
   *out = lock;
   return KRAIT_OK;
+}
+
+krait_code krait_lock_try(const krait_ctx *ctx, const char *lock_path, krait_lock **out, krait_err *err) {
+  return krait_lock_acquire(ctx, lock_path, -1, out, err);
 }
 
 void krait_lock_release_remove(krait_lock *lock) {

@@ -21,89 +21,6 @@
 #include "repodata_int.h"
 
 
-typedef struct cache_state {
-  char *url;
-  char *etag;
-  char *mod;
-  char *cache_control;
-  int has_zst; /* -1 unknown, 0 no, 1 yes */
-} cache_state;
-
-static void state_free(cache_state *st) {
-  free(st->url);
-  free(st->etag);
-  free(st->mod);
-  free(st->cache_control);
-  memset(st, 0, sizeof(*st));
-  st->has_zst = -1;
-}
-
-/* Reads the state of cached json_path; a state describing other bytes than
- * the cached JSON (replaced or truncated behind its back) is ignored, so the
- * next request is unconditional. */
-static void state_load(const char *path, const char *json_path, cache_state *st) {
-  state_free(st);
-  krait_json *j = krait_json_parse_file(path, NULL);
-  if (!j)
-    return;
-  struct stat sb;
-  int64_t size = -1, mtime_ns = -1;
-  if (stat(json_path, &sb) != 0 || !krait_json_get_int(j, "size", &size) || size != (int64_t)sb.st_size ||
-      !krait_json_get_int(j, "mtime_ns", &mtime_ns) ||
-      mtime_ns != (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec) {
-    krait_json_free(j);
-    return;
-  }
-  st->url = krait_strdup(krait_json_get_str(j, "url"));
-  st->etag = krait_strdup(krait_json_get_str(j, "etag"));
-  st->mod = krait_strdup(krait_json_get_str(j, "mod"));
-  st->cache_control = krait_strdup(krait_json_get_str(j, "cache_control"));
-  const krait_json *hz = krait_json_get_object(j, "has_zst");
-  const krait_json *v = hz ? krait_json_get(hz, "value") : NULL;
-  if (v && v->type == KRAIT_JSON_BOOL)
-    st->has_zst = v->boolean ? 1 : 0;
-  krait_json_free(j);
-}
-
-static void iso_now(char *out, size_t cap) {
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* conda's state fields; size/mtime_ns describe the cached JSON so a tool can
- * tell whether the JSON was replaced behind the state's back. */
-static krait_code state_save(const char *path, const cache_state *st, const char *json_path, krait_err *err) {
-  struct stat sb;
-  if (stat(json_path, &sb) != 0)
-    return krait_err_errno(err, KRAIT_E_IO, "%s", json_path);
-  krait_buf b = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &b, 2);
-  krait_jw_obj_begin(&w);
-  krait_jw_kstr(&w, "url", st->url);
-  krait_jw_kstr(&w, "etag", st->etag ? st->etag : "");
-  krait_jw_kstr(&w, "mod", st->mod ? st->mod : "");
-  krait_jw_kstr(&w, "cache_control", st->cache_control ? st->cache_control : "");
-  krait_jw_kint(&w, "size", (int64_t)sb.st_size);
-  krait_jw_kint(&w, "mtime_ns", (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec);
-  if (st->has_zst >= 0) {
-    char now[32];
-    iso_now(now, sizeof(now));
-    krait_jw_key(&w, "has_zst");
-    krait_jw_obj_begin(&w);
-    krait_jw_kbool(&w, "value", st->has_zst == 1);
-    krait_jw_kstr(&w, "last_checked", now);
-    krait_jw_obj_end(&w);
-  }
-  krait_jw_obj_end(&w);
-  krait_buf_putc(&b, '\n');
-  krait_code rc = krait_write_file_atomic(path, b.data, b.len, 0644, err);
-  krait_buf_free(&b);
-  return rc;
-}
-
 /* Seconds of Cache-Control max-age (0 when absent, no-cache or no-store). */
 static long max_age(const char *cc) {
   if (!cc || strstr(cc, "no-cache") || strstr(cc, "no-store"))
@@ -115,40 +32,13 @@ static long max_age(const char *cc) {
 /* True while the server's max-age since our last check (the state file's
  * mtime, rewritten on every 200/304) has not run out: conda's default
  * local_repodata_ttl behaviour, and no request at all for repeated runs. */
-static bool cache_fresh(const char *state_path, const cache_state *st) {
+static bool cache_fresh(const char *state_path, const krait_http_state *st) {
   long age = max_age(st->cache_control);
   struct stat sb;
   if (age <= 0 || !st->url || stat(state_path, &sb) != 0)
     return false;
   time_t now = time(NULL);
   return now >= sb.st_mtime && now - sb.st_mtime < age;
-}
-
-/* ---- one HTTP GET into a file, through the download engine ---- */
-
-/* GETs url into body_path (conditional when etag/mod are given), bounded by
- * ctx->repodata_max_bytes after content decoding. A 404/410 is not an error
- * here (*status tells); every other failure is, after the engine's retries. */
-static krait_code http_get(krait_ctx *ctx, const char *url, const char *etag, const char *mod, const char *body_path,
-                           bool forbidden_is_missing, long *status, krait_transfer *t, krait_err *err) {
-  memset(t, 0, sizeof *t);
-  *status = 0;
-  krait_net *net;
-  krait_code rc = krait_net_get(ctx, &net, err);
-  if (rc)
-    return rc;
-  t->url = url;
-  t->dest_path = body_path;
-  t->expected_size = -1;
-  t->max_bytes = ctx->repodata_max_bytes;
-  t->if_none_match = etag;
-  t->if_modified_since = mod;
-  t->decode_content = true; /* gzip'd JSON is decoded by curl, and counted decoded */
-  rc = krait_net_run(net, t, 1, err);
-  *status = t->status;
-  if (rc == KRAIT_E_NOTFOUND || (forbidden_is_missing && t->status == 403))
-    rc = KRAIT_OK; /* the caller decides what a missing file means */
-  return rc;
 }
 
 /* A cheap completeness check of a downloaded repodata.json before it replaces
@@ -234,150 +124,242 @@ static krait_code zstd_decompress_file(const char *src, const char *dst, unsigne
   return rc;
 }
 
-/* ---- the fetch ---- */
+/* ---- the fetch: every subdir of a batch at once ---- */
 
-typedef enum { GOT_NEW, GOT_NOT_MODIFIED, GOT_MISSING } outcome;
-
-/* One attempt at `url` (repodata.json or .json.zst); on GOT_NEW the cached
- * JSON and state are replaced, only by a complete download. The state file
- * records the redacted URL: it is shared and may be read by anyone. */
-static krait_code try_fetch(krait_ctx *ctx, const char *url, bool zst, const char *json_path,
-                            const char *state_path, cache_state *st, outcome *got, long *status, krait_err *err) {
-  bool cached = krait_path_exists(json_path);
-  char *shown = krait_url_redact(url);
-  bool conditional = cached && st->url && strcmp(st->url, shown) == 0;
-  char *tmp = krait_asprintf("%s.part-%ld", json_path, (long)getpid());
-  krait_transfer x;
-  /* object stores answer 403 for a .zst that is not there */
-  krait_code rc = http_get(ctx, url, conditional ? st->etag : NULL, conditional ? st->mod : NULL, tmp, zst, status,
-                           &x, err);
-  if (rc)
-    goto out;
-  if (*status == 304 && conditional) {
-    *got = GOT_NOT_MODIFIED;
-    /* the server may send fresher validators with a 304 */
-    if (x.etag)
-      free(st->etag), st->etag = krait_strdup(x.etag);
-    if (x.cache_control)
-      free(st->cache_control), st->cache_control = krait_strdup(x.cache_control);
-    if (zst)
-      st->has_zst = 1;
-    rc = state_save(state_path, st, json_path, err);
-  } else if (*status == 404 || *status == 410 || (zst && *status == 403)) {
-    *got = GOT_MISSING;
-  } else if (*status >= 200 && *status <= 299) {
-    *got = GOT_NEW;
-    char *plain = zst ? krait_asprintf("%s.json", tmp) : krait_strdup(tmp);
-    if (zst)
-      rc = zstd_decompress_file(tmp, plain, (unsigned long long)ctx->repodata_max_bytes, err);
-    if (rc == KRAIT_OK)
-      rc = check_json_object(plain, shown, err);
-    if (rc == KRAIT_OK && rename(plain, json_path) != 0)
-      rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", plain);
-    unlink(plain);
-    free(plain);
-    if (rc == KRAIT_OK) {
-      free(st->url), st->url = krait_strdup(shown);
-      free(st->etag), st->etag = krait_strdup(x.etag);
-      free(st->mod), st->mod = krait_strdup(x.last_modified);
-      free(st->cache_control), st->cache_control = krait_strdup(x.cache_control);
-      if (zst)
-        st->has_zst = 1;
-      rc = state_save(state_path, st, json_path, err);
-    }
-  } else {
-    rc = krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", shown, *status);
-  }
-out:
-  unlink(tmp);
-  free(tmp);
-  free(shown);
-  krait_transfer_clear(&x);
-  return rc;
-}
-
-krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool missing_ok, char **json_path,
-                                int *http_status, krait_err *err) {
-  *json_path = NULL;
-  *http_status = 0;
-  if (!ctx->repodata_cache_dir)
-    return krait_err_set(err, KRAIT_E_INVALID, "%s: no repodata cache directory configured", subdir_url);
-  krait_code rc = krait_mkdir_p(ctx->repodata_cache_dir, 0755, err);
-  if (rc)
-    return krait_err_prefix(err, "repodata cache: ");
+char *krait_repodata_cache_path(const krait_ctx *ctx, const char *subdir_url, const char *suffix) {
   char *key_url = krait_asprintf("%s/", subdir_url);
   char key[9];
   krait_cache_key(key_url, key);
   free(key_url);
-  char *json = krait_asprintf("%s/%s.json", ctx->repodata_cache_dir, key);
-  char *state_path = krait_asprintf("%s/%s.state.json", ctx->repodata_cache_dir, key);
-  cache_state st = {0};
-  st.has_zst = -1;
-  if (krait_path_exists(json))
-    state_load(state_path, json, &st);
+  return krait_asprintf("%s/%s%s", ctx->repodata_cache_dir, key, suffix);
+}
 
-  if (ctx->offline) {
-    if (krait_path_exists(json)) {
-      *json_path = json;
-      json = NULL;
-    } else if (!missing_ok) {
-      char *shown = krait_url_redact(subdir_url);
-      rc = krait_err_set(err, KRAIT_E_NET, "%s/repodata.json: offline and not in the cache (%s)", shown,
-                         ctx->repodata_cache_dir);
-      free(shown);
-    }
-    goto out;
-  }
+typedef enum { GOT_NONE, GOT_NEW, GOT_NOT_MODIFIED, GOT_MISSING } outcome;
 
-  if (cache_fresh(state_path, &st)) {
-    krait_debug(ctx, "%s: cached copy still fresh (%s)", subdir_url, st.cache_control);
-    *json_path = json;
-    json = NULL;
-    goto out;
-  }
+/* One subdir of the batch while it is being fetched. */
+typedef struct item {
+  krait_repodata_fetch *f;
+  char *json, *state_path;
+  krait_http_state st;
+  bool settled; /* f->code / f->json_path are final */
+  outcome got;
+  long status;
+  /* the request of the current phase */
+  char *url, *shown, *tmp;
+  bool conditional;
+  krait_transfer t;
+} item;
 
-  outcome got = GOT_MISSING;
-  long status = 0;
-  if (st.has_zst != 0) {
-    char *zurl = krait_asprintf("%s/repodata.json.zst", subdir_url);
-    rc = try_fetch(ctx, zurl, true, json, state_path, &st, &got, &status, err);
-    free(zurl);
-    if (rc)
-      goto out;
-    if (got == GOT_MISSING)
-      st.has_zst = 0;
+static void settle(item *it, krait_code rc, bool found) {
+  it->settled = true;
+  it->f->code = rc;
+  it->f->http_status = (int)it->status;
+  if (rc == KRAIT_OK && found) {
+    it->f->json_path = it->json;
+    it->json = NULL;
   }
-  if (got == GOT_MISSING) {
-    char *jurl = krait_asprintf("%s/repodata.json", subdir_url);
-    rc = try_fetch(ctx, jurl, false, json, state_path, &st, &got, &status, err);
-    /* conda: a missing platform subdir is normal (noarch-only channels),
-     * a missing noarch means the URL is not a channel */
-    size_t ul = strlen(subdir_url);
-    bool optional = missing_ok && !(ul >= 7 && strcmp(subdir_url + ul - 7, "/noarch") == 0);
-    if (rc == KRAIT_OK && got == GOT_MISSING && !optional) {
-      char *shown = krait_url_redact(jurl);
-      char *chan = krait_url_redact(subdir_url);
-      char *slash = strrchr(chan, '/');
-      if (slash)
-        *slash = 0;
-      rc = krait_err_set(err, KRAIT_E_NOTFOUND,
-                         "%s: HTTP %ld: the channel %s is not accessible or is invalid (no repodata.json in %s)",
-                         shown, status, chan, slash ? slash + 1 : "it");
-      free(chan);
-      free(shown);
-    }
-    free(jurl);
-    if (rc)
-      goto out;
+}
+
+/* What an answer to `url` (repodata.json or .json.zst) means; on GOT_NEW the
+ * cached JSON and state are replaced, only by a complete download. The state
+ * file records the redacted URL: it is shared and may be read by anyone. */
+static krait_code take_answer(krait_ctx *ctx, item *it, bool zst, krait_err *err) {
+  krait_transfer *x = &it->t;
+  krait_http_state *st = &it->st;
+  long status = it->status = x->status;
+  krait_code rc = x->code;
+  if (rc == KRAIT_E_NOTFOUND || (zst && status == 403))
+    rc = KRAIT_OK; /* a missing file (object stores answer 403 for a .zst that is not there) */
+  if (rc) {
+    *err = x->err;
+    return rc;
   }
-  *http_status = (int)status;
-  if (got != GOT_MISSING) {
-    *json_path = json;
-    json = NULL;
+  if (status == 304 && it->conditional) {
+    it->got = GOT_NOT_MODIFIED;
+    /* the server may send fresher validators with a 304 */
+    if (x->etag)
+      free(st->etag), st->etag = krait_strdup(x->etag);
+    if (x->cache_control)
+      free(st->cache_control), st->cache_control = krait_strdup(x->cache_control);
+    if (zst)
+      st->has_zst = 1;
+    return krait_http_state_save(it->state_path, st, it->json, err);
   }
-out:
-  state_free(&st);
-  free(json);
-  free(state_path);
+  if (status == 404 || status == 410 || (zst && status == 403)) {
+    it->got = GOT_MISSING;
+    return KRAIT_OK;
+  }
+  if (status < 200 || status > 299)
+    return krait_err_set(err, KRAIT_E_NET, "%s: HTTP %ld", it->shown, status);
+  it->got = GOT_NEW;
+  char *plain = zst ? krait_asprintf("%s.json", it->tmp) : krait_strdup(it->tmp);
+  if (zst)
+    rc = zstd_decompress_file(it->tmp, plain, (unsigned long long)ctx->repodata_max_bytes, err);
+  if (rc == KRAIT_OK)
+    rc = check_json_object(plain, it->shown, err);
+  if (rc == KRAIT_OK && rename(plain, it->json) != 0)
+    rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", plain);
+  unlink(plain);
+  free(plain);
+  if (rc == KRAIT_OK) {
+    krait_http_state_take(st, x);
+    if (zst)
+      st->has_zst = 1;
+    rc = krait_http_state_save(it->state_path, st, it->json, err);
+  }
   return rc;
+}
+
+/* conda: a missing platform subdir is normal (noarch-only channels), a
+ * missing noarch means the URL is not a channel. */
+static krait_code missing_error(const item *it, krait_err *err) {
+  const char *subdir_url = it->f->subdir_url;
+  size_t ul = strlen(subdir_url);
+  bool optional = it->f->missing_ok && !(ul >= 7 && strcmp(subdir_url + ul - 7, "/noarch") == 0);
+  if (optional)
+    return KRAIT_OK;
+  char *chan = krait_url_redact(subdir_url);
+  char *slash = strrchr(chan, '/');
+  if (slash)
+    *slash = 0;
+  krait_code rc = krait_err_set(err, KRAIT_E_NOTFOUND,
+                                "%s: HTTP %ld: the channel %s is not accessible or is invalid (no repodata.json in %s)",
+                                it->shown, it->status, chan, slash ? slash + 1 : "it");
+  free(chan);
+  return rc;
+}
+
+static void clear_request(item *it) {
+  if (it->tmp)
+    unlink(it->tmp);
+  free(it->url), free(it->shown), free(it->tmp);
+  it->url = it->shown = it->tmp = NULL;
+  krait_transfer_clear(&it->t);
+}
+
+/* One phase: the .zst of every unsettled subdir whose server may have it, or
+ * the plain repodata.json of every one whose .zst was missing, all in one
+ * batch of the engine. */
+static void run_phase(krait_ctx *ctx, krait_net *net, item *items, size_t n, bool zst) {
+  krait_transfer *ts = krait_calloc(n ? n : 1, sizeof *ts);
+  size_t *which = krait_calloc(n ? n : 1, sizeof *which), nt = 0;
+  for (size_t i = 0; i < n; i++) {
+    item *it = &items[i];
+    if (it->settled || (zst ? it->st.has_zst == 0 : it->got != GOT_MISSING))
+      continue;
+    it->url = krait_asprintf("%s/%s", it->f->subdir_url, zst ? "repodata.json.zst" : "repodata.json");
+    it->shown = krait_url_redact(it->url);
+    it->tmp = krait_asprintf("%s.part-%ld", it->json, (long)getpid());
+    it->conditional = krait_path_exists(it->json) && it->st.url && strcmp(it->st.url, it->shown) == 0;
+    krait_transfer *t = &ts[nt];
+    t->url = it->url;
+    t->dest_path = it->tmp;
+    t->expected_size = -1;
+    t->max_bytes = ctx->repodata_max_bytes;
+    t->if_none_match = it->conditional ? it->st.etag : NULL;
+    t->if_modified_since = it->conditional ? it->st.mod : NULL;
+    t->decode_content = true; /* gzip'd JSON is decoded by curl, and counted decoded */
+    /* a progress line per subdir: they are in flight together, and all end in repodata.json */
+    const char *host = strstr(it->shown, "://");
+    t->label = host ? host + 3 : it->shown;
+    which[nt++] = i;
+  }
+  if (nt)
+    krait_net_run(net, ts, nt, NULL); /* judged one by one below */
+  for (size_t k = 0; k < nt; k++) {
+    item *it = &items[which[k]];
+    it->t = ts[k];
+    krait_code rc = take_answer(ctx, it, zst, &it->f->err);
+    if (rc)
+      settle(it, rc, false);
+    else if (it->got != GOT_MISSING)
+      settle(it, KRAIT_OK, true);
+    else if (zst)
+      it->st.has_zst = 0;
+    else
+      settle(it, missing_error(it, &it->f->err), false);
+    clear_request(it);
+  }
+  free(ts);
+  free(which);
+}
+
+void krait_fetch_repodata_batch(krait_ctx *ctx, krait_repodata_fetch *fetches, size_t n) {
+  item *items = krait_calloc(n ? n : 1, sizeof *items);
+  krait_err setup_err;
+  krait_code setup = KRAIT_OK;
+  if (!ctx->repodata_cache_dir)
+    setup = krait_err_set(&setup_err, KRAIT_E_INVALID, "no repodata cache directory configured");
+  else if (krait_mkdir_p(ctx->repodata_cache_dir, 0755, &setup_err))
+    setup = krait_err_prefix(&setup_err, "repodata cache: ");
+  size_t pending = 0;
+  for (size_t i = 0; i < n; i++) {
+    item *it = &items[i];
+    krait_repodata_fetch *f = it->f = &fetches[i];
+    f->json_path = NULL;
+    f->http_status = 0;
+    f->code = KRAIT_OK;
+    krait_err_clear(&f->err);
+    it->st.has_zst = -1;
+    if (!f->subdir_url) {
+      settle(it, KRAIT_OK, false);
+      continue;
+    }
+    if (setup) {
+      f->err = setup_err;
+      krait_err_prefix(&f->err, "%s: ", f->subdir_url);
+      settle(it, setup, false);
+      continue;
+    }
+    it->json = krait_repodata_cache_path(ctx, f->subdir_url, ".json");
+    it->state_path = krait_repodata_cache_path(ctx, f->subdir_url, ".state.json");
+    bool cached = krait_path_exists(it->json);
+    if (cached)
+      krait_http_state_load(it->state_path, it->json, &it->st);
+    if (ctx->offline) {
+      krait_code rc = KRAIT_OK;
+      if (!cached && !f->missing_ok) {
+        char *shown = krait_url_redact(f->subdir_url);
+        rc = krait_err_set(&f->err, KRAIT_E_NET, "%s/repodata.json: offline and not in the cache (%s)", shown,
+                           ctx->repodata_cache_dir);
+        free(shown);
+      }
+      settle(it, rc, cached);
+    } else if (cache_fresh(it->state_path, &it->st)) {
+      krait_debug(ctx, "%s: cached copy still fresh (%s)", f->subdir_url, it->st.cache_control);
+      settle(it, KRAIT_OK, true);
+    } else {
+      it->got = it->st.has_zst == 0 ? GOT_MISSING : GOT_NONE;
+      pending++;
+    }
+  }
+  krait_net *net = NULL;
+  krait_err net_err;
+  if (pending && krait_net_get(ctx, &net, &net_err) != KRAIT_OK)
+    for (size_t i = 0; i < n; i++)
+      if (!items[i].settled) {
+        fetches[i].err = net_err;
+        settle(&items[i], net_err.code, false);
+      }
+  if (net) {
+    run_phase(ctx, net, items, n, true);  /* repodata.json.zst where the server may have it */
+    run_phase(ctx, net, items, n, false); /* repodata.json where it does not */
+  }
+  for (size_t i = 0; i < n; i++) {
+    krait_http_state_free(&items[i].st);
+    free(items[i].json);
+    free(items[i].state_path);
+  }
+  free(items);
+}
+
+krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool missing_ok, char **json_path,
+                                int *http_status, krait_err *err) {
+  krait_repodata_fetch f = {.subdir_url = subdir_url, .missing_ok = missing_ok};
+  krait_fetch_repodata_batch(ctx, &f, 1);
+  *json_path = f.json_path;
+  *http_status = f.http_status;
+  if (f.code && err)
+    *err = f.err;
+  return f.code;
 }

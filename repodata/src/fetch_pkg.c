@@ -40,11 +40,18 @@ typedef struct many {
   krait_fetched_fn done;
   void *done_user;
   krait_transfer *base;
+  const krait_fetch_job *jobs;
 } many;
 
 static void one_done(void *user, krait_transfer *t) {
   many *m = user;
   m->done(m->done_user, (size_t)(t - m->base), t->code, &t->err);
+}
+
+static void one_body(void *user, krait_transfer *t) {
+  many *m = user;
+  const krait_fetch_job *job = &m->jobs[t - m->base];
+  job->on_body(job->on_body_user, t->status, t->etag, t->last_modified);
 }
 
 void krait_fetch_pkg_download_many(void *user, const krait_ctx *ctx, const krait_fetch_job *jobs, size_t n,
@@ -58,9 +65,13 @@ void krait_fetch_pkg_download_many(void *user, const krait_ctx *ctx, const krait
     return;
   }
   krait_transfer *ts = krait_calloc(n ? n : 1, sizeof *ts);
-  many m = {done, done_user, ts};
+  many m = {done, done_user, ts, jobs};
   for (size_t i = 0; i < n; i++) {
     fill(&ts[i], jobs[i].url, jobs[i].dest_path, jobs[i].rec);
+    ts[i].resume_from = jobs[i].resume_from;
+    ts[i].if_range = jobs[i].if_range;
+    ts[i].keep_partial = jobs[i].on_body != NULL;
+    ts[i].on_body = jobs[i].on_body ? one_body : NULL;
     ts[i].on_done = one_done;
     ts[i].user = &m;
   }

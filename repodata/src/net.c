@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ typedef struct job {
   FILE *out;
   long long written;     /* bytes of the body in out */
   long long resume_from; /* Range start of the current try */
+  char *range_validator; /* If-Range of a resumed try: the validator the bytes in out came with */
   long long err_body;    /* bytes of an error body seen */
   bool status_known;     /* the current response's status was looked at */
   bool discard;          /* current response is not a 2xx body */
@@ -201,6 +203,16 @@ static void look_at_status(job *j) {
     j->written = 0;
     j->resume_from = 0;
   }
+  krait_transfer *t = j->t;
+  if (!j->discard && code != 206) {
+    /* a body from byte 0: later resumes must be of this very entity (a weak ETag cannot say so) */
+    const char *v = t->etag && strncmp(t->etag, "W/", 2) != 0 ? t->etag : t->last_modified;
+    replace(&j->range_validator, v ? krait_strdup(v) : NULL);
+  }
+  if (!j->discard && t->on_body && !j->cut) {
+    t->status = code;
+    t->on_body(t->user, t);
+  }
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *user) {
@@ -254,12 +266,48 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 
 /* ---- one try ---- */
 
+/* dest_path for the body: the partial file of an earlier run when it is what
+ * the caller says (a regular file of ours with resume_from bytes; never
+ * through a symlink), else a new, empty file. */
+static FILE *open_body(job *j) {
+  krait_transfer *t = j->t;
+  if (t->resume_from > 0) {
+    int fd = open(t->dest_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+        (long long)sb.st_size == t->resume_from && lseek(fd, 0, SEEK_END) == (off_t)sb.st_size) {
+      FILE *f = fdopen(fd, "r+b");
+      if (f && t->keep_partial)
+        setvbuf(f, NULL, _IONBF, 0);
+      if (f && fseek(f, 0, SEEK_END) == 0) {
+        j->written = j->resume_from = t->resume_from;
+        replace(&j->range_validator, t->if_range ? krait_strdup(t->if_range) : NULL);
+        return f;
+      }
+      if (f)
+        fclose(f);
+      else
+        close(fd);
+    } else if (fd >= 0) {
+      close(fd);
+    }
+    krait_debug(j->net->ctx, "%s: the partial download is not as expected; starting over", t->dest_path);
+  }
+  int fd = open(t->dest_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (!f && fd >= 0)
+    close(fd);
+  if (f && t->keep_partial)
+    setvbuf(f, NULL, _IONBF, 0); /* every byte received is on disk, even if the process is killed */
+  return f;
+}
+
 static krait_code start_try(job *j, krait_err *err) {
   krait_net *net = j->net;
   krait_transfer *t = j->t;
   const krait_ctx *ctx = net->ctx;
   if (!j->out) {
-    j->out = fopen(t->dest_path, "wb");
+    j->out = open_body(j);
     if (!j->out)
       return krait_err_errno(err, KRAIT_E_IO, "cannot create %s", t->dest_path);
   }
@@ -302,6 +350,12 @@ static krait_code start_try(job *j, krait_err *err) {
   }
   if (t->if_modified_since && *t->if_modified_since) {
     char *h = krait_asprintf("If-Modified-Since: %s", t->if_modified_since);
+    j->headers = curl_slist_append(j->headers, h);
+    free(h);
+  }
+  if (j->resume_from > 0 && j->range_validator && *j->range_validator) {
+    /* the rest of the same entity, or (200) all of the current one */
+    char *h = krait_asprintf("If-Range: %s", j->range_validator);
     j->headers = curl_slist_append(j->headers, h);
     free(h);
   }
@@ -454,6 +508,13 @@ static verdict judge(job *j, CURLcode rc) {
         return krait_err_errno(&t->err, KRAIT_E_IO, "writing %s", t->dest_path), DONE_FAIL;
     }
     return v;
+  }
+  if (t->status == 416 && j->resume_from > 0) {
+    /* the partial bytes do not fit the file the server has now: start over */
+    krait_err_set(&t->err, KRAIT_E_NET, "%s: HTTP 416 to a resumed request", t->shown_url);
+    if (!restart_body(j))
+      return krait_err_errno(&t->err, KRAIT_E_IO, "writing %s", t->dest_path), DONE_FAIL;
+    return DO_RETRY;
   }
   krait_code code = t->status == 404 || t->status == 410 ? KRAIT_E_NOTFOUND : KRAIT_E_NET;
   krait_err_set(&t->err, code, "%s: HTTP %ld", t->shown_url, t->status);
@@ -610,6 +671,7 @@ krait_code krait_net_run(krait_net *net, krait_transfer *ts, size_t n, krait_err
       ts[i].label = NULL;
     free(labels[i]);
     free(jobs[i].real_url);
+    free(jobs[i].range_validator);
     curl_slist_free_all(jobs[i].headers);
     if (jobs[i].out)
       fclose(jobs[i].out);

@@ -29,6 +29,8 @@ static int cmp_records(const void *a, const void *b) {
 }
 
 static bool has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+/* "^py.*$": conda's regex form of a name */
+static bool is_regex(const char *s) { return s[0] == '^'; }
 
 krait_code krait_query_search(krait_ctx *ctx, const char *spec, krait_query_result *out, krait_err *err) {
   memset(out, 0, sizeof *out);
@@ -50,18 +52,34 @@ krait_code krait_query_search(krait_ctx *ctx, const char *spec, krait_query_resu
   }
   krait_channel *channels = krait_calloc(names.len, sizeof *channels);
   size_t n_channels = 0;
+  bool any_remote = false;
   Pool *pool = krait_pool_new(ctx);
   for (size_t i = 0; i < names.len && !rc; i++) {
     rc = krait_channel_parse(ctx, names.items[i], &channels[i], err);
-    if (rc)
-      break;
-    n_channels++;
-    /* a channel with no repodata at all is most likely a typo: reported */
-    rc = krait_repodata_load_channel(ctx, pool, &channels[i], (int)i, (int)names.len, true, NULL, err);
+    n_channels++; /* a failed parse leaves it freeable */
+    any_remote |= !rc && !krait_channel_is_local(&channels[i]);
   }
+  /* An exact name needs only its own shard of a sharded channel; a pattern
+   * can match any name, and only the whole repodata lists every name. */
+  bool exact_name = ms->name && strcmp(ms->name, "*") != 0 && !has_glob(ms->name) && !is_regex(ms->name);
+  krait_strv roots = KRAIT_STRV_INIT;
+  if (exact_name) {
+    char *lower = krait_strdup(ms->name); /* names match case-insensitively; shards are keyed in lower case */
+    for (char *c = lower; *c; c++)
+      if (*c >= 'A' && *c <= 'Z')
+        *c = (char)(*c - 'A' + 'a');
+    krait_strv_push_owned(&roots, lower);
+  }
+  else if (any_remote)
+    krait_info(ctx, "search: \"%s\" is not one exact package name, so the whole repodata of each channel is read "
+                    "(sharded repodata can only be looked up by name)", spec);
+  /* a channel with no repodata at all is most likely a typo: reported */
+  krait_channels_load how = {.require_any = true, .shard_roots = exact_name ? &roots : NULL, .shard_roots_only = true};
+  if (!rc)
+    rc = krait_repodata_load_channels(ctx, pool, channels, n_channels, &how, err);
+  krait_strv_free(&roots);
 
   size_t cap = 0;
-  bool exact_name = ms->name && strcmp(ms->name, "*") != 0 && !has_glob(ms->name);
   Id name_id = exact_name ? pool_str2id(pool, ms->name, 0) : 0;
   for (Id p = 2; !rc && p < pool->nsolvables; p++) {
     Solvable *s = pool->solvables + p;

@@ -247,8 +247,9 @@ static Repo *empty_repo(Pool *pool, const krait_subdir_info *tmpl, const krait_r
   return repo;
 }
 
-krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *ch, const char *subdir,
-                               const krait_repodata_opts *opts, Repo **out, krait_err *err) {
+krait_code krait_repodata_load_fetched(krait_ctx *ctx, Pool *pool, const krait_channel *ch, const char *subdir,
+                                      const krait_repodata_opts *opts, const krait_repodata_fetch *fetched,
+                                      Repo **out, krait_err *err) {
   *out = NULL;
   krait_subdir_info tmpl = {0};
   tmpl.channel_url = ch->url;
@@ -258,11 +259,7 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
   bool missing_ok = opts && opts->missing_ok;
 
   char *subdir_url = krait_asprintf("%s/%s", ch->url, subdir);
-  char *key_url = krait_asprintf("%s/", subdir_url);
-  char key[9];
-  krait_cache_key(key_url, key);
-  free(key_url);
-  char *solv_path = ctx->repodata_cache_dir ? krait_asprintf("%s/%s.solv", ctx->repodata_cache_dir, key) : NULL;
+  char *solv_path = ctx->repodata_cache_dir ? krait_repodata_cache_path(ctx, subdir_url, ".solv") : NULL;
   char *json_path = NULL;
   krait_code rc = KRAIT_OK;
 
@@ -277,6 +274,12 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
         rc = krait_err_set(err, KRAIT_E_NOTFOUND, "%s/repodata.json: no such file (channel %s has no %s)",
                            subdir_url, ch->name, subdir);
     }
+  } else if (fetched) {
+    rc = fetched->code;
+    if (rc && err)
+      *err = fetched->err;
+    json_path = krait_strdup(fetched->json_path);
+    tmpl.http_status = fetched->http_status;
   } else {
     rc = krait_fetch_repodata(ctx, subdir_url, missing_ok, &json_path, &tmpl.http_status, err);
   }
@@ -306,6 +309,11 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
   free(solv_path);
   free(subdir_url);
   return rc;
+}
+
+krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *ch, const char *subdir,
+                               const krait_repodata_opts *opts, Repo **out, krait_err *err) {
+  return krait_repodata_load_fetched(ctx, pool, ch, subdir, opts, NULL, out, err);
 }
 
 /* ---- records ---- */

@@ -9,6 +9,8 @@
 
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/net.h"
+#include "krait/repodata.h"
 
 /* Bumped whenever what krait stores in a .solv cache file changes. */
 #define KRAIT_SOLV_CACHE_FORMAT 2
@@ -101,10 +103,61 @@ bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_pa
 void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
                             const krait_solv_stamp *stamp, const krait_repo_meta *meta);
 
-/* Downloads (or revalidates) <subdir_url>/repodata.json[.zst] into the
- * repodata cache. On success *json_path (caller frees) is the cached JSON,
- * or NULL when the server has no such subdir and missing_ok. *http_status
- * is 200, 304, 404 (missing) or 0 (offline: cache used as is). */
+/* <repodata_cache_dir>/<md5(subdir_url + "/")[:8]><suffix>: conda's cache
+ * key, the one name every cached file of a subdir starts with (".json",
+ * ".state.json", ".solv", ".shards.msgpack.zst", ...). Caller frees. */
+char *krait_repodata_cache_path(const krait_ctx *ctx, const char *subdir_url, const char *suffix);
+
+/* The HTTP cache state of a downloaded file: conda's <key>.state.json (url
+ * redacted, etag, mod, cache_control, has_zst), plus the size and mtime_ns
+ * of the cached body it describes, so a body replaced behind its back is
+ * not revalidated with validators that are not its own. */
+typedef struct krait_http_state {
+  char *url;
+  char *etag;
+  char *mod;
+  char *cache_control;
+  int has_zst; /* -1 unknown (not written), 0 no, 1 yes */
+} krait_http_state;
+
+void krait_http_state_free(krait_http_state *st);
+/* Reads state_path if it describes body_path as it is now, else leaves *st empty. */
+void krait_http_state_load(const char *state_path, const char *body_path, krait_http_state *st);
+/* Writes *st for body_path (atomically). */
+krait_code krait_http_state_save(const char *state_path, const krait_http_state *st, const char *body_path,
+                                 krait_err *err);
+/* The URL (redacted) and validators of a 2xx answer replace those in *st. */
+void krait_http_state_take(krait_http_state *st, const krait_transfer *t);
+
+/* One subdir of krait_fetch_repodata_batch. */
+typedef struct krait_repodata_fetch {
+  const char *subdir_url; /* in: <channel URL>/<subdir> (may be a redacted URL of a configured channel);
+                             NULL: nothing to fetch (the entry stays empty) */
+  bool missing_ok;        /* in: a missing platform subdir is no error (a missing noarch always is) */
+  char *json_path;        /* out: the cached JSON (caller frees), NULL when the subdir is missing */
+  int http_status;        /* out: 200, 304, 404 (missing) or 0 (offline / still fresh: cache used as is) */
+  krait_code code;        /* out: KRAIT_OK or why this subdir failed, with err naming its URL */
+  krait_err err;
+} krait_repodata_fetch;
+
+/* Downloads (or revalidates) <subdir_url>/repodata.json[.zst] of every entry
+ * into the repodata cache, all in one parallel batch of the download engine:
+ * first the conditional requests for repodata.json.zst of every subdir whose
+ * cache state does not say the server lacks it, then repodata.json for
+ * those that answered 404 (or are known to lack the .zst). Caching,
+ * validation and bounds are those of a single fetch; each entry gets its own
+ * result and error. Runs on the calling thread. */
+void krait_fetch_repodata_batch(krait_ctx *ctx, krait_repodata_fetch *fetches, size_t n);
+
+/* krait_repodata_load with the download already done by a batch: `fetched`
+ * is ch's subdir's entry of krait_fetch_repodata_batch (borrowed; NULL:
+ * fetch it now). A cached file that turns out corrupt is fetched again. */
+krait_code krait_repodata_load_fetched(krait_ctx *ctx, Pool *pool, const krait_channel *ch, const char *subdir,
+                                      const krait_repodata_opts *opts, const krait_repodata_fetch *fetched,
+                                      Repo **out, krait_err *err);
+
+/* A batch of one: *json_path (caller frees) is the cached JSON, or NULL when
+ * the server has no such subdir and missing_ok. */
 krait_code krait_fetch_repodata(krait_ctx *ctx, const char *subdir_url, bool missing_ok, char **json_path,
                                 int *http_status, krait_err *err);
 

@@ -174,80 +174,58 @@ static void sub_free(sub *s) {
   krait_buf_free(&s->conda);
 }
 
-/* The validators of a cached index (<index>.state.json: etag, mod), so an
+/* <index>.state.json: the HTTP cache state of a cached shard index, so an
  * unchanged index costs a 304. */
-static void validators_load(const char *index_path, char **etag, char **mod) {
-  *etag = *mod = NULL;
-  if (!krait_path_exists(index_path))
-    return;
-  char *p = krait_asprintf("%s.state.json", index_path);
-  krait_json *j = krait_json_parse_file(p, NULL);
-  free(p);
-  if (j) {
-    const char *e = krait_json_get_str(j, "etag"), *m = krait_json_get_str(j, "mod");
-    *etag = e && *e ? krait_strdup(e) : NULL;
-    *mod = m && *m ? krait_strdup(m) : NULL;
-  }
-  krait_json_free(j);
-}
+static char *state_path_of(const char *index_path) { return krait_asprintf("%s.state.json", index_path); }
 
-static void validators_save(const char *index_path, const krait_transfer *t) {
-  krait_buf b = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &b, 0);
-  krait_jw_obj_begin(&w);
-  krait_jw_kstr(&w, "url", t->shown_url);
-  krait_jw_kstr(&w, "etag", t->etag ? t->etag : "");
-  krait_jw_kstr(&w, "mod", t->last_modified ? t->last_modified : "");
-  krait_jw_obj_end(&w);
-  char *p = krait_asprintf("%s.state.json", index_path);
-  krait_err ignored;
-  /* a lost state only costs a full download next time */
-  (void)krait_write_file_atomic_nosync(p, b.data, b.len, 0644, &ignored);
-  free(p);
-  krait_buf_free(&b);
-}
-
-/* Fetches every subdir's shard index in one parallel batch (conditional
- * when cached). */
-static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *err) {
+/* Fetches the shard index of every subdir URL into its cache file, in one
+ * parallel batch (conditional when cached); a 404/403 removes the cached one. */
+static krait_code fetch_index_files(krait_ctx *ctx, const char *const *subdir_urls, char *const *index_paths, size_t n,
+                                    krait_err *err) {
   krait_transfer *t = krait_calloc(n + 1, sizeof *t);
   char **urls = krait_calloc(n + 1, sizeof *urls), **tmps = krait_calloc(n + 1, sizeof *tmps);
-  char **etags = krait_calloc(n + 1, sizeof *etags), **mods = krait_calloc(n + 1, sizeof *mods);
+  krait_http_state *states = krait_calloc(n + 1, sizeof *states);
   krait_code rc = KRAIT_OK;
   if (!ctx->offline) {
     krait_net *net;
     rc = krait_net_get(ctx, &net, err);
     for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
-      urls[i] = krait_asprintf("%s/repodata_shards.msgpack.zst", subs[i].subdir_url);
-      tmps[i] = krait_asprintf("%s.part-%ld", subs[i].index_path, (long)getpid());
+      urls[i] = krait_asprintf("%s/repodata_shards.msgpack.zst", subdir_urls[i]);
+      tmps[i] = krait_asprintf("%s.part-%ld", index_paths[i], (long)getpid());
       t[i].url = urls[i];
       t[i].dest_path = tmps[i];
       t[i].expected_size = -1;
       t[i].max_bytes = ctx->repodata_max_bytes;
-      validators_load(subs[i].index_path, &etags[i], &mods[i]);
-      t[i].if_none_match = etags[i];
-      t[i].if_modified_since = mods[i];
+      char *state_path = state_path_of(index_paths[i]);
+      krait_http_state_load(state_path, index_paths[i], &states[i]);
+      free(state_path);
+      t[i].if_none_match = states[i].etag && *states[i].etag ? states[i].etag : NULL;
+      t[i].if_modified_since = states[i].mod && *states[i].mod ? states[i].mod : NULL;
     }
     if (rc == KRAIT_OK) {
       krait_err first;
       krait_code any = krait_net_run(net, t, n, &first);
       (void)any; /* judged per transfer: a 404 only means "not sharded" */
       for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
-        if (t[i].code == KRAIT_OK && t[i].status == 304 && (etags[i] || mods[i])) {
+        if (t[i].code == KRAIT_OK && t[i].status == 304 && (t[i].if_none_match || t[i].if_modified_since)) {
           /* unchanged: the cached index stays */
         } else if (t[i].code == KRAIT_OK && t[i].status >= 200 && t[i].status < 300) {
-          if (rename(tmps[i], subs[i].index_path) != 0)
+          if (rename(tmps[i], index_paths[i]) != 0) {
             rc = krait_err_errno(err, KRAIT_E_IO, "cannot rename %s", tmps[i]);
-          else
-            validators_save(subs[i].index_path, &t[i]);
+          } else {
+            krait_http_state_take(&states[i], &t[i]);
+            char *state_path = state_path_of(index_paths[i]);
+            krait_err ignored; /* a lost state only costs a full download next time */
+            (void)krait_http_state_save(state_path, &states[i], index_paths[i], &ignored);
+            free(state_path);
+          }
         } else if (t[i].code != KRAIT_E_NOTFOUND && t[i].status != 403) {
           if (err)
             *err = t[i].err;
           rc = t[i].code ? t[i].code : KRAIT_E_NET;
         } else {
-          unlink(subs[i].index_path); /* the channel stopped publishing shards */
-          char *state = krait_asprintf("%s.state.json", subs[i].index_path);
+          unlink(index_paths[i]); /* the channel stopped publishing shards */
+          char *state = state_path_of(index_paths[i]);
           unlink(state);
           free(state);
         }
@@ -256,18 +234,30 @@ static krait_code fetch_indexes(krait_ctx *ctx, sub *subs, size_t n, krait_err *
     }
   }
   for (size_t i = 0; i < n; i++) {
-    subs[i].has_index = rc == KRAIT_OK && krait_path_exists(subs[i].index_path);
     krait_transfer_clear(&t[i]);
     free(urls[i]);
     free(tmps[i]);
-    free(etags[i]);
-    free(mods[i]);
+    krait_http_state_free(&states[i]);
   }
   free(t);
   free(urls);
   free(tmps);
-  free(etags);
-  free(mods);
+  free(states);
+  return rc;
+}
+
+krait_code krait_shards_fetch_indexes(krait_ctx *ctx, const char *const *subdir_urls, size_t n, krait_err *err) {
+  if (!ctx->repodata_cache_dir || n == 0 || ctx->offline)
+    return KRAIT_OK;
+  krait_code rc = krait_mkdir_p(ctx->repodata_cache_dir, 0755, err);
+  char **index_paths = krait_calloc(n, sizeof *index_paths);
+  for (size_t i = 0; i < n; i++)
+    index_paths[i] = krait_repodata_cache_path(ctx, subdir_urls[i], ".shards.msgpack.zst");
+  if (rc == KRAIT_OK)
+    rc = fetch_index_files(ctx, subdir_urls, index_paths, n, err);
+  for (size_t i = 0; i < n; i++)
+    free(index_paths[i]);
+  free(index_paths);
   return rc;
 }
 
@@ -287,7 +277,7 @@ static krait_code write_subset(const sub *s, const char *path, krait_err *err) {
 }
 
 krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch,
-                                     const char *const *subdirs, size_t n, const krait_strv *roots,
+                                     const char *const *subdirs, size_t n, const krait_shards_walk *walk,
                                      const krait_repodata_opts *opts, Repo **out_repos, bool *sharded,
                                      krait_shards_stats *stats, krait_err *err) {
   *sharded = false;
@@ -304,14 +294,21 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
     msgpack_unpacked_init(&subs[i].index);
     subs[i].subdir_url = krait_asprintf("%s/%s", ch->url, subdirs[i]);
     subs[i].shown = krait_url_redact(subs[i].subdir_url);
-    char *key_url = krait_asprintf("%s/", subs[i].subdir_url);
-    char key[9];
-    krait_cache_key(key_url, key);
-    free(key_url);
-    subs[i].index_path = krait_asprintf("%s/%s.shards.msgpack.zst", ctx->repodata_cache_dir, key);
+    subs[i].index_path = krait_repodata_cache_path(ctx, subs[i].subdir_url, ".shards.msgpack.zst");
   }
-  if (rc == KRAIT_OK)
-    rc = fetch_indexes(ctx, subs, n, err);
+  if (rc == KRAIT_OK && !(walk && walk->indexes_fetched)) {
+    const char **urls = krait_calloc(n, sizeof *urls);
+    char **index_paths = krait_calloc(n, sizeof *index_paths);
+    for (size_t i = 0; i < n; i++) {
+      urls[i] = subs[i].subdir_url;
+      index_paths[i] = subs[i].index_path;
+    }
+    rc = fetch_index_files(ctx, urls, index_paths, n, err);
+    free(urls);
+    free(index_paths);
+  }
+  for (size_t i = 0; i < n; i++)
+    subs[i].has_index = rc == KRAIT_OK && krait_path_exists(subs[i].index_path);
   bool any = false;
   for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
     if (!subs[i].has_index)
@@ -329,6 +326,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
 
   /* breadth-first over names, all subdirs of the channel together */
   krait_strv seen = KRAIT_STRV_INIT, frontier = KRAIT_STRV_INIT;
+  const krait_strv *roots = walk ? walk->roots : NULL;
   for (size_t i = 0; roots && i < roots->len; i++)
     if (!krait_strv_contains(&frontier, roots->items[i]))
       krait_strv_push(&frontier, roots->items[i]);
@@ -394,7 +392,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
     }
     free(t), free(paths), free(urls), free(hexes), free(job_sub);
     krait_strv_free(&frontier);
-    for (size_t k = 0; k < next.len; k++)
+    for (size_t k = 0; k < next.len && !(walk && walk->roots_only); k++)
       if (!krait_strv_contains(&seen, next.items[k]) && !krait_strv_contains(&frontier, next.items[k]))
         krait_strv_push(&frontier, next.items[k]);
     krait_strv_free(&next);
@@ -406,11 +404,7 @@ krait_code krait_shards_load_channel(krait_ctx *ctx, Pool *pool, const krait_cha
   for (size_t i = 0; i < n && rc == KRAIT_OK; i++) {
     if (!subs[i].has_index)
       continue;
-    char *key_url = krait_asprintf("%s/", subs[i].subdir_url);
-    char key[9];
-    krait_cache_key(key_url, key);
-    free(key_url);
-    char *json = krait_asprintf("%s/%s.shards.json", ctx->repodata_cache_dir, key);
+    char *json = krait_repodata_cache_path(ctx, subs[i].subdir_url, ".shards.json");
     rc = write_subset(&subs[i], json, err);
     krait_subdir_info info = {.channel_url = ch->url, .channel_name = ch->name, .subdir = (char *)subdirs[i],
                               .channel_index = opts ? opts->channel_index : 0, .http_status = 200};

@@ -100,12 +100,18 @@ static void add_pip_to_python(Pool *pool) {
   }
 }
 
-static krait_code load_channel(krait_solve_state *st, const char *text, int index, int n_channels, krait_err *err) {
-  krait_channel ch;
-  krait_code rc = krait_channel_parse(st->ctx, text, &ch, err);
-  if (rc != KRAIT_OK) return rc;
-  rc = krait_repodata_load_channel(st->ctx, st->pool, &ch, index, n_channels, false, &st->shard_roots, err);
-  krait_channel_free(&ch);
+/* Every channel of the request into the pool: their repodata downloaded in
+ * one parallel batch, then loaded in channel order. */
+static krait_code load_channels(krait_solve_state *st, const krait_strv *names, krait_err *err) {
+  krait_channel *chs = krait_calloc(names->len + 1, sizeof *chs);
+  size_t n = 0;
+  krait_code rc = KRAIT_OK;
+  for (; n < names->len && rc == KRAIT_OK; n++)
+    rc = krait_channel_parse(st->ctx, names->items[n], &chs[n], err); /* a failed parse leaves it freeable */
+  krait_channels_load how = {.shard_roots = &st->shard_roots};
+  if (rc == KRAIT_OK) rc = krait_repodata_load_channels(st->ctx, st->pool, chs, n, &how, err);
+  for (size_t i = 0; i < n; i++) krait_channel_free(&chs[i]);
+  free(chs);
   return rc;
 }
 
@@ -532,8 +538,7 @@ krait_code krait_solve(krait_ctx *ctx, const krait_request *req, krait_solution 
       krait_strv_push(&st.shard_roots, st.prefix.records[i].rec.name);
   krait_strv channels = KRAIT_STRV_INIT;
   channel_list(&st, &channels);
-  for (size_t i = 0; i < channels.len && rc == KRAIT_OK; i++)
-    rc = load_channel(&st, channels.items[i], (int)i, (int)channels.len, err);
+  rc = load_channels(&st, &channels, err);
   krait_strv_free(&channels);
   if (rc != KRAIT_OK) goto done;
   if (ctx->add_pip_as_python_dependency) add_pip_to_python(st.pool);

@@ -12,7 +12,7 @@ A Fault can: answer a status (with Retry-After), send only the first bytes of th
 then close (truncate), close the connection without an answer (drop), send more bytes
 than the file has (extra), stall after some bytes, stream an endless body, claim a wrong
 Content-Encoding, or send a gzip bomb. `barrier(paths, n)` holds requests for those paths
-until n of them are in flight at once, so a test can prove parallel transfers from the
+until n of them are in flight at once (several barriers may be set), so a test can prove parallel transfers from the
 log without timing anything. Every request records `in_flight` (requests being served
 when it arrived, itself included); `max_in_flight` keeps the peak. Range requests are
 answered with 206, as a real server does (resumed downloads).
@@ -50,6 +50,7 @@ class Fault:
     bad_encoding: bool = False   # "Content-Encoding: gzip" on a body that is not gzip
     gzip_bomb: int = 0           # a gzip body (Content-Encoding: gzip) inflating to this many bytes
     blob: bytes = b""            # (the bomb, made when injected so the answer itself is immediate)
+    no_range: bool = False       # answer a Range request with 200 and the whole file (no range support)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -136,6 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         status, start = 200, 0
         rng = self.headers.get("Range")
+        if fault is not None and fault.no_range:
+            rng = None
         if rng and rng.startswith("bytes=") and rng.endswith("-") and rng[6:-1].isdigit():
             start = int(rng[6:-1])
             if start < len(data):
@@ -229,6 +232,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops the SYNs of a client opening 8 connections at
+    # once (they come back after the kernel's 1 s retransmission); real servers queue more
+    request_queue_size = 128
+
     def handle_error(self, request, client_address) -> None:
         """A client that hangs up mid-answer (cut-off stall, endless body, bound hit) is expected."""
         import sys
@@ -251,9 +258,7 @@ class ChannelHTTPServer:
         self.cond = threading.Condition(self.lock)
         self.in_flight = 0
         self.max_in_flight = 0
-        self.barrier_paths: set = set()
-        self.barrier_n = 0
-        self.barrier_passed = False
+        self.barriers: List[Dict[str, object]] = []  # {"paths", "n", "waiting", "passed"}
         self.released = threading.Event()  # set at stop(): stalled/endless answers end
         self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
@@ -286,22 +291,22 @@ class ChannelHTTPServer:
             return queue.pop(0) if queue else None
 
     def barrier(self, paths, n: int) -> None:
-        """Requests for `paths` wait until `n` of them are being served at once."""
+        """Requests for `paths` wait until `n` of them are being served at once. Several barriers
+        (on disjoint sets of paths) may be set; each passes on its own."""
         with self.lock:
-            self.barrier_paths = set(paths)
-            self.barrier_n = n
-            self.barrier_passed = False
+            self.barriers.append({"paths": set(paths), "n": n, "waiting": 0, "passed": False})
 
     def wait_barrier(self, path: str) -> None:
         with self.cond:
-            if path not in self.barrier_paths or self.barrier_passed:
+            b = next((b for b in self.barriers if path in b["paths"] and not b["passed"]), None)
+            if b is None:
                 return
-            self.barrier_waiting = getattr(self, "barrier_waiting", 0) + 1
-            if self.barrier_waiting >= self.barrier_n:
-                self.barrier_passed = True
+            b["waiting"] += 1
+            if b["waiting"] >= b["n"]:
+                b["passed"] = True
                 self.cond.notify_all()
             # bounded so a broken client fails the test's assertion instead of hanging it
-            self.cond.wait_for(lambda: self.barrier_passed or self.released.is_set(), timeout=30)
+            self.cond.wait_for(lambda: b["passed"] or self.released.is_set(), timeout=30)
 
     def wait_released(self) -> None:
         self.released.wait(timeout=60)

@@ -546,6 +546,12 @@ static void test_locking(void) {
   make_record(&other, "beta", "2.0", "1", ".tar.bz2");
   char *out = NULL;
   krait_err err = {0};
+  /* krait_lock_try: no wait and no warning while another process holds it */
+  krait_lock *tried = NULL;
+  krait_err terr = {0};
+  krait_code trc = krait_lock_try(ctx, lock, &tried, &terr);
+  CHECK(trc == KRAIT_E_LOCKED && !tried && strstr(terr.msg, "alpha-1.0-0.lock"), "try while held: %s %s",
+        krait_code_name(trc), terr.msg);
   /* an unrelated package does not wait for alpha's writer */
   krait_code rc = krait_cache_prepare(ctx, &other, 1, NULL, &out, &err);
   CHECK(rc == KRAIT_OK, "beta while alpha is locked: %s", err.msg);
@@ -567,6 +573,8 @@ static void test_locking(void) {
   krait_lock *again = NULL;
   CHECK(krait_lock_acquire(ctx, lock, 1, &again, &err) == KRAIT_OK && again, "relock: %s", err.msg);
   krait_lock_release(again);
+  CHECK(krait_lock_try(ctx, lock, &tried, &terr) == KRAIT_OK && tried, "try when free: %s", terr.msg);
+  krait_lock_release(tried);
   krait_record_free(&r);
   krait_record_free(&other);
   krait_ctx_free(ctx);

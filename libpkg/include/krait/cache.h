@@ -33,9 +33,13 @@
  * Concurrency: krait_cache_prepare writes each entry (archive + tree) under
  * that entry's own lock (unless ctx->use_lockfiles is false), waiting at most
  * ctx->lock_timeout_seconds (0 = forever): processes filling one cache wait
- * for each other only on the packages they both need. A batch download lands
- * in a temp file first and is renamed into place only under the entry's lock
- * (dropped if the entry became valid meanwhile). Leftover
+ * for each other only on the packages they both need. A batch download of an
+ * entry whose lock is free takes the lock for the download and writes the
+ * resumable <fn>.partial (+ .partial.json: URL, size, digests, validators), which
+ * a later run continues with a Range request if this one is killed or fails on
+ * the network (libpkg/src/cache_partial.h); while another process holds the
+ * lock, it lands in a private temp file and is renamed into place only under
+ * the entry's lock (dropped if the entry became valid meanwhile). Leftover
  * `<entry>.krait-partial-*` files/directories of a crashed run are removed
  * under the entry's lock. */
 #ifndef KRAIT_CACHE_H
@@ -61,6 +65,19 @@ typedef struct krait_fetch_job {
   const char *url;
   const char *dest_path;
   const krait_record *rec;
+  /* Resuming a partial download of an earlier run (0/NULL: a fresh file):
+   * dest_path holds resume_from bytes of the archive, which came with the
+   * validator if_range (ETag or Last-Modified); the downloader asks for the
+   * rest (Range + If-Range) and starts over when the server sends it all. */
+  long long resume_from;
+  const char *if_range;
+  /* Optional: called (on the downloader's thread) when the server starts a
+   * body (status 200: from byte 0; 206: the rest), with its validators,
+   * before its first byte reaches dest_path. Setting it also makes the
+   * downloader write every byte straight through, so that a killed process
+   * leaves in dest_path all it received. */
+  void (*on_body)(void *user, long status, const char *etag, const char *last_modified);
+  void *on_body_user;
 } krait_fetch_job;
 
 /* Called by a batch downloader once per job, as soon as that job is finished

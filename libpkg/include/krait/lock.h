@@ -19,9 +19,13 @@ typedef struct krait_lock krait_lock;
  * it, warns once naming the holder (from that text, else the kernel's pid)
  * and polls; after timeout_seconds (<= 0: never) fails with KRAIT_E_LOCKED
  * naming the file and the holder. A SIGTERM/SIGINT (krait/checkpoint.h)
- * ends the wait with KRAIT_E_CANCELLED. */
+ * ends the wait with KRAIT_E_CANCELLED. A negative timeout does not wait
+ * at all (see krait_lock_try). */
 KRAIT_API krait_code krait_lock_acquire(const krait_ctx *ctx, const char *lock_path, int timeout_seconds,
                                         krait_lock **out, krait_err *err);
+/* Takes the lock only if no one holds it: KRAIT_E_LOCKED at once (and no
+ * warning) when another process does. */
+KRAIT_API krait_code krait_lock_try(const krait_ctx *ctx, const char *lock_path, krait_lock **out, krait_err *err);
 KRAIT_API void krait_lock_release(krait_lock *lock);
 /* Deletes the lock file, then releases: for the many short-lived locks of
  * cache entries, which would otherwise pile up. Safe against waiters: a

@@ -28,7 +28,9 @@
  *   50 % jitter, or the server's Retry-After, capped at 120 s) on timeouts,
  *   refused/reset connections, truncated bodies, HTTP 408, 429 and 5xx, and
  *   a body that fails its sha256/md5. A retry after a truncated body resumes
- *   with a Range request when the server supports it (206), else starts over.
+ *   with a Range request (If-Range: the validator of the response the bytes
+ *   came from) when the server supports it (206), else starts over; a body
+ *   left by an earlier run resumes the same way (resume_from).
  * - Bounds: the body may not exceed expected_size (when >= 0) nor max_bytes
  *   (when > 0), counted after content decoding, so a gzip bomb stops at the
  *   limit; a connection idle for ctx->remote_read_timeout_secs is dropped and
@@ -75,6 +77,17 @@ struct krait_transfer {
   const char *if_none_match;     /* conditional request: a 304 is success with status 304 */
   const char *if_modified_since;
   bool decode_content;           /* Accept-Encoding: gzip etc. (repodata.json); never for archives */
+  /* Resuming the partial body of an earlier, killed run: dest_path already
+   * holds this many bytes (checked: a regular file of the caller's own, of
+   * exactly that size, else it starts over). The first request asks for the
+   * rest with Range and If-Range: if_range; a 206 appends, a 200 (the server
+   * ignores Range, or the file changed) starts the body over. */
+  long long resume_from;
+  const char *if_range;          /* the strong ETag or Last-Modified the partial bytes came with */
+  bool keep_partial;             /* the caller may resume dest_path in a later run: every byte is written
+                                    straight through (unbuffered), so a killed process leaves all it received */
+  krait_transfer_done_fn on_body; /* optional: a 2xx body begins (status, etag, last_modified are set);
+                                     called before its first byte is written */
   const char *label;             /* progress item; default: the URL's last path segment */
   krait_transfer_done_fn on_done; /* optional, called once when this transfer is finished */
   void *user;

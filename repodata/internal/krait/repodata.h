@@ -75,18 +75,28 @@ KRAIT_API krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait
 KRAIT_API krait_code krait_repodata_load_file(krait_ctx *ctx, Pool *pool, const char *path,
                                               const krait_subdir_info *info, const krait_repodata_opts *opts,
                                               Repo **out, krait_err *err);
-/* Loads every subdir of channel `ch` into `pool`: the channel's own subdirs
- * when it names them (".../linux-64"), else ctx->platform and noarch (just
- * noarch when the platform is noarch), each with the priorities documented
- * above (channel_index of n_channels). A subdir without repodata becomes an
- * empty repo (a channel with only noarch/ is common); when `require_any`, a
- * channel with no repodata at all is KRAIT_E_NOTFOUND (most likely a typo).
- * With `shard_roots` (the names a solve starts from), a remote channel that
- * publishes CEP-16 sharded repodata loads only the shards those names reach
- * (krait/shards.h); its other subdirs load as usual. NULL: never sharded. */
-KRAIT_API krait_code krait_repodata_load_channel(krait_ctx *ctx, Pool *pool, const krait_channel *ch, int channel_index,
-                                                 int n_channels, bool require_any, const krait_strv *shard_roots,
-                                                 krait_err *err);
+/* How krait_repodata_load_channels loads. */
+typedef struct krait_channels_load {
+  bool require_any; /* a channel with no repodata at all is KRAIT_E_NOTFOUND (most likely a typo) */
+  /* The names a request starts from: a remote channel that publishes CEP-16
+   * sharded repodata loads only the shards of those names (and, unless
+   * shard_roots_only, of every name their records depend on, transitively;
+   * krait/shards.h); its other subdirs load as usual. NULL: never sharded. */
+  const krait_strv *shard_roots;
+  bool shard_roots_only; /* search: an exact name needs its own shard only */
+} krait_channels_load;
+
+/* Loads every subdir of the n channels `chs` into `pool`, channel i with
+ * channel_index i of n: a channel's own subdirs when it names them
+ * (".../linux-64"), else ctx->platform and noarch (just noarch when the
+ * platform is noarch), each with the priorities documented above. A subdir
+ * without repodata becomes an empty repo (a channel with only noarch/ is
+ * common). The monolithic repodata of every remote subdir of every channel
+ * is downloaded/revalidated in one parallel batch before anything is parsed
+ * (krait_fetch_repodata_batch); errors name the failing subdir's URL.
+ * `how` may be NULL (defaults: no shards, a channel may be empty). */
+KRAIT_API krait_code krait_repodata_load_channels(krait_ctx *ctx, Pool *pool, const krait_channel *chs, size_t n,
+                                                  const krait_channels_load *how, krait_err *err);
 /* The full record for a solvable: name, version, build, build_number,
  * channel (= channel URL, see record.h), subdir, fn, url (packages_url/fn),
  * md5, sha256, size, timestamp (ms, exact), noarch, license, license_family,
