@@ -338,6 +338,14 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   krait_buf decoded = KRAIT_BUF_INIT;
   krait_percent_decode(&decoded, raw, strlen(raw));
   const char *base = krait_buf_str(&decoded);
+  /* "%00" and other encoded control characters name no package (a NUL cut
+   * the name short of its extension; found by fuzz/matchspec) */
+  for (size_t i = 0; i < decoded.len; i++)
+    if ((unsigned char)decoded.data[i] < 0x20 || decoded.data[i] == 0x7f) {
+      krait_buf_free(&url);
+      krait_buf_free(&decoded);
+      return bad(c, "invalid character in the package file name", NULL);
+    }
   size_t ext = ends_with(base, strlen(base), ".conda") ? 6 : 8;
   size_t stem = strlen(base) - ext;
   const char *d2 = NULL, *d1 = NULL;

@@ -539,6 +539,8 @@ static void test_unprintable_refused(void) {
       {"^a\x01$", "invalid package name"},
       {"X/:o.con:.conda", "relative package paths"},
       {"C:/:o.con:.conda", "name-version-build"},
+      {"/c.a136%00_0.conda", "invalid character in the package file name"}, /* UBSan: size_t underflow */
+      {"https://x/c/linux-64/a-1-0%0a.conda", "invalid character in the package file name"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     krait_matchspec *ms = NULL;
@@ -568,6 +570,8 @@ static void test_random_roundtrip(void) {
       "<=", "~=", "1", "1.8", ".*", "*", "2!", "+loc", "a", "rc1", "_", "-", ",", "|", "(", ")", "[", "]",
       "version=", "build=", "build_number=", "md5=", "fn=", "subdir=", "optional", "'", "\"", "\\", "x y",
       "^py.*$", "#", "$", "@", "py37_0", "cuda*", "license=", "track_features=",
+      /* the parts of the forms fuzz/matchspec found printing specs that did not read back */
+      "://", "https://x/c", "//", ".conda", ".tar.bz2", "channel=", "url=", "\t", "\n", "a#b", "ns:", "X/:o.con:",
   };
   unsigned long long seed = 0x9e3779b97f4a7c15ULL;
   int parsed = 0, rejected = 0;
