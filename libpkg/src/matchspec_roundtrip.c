@@ -2,6 +2,7 @@
  * same fields, which prints the same string again. One check shared by the
  * unit tests (tests/unit/test_matchspec.c) and the fuzz target
  * (fuzz/fuzz_matchspec.c), so both hold the printer to the same promise. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,31 +33,32 @@ static krait_code changed(krait_err *err, const char *printed, const char *field
                        printed, field, shown(to), shown(from));
 }
 
+/* Every string field, and how it is compared: CASE for the fields str()
+ * prints lower-cased and matching compares without case; ANY where "*" and
+ * absent both mean "any". */
+enum { EXACT = 0, CASE = 1, ANY = 2 };
+static const struct {
+  const char *name;
+  size_t off;
+  int how;
+} fields[] = {
+#define F(f, how) {#f, offsetof(krait_matchspec, f), how}
+    F(name, CASE),       F(version, CASE | ANY), F(build, CASE | ANY), F(subdir, CASE),
+    F(md5, CASE),        F(sha256, CASE),        F(track_features, CASE), F(channel, EXACT),
+    F(build_number, EXACT), F(fn, EXACT),        F(url, EXACT),          F(license, EXACT),
+    F(license_family, EXACT),
+#undef F
+};
+
+static const char *field(const krait_matchspec *ms, size_t off) { return *(char *const *)((const char *)ms + off); }
+
 static krait_code compare(const krait_matchspec *a, const krait_matchspec *b, const char *printed, krait_err *err) {
-  if (!same_nocase(a->name, b->name, 0))
-    return changed(err, printed, "name", a->name, b->name);
-  if (!same_nocase(a->version, b->version, 1))
-    return changed(err, printed, "version", a->version, b->version);
-  if (!same_nocase(a->build, b->build, 1))
-    return changed(err, printed, "build", a->build, b->build);
-  if (!same_nocase(a->subdir, b->subdir, 0)) /* printed lower-cased, matched case-insensitively */
-    return changed(err, printed, "subdir", a->subdir, b->subdir);
-  if (!same_nocase(a->md5, b->md5, 0))
-    return changed(err, printed, "md5", a->md5, b->md5);
-  if (!same_nocase(a->sha256, b->sha256, 0))
-    return changed(err, printed, "sha256", a->sha256, b->sha256);
-  if (!same_nocase(a->track_features, b->track_features, 0))
-    return changed(err, printed, "track_features", a->track_features, b->track_features);
-#define SAME(f)                                                                                                        \
-  if (!same(a->f, b->f))                                                                                               \
-    return changed(err, printed, #f, a->f, b->f);
-  SAME(channel)
-  SAME(build_number)
-  SAME(fn)
-  SAME(url)
-  SAME(license)
-  SAME(license_family)
-#undef SAME
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    const char *x = field(a, fields[i].off), *y = field(b, fields[i].off);
+    int ok = fields[i].how & CASE ? same_nocase(x, y, fields[i].how & ANY) : same(x, y);
+    if (!ok)
+      return changed(err, printed, fields[i].name, x, y);
+  }
   if (a->optional != b->optional)
     return changed(err, printed, "optional", a->optional ? "true" : "false", b->optional ? "true" : "false");
   return KRAIT_OK;
