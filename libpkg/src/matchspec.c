@@ -600,7 +600,7 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
   /* a '#' the comment rule kept (after a stray '[') would start a comment in
    * the printed spec: no channel, name, version or build holds one */
   if (memchr(s, '#', pn))
-    return bad(c, "'#' before the brackets (a comment follows the spec after a blank)", NULL);
+    return bad(c, "'#' before the brackets that does not start a comment", NULL);
 
   /* channel(/subdir):namespace:rest -- like rsplit(':', 2) */
   const char *rest = s;
