@@ -6,6 +6,7 @@
 # nothing is committed. New corpus entries and crash inputs go under
 # build-fuzz/fuzz-out/<target>/; a crash fails the run and names its input,
 # which then becomes a regression test (tests/unit or tests/e2e).
+# A target's libFuzzer dictionary, fuzz/<target>.dict, is used when present.
 # Prints per target: inputs tried, corpus size, crashes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,8 +107,10 @@ run_one() {
   mkdir -p "$dir/corpus" "$dir/crashes"
   local log=$dir/log.txt
   local rc=0
+  local dict=()
+  [ -f "$root/fuzz/$t.dict" ] && dict=(-dict="$root/fuzz/$t.dict")
   "$build/fuzz/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=20 -max_len="$(max_len "$t")" \
-    -print_final_stats=1 -artifact_prefix="$dir/crashes/" "$dir/corpus" "$seeds/$t" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 "${dict[@]}" -artifact_prefix="$dir/crashes/" "$dir/corpus" "$seeds/$t" >"$log" 2>&1 || rc=$?
   local execs corpus crashes
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   corpus=$(find "$dir/corpus" -type f | wc -l)

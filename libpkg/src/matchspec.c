@@ -1,6 +1,9 @@
 /* MatchSpec parsing (CEP-29): positional "channel/subdir:namespace:name
  * version build" plus "[key=value,...]" brackets; brackets override the
  * positional values (except name, which CEP-29 says to ignore there).
+ * Printing is in matchspec_str.c; what parser and printer share, in
+ * matchspec_int.h. Input whose fields could not be printed back (a '#' or a
+ * namespace that is not a name before the brackets) is refused here.
  *
  * Where CEP-29 and the tools disagree the CEP wins; the table of known
  * differences lives in tests/unit/test_matchspec.c. */
@@ -16,6 +19,7 @@
 #include "krait/text.h"
 #include "krait/platform.h"
 #include "krait/rx.h"
+#include "matchspec_int.h"
 
 void krait_matchspec_free(krait_matchspec *ms) {
   if (!ms)
@@ -69,23 +73,10 @@ static krait_code set_channel(ctx *c, krait_matchspec *ms, const char *s, size_t
   for (size_t i = 0; i < n; i++)
     if (s[i] == '\\' || is_space(s[i]) || s[i] == '[' || s[i] == ']')
       return bad(c, "invalid channel", NULL);
-  const char *slash = NULL;
-  for (size_t i = n; i > 0; i--)
-    if (s[i - 1] == '/') {
-      slash = s + i - 1;
-      break;
-    }
-  if (slash && slash > s && slash[-1] != '/') {
-    size_t sn = n - (size_t)(slash + 1 - s);
-    char sub[64];
-    if (sn > 0 && sn < sizeof sub) {
-      memcpy(sub, slash + 1, sn);
-      sub[sn] = 0;
-      if (krait_subdir_known(sub)) {
-        set_str(&ms->subdir, sub, sn);
-        n = (size_t)(slash - s);
-      }
-    }
+  size_t cn = krait_ms_channel_len(s, n);
+  if (cn < n) {
+    set_str(&ms->subdir, s + cn + 1, n - cn - 1);
+    n = cn;
   }
   if (n == 1 && s[0] == '*') { /* any channel */
     free(ms->channel);
@@ -96,9 +87,38 @@ static krait_code set_channel(ctx *c, krait_matchspec *ms, const char *s, size_t
   return KRAIT_OK;
 }
 
+size_t krait_ms_channel_len(const char *s, size_t n) {
+  const char *slash = NULL;
+  for (size_t i = n; i > 0; i--)
+    if (s[i - 1] == '/') {
+      slash = s + i - 1;
+      break;
+    }
+  if (!slash || slash == s || slash[-1] == '/')
+    return n;
+  size_t sn = n - (size_t)(slash + 1 - s);
+  char sub[64];
+  if (sn == 0 || sn >= sizeof sub)
+    return n;
+  memcpy(sub, slash + 1, sn);
+  sub[sn] = 0;
+  return krait_subdir_known(sub) ? (size_t)(slash - s) : n;
+}
+
+int krait_ms_is_regex(const char *s) {
+  size_t n = strlen(s);
+  return n >= 2 && s[0] == '^' && s[n - 1] == '$';
+}
+
 static int valid_name(const char *s, size_t n) {
-  if (n >= 2 && s[0] == '^' && s[n - 1] == '$')
-    return 1; /* a regex name (search queries) */
+  if (n >= 2 && s[0] == '^' && s[n - 1] == '$') {
+    /* a regex name (search queries); no control character or '#', which no
+     * package name holds and the printed spec could not carry */
+    for (size_t i = 0; i < n; i++)
+      if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f || s[i] == '#')
+        return 0;
+    return 1;
+  }
   for (size_t i = 0; i < n; i++) {
     char ch = s[i];
     if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
@@ -143,11 +163,9 @@ static void normalize_features(krait_buf *v) {
 }
 
 typedef struct bracket_vals {
-  char *version, *build, *channel;
-  int have_version, have_build, have_channel;
+  char *version, *build, *channel, *subdir;
+  int have_version, have_build, have_channel, have_subdir;
 } bracket_vals;
-
-static int looks_like_archive(const char *s, size_t n);
 
 static krait_code apply_key(ctx *c, krait_matchspec *ms, bracket_vals *bv, const char *key, size_t kn,
                             krait_buf *val, int has_value) {
@@ -175,7 +193,9 @@ static krait_code apply_key(ctx *c, krait_matchspec *ms, bracket_vals *bv, const
     bv->channel = krait_strdup(v);
     bv->have_channel = 1;
   } else if (KEY("subdir")) {
-    set_str(&ms->subdir, v, strlen(v));
+    free(bv->subdir);
+    bv->subdir = krait_strdup(v);
+    bv->have_subdir = 1;
   } else if (KEY("build_number")) {
     char *t = krait_malloc(strlen(v) + 1);
     size_t k = 0;
@@ -207,7 +227,7 @@ static krait_code apply_key(ctx *c, krait_matchspec *ms, bracket_vals *bv, const
     /* a url names one archive, as a positional URL does: its file name is
      * the fn (so str(), which prints url and leaves fn out, round-trips) */
     const char *slash = strrchr(v, '/');
-    if (!ms->fn && slash && looks_like_archive(v, strlen(v)))
+    if (!ms->fn && slash && krait_ms_archive_like(v, strlen(v)))
       set_str(&ms->fn, slash + 1, strlen(slash + 1));
   } else if (KEY("license")) {
     set_str(&ms->license, v, strlen(v));
@@ -318,6 +338,14 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   krait_buf decoded = KRAIT_BUF_INIT;
   krait_percent_decode(&decoded, raw, strlen(raw));
   const char *base = krait_buf_str(&decoded);
+  /* "%00" and other encoded control characters name no package (a NUL cut
+   * the name short of its extension; found by fuzz/matchspec) */
+  for (size_t i = 0; i < decoded.len; i++)
+    if ((unsigned char)decoded.data[i] < 0x20 || decoded.data[i] == 0x7f) {
+      krait_buf_free(&url);
+      krait_buf_free(&decoded);
+      return bad(c, "invalid character in the package file name", NULL);
+    }
   size_t ext = ends_with(base, strlen(base), ".conda") ? 6 : 8;
   size_t stem = strlen(base) - ext;
   const char *d2 = NULL, *d1 = NULL;
@@ -391,7 +419,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
   return KRAIT_OK;
 }
 
-static int looks_like_archive(const char *s, size_t n) {
+int krait_ms_archive_like(const char *s, size_t n) {
   if (!(ends_with(s, n, ".conda") || ends_with(s, n, ".tar.bz2")))
     return 0;
   return memchr(s, '/', n) || memchr(s, '\\', n);
@@ -520,7 +548,7 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
       q = s[i];
     } else if (s[i] == '[') {
       depth++;
-    } else if (s[i] == ']') {
+    } else if (s[i] == ']' && depth) {
       depth--;
     } else if (s[i] == '#' && !depth) {
       n = i;
@@ -569,6 +597,10 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
         return bad(c, "unexpected text after ']'", NULL);
   }
   size_t pn = lb ? (size_t)(lb - s) : n;
+  /* a '#' the comment rule kept (after a stray '[') would start a comment in
+   * the printed spec: no channel, name, version or build holds one */
+  if (memchr(s, '#', pn))
+    return bad(c, "'#' before the brackets that does not start a comment", NULL);
 
   /* channel(/subdir):namespace:rest -- like rsplit(':', 2) */
   const char *rest = s;
@@ -587,6 +619,16 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
     rest = c2 + 1;
     if (c1 && (rc = set_channel(c, ms, s, (size_t)(c1 - s))))
       return rc;
+    /* CEP-29: the namespace is parsed and ignored; one that is not a name
+     * would be dropped silently, so it is refused */
+    const char *ns = c1 ? c1 + 1 : s;
+    while (ns < c2 && is_space(*ns))
+      ns++;
+    const char *nse = c2;
+    while (nse > ns && is_space(nse[-1]))
+      nse--;
+    if (nse > ns && (*ns == '^' || !valid_name(ns, (size_t)(nse - ns))))
+      return bad(c, "invalid namespace before the package name", NULL);
   }
   while (rest < s + pn && is_space(*rest))
     rest++;
@@ -640,6 +682,11 @@ static krait_code parse_main(ctx *c, krait_matchspec *ms, const char *s, size_t 
     if ((rc = set_channel(c, ms, bv.channel, strlen(bv.channel))))
       goto done;
   }
+  if (bv.have_subdir) { /* an explicit subdir wins over one the channel names */
+    free(ms->subdir);
+    ms->subdir = bv.subdir;
+    bv.subdir = NULL;
+  }
   if (ver && (rc = set_version(c, ms, ver)))
     goto done;
   if (build) {
@@ -652,6 +699,7 @@ done:
   free(bv.version);
   free(bv.build);
   free(bv.channel);
+  free(bv.subdir);
   return rc;
 }
 
@@ -668,7 +716,7 @@ krait_code krait_matchspec_parse(const char *text, krait_matchspec **out, krait_
     n--;
   krait_matchspec *ms = krait_calloc(1, sizeof *ms);
   krait_code rc;
-  if (looks_like_archive(s, n))
+  if (krait_ms_archive_like(s, n))
     rc = parse_archive(&c, ms, s, n);
   else
     rc = parse_main(&c, ms, s, n);
@@ -750,152 +798,4 @@ bool krait_matchspec_matches(const krait_matchspec *ms, const krait_record *r) {
   if (ms->license_family && !str_match(ms->license_family, r->license_family))
     return false;
   return true;
-}
-
-/* ---- printing ------------------------------------------------------------ */
-
-static void put_lower(krait_buf *b, const char *s) {
-  for (; *s; s++)
-    krait_buf_putc(b, (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a') : *s);
-}
-
-/* CEP-29 Appendix A rule 8: case-insensitive fields are printed lowercased.
- * krait applies it to identifier fields (name, build, subdir, hashes,
- * features); channel, url, fn and license are kept as written because
- * lowercasing could change the resource they name. */
-static char *lowered(const char *s) {
-  char *r = krait_strdup(s);
-  for (char *p = r; *p; p++)
-    if (*p >= 'A' && *p <= 'Z')
-      *p = (char)(*p - 'A' + 'a');
-  return r;
-}
-
-static void put_kv(krait_buf *b, int *first, const char *key, const char *val, int always_quote) {
-  if (!*first)
-    krait_buf_putc(b, ',');
-  *first = 0;
-  krait_buf_printf(b, "%s=", key);
-  int quote = always_quote || !*val || strpbrk(val, ", =[]'\"#\t") != NULL;
-  if (!quote) {
-    krait_buf_puts(b, val);
-    return;
-  }
-  char qc = strchr(val, '\'') && !strchr(val, '"') ? '"' : '\'';
-  krait_buf_putc(b, qc);
-  for (const char *p = val; *p; p++) {
-    if (*p == qc || *p == '\\')
-      krait_buf_putc(b, '\\');
-    krait_buf_putc(b, *p);
-  }
-  krait_buf_putc(b, qc);
-}
-
-static int has_any(const char *s, const char *chars) { return strpbrk(s, chars) != NULL; }
-
-char *krait_matchspec_str(const krait_matchspec *ms) {
-  krait_buf b = KRAIT_BUF_INIT, br = KRAIT_BUF_INIT;
-  int first = 1;
-  char *subdir = ms->subdir ? lowered(ms->subdir) : NULL;
-  char *build = ms->build && strcmp(ms->build, "*") != 0 ? lowered(ms->build) : NULL;
-  /* positional "channel::" only when the positional parser reads it back:
-   * '#' starts a comment there, blanks and brackets end the name part */
-  int chan_pos = ms->channel && !strpbrk(ms->channel, "*# \t[]'\"");
-  if (ms->channel && !chan_pos)
-    put_kv(&br, &first, "channel", ms->channel, 0);
-  if (chan_pos)
-    krait_buf_puts(&b, ms->channel);
-  if (subdir) {
-    if (chan_pos && !strchr(subdir, '*')) {
-      krait_buf_putc(&b, '/');
-      krait_buf_puts(&b, subdir);
-    } else {
-      put_kv(&br, &first, "subdir", subdir, 0);
-    }
-  }
-  if (chan_pos)
-    krait_buf_puts(&b, "::");
-  put_lower(&b, ms->name ? ms->name : "*");
-  int exact = 0;
-  const char *v = ms->version;
-  if (v && strcmp(v, "*") != 0) {
-    size_t vn = strlen(v);
-    if (has_any(v, "><$^|,")) {
-      put_kv(&br, &first, "version", v, 1);
-    } else if (!strncmp(v, "!=", 2) || !strncmp(v, "~=", 2)) {
-      /* CEP-29 Appendix A rule 2: neither exact nor fuzzy -> brackets
-       * (conda itself prints "foo!=1.8" / "foo~=1.2" positionally) */
-      put_kv(&br, &first, "version", v, 1);
-    } else if (vn >= 2 && !strcmp(v + vn - 2, ".*") && !memchr(v, '*', vn - 2)) {
-      krait_buf_putc(&b, '=');
-      krait_buf_append(&b, v, vn - 2);
-    } else if (strchr(v, '*')) {
-      put_kv(&br, &first, "version", v, 1); /* inner glob: not exact, not fuzzy */
-    } else if (!strncmp(v, "==", 2)) {
-      krait_buf_puts(&b, v);
-      exact = 1;
-    } else {
-      krait_buf_puts(&b, "==");
-      krait_buf_puts(&b, v);
-      exact = 1;
-    }
-  }
-  if (build) {
-    if (has_any(build, "><$^|,"))
-      put_kv(&br, &first, "build", build, 1);
-    else if (strchr(build, '*') || !exact)
-      put_kv(&br, &first, "build", build, 0);
-    else {
-      krait_buf_putc(&b, '=');
-      krait_buf_puts(&b, build);
-    }
-  }
-  /* conda's FIELD_NAMES order after name/version/build; url is left out
-   * when a channel is printed and fn when url is (conda does the same) */
-  char *md5 = ms->md5 ? lowered(ms->md5) : NULL, *sha = ms->sha256 ? lowered(ms->sha256) : NULL;
-  char *tf = ms->track_features ? lowered(ms->track_features) : NULL;
-  if (ms->build_number)
-    put_kv(&br, &first, "build_number", ms->build_number, 0);
-  if (tf)
-    put_kv(&br, &first, "track_features", tf, 0);
-  if (ms->url) /* conda leaves it out when a channel is printed; then the spec read back no longer names one archive */
-    put_kv(&br, &first, "url", ms->url, 0);
-  if (md5)
-    put_kv(&br, &first, "md5", md5, 0);
-  if (sha)
-    put_kv(&br, &first, "sha256", sha, 0);
-  if (ms->license)
-    put_kv(&br, &first, "license", ms->license, 0);
-  if (ms->license_family)
-    put_kv(&br, &first, "license_family", ms->license_family, 0);
-  const char *url_base = ms->url ? strrchr(ms->url, '/') : NULL;
-  if (ms->fn && !(url_base && strcmp(url_base + 1, ms->fn) == 0)) /* else reading the url gives it back */
-    put_kv(&br, &first, "fn", ms->fn, 0);
-  if (ms->optional)
-    put_kv(&br, &first, "optional", "true", 0);
-  if (br.len) {
-    krait_buf_putc(&b, '[');
-    krait_buf_append(&b, br.data, br.len);
-    krait_buf_putc(&b, ']');
-  }
-  krait_buf_free(&br);
-  free(subdir);
-  free(build);
-  free(md5);
-  free(sha);
-  free(tf);
-  return krait_buf_steal(&b);
-}
-
-char *krait_matchspec_solv_str(const krait_matchspec *ms) {
-  krait_buf b = KRAIT_BUF_INIT;
-  put_lower(&b, ms->name ? ms->name : "*");
-  int has_build = ms->build && strcmp(ms->build, "*") != 0;
-  if (ms->version && (strcmp(ms->version, "*") != 0 || has_build))
-    krait_buf_printf(&b, " %s", ms->version);
-  else if (has_build)
-    krait_buf_puts(&b, " *");
-  if (has_build)
-    krait_buf_printf(&b, " %s", ms->build);
-  return krait_buf_steal(&b);
 }

@@ -57,6 +57,13 @@ KRAIT_API bool krait_matchspec_match_version(const krait_matchspec *ms, const ch
 /* Canonical form as conda prints it: channel/subdir::name version build[key=value,...]
  * e.g. "conda-forge::numpy[version='>=1.2,<2']" ... see CEP-29 and tests. */
 KRAIT_API char *krait_matchspec_str(const krait_matchspec *ms);
+/* The round trip: str(ms) parses back to a spec with the same fields (names,
+ * builds, subdirs, hashes and features compared case-insensitively, as they
+ * match, except "^...$" regexes; "*" and no version/build both mean any) that
+ * prints the same string.
+ * KRAIT_OK, or KRAIT_E_INVALID with a message naming the printed form and the
+ * field that changed. Used by the unit tests and fuzz/fuzz_matchspec.c. */
+KRAIT_API krait_code krait_matchspec_roundtrip_check(const krait_matchspec *ms, krait_err *err);
 /* The "name version build" form libsolv's conda matchspec parser understands
  * (no channel/subdir/brackets it cannot take). Caller frees. */
 KRAIT_API char *krait_matchspec_solv_str(const krait_matchspec *ms);
