@@ -11,7 +11,7 @@
 #include "krait/err.h"
 
 /* Bumped whenever what krait stores in a .solv cache file changes. */
-#define KRAIT_SOLV_CACHE_FORMAT 2
+#define KRAIT_SOLV_CACHE_FORMAT 3
 
 /* Top-level metadata of a repodata.json that libsolv's parser ignores. */
 typedef struct krait_repo_meta {
