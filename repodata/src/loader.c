@@ -134,10 +134,16 @@ static krait_code fail(window *w, const char *what) {
   return w->rc;
 }
 
+static size_t skip_ws(const char *s, size_t i, size_t n) {
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    i++;
+  return i;
+}
+
 /* Skips whitespace; returns the next byte or -1 at the end of the file. */
 static int peek(window *w) {
   for (;;) {
-    w->pos = krait_scan_ws(w->buf, w->pos, w->len);
+    w->pos = skip_ws(w->buf, w->pos, w->len);
     if (w->pos < w->len)
       return (unsigned char)w->buf[w->pos];
     if (!refill(w))
@@ -147,8 +153,7 @@ static int peek(window *w) {
 
 /* Index just past the string starting at s[i] == '"', or n if it does not
  * end before n: memchr to each quote, then an odd run of backslashes before
- * it means escaped. (The bytes-at-a-time krait_scan_string was a tenth of a
- * cold load.) */
+ * it means escaped. (A bytes-at-a-time scan was a tenth of a cold load.) */
 static size_t skip_string(const char *s, size_t i, size_t n) {
   size_t from = i + 1;
   for (;;) {
@@ -165,7 +170,7 @@ static size_t skip_string(const char *s, size_t i, size_t n) {
 }
 
 /* Index just past the JSON value starting at s[i], or n when it does not end
- * before n (same contract as krait_scan_value). */
+ * before n. */
 static size_t skip_json_value(const char *s, size_t i, size_t n) {
   if (i >= n)
     return n;
@@ -353,26 +358,20 @@ static Id dep_id(loader *ld, yyjson_val *e) {
   return id;
 }
 
-static void add_deps(loader *ld, yyjson_val *arr, Offset *depp) {
+/* A depends/constrains array: each string's dependency goes to the
+ * solvable's own array at *depp (requires), or, with depp NULL, to the
+ * repodata idarray `keyname` (constrains), as repo_conda.c's parse_deps and
+ * parse_otherdeps do. */
+static void add_dep_array(loader *ld, yyjson_val *arr, Offset *depp, Id handle, Id keyname) {
   yyjson_val *e;
   yyjson_arr_iter it = yyjson_arr_iter_with(arr);
-  while ((e = yyjson_arr_iter_next(&it)))
-    if (yyjson_is_str(e)) {
-      Id id = dep_id(ld, e);
-      if (id)
-        *depp = repo_addid_dep(ld->repo, *depp, id, 0);
-    }
-}
-
-static void add_otherdeps(loader *ld, yyjson_val *arr, Id handle, Id keyname) {
-  yyjson_val *e;
-  yyjson_arr_iter it = yyjson_arr_iter_with(arr);
-  while ((e = yyjson_arr_iter_next(&it)))
-    if (yyjson_is_str(e)) {
-      Id id = dep_id(ld, e);
-      if (id)
-        repodata_add_idarray(ld->data, handle, keyname, id);
-    }
+  while ((e = yyjson_arr_iter_next(&it))) {
+    Id id = yyjson_is_str(e) ? dep_id(ld, e) : 0;
+    if (id && depp)
+      *depp = repo_addid_dep(ld->repo, *depp, id, 0);
+    else if (id)
+      repodata_add_idarray(ld->data, handle, keyname, id);
+  }
 }
 
 /* repodata_set_checksum without its byte-at-a-time decode: the hex digits
@@ -435,9 +434,9 @@ static void add_trackfeatures_string(loader *ld, const char *p, Id handle) {
 /* A JSON number kept raw (libsolv's tokenizer hands numbers over as text). */
 static const char *raw_number(yyjson_val *v) { return yyjson_is_raw(v) ? yyjson_get_raw(v) : NULL; }
 
-/* The record members either reader looks at. Keys are told apart by length
- * and then one memcmp (a chain of string compares per member was a tenth of
- * a cold load). */
+/* The record members either reader looks at. A key is matched by length
+ * first, then one memcmp (a chain of strcmp per member was a tenth of a cold
+ * load). */
 typedef enum field {
   F_OTHER,
   F_BUILD,
@@ -462,42 +461,44 @@ typedef enum field {
   F_COUNT
 } field;
 
+static const struct {
+  const char *name;
+  size_t len;
+  field f;
+} FIELDS[] = {
+#define FIELD(lit, f) {lit, sizeof(lit) - 1, f}
+    FIELD("name", F_NAME),
+    FIELD("version", F_VERSION),
+    FIELD("build", F_BUILD),
+    FIELD("build_number", F_BUILD_NUMBER),
+    FIELD("depends", F_DEPENDS),
+    FIELD("requires", F_REQUIRES),
+    FIELD("constrains", F_CONSTRAINS),
+    FIELD("license", F_LICENSE),
+    FIELD("md5", F_MD5),
+    FIELD("sha256", F_SHA256),
+    FIELD("fn", F_FN),
+    FIELD("subdir", F_SUBDIR),
+    FIELD("size", F_SIZE),
+    FIELD("timestamp", F_TIMESTAMP),
+    FIELD("track_features", F_TRACK_FEATURES),
+    FIELD("noarch", F_NOARCH),
+    FIELD("license_family", F_LICENSE_FAMILY),
+    FIELD("features", F_FEATURES),
+    FIELD("python_site_packages_path", F_SITE_PACKAGES),
+#undef FIELD
+};
+
 static field field_of(yyjson_val *k) {
   const char *s = yyjson_get_str(k);
   size_t n = yyjson_get_len(k);
-#define IS(lit) (n == sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
-  switch (n) {
-  case 2:
-    return IS("fn") ? F_FN : F_OTHER;
-  case 3:
-    return IS("md5") ? F_MD5 : F_OTHER;
-  case 4:
-    return IS("name") ? F_NAME : IS("size") ? F_SIZE : F_OTHER;
-  case 5:
-    return IS("build") ? F_BUILD : F_OTHER;
-  case 6:
-    return IS("sha256") ? F_SHA256 : IS("subdir") ? F_SUBDIR : IS("noarch") ? F_NOARCH : F_OTHER;
-  case 7:
-    return IS("depends") ? F_DEPENDS : IS("version") ? F_VERSION : IS("license") ? F_LICENSE : F_OTHER;
-  case 8:
-    return IS("requires") ? F_REQUIRES : IS("features") ? F_FEATURES : F_OTHER;
-  case 9:
-    return IS("timestamp") ? F_TIMESTAMP : F_OTHER;
-  case 10:
-    return IS("constrains") ? F_CONSTRAINS : F_OTHER;
-  case 12:
-    return IS("build_number") ? F_BUILD_NUMBER : F_OTHER;
-  case 14:
-    return IS("track_features") ? F_TRACK_FEATURES : IS("license_family") ? F_LICENSE_FAMILY : F_OTHER;
-  case 25:
-    return IS("python_site_packages_path") ? F_SITE_PACKAGES : F_OTHER;
-  default:
-    return F_OTHER;
-  }
-#undef IS
+  for (size_t i = 0; i < sizeof(FIELDS) / sizeof(FIELDS[0]); i++)
+    if (FIELDS[i].len == n && memcmp(FIELDS[i].name, s, n) == 0)
+      return FIELDS[i].f;
+  return F_OTHER;
 }
 
-/* What libsolv drops, as extras.c computed it from the same record. */
+/* What libsolv drops (the krait:* keys), from the same record. */
 static void set_joined(loader *ld, Id handle, Id key, yyjson_val *arr) {
   krait_buf_clear(&ld->tmp);
   size_t n = 0;
@@ -520,7 +521,7 @@ static void set_nonempty(loader *ld, Id handle, Id key, yyjson_val *v) {
 }
 
 /* The krait:* keys from the first member of each name (first[], gathered
- * while libsolv's members were read), as extras.c did. */
+ * while libsolv's members were read). */
 static void set_extras(loader *ld, yyjson_val *const *first, Id handle, bool *has_depends) {
   yyjson_val *depends = first[F_DEPENDS], *noarch = first[F_NOARCH];
   if (yyjson_is_arr(depends) && yyjson_arr_size(depends)) {
@@ -545,7 +546,7 @@ static void set_extras(loader *ld, yyjson_val *const *first, Id handle, bool *ha
 }
 
 /* Requires in parse order for a record without a depends array (the old
- * "requires" spelling), as extras.c's keep_requires_order did. */
+ * "requires" spelling). */
 static void set_requires_text(loader *ld, Id handle) {
   Solvable *s = ld->pool->solvables + handle;
   if (!s->requires)
@@ -591,11 +592,11 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
     case F_DEPENDS:
     case F_REQUIRES:
       if (arr)
-        add_deps(ld, v, &s->requires);
+        add_dep_array(ld, v, &s->requires, handle, 0);
       break;
     case F_CONSTRAINS:
       if (arr)
-        add_otherdeps(ld, v, handle, SOLVABLE_CONSTRAINS);
+        add_dep_array(ld, v, NULL, handle, SOLVABLE_CONSTRAINS);
       break;
     case F_LICENSE:
       if (str)
@@ -705,7 +706,7 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
 
 /* info/metadata: libsolv's subdir (first info.subdir string; a different
  * second one is an error), and base_url/subdir for krait (info wins over the
- * early metadata spelling; see meta_scan.c's take_object, which it replaces). */
+ * early metadata spelling). */
 static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
   krait_repo_meta *out = ld->meta;
   yyjson_val *b = yyjson_obj_get(obj, "base_url"), *sd = yyjson_obj_get(obj, "subdir");
@@ -825,6 +826,12 @@ static void presize(loader *ld) {
   if (records > (1 << 24))
     records = 1 << 24;
   pool_resize_rels_hash(ld->pool, (int)records);
+}
+
+void krait_repo_meta_free(krait_repo_meta *m) {
+  free(m->base_url);
+  free(m->subdir);
+  memset(m, 0, sizeof(*m));
 }
 
 krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err) {

@@ -97,6 +97,13 @@ static char *packages_url(const char *channel_url, const char *subdir, const cha
   return r;
 }
 
+void krait_cache_key(const char *url, char out[9]) {
+  char hex[33];
+  krait_digest_hex("md5", url, strlen(url), hex, sizeof(hex));
+  memcpy(out, hex, 8);
+  out[8] = '\0';
+}
+
 /* ---- subdir info ---- */
 
 static void info_free(krait_subdir_info *i) {
@@ -337,7 +344,7 @@ static const char *lookup_key_str(Pool *pool, Solvable *s, const char *name) {
   return key ? solvable_lookup_str(s, key) : NULL;
 }
 
-/* depends as written in the repodata (krait:depends, see extras.c), then any
+/* depends as written in the repodata (krait:depends, see loader.c), then any
  * requirement on another package added after loading (pip, from
  * add_pip_as_python_dependency). */
 static void push_deps(Pool *pool, Solvable *s, krait_strv *v) {

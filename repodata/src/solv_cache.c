@@ -26,7 +26,6 @@
 
 #include <openssl/evp.h>
 
-#include <solv/knownid.h>
 #include <solv/repo_solv.h>
 #include <solv/repo_write.h>
 #include <solv/solvversion.h>
@@ -164,17 +163,18 @@ void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_p
 }
 
 /* Which attributes go to the .solv's paged ("vertical") area: besides
- * libsolv's own choice (checksums), every string only a record needs, not
- * the solver: the file location and krait's verbatim fields. repo_add_solv
- * seeks over that area and reads a page only when a record is looked up, so
- * a warm start reads and copies only what the solver uses. */
+ * libsolv's own choice (checksums), krait's verbatim strings, which only a
+ * record needs, never the solver. repo_add_solv seeks over that area and
+ * reads a page only when a record is looked up, so a warm start neither reads
+ * nor copies them. Each such lookup's string lives only until the next paged
+ * lookup (the page may be replaced), so readers copy it at once; that is why
+ * the location stays in core: solvable_lookup_location holds mediadir while
+ * it looks up mediafile. */
 static int cache_keyfilter(Repo *repo, Repokey *key, void *unused) {
   (void)unused;
   int storage = repo_write_stdkeyfilter(repo, key, NULL);
-  if (storage != KEY_STORAGE_INCORE || key->type != REPOKEY_TYPE_STR)
-    return storage;
-  const char *name = pool_id2str(repo->pool, key->name);
-  if (key->name == SOLVABLE_MEDIAFILE || key->name == SOLVABLE_MEDIADIR || strncmp(name, "krait:", 6) == 0)
+  if (storage == KEY_STORAGE_INCORE && key->type == REPOKEY_TYPE_STR &&
+      strncmp(pool_id2str(repo->pool, key->name), "krait:", 6) == 0)
     return KEY_STORAGE_VERTICAL_OFFSET;
   return storage;
 }
