@@ -438,7 +438,6 @@ static const char *raw_number(yyjson_val *v) { return yyjson_is_raw(v) ? yyjson_
  * first, then one memcmp (a chain of strcmp per member was a tenth of a cold
  * load). */
 typedef enum field {
-  F_OTHER,
   F_BUILD,
   F_BUILD_NUMBER,
   F_DEPENDS,
@@ -461,41 +460,47 @@ typedef enum field {
   F_COUNT
 } field;
 
-static const struct {
+/* Each key, and the JSON type libsolv's reader takes it in (YYJSON_TYPE_RAW:
+ * a number; NONE: any type, decided where it is used). */
+typedef struct field_def {
   const char *name;
   size_t len;
   field f;
-} FIELDS[] = {
-#define FIELD(lit, f) {lit, sizeof(lit) - 1, f}
-    FIELD("name", F_NAME),
-    FIELD("version", F_VERSION),
-    FIELD("build", F_BUILD),
-    FIELD("build_number", F_BUILD_NUMBER),
-    FIELD("depends", F_DEPENDS),
-    FIELD("requires", F_REQUIRES),
-    FIELD("constrains", F_CONSTRAINS),
-    FIELD("license", F_LICENSE),
-    FIELD("md5", F_MD5),
-    FIELD("sha256", F_SHA256),
-    FIELD("fn", F_FN),
-    FIELD("subdir", F_SUBDIR),
-    FIELD("size", F_SIZE),
-    FIELD("timestamp", F_TIMESTAMP),
-    FIELD("track_features", F_TRACK_FEATURES),
-    FIELD("noarch", F_NOARCH),
-    FIELD("license_family", F_LICENSE_FAMILY),
-    FIELD("features", F_FEATURES),
-    FIELD("python_site_packages_path", F_SITE_PACKAGES),
+  yyjson_type type;
+} field_def;
+
+static const field_def FIELDS[] = {
+#define FIELD(lit, f, t) {lit, sizeof(lit) - 1, f, YYJSON_TYPE_##t}
+    FIELD("name", F_NAME, STR),
+    FIELD("version", F_VERSION, STR),
+    FIELD("build", F_BUILD, STR),
+    FIELD("build_number", F_BUILD_NUMBER, RAW),
+    FIELD("depends", F_DEPENDS, ARR),
+    FIELD("requires", F_REQUIRES, ARR),
+    FIELD("constrains", F_CONSTRAINS, ARR),
+    FIELD("license", F_LICENSE, STR),
+    FIELD("md5", F_MD5, STR),
+    FIELD("sha256", F_SHA256, STR),
+    FIELD("fn", F_FN, STR),
+    FIELD("subdir", F_SUBDIR, STR),
+    FIELD("size", F_SIZE, RAW),
+    FIELD("timestamp", F_TIMESTAMP, RAW),
+    FIELD("track_features", F_TRACK_FEATURES, NONE),
+    FIELD("noarch", F_NOARCH, NONE),
+    FIELD("license_family", F_LICENSE_FAMILY, NONE),
+    FIELD("features", F_FEATURES, NONE),
+    FIELD("python_site_packages_path", F_SITE_PACKAGES, NONE),
 #undef FIELD
 };
 
-static field field_of(yyjson_val *k) {
+/* The entry of FIELDS naming k, or NULL. */
+static const field_def *field_of(yyjson_val *k) {
   const char *s = yyjson_get_str(k);
   size_t n = yyjson_get_len(k);
   for (size_t i = 0; i < sizeof(FIELDS) / sizeof(FIELDS[0]); i++)
     if (FIELDS[i].len == n && memcmp(FIELDS[i].name, s, n) == 0)
-      return FIELDS[i].f;
-  return F_OTHER;
+      return &FIELDS[i];
+  return NULL;
 }
 
 /* What libsolv drops (the krait:* keys), from the same record. */
@@ -573,75 +578,61 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
   yyjson_obj_iter it = yyjson_obj_iter_with(obj);
   while ((k = yyjson_obj_iter_next(&it))) {
     v = yyjson_obj_iter_get_val(k);
-    field f = field_of(k);
-    if (f == F_OTHER)
+    const field_def *fd = field_of(k);
+    if (!fd)
       continue;
-    if (!first[f])
-      first[f] = v;
-    bool str = yyjson_is_str(v), arr = yyjson_is_arr(v);
-    const char *num = raw_number(v);
-    switch (f) {
+    if (!first[fd->f])
+      first[fd->f] = v;
+    if (fd->type != YYJSON_TYPE_NONE && yyjson_get_type(v) != fd->type)
+      continue; /* libsolv's reader skips a member of another type */
+    const char *str = yyjson_get_str(v), *num = yyjson_get_raw(v);
+    switch (fd->f) {
     case F_BUILD:
-      if (str)
-        repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, yyjson_get_str(v));
+      repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, str);
       break;
     case F_BUILD_NUMBER:
-      if (num)
-        repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, num);
+      repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, num);
       break;
     case F_DEPENDS:
     case F_REQUIRES:
-      if (arr)
-        add_dep_array(ld, v, &s->requires, handle, 0);
+      add_dep_array(ld, v, &s->requires, handle, 0);
       break;
     case F_CONSTRAINS:
-      if (arr)
-        add_dep_array(ld, v, NULL, handle, SOLVABLE_CONSTRAINS);
+      add_dep_array(ld, v, NULL, handle, SOLVABLE_CONSTRAINS);
       break;
     case F_LICENSE:
-      if (str)
-        repodata_add_poolstr_array(data, handle, SOLVABLE_LICENSE, yyjson_get_str(v));
+      repodata_add_poolstr_array(data, handle, SOLVABLE_LICENSE, str);
       break;
     case F_MD5:
-      if (str)
-        set_checksum(data, handle, SOLVABLE_PKGID, REPOKEY_TYPE_MD5, v);
+      set_checksum(data, handle, SOLVABLE_PKGID, REPOKEY_TYPE_MD5, v);
       break;
     case F_SHA256:
-      if (str)
-        set_checksum(data, handle, SOLVABLE_CHECKSUM, REPOKEY_TYPE_SHA256, v);
+      set_checksum(data, handle, SOLVABLE_CHECKSUM, REPOKEY_TYPE_SHA256, v);
       break;
     case F_NAME:
-      if (str)
-        s->name = intern(ld, v);
+      s->name = intern(ld, v);
       break;
     case F_VERSION:
-      if (str)
-        s->evr = intern(ld, v);
+      s->evr = intern(ld, v);
       break;
     case F_FN:
-      if (str && !fn)
-        fn = yyjson_get_str(v);
+      fn = fn ? fn : str;
       break;
     case F_SUBDIR:
-      if (str && !subdir)
-        subdir = yyjson_get_str(v);
+      subdir = subdir ? subdir : str;
       break;
     case F_SIZE:
-      if (num)
-        repodata_set_num(data, handle, SOLVABLE_DOWNLOADSIZE, strtoull(num, NULL, 10));
+      repodata_set_num(data, handle, SOLVABLE_DOWNLOADSIZE, strtoull(num, NULL, 10));
       break;
-    case F_TIMESTAMP:
-      if (num) {
-        unsigned long long ts = strtoull(num, NULL, 10);
-        if (ts > 253402300799ULL)
-          ts /= 1000;
-        repodata_set_num(data, handle, SOLVABLE_BUILDTIME, ts);
-      }
+    case F_TIMESTAMP: {
+      unsigned long long ts = strtoull(num, NULL, 10);
+      repodata_set_num(data, handle, SOLVABLE_BUILDTIME, ts > 253402300799ULL ? ts / 1000 : ts);
       break;
+    }
     case F_TRACK_FEATURES:
       if (str)
-        add_trackfeatures_string(ld, yyjson_get_str(v), handle);
-      else if (arr)
+        add_trackfeatures_string(ld, str, handle);
+      else if (yyjson_is_arr(v))
         add_trackfeatures_array(ld, v, handle);
       break;
     default: /* krait's own keys: read from first[] below */
@@ -707,11 +698,7 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
 /* info/metadata: libsolv's subdir (first info.subdir string; a different
  * second one is an error), and base_url/subdir for krait (info wins over the
  * early metadata spelling). */
-static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
-  krait_repo_meta *out = ld->meta;
-  yyjson_val *b = yyjson_obj_get(obj, "base_url"), *sd = yyjson_obj_get(obj, "subdir");
-  const char *base = yyjson_is_str(b) ? yyjson_get_str(b) : NULL;
-  const char *subdir = yyjson_is_str(sd) ? yyjson_get_str(sd) : NULL;
+void krait_repo_meta_take(krait_repo_meta *out, const char *base, const char *subdir, bool is_metadata) {
   if (base && *base && (!out->base_url || !is_metadata)) {
     free(out->base_url);
     out->base_url = krait_strdup(base);
@@ -721,6 +708,11 @@ static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
     free(out->subdir);
     out->subdir = krait_strdup(subdir);
   }
+}
+
+static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
+  krait_repo_meta_take(ld->meta, yyjson_get_str(yyjson_obj_get(obj, "base_url")),
+                       yyjson_get_str(yyjson_obj_get(obj, "subdir")), is_metadata);
 }
 
 static bool take_info(loader *ld, yyjson_val *obj) {

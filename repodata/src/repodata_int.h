@@ -21,6 +21,9 @@ typedef struct krait_repo_meta {
 } krait_repo_meta;
 
 void krait_repo_meta_free(krait_repo_meta *m);
+/* Merges the base_url/subdir of an `info` (is_metadata false) or `metadata`
+ * object into *out: info, the standard spelling, wins over metadata. */
+void krait_repo_meta_take(krait_repo_meta *out, const char *base_url, const char *subdir, bool is_metadata);
 
 /* Attributes the loader adds to each solvable besides libsolv's (they travel
  * in the .solv cache): what libsolv's reader drops or normalises. */

@@ -17,21 +17,6 @@
 #include "krait/record.h"
 #include "repodata_oracle.h"
 
-/* info.base_url (CEP-15) wins over the early metadata spelling. */
-static void take_meta(const krait_json *obj, bool is_metadata, krait_repo_meta *out) {
-  const char *base = krait_json_get_str(obj, "base_url");
-  const char *subdir = krait_json_get_str(obj, "subdir");
-  if (base && *base && (!out->base_url || !is_metadata)) {
-    free(out->base_url);
-    out->base_url = krait_strdup(base);
-    out->base_is_channel = is_metadata;
-  }
-  if (subdir && *subdir && (!out->subdir || !is_metadata)) {
-    free(out->subdir);
-    out->subdir = krait_strdup(subdir);
-  }
-}
-
 typedef struct fn_entry {
   char *fn;
   Id p;
@@ -172,7 +157,7 @@ krait_code krait_repo_add_json_libsolv(Repo *repo, const char *path, char *text,
     krait_json_foreach(m, root) {
       bool info = strcmp(m->key, "info") == 0, metadata = strcmp(m->key, "metadata") == 0;
       if ((info || metadata) && m->type == KRAIT_JSON_OBJECT)
-        take_meta(m, metadata, meta);
+        krait_repo_meta_take(meta, krait_json_get_str(m, "base_url"), krait_json_get_str(m, "subdir"), metadata);
     }
     add_extras(repo, root);
   }
