@@ -26,6 +26,7 @@
 
 #include <openssl/evp.h>
 
+#include <solv/knownid.h>
 #include <solv/repo_solv.h>
 #include <solv/repo_write.h>
 #include <solv/solvversion.h>
@@ -163,17 +164,19 @@ void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_p
 }
 
 /* Which attributes go to the .solv's paged ("vertical") area: besides
- * libsolv's own choice (checksums), krait's verbatim strings, which only a
- * record needs, never the solver. repo_add_solv seeks over that area and
- * reads a page only when a record is looked up, so a warm start neither reads
- * nor copies them. Each such lookup's string lives only until the next paged
- * lookup (the page may be replaced), so readers copy it at once; that is why
- * the location stays in core: solvable_lookup_location holds mediadir while
- * it looks up mediafile. */
+ * libsolv's own choice (checksums), the strings only a record needs, never
+ * the solver: the file location and krait's verbatim fields. repo_add_solv
+ * seeks over that area and reads a page only when a record is looked up, so
+ * a warm start neither reads nor copies them. A paged string lives only until
+ * the next paged lookup (its page may be replaced), so krait_solvable_record
+ * copies each at once (and joins the location itself: libsolv's
+ * solvable_lookup_location holds mediadir while it looks up mediafile). */
 static int cache_keyfilter(Repo *repo, Repokey *key, void *unused) {
   (void)unused;
   int storage = repo_write_stdkeyfilter(repo, key, NULL);
-  if (storage == KEY_STORAGE_INCORE && key->type == REPOKEY_TYPE_STR &&
+  if (storage != KEY_STORAGE_INCORE || key->type != REPOKEY_TYPE_STR)
+    return storage;
+  if (key->name == SOLVABLE_MEDIADIR || key->name == SOLVABLE_MEDIAFILE ||
       strncmp(pool_id2str(repo->pool, key->name), "krait:", 6) == 0)
     return KEY_STORAGE_VERTICAL_OFFSET;
   return storage;
