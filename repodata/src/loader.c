@@ -498,7 +498,7 @@ static const field_def *field_of(yyjson_val *k) {
   const char *s = yyjson_get_str(k);
   size_t n = yyjson_get_len(k);
   for (size_t i = 0; i < sizeof(FIELDS) / sizeof(FIELDS[0]); i++)
-    if (FIELDS[i].len == n && memcmp(FIELDS[i].name, s, n) == 0)
+    if (FIELDS[i].len == n && FIELDS[i].name[0] == s[0] && memcmp(FIELDS[i].name, s, n) == 0)
       return &FIELDS[i];
   return NULL;
 }
