@@ -800,6 +800,19 @@ static void finish(loader *ld) {
     if (ld->delayed.elements[i])
       repodata_set_location(ld->data, ld->delayed.elements[i], 0, ld->subdir,
                             stringpool_id2str(&ld->delayed_fn, ld->delayed.elements[i + 1]));
+  /* what only the parse needed goes before internalizing, the peak of a
+   * load (every record's attributes beside their internalized copy); the
+   * file-name table alone is tens of MB at conda-forge size */
+  close(ld->w.fd);
+  free(ld->w.buf);
+  ld->w.buf = NULL;
+  stringpool_free(&ld->fnpool);
+  stringpool_free(&ld->delayed_fn);
+  stringpool_free(&ld->depstr);
+  queue_free(&ld->fndata);
+  queue_free(&ld->delayed);
+  queue_free(&ld->depids);
+  krait_buf_free(&ld->tmp);
   repodata_internalize(ld->data);
 }
 
@@ -861,19 +874,10 @@ krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_met
     krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path), ld.w.rc = KRAIT_E_PARSE;
   else
     parse_root(&ld);
-  finish(&ld);
+  finish(&ld); /* also releases the parse state */
 
-  close(ld.w.fd);
-  free(ld.w.buf);
   free(ld.subdir);
   solv_free(ld.subdirmismatchfn);
-  stringpool_free(&ld.fnpool);
-  stringpool_free(&ld.delayed_fn);
-  stringpool_free(&ld.depstr);
-  queue_free(&ld.fndata);
-  queue_free(&ld.delayed);
-  queue_free(&ld.depids);
-  krait_buf_free(&ld.tmp);
   if (ld.w.rc)
     krait_repo_meta_free(meta);
   return ld.w.rc;
