@@ -1,7 +1,7 @@
 /* In-process reference for the loader: bench_loader_vs_libsolv FILE [N]
  * loads FILE N times (default 3) into fresh pools with krait's loader
- * (loader.c) and with libsolv's own reader (+ the old extras pass, as krait
- * did before), and prints the median CPU time of each and their ratio. */
+ * (loader.c) and with libsolv's own reader (+ the oracle's krait:* pass,
+ * tests/oracle), and prints the median CPU time of each and their ratio. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -10,7 +10,7 @@
 
 #include "krait/buf.h"
 #include "krait/fs.h"
-#include "repodata_int.h"
+#include "repodata_oracle.h"
 
 static double cpu_ms(void) {
   struct timespec t;

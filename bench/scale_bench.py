@@ -5,8 +5,9 @@ the py39 slice scaled (bench/scale_repodata.py) to each size in --sizes, then
 over file:// and over nginx on 127.0.0.1; and on the same linux-64 file libsolv's own
 reader (bench_libsolv_reader, a whole process) and the reference solver
 (../shared/tools/rattler-solve.mjs). --before adds another krait binary (e.g. main's
-build) measured the same way. Wall time is the median of --runs; cpu is user+sys of
-that run; RSS is the peak of all runs (wait4 rusage: the child's own).
+build) measured the same way. Wall and CPU (user+sys) are each the median of --runs;
+RSS is the peak of all runs (wait4 rusage: the child's own). The load average is
+printed with each table: on a shared machine CPU time is the steadier figure.
 Not a test: prints figures and ratios only.
 
 usage: bench/scale_bench.py [--krait build/krait] [--before /work/main/build/krait]
@@ -71,10 +72,8 @@ def krait_pair(krait, channel, runs):
 
 
 def summary(samples):
-    walls = [s[0] for s in samples]
-    med = statistics.median(walls)
-    cpu = samples[walls.index(min(walls, key=lambda w: abs(w - med)))][1]
-    return med, cpu, max(s[2] for s in samples)
+    return (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples),
+            max(s[2] for s in samples))
 
 
 def main():
@@ -121,14 +120,21 @@ def main():
         rows.append((size, mb, figs))
         ref_r = figs.get("rattler", (float("nan"),) * 2)
         ref_l = figs["libsolv reader"]
-        print(f"\n== {size} linux-64 records ({mb:.0f} MB JSON) + noarch; create --dry-run {' '.join(SPECS)}")
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n== {size} linux-64 records ({mb:.0f} MB JSON) + noarch; create --dry-run {' '.join(SPECS)}"
+              f" (load average at the end {load}; {os.cpu_count()} CPUs)")
         print(f"{'':24} {'wall':>8} {'cpu':>8} {'peak RSS':>9} {'wall/ratt':>9} {'cpu/ratt':>9} "
               f"{'wall/lib':>9} {'cpu/lib':>9}")
         for k, (w, c, r) in figs.items():
             print(f"{k:24} {w:7.2f}s {c:7.2f}s {r:7.0f}MB {w / ref_r[0]:9.3f} {c / ref_r[1]:9.3f} "
                   f"{w / ref_l[0]:9.3f} {c / ref_l[1]:9.3f}")
+        for label, _ in kraits:
+            cold, warm = figs[f"{label} file:// cold"], figs[f"{label} file:// warm"]
+            print(f"{label}: cold is {ref_l[1] / cold[1]:.2f}x faster than the libsolv reader (cpu; goal >= 5),"
+                  f" cold/rattler {cold[1] / ref_r[1]:.3f} cpu {cold[0] / ref_r[0]:.3f} wall (goal <= 0.18),"
+                  f" warm/rattler {warm[1] / ref_r[1]:.3f} cpu {warm[0] / ref_r[0]:.3f} wall (goal <= 0.06)")
         sys.stdout.flush()
-    print("\nwall: median of runs; cpu: user+sys of that run (the better figure on a loaded machine);"
+    print("\nwall, cpu: medians of the runs (cpu = user+sys, the steadier figure on a loaded machine);"
           " ratios are over the reference in the same run. libsolv reader = libsolv's"
           " repo_add_conda alone (no solve); rattler = the reference solver, whole process (node start-up"
           " included); krait = the whole create --dry-run.")

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yyjson.h>
@@ -133,10 +134,16 @@ static krait_code fail(window *w, const char *what) {
   return w->rc;
 }
 
+static size_t skip_ws(const char *s, size_t i, size_t n) {
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    i++;
+  return i;
+}
+
 /* Skips whitespace; returns the next byte or -1 at the end of the file. */
 static int peek(window *w) {
   for (;;) {
-    w->pos = krait_scan_ws(w->buf, w->pos, w->len);
+    w->pos = skip_ws(w->buf, w->pos, w->len);
     if (w->pos < w->len)
       return (unsigned char)w->buf[w->pos];
     if (!refill(w))
@@ -146,8 +153,7 @@ static int peek(window *w) {
 
 /* Index just past the string starting at s[i] == '"', or n if it does not
  * end before n: memchr to each quote, then an odd run of backslashes before
- * it means escaped. (The bytes-at-a-time krait_scan_string was a tenth of a
- * cold load.) */
+ * it means escaped. (A bytes-at-a-time scan was a tenth of a cold load.) */
 static size_t skip_string(const char *s, size_t i, size_t n) {
   size_t from = i + 1;
   for (;;) {
@@ -164,7 +170,7 @@ static size_t skip_string(const char *s, size_t i, size_t n) {
 }
 
 /* Index just past the JSON value starting at s[i], or n when it does not end
- * before n (same contract as krait_scan_value). */
+ * before n. */
 static size_t skip_json_value(const char *s, size_t i, size_t n) {
   if (i >= n)
     return n;
@@ -303,6 +309,8 @@ typedef struct loader {
   Queue fndata;       /* per slot: type (1 .tar.bz2, 2 .conda), solvable */
   Queue delayed;      /* solvable, fn-id pairs whose location waits for info.subdir */
   Stringpool delayed_fn;
+  Stringpool depstr;  /* distinct dependency strings seen so far -> slot in depids */
+  Queue depids;       /* per slot: pool_conda_matchspec's Id for that string */
   krait_repo_meta *meta;
   Id k_depends, k_constrains, k_noarch, k_timestamp, k_license_family, k_features, k_site;
   krait_buf tmp;
@@ -329,26 +337,67 @@ static Id *fn2data(loader *ld, const char *fn, Id *fntype) {
 
 static bool is_key(yyjson_val *k, const char *name) { return yyjson_equals_str(k, name); }
 
-static void add_deps(loader *ld, yyjson_val *arr, Offset *depp) {
-  yyjson_val *e;
-  yyjson_arr_iter it = yyjson_arr_iter_with(arr);
-  while ((e = yyjson_arr_iter_next(&it)))
-    if (yyjson_is_str(e)) {
-      Id id = pool_conda_matchspec(ld->pool, yyjson_get_str(e));
-      if (id)
-        *depp = repo_addid_dep(ld->repo, *depp, id, 0);
-    }
+/* A string value as a pool Id, its length known (no strlen). */
+static Id intern(loader *ld, yyjson_val *v) {
+  return pool_strn2id(ld->pool, yyjson_get_str(v), (unsigned)yyjson_get_len(v), 1);
 }
 
-static void add_otherdeps(loader *ld, yyjson_val *arr, Id handle, Id keyname) {
+/* pool_conda_matchspec once per distinct dependency string: repodata repeats
+ * the same few thousand strings hundreds of thousands of times, and the
+ * matchspec parse (plus its string and relation lookups) is the same every
+ * time, so a later occurrence takes the first one's Id from depids. */
+static Id dep_id(loader *ld, yyjson_val *e) {
+  const char *str = yyjson_get_str(e);
+  size_t len = yyjson_get_len(e);
+  Id key = stringpool_strn2id(&ld->depstr, str, (unsigned)len, 1);
+  if (key < ld->depids.count)
+    return ld->depids.elements[key];
+  /* key == count: first sight (ids 0 and 1, NULL and "", are preset) */
+  Id id = pool_conda_matchspec(ld->pool, str);
+  queue_push(&ld->depids, id);
+  return id;
+}
+
+/* A depends/constrains array: each string's dependency goes to the
+ * solvable's own array at *depp (requires), or, with depp NULL, to the
+ * repodata idarray `keyname` (constrains), as repo_conda.c's parse_deps and
+ * parse_otherdeps do. */
+static void add_dep_array(loader *ld, yyjson_val *arr, Offset *depp, Id handle, Id keyname) {
   yyjson_val *e;
   yyjson_arr_iter it = yyjson_arr_iter_with(arr);
-  while ((e = yyjson_arr_iter_next(&it)))
-    if (yyjson_is_str(e)) {
-      Id id = pool_conda_matchspec(ld->pool, yyjson_get_str(e));
-      if (id)
-        repodata_add_idarray(ld->data, handle, keyname, id);
-    }
+  while ((e = yyjson_arr_iter_next(&it))) {
+    Id id = yyjson_is_str(e) ? dep_id(ld, e) : 0;
+    if (id && depp)
+      *depp = repo_addid_dep(ld->repo, *depp, id, 0);
+    else if (id)
+      repodata_add_idarray(ld->data, handle, keyname, id);
+  }
+}
+
+/* repodata_set_checksum without its byte-at-a-time decode: the hex digits
+ * through a table; like libsolv, a value whose first 2*len characters are
+ * not all hex digits is ignored. */
+static void set_checksum(Repodata *data, Id handle, Id keyname, Id type, yyjson_val *v) {
+  static signed char nibble[256];
+  if (!nibble['1']) {
+    memset(nibble, -1, sizeof(nibble));
+    for (int c = 0; c < 10; c++)
+      nibble['0' + c] = (signed char)c;
+    for (int c = 0; c < 6; c++)
+      nibble['a' + c] = nibble['A' + c] = (signed char)(10 + c);
+  }
+  const unsigned char *hex = (const unsigned char *)yyjson_get_str(v);
+  size_t n = type == REPOKEY_TYPE_MD5 ? 16 : 32;
+  if (yyjson_get_len(v) < 2 * n)
+    return;
+  unsigned char bin[32];
+  for (size_t i = 0; i < n; i++) {
+    int hi = nibble[hex[2 * i]], lo = nibble[hex[2 * i + 1]];
+    if (hi < 0 || lo < 0)
+      return;
+    bin[i] = (unsigned char)(hi << 4 | lo);
+  }
+  repodata_set_bin_checksum(data, handle, keyname, type, bin);
 }
 
 static void add_trackfeatures_array(loader *ld, yyjson_val *arr, Id handle) {
@@ -385,7 +434,76 @@ static void add_trackfeatures_string(loader *ld, const char *p, Id handle) {
 /* A JSON number kept raw (libsolv's tokenizer hands numbers over as text). */
 static const char *raw_number(yyjson_val *v) { return yyjson_is_raw(v) ? yyjson_get_raw(v) : NULL; }
 
-/* What libsolv drops, as extras.c computed it from the same record. */
+/* The record members either reader looks at. A key is matched by length
+ * first, then one memcmp (a chain of strcmp per member was a tenth of a cold
+ * load). */
+typedef enum field {
+  F_BUILD,
+  F_BUILD_NUMBER,
+  F_DEPENDS,
+  F_REQUIRES,
+  F_CONSTRAINS,
+  F_LICENSE,
+  F_MD5,
+  F_SHA256,
+  F_NAME,
+  F_VERSION,
+  F_FN,
+  F_SUBDIR,
+  F_SIZE,
+  F_TIMESTAMP,
+  F_TRACK_FEATURES,
+  F_NOARCH,
+  F_LICENSE_FAMILY,
+  F_FEATURES,
+  F_SITE_PACKAGES,
+  F_COUNT
+} field;
+
+/* Each key, and the JSON type libsolv's reader takes it in (YYJSON_TYPE_RAW:
+ * a number; NONE: any type, decided where it is used). */
+typedef struct field_def {
+  const char *name;
+  size_t len;
+  field f;
+  yyjson_type type;
+} field_def;
+
+static const field_def FIELDS[] = {
+#define FIELD(lit, f, t) {lit, sizeof(lit) - 1, f, YYJSON_TYPE_##t}
+    FIELD("name", F_NAME, STR),
+    FIELD("version", F_VERSION, STR),
+    FIELD("build", F_BUILD, STR),
+    FIELD("build_number", F_BUILD_NUMBER, RAW),
+    FIELD("depends", F_DEPENDS, ARR),
+    FIELD("requires", F_REQUIRES, ARR),
+    FIELD("constrains", F_CONSTRAINS, ARR),
+    FIELD("license", F_LICENSE, STR),
+    FIELD("md5", F_MD5, STR),
+    FIELD("sha256", F_SHA256, STR),
+    FIELD("fn", F_FN, STR),
+    FIELD("subdir", F_SUBDIR, STR),
+    FIELD("size", F_SIZE, RAW),
+    FIELD("timestamp", F_TIMESTAMP, RAW),
+    FIELD("track_features", F_TRACK_FEATURES, NONE),
+    FIELD("noarch", F_NOARCH, NONE),
+    FIELD("license_family", F_LICENSE_FAMILY, NONE),
+    FIELD("features", F_FEATURES, NONE),
+    FIELD("python_site_packages_path", F_SITE_PACKAGES, NONE),
+#undef FIELD
+};
+
+/* The entry of FIELDS naming k, or NULL. */
+static const field_def *field_of(yyjson_val *k) {
+  const char *s = yyjson_get_str(k);
+  size_t n = yyjson_get_len(k);
+  for (size_t i = 0; i < sizeof(FIELDS) / sizeof(FIELDS[0]); i++)
+    if (FIELDS[i].len == n && FIELDS[i].name[0] == s[0] && memcmp(FIELDS[i].name, s, n) == 0)
+      return &FIELDS[i];
+  return NULL;
+}
+
+/* What libsolv drops (the krait:* keys), from the same record. */
 static void set_joined(loader *ld, Id handle, Id key, yyjson_val *arr) {
   krait_buf_clear(&ld->tmp);
   size_t n = 0;
@@ -407,38 +525,33 @@ static void set_nonempty(loader *ld, Id handle, Id key, yyjson_val *v) {
     repodata_set_str(ld->data, handle, key, yyjson_get_str(v));
 }
 
-/* The krait:* keys; the first member of a name counts, as in extras.c. */
-static void set_extras(loader *ld, yyjson_val *obj, Id handle, bool *has_depends) {
-  yyjson_val *first_depends = yyjson_obj_get(obj, "depends");
-  yyjson_val *first_constrains = yyjson_obj_get(obj, "constrains");
-  yyjson_val *first_noarch = yyjson_obj_get(obj, "noarch");
-  yyjson_val *first_ts = yyjson_obj_get(obj, "timestamp");
-  yyjson_val *first_lf = yyjson_obj_get(obj, "license_family");
-  yyjson_val *first_feat = yyjson_obj_get(obj, "features");
-  yyjson_val *first_site = yyjson_obj_get(obj, "python_site_packages_path");
-  if (yyjson_is_arr(first_depends) && yyjson_arr_size(first_depends)) {
-    set_joined(ld, handle, ld->k_depends, first_depends);
+/* The krait:* keys from the first member of each name (first[], gathered
+ * while libsolv's members were read). */
+static void set_extras(loader *ld, yyjson_val *const *first, Id handle, bool *has_depends) {
+  yyjson_val *depends = first[F_DEPENDS], *noarch = first[F_NOARCH];
+  if (yyjson_is_arr(depends) && yyjson_arr_size(depends)) {
+    set_joined(ld, handle, ld->k_depends, depends);
     *has_depends = true;
   }
-  if (yyjson_is_arr(first_constrains))
-    set_joined(ld, handle, ld->k_constrains, first_constrains);
-  if (yyjson_is_str(first_noarch) && yyjson_get_len(first_noarch))
-    repodata_set_str(ld->data, handle, ld->k_noarch, yyjson_get_str(first_noarch));
-  else if (yyjson_is_true(first_noarch))
+  if (yyjson_is_arr(first[F_CONSTRAINS]))
+    set_joined(ld, handle, ld->k_constrains, first[F_CONSTRAINS]);
+  if (yyjson_is_str(noarch) && yyjson_get_len(noarch))
+    repodata_set_str(ld->data, handle, ld->k_noarch, yyjson_get_str(noarch));
+  else if (yyjson_is_true(noarch))
     repodata_set_str(ld->data, handle, ld->k_noarch, "generic"); /* legacy `noarch: true` */
-  const char *ts = raw_number(first_ts);
+  const char *ts = raw_number(first[F_TIMESTAMP]);
   if (ts && strspn(ts, "0123456789") == strlen(ts) && *ts != '\0') {
     long long t = strtoll(ts, NULL, 10);
     if (t > 0)
       repodata_set_num(ld->data, handle, ld->k_timestamp, (unsigned long long)krait_timestamp_ms(t));
   }
-  set_nonempty(ld, handle, ld->k_license_family, first_lf);
-  set_nonempty(ld, handle, ld->k_features, first_feat);
-  set_nonempty(ld, handle, ld->k_site, first_site);
+  set_nonempty(ld, handle, ld->k_license_family, first[F_LICENSE_FAMILY]);
+  set_nonempty(ld, handle, ld->k_features, first[F_FEATURES]);
+  set_nonempty(ld, handle, ld->k_site, first[F_SITE_PACKAGES]);
 }
 
 /* Requires in parse order for a record without a depends array (the old
- * "requires" spelling), as extras.c's keep_requires_order did. */
+ * "requires" spelling). */
 static void set_requires_text(loader *ld, Id handle) {
   Solvable *s = ld->pool->solvables + handle;
   if (!s->requires)
@@ -460,48 +573,74 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
   Id handle = repo_add_solvable(ld->repo);
   Solvable *s = pool_id2solvable(pool, handle);
   const char *fn = NULL, *subdir = NULL;
+  yyjson_val *first[F_COUNT] = {0};
   yyjson_val *k, *v;
   yyjson_obj_iter it = yyjson_obj_iter_with(obj);
   while ((k = yyjson_obj_iter_next(&it))) {
     v = yyjson_obj_iter_get_val(k);
-    bool str = yyjson_is_str(v), arr = yyjson_is_arr(v);
-    const char *num = raw_number(v);
-    if (str && is_key(k, "build"))
-      repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, yyjson_get_str(v));
-    else if (num && is_key(k, "build_number"))
+    const field_def *fd = field_of(k);
+    if (!fd)
+      continue;
+    if (!first[fd->f])
+      first[fd->f] = v;
+    if (fd->type != YYJSON_TYPE_NONE && yyjson_get_type(v) != fd->type)
+      continue; /* libsolv's reader skips a member of another type */
+    const char *str = yyjson_get_str(v), *num = yyjson_get_raw(v);
+    switch (fd->f) {
+    case F_BUILD:
+      repodata_add_poolstr_array(data, handle, SOLVABLE_BUILDFLAVOR, str);
+      break;
+    case F_BUILD_NUMBER:
       repodata_set_str(data, handle, SOLVABLE_BUILDVERSION, num);
-    else if (arr && (is_key(k, "depends") || is_key(k, "requires")))
-      add_deps(ld, v, &s->requires);
-    else if (arr && is_key(k, "constrains"))
-      add_otherdeps(ld, v, handle, SOLVABLE_CONSTRAINS);
-    else if (str && is_key(k, "license"))
-      repodata_add_poolstr_array(data, handle, SOLVABLE_LICENSE, yyjson_get_str(v));
-    else if (str && is_key(k, "md5"))
-      repodata_set_checksum(data, handle, SOLVABLE_PKGID, REPOKEY_TYPE_MD5, yyjson_get_str(v));
-    else if (str && is_key(k, "sha256"))
-      repodata_set_checksum(data, handle, SOLVABLE_CHECKSUM, REPOKEY_TYPE_SHA256, yyjson_get_str(v));
-    else if (str && is_key(k, "name"))
-      s->name = pool_str2id(pool, yyjson_get_str(v), 1);
-    else if (str && is_key(k, "version"))
-      s->evr = pool_str2id(pool, yyjson_get_str(v), 1);
-    else if (str && is_key(k, "fn") && !fn)
-      fn = yyjson_get_str(v);
-    else if (str && is_key(k, "subdir") && !subdir)
-      subdir = yyjson_get_str(v);
-    else if (num && is_key(k, "size"))
+      break;
+    case F_DEPENDS:
+    case F_REQUIRES:
+      add_dep_array(ld, v, &s->requires, handle, 0);
+      break;
+    case F_CONSTRAINS:
+      add_dep_array(ld, v, NULL, handle, SOLVABLE_CONSTRAINS);
+      break;
+    case F_LICENSE:
+      repodata_add_poolstr_array(data, handle, SOLVABLE_LICENSE, str);
+      break;
+    case F_MD5:
+      set_checksum(data, handle, SOLVABLE_PKGID, REPOKEY_TYPE_MD5, v);
+      break;
+    case F_SHA256:
+      set_checksum(data, handle, SOLVABLE_CHECKSUM, REPOKEY_TYPE_SHA256, v);
+      break;
+    case F_NAME:
+      s->name = intern(ld, v);
+      break;
+    case F_VERSION:
+      s->evr = intern(ld, v);
+      break;
+    case F_FN:
+      fn = fn ? fn : str;
+      break;
+    case F_SUBDIR:
+      subdir = subdir ? subdir : str;
+      break;
+    case F_SIZE:
       repodata_set_num(data, handle, SOLVABLE_DOWNLOADSIZE, strtoull(num, NULL, 10));
-    else if (num && is_key(k, "timestamp")) {
+      break;
+    case F_TIMESTAMP: {
       unsigned long long ts = strtoull(num, NULL, 10);
-      if (ts > 253402300799ULL)
-        ts /= 1000;
-      repodata_set_num(data, handle, SOLVABLE_BUILDTIME, ts);
-    } else if (str && is_key(k, "track_features"))
-      add_trackfeatures_string(ld, yyjson_get_str(v), handle);
-    else if (arr && is_key(k, "track_features"))
-      add_trackfeatures_array(ld, v, handle);
+      repodata_set_num(data, handle, SOLVABLE_BUILDTIME, ts > 253402300799ULL ? ts / 1000 : ts);
+      break;
+    }
+    case F_TRACK_FEATURES:
+      if (str)
+        add_trackfeatures_string(ld, str, handle);
+      else if (yyjson_is_arr(v))
+        add_trackfeatures_array(ld, v, handle);
+      break;
+    default: /* krait's own keys: read from first[] below */
+      break;
+    }
   }
   bool has_depends = false;
-  set_extras(ld, obj, handle, &has_depends);
+  set_extras(ld, first, handle, &has_depends);
 
   /* a record's own subdir that differs from info.subdir is replaced by it */
   if (subdir && ld->subdir && strcmp(subdir, ld->subdir) != 0) {
@@ -558,12 +697,8 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
 
 /* info/metadata: libsolv's subdir (first info.subdir string; a different
  * second one is an error), and base_url/subdir for krait (info wins over the
- * early metadata spelling; see meta_scan.c's take_object, which it replaces). */
-static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
-  krait_repo_meta *out = ld->meta;
-  yyjson_val *b = yyjson_obj_get(obj, "base_url"), *sd = yyjson_obj_get(obj, "subdir");
-  const char *base = yyjson_is_str(b) ? yyjson_get_str(b) : NULL;
-  const char *subdir = yyjson_is_str(sd) ? yyjson_get_str(sd) : NULL;
+ * early metadata spelling). */
+void krait_repo_meta_take(krait_repo_meta *out, const char *base, const char *subdir, bool is_metadata) {
   if (base && *base && (!out->base_url || !is_metadata)) {
     free(out->base_url);
     out->base_url = krait_strdup(base);
@@ -573,6 +708,11 @@ static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
     free(out->subdir);
     out->subdir = krait_strdup(subdir);
   }
+}
+
+static void take_meta(loader *ld, yyjson_val *obj, bool is_metadata) {
+  krait_repo_meta_take(ld->meta, yyjson_get_str(yyjson_obj_get(obj, "base_url")),
+                       yyjson_get_str(yyjson_obj_get(obj, "subdir")), is_metadata);
 }
 
 static bool take_info(loader *ld, yyjson_val *obj) {
@@ -660,7 +800,43 @@ static void finish(loader *ld) {
     if (ld->delayed.elements[i])
       repodata_set_location(ld->data, ld->delayed.elements[i], 0, ld->subdir,
                             stringpool_id2str(&ld->delayed_fn, ld->delayed.elements[i + 1]));
+  /* what only the parse needed goes before internalizing, the peak of a
+   * load (every record's attributes beside their internalized copy); the
+   * file-name table alone is tens of MB at conda-forge size */
+  close(ld->w.fd);
+  free(ld->w.buf);
+  ld->w.buf = NULL;
+  stringpool_free(&ld->fnpool);
+  stringpool_free(&ld->delayed_fn);
+  stringpool_free(&ld->depstr);
+  queue_free(&ld->fndata);
+  queue_free(&ld->delayed);
+  queue_free(&ld->depids);
+  krait_buf_free(&ld->tmp);
   repodata_internalize(ld->data);
+}
+
+/* libsolv grows its relation hash a block at a time, rehashing everything
+ * each time; sized once from the file size instead (conda-forge records are
+ * 600-700 bytes of JSON, each bringing about one new relation, its
+ * name=version provide; an overestimate only costs table space: 4 bytes a
+ * slot). (The string hashes cannot be sized from outside: libsolv keeps
+ * stringpool_resize_hash private.) */
+#define RECORD_BYTES 512
+static void presize(loader *ld) {
+  struct stat sb;
+  if (fstat(ld->w.fd, &sb) != 0 || sb.st_size < 64 * RECORD_BYTES)
+    return;
+  long long records = sb.st_size / RECORD_BYTES;
+  if (records > (1 << 24))
+    records = 1 << 24;
+  pool_resize_rels_hash(ld->pool, (int)records);
+}
+
+void krait_repo_meta_free(krait_repo_meta *m) {
+  free(m->base_url);
+  free(m->subdir);
+  memset(m, 0, sizeof(*m));
 }
 
 krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err) {
@@ -679,8 +855,12 @@ krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_met
   ld.meta = meta;
   stringpool_init_empty(&ld.fnpool);
   stringpool_init_empty(&ld.delayed_fn);
+  stringpool_init_empty(&ld.depstr);
   queue_init(&ld.fndata);
   queue_init(&ld.delayed);
+  queue_init(&ld.depids);
+  queue_push2(&ld.depids, 0, 0); /* the NULL and "" strings: no dependency */
+  presize(&ld);
   Pool *pool = repo->pool;
   ld.k_depends = pool_str2id(pool, KRAIT_KEY_DEPENDS, 1);
   ld.k_constrains = pool_str2id(pool, KRAIT_KEY_CONSTRAINS, 1);
@@ -694,17 +874,10 @@ krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_met
     krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path), ld.w.rc = KRAIT_E_PARSE;
   else
     parse_root(&ld);
-  finish(&ld);
+  finish(&ld); /* also releases the parse state */
 
-  close(ld.w.fd);
-  free(ld.w.buf);
   free(ld.subdir);
   solv_free(ld.subdirmismatchfn);
-  stringpool_free(&ld.fnpool);
-  stringpool_free(&ld.delayed_fn);
-  queue_free(&ld.fndata);
-  queue_free(&ld.delayed);
-  krait_buf_free(&ld.tmp);
   if (ld.w.rc)
     krait_repo_meta_free(meta);
   return ld.w.rc;

@@ -97,6 +97,13 @@ static char *packages_url(const char *channel_url, const char *subdir, const cha
   return r;
 }
 
+void krait_cache_key(const char *url, char out[9]) {
+  char hex[33];
+  krait_digest_hex("md5", url, strlen(url), hex, sizeof(hex));
+  memcpy(out, hex, 8);
+  out[8] = '\0';
+}
+
 /* ---- subdir info ---- */
 
 static void info_free(krait_subdir_info *i) {
@@ -345,7 +352,7 @@ static const char *lookup_key_str(Pool *pool, Solvable *s, const char *name) {
   return key ? solvable_lookup_str(s, key) : NULL;
 }
 
-/* depends as written in the repodata (krait:depends, see extras.c), then any
+/* depends as written in the repodata (krait:depends, see loader.c), then any
  * requirement on another package added after loading (pip, from
  * add_pip_as_python_dependency). */
 static void push_deps(Pool *pool, Solvable *s, krait_strv *v) {
@@ -376,6 +383,17 @@ static void push_idarray(Pool *pool, Solvable *s, Id key, bool deps, krait_strv 
   queue_free(&q);
 }
 
+/* "<mediadir>/<mediafile>" (libsolv's solvable_lookup_location for conda
+ * records) in a string of its own: the .solv cache keeps both in its paged
+ * area, where a looked-up string lives only until the next paged lookup. */
+static char *record_location(Solvable *s) {
+  char *dir = krait_strdup(solvable_lookup_str(s, SOLVABLE_MEDIADIR));
+  const char *file = solvable_lookup_str(s, SOLVABLE_MEDIAFILE);
+  char *loc = !file ? NULL : dir ? krait_asprintf("%s/%s", dir, file) : krait_strdup(file);
+  free(dir);
+  return loc;
+}
+
 krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *err) {
   krait_record_init(r);
   if (p <= 0 || p >= pool->nsolvables || !pool->solvables[p].repo)
@@ -390,8 +408,7 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
   const char *bn = solvable_lookup_str(s, SOLVABLE_BUILDVERSION);
   r->build_number = bn ? strtoll(bn, NULL, 10) : 0;
 
-  unsigned medianr = 0;
-  const char *loc = solvable_lookup_location(s, &medianr);
+  char *loc = record_location(s);
   size_t sub_len = info && info->subdir ? strlen(info->subdir) : 0;
   if (loc && sub_len && strncmp(loc, info->subdir, sub_len) == 0 && loc[sub_len] == '/') {
     /* "<subdir>/<key>": the whole repodata key is the file name, so that a key
@@ -407,6 +424,7 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
   }
   if (!r->subdir && info && info->subdir)
     r->subdir = krait_strdup(info->subdir);
+  free(loc);
   if (info) {
     r->channel = krait_strdup(info->channel_url);
     if (r->fn && info->packages_url)

@@ -13,7 +13,7 @@
 #include "krait/repodata.h"
 
 /* Bumped whenever what krait stores in a .solv cache file changes. */
-#define KRAIT_SOLV_CACHE_FORMAT 2
+#define KRAIT_SOLV_CACHE_FORMAT 3
 
 /* Top-level metadata of a repodata.json that libsolv's parser ignores. */
 typedef struct krait_repo_meta {
@@ -22,34 +22,13 @@ typedef struct krait_repo_meta {
   char *subdir;        /* info.subdir / metadata.subdir or NULL */
 } krait_repo_meta;
 
-/* Scans the top-level object of a repodata.json text for info/metadata
- * without building a DOM of the packages, and rewrites nested values inside
- * `info` that libsolv's parser would choke on (see meta_scan.c). Never fails:
- * malformed input just yields empty metadata (libsolv's parse reports it). */
-void krait_repo_meta_scan(char *text, size_t len, krait_repo_meta *out);
 void krait_repo_meta_free(krait_repo_meta *m);
+/* Merges the base_url/subdir of an `info` (is_metadata false) or `metadata`
+ * object into *out: info, the standard spelling, wins over metadata. */
+void krait_repo_meta_take(krait_repo_meta *out, const char *base_url, const char *subdir, bool is_metadata);
 
-/* Byte-level JSON skipping over text[0..n): each returns the index just past
- * the whitespace / string (text[i] == '"') / value starting at i, or n. */
-size_t krait_scan_ws(const char *text, size_t i, size_t n);
-size_t krait_scan_string(const char *text, size_t i, size_t n);
-size_t krait_scan_value(const char *text, size_t i, size_t n);
-
-/* One member of a JSON object being walked without parsing its values. */
-typedef struct krait_scan_member {
-  size_t key;       /* offset of the key's first byte (after the quote) */
-  size_t key_len;   /* raw length (escapes not decoded) */
-  size_t value;     /* offset of the value's first byte */
-  size_t value_end; /* one past its last byte */
-} krait_scan_member;
-
-/* Iterates the members of the object whose '{' is at text[*i]: call with
- * *i at the '{' and m->value_end == 0 first; returns false at the end of the
- * object or on malformed input. */
-bool krait_scan_next_member(const char *text, size_t *i, size_t n, krait_scan_member *m);
-
-/* Attributes krait adds to each solvable after repo_add_conda (they travel
- * in the .solv cache): what libsolv drops or normalises. */
+/* Attributes the loader adds to each solvable besides libsolv's (they travel
+ * in the .solv cache): what libsolv's reader drops or normalises. */
 #define KRAIT_KEY_DEPENDS "krait:depends"         /* str: depends as written, '\n'-joined */
 #define KRAIT_KEY_CONSTRAINS "krait:constrains"   /* str: constrains as written, '\n'-joined */
 #define KRAIT_KEY_NOARCH "krait:noarch"           /* str: "python" / "generic" */
@@ -58,23 +37,11 @@ bool krait_scan_next_member(const char *text, size_t *i, size_t n, krait_scan_me
 #define KRAIT_KEY_FEATURES "krait:features"
 #define KRAIT_KEY_SITE_PACKAGES "krait:python_site_packages_path"
 
-/* Second pass over the repodata text just given to repo_add_conda: sets the
- * krait:* attributes on the matching solvables (matched by file name) and
- * internalizes them. */
-void krait_repo_add_extras(Repo *repo, const char *text, size_t len);
-
 /* The loader (loader.c): reads the repodata.json at path in one streaming
  * pass into repo, exactly as libsolv's repo_add_conda would, plus the krait:*
  * keys above, and fills *meta from info/metadata. On error the repo may hold
  * part of the records (the caller frees it) and *meta is empty. */
 krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err);
-
-/* The previous reader, kept only as the oracle of the loader's equality test
- * and as a benchmark reference: libsolv's own repo_add_conda on the text
- * (modified in place, see krait_repo_meta_scan) through fmemopen, then
- * krait_repo_add_extras over the same text. */
-krait_code krait_repo_add_json_libsolv(Repo *repo, const char *path, char *text, size_t len, krait_repo_meta *meta,
-                                       krait_err *err);
 
 /* The conda cache key of a URL: md5(url)[:8] in hex (9 bytes incl. NUL). */
 void krait_cache_key(const char *url, char out[9]);

@@ -26,6 +26,7 @@
 
 #include <openssl/evp.h>
 
+#include <solv/knownid.h>
 #include <solv/repo_solv.h>
 #include <solv/repo_write.h>
 #include <solv/solvversion.h>
@@ -162,6 +163,33 @@ void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_p
   write_cache(ctx, repo, solv_path, stamp, hex, meta);
 }
 
+/* Which attributes go to the .solv's paged ("vertical") area: besides
+ * libsolv's own choice (checksums), the strings only a record needs, never
+ * the solver: the file location and krait's verbatim fields. repo_add_solv
+ * seeks over that area and reads a page only when a record is looked up, so
+ * a warm start neither reads nor copies them. A paged string lives only until
+ * the next paged lookup (its page may be replaced), so krait_solvable_record
+ * copies each at once (and joins the location itself: libsolv's
+ * solvable_lookup_location holds mediadir while it looks up mediafile). */
+static int cache_keyfilter(Repo *repo, Repokey *key, void *unused) {
+  (void)unused;
+  int storage = repo_write_stdkeyfilter(repo, key, NULL);
+  if (storage != KEY_STORAGE_INCORE || key->type != REPOKEY_TYPE_STR)
+    return storage;
+  if (key->name == SOLVABLE_MEDIADIR || key->name == SOLVABLE_MEDIAFILE ||
+      strncmp(pool_id2str(repo->pool, key->name), "krait:", 6) == 0)
+    return KEY_STORAGE_VERTICAL_OFFSET;
+  return storage;
+}
+
+static bool write_solv(Repo *repo, FILE *fp) {
+  Repowriter *w = repowriter_create(repo);
+  repowriter_set_keyfilter(w, cache_keyfilter, NULL);
+  bool ok = repowriter_write(w, fp) == 0;
+  repowriter_free(w);
+  return ok;
+}
+
 static void write_cache(const krait_ctx *ctx, Repo *repo, const char *solv_path, const krait_solv_stamp *stamp,
                         const char *sha256, const krait_repo_meta *meta) {
   krait_buf hdr = KRAIT_BUF_INIT;
@@ -200,7 +228,7 @@ static void write_cache(const krait_ctx *ctx, Repo *repo, const char *solv_path,
     unlink(tmp);
     goto out;
   }
-  bool ok = fwrite(hdr.data, 1, hdr.len, fp) == hdr.len && repo_write(repo, fp) == 0;
+  bool ok = fwrite(hdr.data, 1, hdr.len, fp) == hdr.len && write_solv(repo, fp);
   ok = fflush(fp) == 0 && ok;
   ok = fsync(fileno(fp)) == 0 && ok;
   ok = fclose(fp) == 0 && ok;

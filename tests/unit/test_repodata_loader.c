@@ -1,5 +1,6 @@
 /* The repodata loader (repodata/src/loader.c) against its oracle, libsolv's
- * own repo_add_conda plus the old extras pass (oracle_libsolv.c): every JSON
+ * own repo_add_conda plus an independent pass for the krait:* keys
+ * (tests/oracle/repodata_oracle.c): every JSON
  * file under shared/data is loaded by both into fresh pools, and the pools
  * are compared record by record: solvable ids, name, evr, arch, vendor, every
  * dependency array, and every attribute libsolv or krait stored (libsolv's
@@ -27,7 +28,7 @@
 #include "krait/ctx.h"
 #include "krait/fs.h"
 #include "krait/repodata.h"
-#include "repodata_int.h"
+#include "repodata_oracle.h"
 
 static int g_files, g_rejected, g_records;
 
