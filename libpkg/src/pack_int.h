@@ -28,6 +28,18 @@ struct pack_sink {
   void (*destroy)(pack_sink *s);
 };
 
+/* The sink whose operations are the functions P_dir, P_symlink, P_hardlink,
+ * P_file_begin, P_file_data, P_file_end, P_finish and P_destroy. */
+#define PACK_SINK_OPS(P)                                                                                       \
+  ((pack_sink){.dir = P##_dir,                                                                                 \
+               .symlink = P##_symlink,                                                                         \
+               .hardlink = P##_hardlink,                                                                       \
+               .file_begin = P##_file_begin,                                                                   \
+               .file_data = P##_file_data,                                                                     \
+               .file_end = P##_file_end,                                                                       \
+               .finish = P##_finish,                                                                           \
+               .destroy = P##_destroy})
+
 /* Writes a whole file of given bytes (the pack marker, rewritten files). */
 krait_code krait_pack_sink_put(pack_sink *s, const char *rel, const struct stat *st, const void *data, size_t len,
                                krait_err *err);

@@ -381,14 +381,7 @@ static unsigned compress_workers(void) {
 pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait_err *err) {
   sq_sink *s = krait_calloc(1, sizeof *s);
   s->display = krait_strdup(display);
-  s->base.dir = sq_dir;
-  s->base.symlink = sq_symlink;
-  s->base.hardlink = sq_hardlink;
-  s->base.file_begin = sq_file_begin;
-  s->base.file_data = sq_file_data;
-  s->base.file_end = sq_file_end;
-  s->base.finish = sq_finish;
-  s->base.destroy = sq_destroy;
+  s->base = PACK_SINK_OPS(sq);
   struct stat root_st = {.st_mode = S_IFDIR | 0755, .st_mtime = time(NULL)};
   s->root = node_new("", &root_st);
   s->stack_cap = 16;

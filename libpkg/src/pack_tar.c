@@ -107,13 +107,6 @@ pack_sink *krait_pack_tar_sink(int fd, const char *path, krait_pack_format fmt, 
     tar_destroy(&t->base);
     return NULL;
   }
-  t->base.dir = tar_dir;
-  t->base.symlink = tar_symlink;
-  t->base.hardlink = tar_hardlink;
-  t->base.file_begin = tar_file_begin;
-  t->base.file_data = tar_file_data;
-  t->base.file_end = tar_file_end;
-  t->base.finish = tar_finish;
-  t->base.destroy = tar_destroy;
+  t->base = PACK_SINK_OPS(tar);
   return &t->base;
 }

@@ -57,6 +57,15 @@ static krait_code ps_symlink(pack_sink *s, const char *rel, const char *target, 
   return p->tar->symlink(p->tar, rel, target, st, err);
 }
 
+/* Never called: a package's payload is walked with every name a file of its
+ * own (pack_walk.hardlinks off), as paths.json describes it. */
+static krait_code ps_hardlink(pack_sink *s, const char *rel, const char *first, const struct stat *st,
+                              krait_err *err) {
+  (void)s;
+  (void)st;
+  return krait_err_set(err, KRAIT_E_INVALID, "%s: unexpected hard link to %s", rel, first);
+}
+
 static krait_code ps_file_begin(pack_sink *s, const char *rel, const struct stat *st, size_t size,
                                 krait_err *err) {
   paths_sink *p = (paths_sink *)s;
@@ -224,14 +233,7 @@ krait_code krait_package_create(const char *dir, const char *out_dir, char **out
   }
   char *dist = krait_asprintf("%s-%s-%s", name, version, build);
   krait_json_free(index);
-  paths_sink paths = {.base = {.dir = ps_dir,
-                               .symlink = ps_symlink,
-                               .file_begin = ps_file_begin,
-                               .file_data = ps_file_data,
-                               .file_end = ps_file_end,
-                               .finish = ps_finish,
-                               .destroy = ps_destroy},
-                      .md = EVP_MD_CTX_new()};
+  paths_sink paths = {.base = PACK_SINK_OPS(ps), .md = EVP_MD_CTX_new()};
   if (!paths.md)
     krait_oom();
   char *pkg_tmp = krait_asprintf("%s/.pkg-%s.tar.zst.%ld", out_dir, dist, (long)getpid());
