@@ -6,9 +6,10 @@
 #   bash bench/pack_bench.sh [KRAIT_BIN] [WORKDIR] [ROUNDS]
 #
 # Both sides use the same settings: zstd at level 15 (mksquashfs's default
-# for zstd and libsquashfs's SQFS_ZSTD_DEFAULT_LEVEL), 128 KiB blocks, and as
-# many compressor threads as online CPUs (krait's choice; mksquashfs is given
-# -processors with the same number). Each round runs krait then mksquashfs
+# for zstd and libsquashfs's SQFS_ZSTD_DEFAULT_LEVEL), 128 KiB blocks, and
+# mksquashfs -processors N for N online CPUs, which runs N block and N
+# fragment compressor threads; krait runs 2N block-processor workers, the
+# same number of compressing threads. Each round runs krait then mksquashfs
 # back to back; the ratio is per round (wall and CPU = user + sys), and the
 # median over ROUNDS (default 3) is reported with the load average, since the
 # machine may be shared.
