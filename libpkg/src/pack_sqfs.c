@@ -375,8 +375,9 @@ static unsigned compress_workers(void) {
 }
 
 /* Blocks in flight (each at most one 128 KiB block): enough that reading
- * never waits for a worker to hand a block back. */
+ * never waits for a worker to hand a block back, at most 64 MiB. */
 #define SQ_BACKLOG_PER_WORKER 64
+#define SQ_BACKLOG_MAX 512
 
 pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait_err *err) {
   sq_sink *s = krait_calloc(1, sizeof *s);
@@ -427,10 +428,12 @@ pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait
     /* file + uncmp: a tail fragment whose size and hash match an earlier
      * one is compared byte for byte before it is shared */
     unsigned workers = compress_workers();
+    unsigned backlog = workers * SQ_BACKLOG_PER_WORKER < SQ_BACKLOG_MAX ? workers * SQ_BACKLOG_PER_WORKER
+                                                                        : SQ_BACKLOG_MAX;
     sqfs_block_processor_desc_t desc = {.size = sizeof desc,
                                         .max_block_size = SQFS_DEFAULT_BLOCK_SIZE,
                                         .num_workers = workers,
-                                        .max_backlog = workers * SQ_BACKLOG_PER_WORKER,
+                                        .max_backlog = backlog,
                                         .cmp = s->cmp,
                                         .wr = s->blkwr,
                                         .tbl = s->frags,
