@@ -110,8 +110,11 @@ def test_krait_recipe_builds_installs_and_passes_its_tests(krait, source_dir, tm
     shutil.copytree(source_dir, src, symlinks=True, ignore=ignore)
     prefix = tmp_path / "host"
     scratch_host_prefix(prefix)
+    cmake_args = f"-DCMAKE_INSTALL_PREFIX={prefix} -DCMAKE_INSTALL_LIBDIR=lib"
+    if os.environ.get("KRAIT_SANITIZE_BUILD") == "ON":  # this suite's libsolv is ASan/UBSan-instrumented
+        cmake_args += " -DKRAIT_SANITIZE=ON"
     env = dict(os.environ, PREFIX=str(prefix), SRC_DIR=str(src), CPU_COUNT=str(os.cpu_count() or 1),
-               CMAKE_ARGS=f"-DCMAKE_INSTALL_PREFIX={prefix} -DCMAKE_INSTALL_LIBDIR=lib")
+               CMAKE_ARGS=cmake_args)
     proc = subprocess.run(["bash", str(src / "conda-recipes/krait/build.sh")], cwd=src, env=env,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
