@@ -1,5 +1,5 @@
 /* Prefix replacement in text and binary files: the first input byte picks
- * the placeholder length, the rest is the file. Binary mode keeps the length. */
+ * the new prefix, the rest is the file. Binary mode keeps the length. */
 #include "fuzz_util.h"
 #include "krait/link.h"
 
@@ -22,6 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   krait_err err;
   if (krait_replace_binary(copy, n, placeholder, prefix, &count, &err) == KRAIT_OK)
     FUZZ_ASSERT(strlen(prefix) <= strlen(placeholder) || count == 0, "longer prefix replaced in binary");
+  /* moving an installed binary (krait pack / unpack): a longer prefix grows
+   * into the NULs after each string, never past the file */
+  memcpy(copy, body, n);
+  krait_replace_binary_strings(copy, n, "/opt/envs/x", prefix, &count, &err);
   free(copy);
   return 0;
 }

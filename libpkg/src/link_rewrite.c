@@ -59,18 +59,28 @@ void krait_replace_text(const char *data, size_t len, const char *placeholder, c
 krait_code krait_replace_binary(char *data, size_t len, const char *placeholder, const char *prefix,
                                 size_t *count, krait_err *err) {
   size_t phl = strlen(placeholder), pl = strlen(prefix);
-  if (count)
-    *count = 0;
-  if (!phl)
-    return KRAIT_OK;
-  if (pl > phl)
+  if (pl > phl) {
+    if (count)
+      *count = 0;
     return krait_err_set(err, KRAIT_E_INVALID,
                          "prefix \"%s\" (%zu bytes) is longer than the binary placeholder (%zu bytes)", prefix,
                          pl, phl);
+  }
+  return krait_replace_binary_strings(data, len, placeholder, prefix, count, err);
+}
+
+krait_code krait_replace_binary_strings(char *data, size_t len, const char *from, const char *to, size_t *count,
+                                        krait_err *err) {
+  size_t fl = strlen(from);
+  if (count)
+    *count = 0;
+  if (!fl)
+    return KRAIT_OK;
+  krait_buf seg_out = KRAIT_BUF_INIT;
+  krait_code rc = KRAIT_OK;
   size_t i = 0;
-  krait_buf tmp = KRAIT_BUF_INIT;
   while (i < len) {
-    char *hit = memmem(data + i, len - i, placeholder, phl);
+    char *hit = memmem(data + i, len - i, from, fl);
     if (!hit)
       break;
     /* the C string runs from the hit to the next NUL; without one it is not a
@@ -79,16 +89,26 @@ krait_code krait_replace_binary(char *data, size_t len, const char *placeholder,
     if (!nul)
       break;
     size_t seg = (size_t)(nul - hit);
-    krait_buf_clear(&tmp);
-    replace_all(&tmp, hit, seg, placeholder, prefix);
-    memcpy(hit, tmp.data, tmp.len);
-    memset(hit + tmp.len, 0, seg - tmp.len);
+    krait_buf_clear(&seg_out);
+    replace_all(&seg_out, hit, seg, from, to);
+    /* the room: the string, its NUL and the NULs after it */
+    size_t room = seg + 1;
+    while ((size_t)(hit - data) + room < len && hit[room] == '\0')
+      room++;
+    if (seg_out.len + 1 > room) {
+      rc = krait_err_set(err, KRAIT_E_INVALID, "prefix \"%s\" does not fit into a binary string", to);
+      break;
+    }
+    /* the new string and its NUL, NULs over the rest of the old one */
+    size_t span = seg_out.len + 1 > seg + 1 ? seg_out.len + 1 : seg + 1;
+    memcpy(hit, seg_out.data, seg_out.len);
+    memset(hit + seg_out.len, 0, span - seg_out.len);
     if (count)
       (*count)++;
-    i = (size_t)(nul - data) + 1;
+    i = (size_t)(hit - data) + span;
   }
-  krait_buf_free(&tmp);
-  return KRAIT_OK;
+  krait_buf_free(&seg_out);
+  return rc;
 }
 
 char *krait_python_xy(const char *version) {

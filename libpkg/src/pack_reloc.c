@@ -162,60 +162,18 @@ krait_code krait_reloc_check(const krait_reloc *r, const char *new_prefix, krait
   return KRAIT_OK;
 }
 
-/* A binary file as installed holds old_prefix inside NUL-terminated strings
- * followed by the NUL padding left from the longer placeholder. Each string
- * gets new_prefix in place; a longer prefix eats into that padding. */
-static krait_code rewrite_installed_binary(const krait_reloc_entry *e, char *data, size_t len, const char *from,
-                                           const char *to, krait_err *err) {
-  size_t fl = strlen(from), tl = strlen(to);
-  krait_buf seg_out = KRAIT_BUF_INIT;
-  krait_code rc = KRAIT_OK;
-  size_t i = 0;
-  while (i < len) {
-    char *hit = memmem(data + i, len - i, from, fl);
-    if (!hit)
-      break;
-    char *nul = memchr(hit, '\0', len - (size_t)(hit - data));
-    if (!nul)
-      break;
-    size_t seg = (size_t)(nul - hit);
-    krait_buf_clear(&seg_out);
-    size_t j = 0;
-    while (j < seg) {
-      char *h = memmem(hit + j, seg - j, from, fl);
-      if (!h) {
-        krait_buf_append(&seg_out, hit + j, seg - j);
-        break;
-      }
-      krait_buf_append(&seg_out, hit + j, (size_t)(h - (hit + j)));
-      krait_buf_append(&seg_out, to, tl);
-      j = (size_t)(h - hit) + fl;
-    }
-    /* the room: the string, its NUL and the NULs after it */
-    size_t room = seg + 1;
-    while ((size_t)(hit - data) + room < len && hit[room] == '\0')
-      room++;
-    if (seg_out.len + 1 > room) {
-      rc = krait_err_set(err, KRAIT_E_INVALID, "prefix \"%s\" does not fit into a binary string of %s (package %s)",
-                         to, e->path, e->package);
-      break;
-    }
-    size_t old_span = seg + 1;
-    memcpy(hit, seg_out.data, seg_out.len);
-    size_t clear_to = seg_out.len > old_span ? seg_out.len + 1 : old_span;
-    memset(hit + seg_out.len, 0, clear_to - seg_out.len);
-    i = (size_t)(hit - data) + (seg_out.len + 1 > old_span ? seg_out.len + 1 : old_span);
-  }
-  krait_buf_free(&seg_out);
-  return rc;
-}
-
 krait_code krait_reloc_apply(const krait_reloc_entry *e, const char *old_prefix, const char *new_prefix,
                              krait_buf *data, krait_err *err) {
   if (strcmp(old_prefix, new_prefix) == 0 || !data->len)
     return KRAIT_OK;
-  if (e->mode == KRAIT_FILE_MODE_BINARY)
-    return rewrite_installed_binary(e, data->data, data->len, old_prefix, new_prefix, err);
+  if (e->mode == KRAIT_FILE_MODE_BINARY) {
+    /* a binary as installed holds old_prefix followed by the NUL padding
+     * left from the longer placeholder */
+    if (krait_replace_binary_strings(data->data, data->len, old_prefix, new_prefix, NULL, NULL) != KRAIT_OK)
+      return krait_err_set(err, KRAIT_E_INVALID, "prefix \"%s\" does not fit into a binary string of %s (package %s)",
+                           new_prefix, e->path, e->package);
+    return KRAIT_OK;
+  }
   krait_buf out = KRAIT_BUF_INIT;
   krait_replace_text(data->data, data->len, old_prefix, new_prefix, &out);
   krait_buf_free(data);

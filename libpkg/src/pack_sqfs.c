@@ -42,7 +42,7 @@ typedef struct sq_sink {
   char *display;
   sqfs_super_t super;
   sqfs_file_t *file;
-  sqfs_compressor_t *cmp;
+  sqfs_compressor_t *cmp, *uncmp; /* uncmp reads fragments back to confirm a duplicate */
   sqfs_frag_table_t *frags;
   sqfs_block_writer_t *blkwr;
   sqfs_block_processor_t *proc;
@@ -197,33 +197,27 @@ static krait_code sq_hardlink(pack_sink *ps, const char *rel, const char *first,
   return KRAIT_OK;
 }
 
-static krait_code sq_file(pack_sink *ps, const char *rel, const struct stat *st, int fd, const krait_buf *content,
-                          krait_err *err) {
+static krait_code sq_file_begin(pack_sink *ps, const char *rel, const struct stat *st, size_t size,
+                                krait_err *err) {
+  (void)size; /* the block processor takes what comes */
   sq_sink *s = (sq_sink *)ps;
   sq_node *n;
   if (attach(s, rel, &n, st, err) != KRAIT_OK)
     return KRAIT_E_IO;
   int r = sqfs_block_processor_begin_file(s->proc, &n->inode, NULL, 0);
-  if (r)
-    return sq_fail(s, "begin_file", r, err);
-  if (content) {
-    if (content->len && (r = sqfs_block_processor_append(s->proc, content->data, content->len)))
-      return sq_fail(s, "append", r, err);
-  } else {
-    char buf[1 << 16];
-    size_t left = (size_t)st->st_size;
-    while (left) {
-      ssize_t got = read(fd, buf, left < sizeof buf ? left : sizeof buf);
-      if (got <= 0)
-        return krait_err_set(err, KRAIT_E_IO, "cannot read %s while packing", rel);
-      if ((r = sqfs_block_processor_append(s->proc, buf, (size_t)got)))
-        return sq_fail(s, "append", r, err);
-      left -= (size_t)got;
-    }
-  }
-  if ((r = sqfs_block_processor_end_file(s->proc)))
-    return sq_fail(s, "end_file", r, err);
-  return KRAIT_OK;
+  return r ? sq_fail(s, "begin_file", r, err) : KRAIT_OK;
+}
+
+static krait_code sq_file_data(pack_sink *ps, const void *data, size_t len, krait_err *err) {
+  sq_sink *s = (sq_sink *)ps;
+  int r = sqfs_block_processor_append(s->proc, data, len);
+  return r ? sq_fail(s, "append", r, err) : KRAIT_OK;
+}
+
+static krait_code sq_file_end(pack_sink *ps, krait_err *err) {
+  sq_sink *s = (sq_sink *)ps;
+  int r = sqfs_block_processor_end_file(s->proc);
+  return r ? sq_fail(s, "end_file", r, err) : KRAIT_OK;
 }
 
 static int name_order(const void *a, const void *b) {
@@ -362,6 +356,7 @@ static void sq_destroy(pack_sink *ps) {
   sqfs_destroy(s->blkwr);
   sqfs_destroy(s->frags);
   sqfs_destroy(s->cmp);
+  sqfs_destroy(s->uncmp);
   sqfs_destroy(s->file);
   if (s->root)
     node_free(s->root);
@@ -370,21 +365,24 @@ static void sq_destroy(pack_sink *ps) {
   free(s);
 }
 
-/* Blocks are compressed on every online CPU (as mksquashfs does), at most 16. */
+/* Compressor threads: two per online CPU (at most 32). mksquashfs
+ * -processors N runs N block and N fragment compressor threads; the same
+ * count keeps krait's share of a CPU another job also uses equal to it, and
+ * costs nothing measurable on an idle machine. */
 static unsigned compress_workers(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+  return n < 1 ? 2 : n > 16 ? 32 : 2 * (unsigned)n;
 }
+
+/* Blocks in flight (each at most one 128 KiB block): enough that reading
+ * never waits for a worker to hand a block back, at most 64 MiB. */
+#define SQ_BACKLOG_PER_WORKER 64
+#define SQ_BACKLOG_MAX 512
 
 pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait_err *err) {
   sq_sink *s = krait_calloc(1, sizeof *s);
   s->display = krait_strdup(display);
-  s->base.dir = sq_dir;
-  s->base.symlink = sq_symlink;
-  s->base.hardlink = sq_hardlink;
-  s->base.file = sq_file;
-  s->base.finish = sq_finish;
-  s->base.destroy = sq_destroy;
+  s->base = PACK_SINK_OPS(sq);
   struct stat root_st = {.st_mode = S_IFDIR | 0755, .st_mtime = time(NULL)};
   s->root = node_new("", &root_st);
   s->stack_cap = 16;
@@ -393,8 +391,13 @@ pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait
   s->depth = 1;
   sqfs_compressor_config_t cfg;
   int r = sqfs_compressor_config_init(&cfg, SQFS_COMP_ZSTD, SQFS_DEFAULT_BLOCK_SIZE, 0);
+  cfg.level = SQFS_ZSTD_DEFAULT_LEVEL; /* 15, also mksquashfs's default for zstd */
   if (!r)
     r = sqfs_compressor_create(&cfg, &s->cmp);
+  if (!r) {
+    cfg.flags |= SQFS_COMP_FLAG_UNCOMPRESS;
+    r = sqfs_compressor_create(&cfg, &s->uncmp);
+  }
   if (!r)
     r = sqfs_super_init(&s->super, SQFS_DEFAULT_BLOCK_SIZE, (sqfs_u32)time(NULL), SQFS_COMP_ZSTD);
   if (r) {
@@ -421,9 +424,23 @@ pack_sink *krait_pack_sqfs_sink(const char *tmp_path, const char *display, krait
   s->im = sqfs_meta_writer_create(s->file, s->cmp, 0);
   s->dm = sqfs_meta_writer_create(s->file, s->cmp, SQFS_META_WRITER_KEEP_IN_MEMORY);
   s->dirwr = s->dm ? sqfs_dir_writer_create(s->dm, 0) : NULL;
-  if (s->blkwr && s->frags)
-    s->proc = sqfs_block_processor_create(SQFS_DEFAULT_BLOCK_SIZE, s->cmp, compress_workers(), 256, s->blkwr,
-                                          s->frags);
+  if (!r && s->blkwr && s->frags) {
+    /* file + uncmp: a tail fragment whose size and hash match an earlier
+     * one is compared byte for byte before it is shared */
+    unsigned workers = compress_workers();
+    unsigned backlog = workers * SQ_BACKLOG_PER_WORKER < SQ_BACKLOG_MAX ? workers * SQ_BACKLOG_PER_WORKER
+                                                                        : SQ_BACKLOG_MAX;
+    sqfs_block_processor_desc_t desc = {.size = sizeof desc,
+                                        .max_block_size = SQFS_DEFAULT_BLOCK_SIZE,
+                                        .num_workers = workers,
+                                        .max_backlog = backlog,
+                                        .cmp = s->cmp,
+                                        .wr = s->blkwr,
+                                        .tbl = s->frags,
+                                        .file = s->file,
+                                        .uncmp = s->uncmp};
+    r = sqfs_block_processor_create_ex(&desc, &s->proc);
+  }
   if (r || !s->frags || !s->blkwr || !s->ids || !s->im || !s->dm || !s->dirwr || !s->proc) {
     krait_err_set(err, KRAIT_E_IO, "cannot write %s: squashfs writer setup failed (error %d)", display, r);
     sq_destroy(&s->base);

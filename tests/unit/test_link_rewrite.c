@@ -68,6 +68,25 @@ static void test_replace_binary_direct(void) {
         "too long: %s", err.msg);
 }
 
+/* Moving an installed binary: the new prefix may be longer than the old one
+ * and then takes the NULs the longer placeholder left after the string. */
+static void test_replace_binary_strings_grow(void) {
+  char data[] = "x/ab/lib\0\0\0\0y/ab\0\0\0";
+  size_t len = sizeof data - 1, count = 0;
+  krait_err err = {0};
+  CHECK(krait_replace_binary_strings(data, len, "/ab", "/abcd", &count, &err) == 0, "%s", err.msg);
+  static const char want[] = "x/abcd/lib\0\0y/abcd\0";
+  CHECK(count == 2 && memcmp(data, want, len) == 0, "grown into the padding, %zu strings", count);
+  char shrink[] = "/abcd/x\0z";
+  CHECK(krait_replace_binary_strings(shrink, sizeof shrink - 1, "/abcd", "/a", &count, NULL) == 0 && count == 1 &&
+            memcmp(shrink, "/a/x\0\0\0\0z", 9) == 0,
+        "shorter: padded with NULs");
+  char full[] = "/ab/lib\0/ab";
+  CHECK(krait_replace_binary_strings(full, sizeof full - 1, "/ab", "/abcdef", &count, &err) == KRAIT_E_INVALID &&
+            strstr(err.msg, "/abcdef") && strstr(err.msg, "does not fit"),
+        "no room: %s", err.msg);
+}
+
 static void test_noarch_paths(void) {
   static const struct {
     const char *in, *sp, *want;
@@ -127,6 +146,7 @@ static void test_python_xy(void) {
 int main(void) {
   test_replace_text_table();
   test_replace_binary_direct();
+  test_replace_binary_strings_grow();
   test_noarch_paths();
   test_entry_point_text();
   test_python_xy();

@@ -130,6 +130,12 @@ KRAIT_API void krait_replace_text(const char *data, size_t len, const char *plac
  * Fails when prefix is longer than placeholder. *count = strings rewritten. */
 KRAIT_API krait_code krait_replace_binary(char *data, size_t len, const char *placeholder, const char *prefix,
                                           size_t *count, krait_err *err);
+/* The same for a file already installed (krait pack / unpack moving an
+ * environment): each NUL-terminated string holding from gets to instead; a
+ * longer result takes the NULs after the string (the padding left from the
+ * package's longer placeholder). Fails when a string has no room for it. */
+KRAIT_API krait_code krait_replace_binary_strings(char *data, size_t len, const char *from, const char *to,
+                                                  size_t *count, krait_err *err);
 /* "X.Y" from a python record's version ("3.11.9" -> "3.11", "3.13.0rc1" ->
  * "3.13"): the python_version for krait_link_opts. NULL when the version
  * has no numeric X.Y. Caller frees. */
