@@ -160,6 +160,26 @@ static char *write_in(const char *dir, const char *rel, const char *text) {
   return p;
 }
 
+/* A cgroup directory's limit and usage files (NULL = leave that file alone). */
+static void write_cgroup(const char *root, const char *dir, const char *limit_file, const char *limit,
+                         const char *usage_file, const char *usage) {
+  char *base = krait_path_join(root, dir);
+  if (limit)
+    free(write_in(base, limit_file, limit));
+  if (usage)
+    free(write_in(base, usage_file, usage));
+  free(base);
+}
+
+#define V2(root, dir, max, current) write_cgroup(root, dir, "memory.max", max, "memory.current", current)
+#define V1(root, dir, limit, usage) \
+  write_cgroup(root, dir, "memory.limit_in_bytes", limit, "memory.usage_in_bytes", usage)
+
+static void expect_available(const krait_mem_sources *src, uint64_t want, const char *what) {
+  uint64_t got = krait_memory_available(src);
+  CHECK(got == want, "%s: got %llu, want %llu", what, (unsigned long long)got, (unsigned long long)want);
+}
+
 static void test_available(const char *dir) {
   char *meminfo = write_in(dir, "proc/meminfo",
                            "MemTotal:       24683520 kB\nMemFree:        22958080 kB\n"
@@ -167,50 +187,41 @@ static void test_available(const char *dir) {
   char *root = krait_path_join(dir, "cg2");
   /* cgroup v2: the job's limit (an ancestor) is tighter than the step's "max" */
   char *self = write_in(dir, "proc/self-v2", "0::/job/step\n");
-  free(write_in(root, "job/memory.max", "500000000\n"));
-  free(write_in(root, "job/memory.current", "100000000\n"));
-  free(write_in(root, "job/step/memory.max", "max\n"));
-  free(write_in(root, "job/step/memory.current", "90000000\n"));
+  V2(root, "job", "500000000\n", "100000000\n");
+  V2(root, "job/step", "max\n", "90000000\n");
   krait_mem_sources src = {meminfo, self, root};
-  CHECK(krait_memory_available(&src) == 400000000, "v2 ancestor limit: %llu",
-        (unsigned long long)krait_memory_available(&src));
+  expect_available(&src, 400000000, "v2 ancestor limit");
 
   /* inactive page cache is counted as free (it is reclaimed before the limit bites) */
   free(write_in(root, "job/memory.stat", "anon 60000000\nfile 40000000\ninactive_file 30000000\nactive_file 10000000\n"));
-  CHECK(krait_memory_available(&src) == 430000000, "v2 minus inactive file pages: %llu",
-        (unsigned long long)krait_memory_available(&src));
+  expect_available(&src, 430000000, "v2 minus inactive file pages");
 
   /* no cgroup limit: MemAvailable */
-  free(write_in(root, "job/memory.max", "max\n"));
-  CHECK(krait_memory_available(&src) == 2000000ull * 1024, "MemAvailable: %llu",
-        (unsigned long long)krait_memory_available(&src));
+  V2(root, "job", "max\n", NULL);
+  expect_available(&src, 2000000ull * 1024, "MemAvailable");
 
   /* a limit already exceeded leaves (almost) nothing, never "unknown" */
-  free(write_in(root, "job/step/memory.max", "80000000\n"));
-  CHECK(krait_memory_available(&src) == 1, "exhausted: %llu", (unsigned long long)krait_memory_available(&src));
+  V2(root, "job/step", "80000000\n", NULL);
+  expect_available(&src, 1, "exhausted");
 
   /* cgroup v1 (Slurm's layout): memory.limit_in_bytes under the memory hierarchy */
   char *root1 = krait_path_join(dir, "cg1");
   char *self1 = write_in(dir, "proc/self-v1", "5:cpuacct,cpu:/slurm\n4:memory:/slurm/uid_1/job_2\n0::/\n");
-  free(write_in(root1, "memory/memory.limit_in_bytes", "9223372036854771712\n"));
-  free(write_in(root1, "memory/slurm/uid_1/job_2/memory.limit_in_bytes", "300000000\n"));
-  free(write_in(root1, "memory/slurm/uid_1/job_2/memory.usage_in_bytes", "50000000\n"));
+  V1(root1, "memory", "9223372036854771712\n", NULL);
+  V1(root1, "memory/slurm/uid_1/job_2", "300000000\n", "50000000\n");
   krait_mem_sources src1 = {meminfo, self1, root1};
-  CHECK(krait_memory_available(&src1) == 250000000, "v1 job limit: %llu",
-        (unsigned long long)krait_memory_available(&src1));
+  expect_available(&src1, 250000000, "v1 job limit");
 
   /* v1 in a container: the process's path does not exist below the mount, its limit is at the top */
   char *self_c = write_in(dir, "proc/self-container", "4:memory:/docker/abcdef\n");
-  free(write_in(root1, "memory/memory.limit_in_bytes", "1000000000\n"));
-  free(write_in(root1, "memory/memory.usage_in_bytes", "400000000\n"));
+  V1(root1, "memory", "1000000000\n", "400000000\n");
   krait_mem_sources srcc = {meminfo, self_c, root1};
-  CHECK(krait_memory_available(&srcc) == 600000000, "v1 container: %llu",
-        (unsigned long long)krait_memory_available(&srcc));
+  expect_available(&srcc, 600000000, "v1 container");
 
   /* nothing readable: unknown, and the budget is then unlimited */
   char *none = krait_path_join(dir, "does-not-exist");
   krait_mem_sources nothing = {none, none, none};
-  CHECK(krait_memory_available(&nothing) == 0, "nothing readable");
+  expect_available(&nothing, 0, "nothing readable");
   krait_extract_budget b;
   krait_extract_budget_init(&b, NULL, &nothing);
   CHECK(!b.limited, "unknown memory: unlimited");
