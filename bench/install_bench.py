@@ -240,10 +240,13 @@ def main():
         else:
             print(f"{a.packages} packages, {a.packages * a.files} files, {a.runs} runs each (median); {loadavg()}\n")
 
-        # cold: empty cache every run
+        # cold: an empty cache every run. Nothing is deleted between measurements: ext4 skips
+        # inodes freed in the last minutes when it allocates new ones, so whichever command ran
+        # right after a big delete paid for scanning past them (a third of the kernel time).
         cold_k, cold_x = [], []
         for r in range(a.runs):
-            shutil.rmtree(pkgs, ignore_errors=True)
+            pkgs = os.path.join(work, f"pkgs{r}")
+            env["CONDA_PKGS_DIRS"] = pkgs
             cold_k.append(timed(krait(os.path.join(work, f"cold{r}")), env))
             dest = os.path.join(work, f"x{r}")
             os.makedirs(dest)
@@ -257,8 +260,6 @@ def main():
                     t += timed(f"cd {out} && for m in info pkg; do unzip -p {b.path} \"$m-*.tar.zst\" | "
                                f"zstd -dc -q | tar -x; done", shell=True)
             cold_x.append(t)
-            shutil.rmtree(dest)
-            shutil.rmtree(os.path.join(work, f"cold{r}"), ignore_errors=True)
 
         # warm: the cache from the last cold run stays
         warm_k, warm_cp = [], []
