@@ -40,8 +40,8 @@ def family(subdir):
 
 
 def run_timed(cmd, env):
-    """Runs cmd, returns (seconds, peak_rss_kib, stdout, stderr); the child's peak RSS
-    comes from wait4's rusage, so it is this child's alone."""
+    """Runs cmd, returns (seconds, peak_rss_kib, stdout, stderr, cpu_seconds); the child's peak
+    RSS and CPU (user+sys) come from wait4's rusage, so they are this child's alone."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, ru = os.wait4(p.pid, 0)
@@ -53,7 +53,7 @@ def run_timed(cmd, env):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed ({p.returncode}): {err.strip()[:500]}")
-    return dt, ru.ru_maxrss, out, err
+    return dt, ru.ru_maxrss, out, err, ru.ru_utime + ru.ru_stime
 
 
 def krait_cmd(krait, subdir, specs, root):
@@ -96,14 +96,16 @@ def main():
         return 0
     have_rattler = shutil.which("node") and os.path.isdir(os.path.join(RATTLER_JS, "node_modules"))
     renv = dict(os.environ, RATTLER_JS=RATTLER_JS)
-    print(f"krait: {args.krait}\nrepodata: {SLICE}\nruns per figure: {args.runs} (median)\n")
+    print(f"krait: {args.krait}\nrepodata: {SLICE}\nruns per figure: {args.runs} (median); "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     hdr = f"{'subdir':15} {'specs':22} {'krait cold':>11} {'krait warm':>11} {'rattler':>9} {'r.solve':>8} " \
-          f"{'cold/ratt':>9} {'warm/ratt':>9} {'warm/cold':>9} {'RSS krait':>10} {'RSS ratt':>9} agree"
+          f"{'cold/ratt':>9} {'warm/ratt':>9} {'warm/cold':>9} {'RSS krait':>10} {'RSS ratt':>9} " \
+          f"{'CPU cold':>9} {'CPU warm':>9} agree"
     print(hdr)
     print("-" * len(hdr))
     for subdir in args.subdirs.split(","):
         for specs in SPECS:
-            cold, warm, ratt, ratt_inproc = [], [], [], []
+            cold, warm, ratt, ratt_inproc, cpu_cold, cpu_warm = [], [], [], [], [], []
             rss_k = rss_r = 0
             agree = "-"
             for _ in range(args.runs):
@@ -111,16 +113,18 @@ def main():
                 open(os.path.join(root, "condarc"), "w").close()
                 env = krait_env(subdir, root)
                 try:
-                    dt, rss, out, _ = run_timed(krait_cmd(args.krait, subdir, specs, root), env)  # cold: no .solv yet
+                    dt, rss, out, _, cpu = run_timed(krait_cmd(args.krait, subdir, specs, root), env)  # cold: no .solv
                     cold.append(dt)
+                    cpu_cold.append(cpu)
                     rss_k = max(rss_k, rss)
-                    dt, rss, out, _ = run_timed(krait_cmd(args.krait, subdir, specs, root), env)  # warm
+                    dt, rss, out, _, cpu = run_timed(krait_cmd(args.krait, subdir, specs, root), env)  # warm
                     warm.append(dt)
+                    cpu_warm.append(cpu)
                     rss_k = max(rss_k, rss)
                 finally:
                     shutil.rmtree(root, ignore_errors=True)
                 if have_rattler:
-                    dt, rss, rout, rerr = run_timed(rattler_cmd(subdir, specs), renv)
+                    dt, rss, rout, rerr, _ = run_timed(rattler_cmd(subdir, specs), renv)
                     ratt.append(dt)
                     m = re.search(r"solve_ms=([0-9.]+)", rerr)
                     if m:
@@ -134,7 +138,8 @@ def main():
             mi = statistics.median(ratt_inproc) if ratt_inproc else float("nan")
             print(f"{subdir:15} {' '.join(specs):22} {mc*1000:9.1f}ms {mw*1000:9.1f}ms "
                   f"{mr*1000:7.1f}ms {mi*1000:6.1f}ms {mc/mr:9.2f} {mw/mr:9.2f} {mw/mc:9.2f} {rss_k/1024:8.1f}MB "
-                  f"{rss_r/1024:7.1f}MB {agree}")
+                  f"{rss_r/1024:7.1f}MB {statistics.median(cpu_cold)*1000:7.1f}ms "
+                  f"{statistics.median(cpu_warm)*1000:7.1f}ms {agree}")
     print("\nratios < 1 mean krait is faster. krait's figures and 'rattler' are whole processes as a user runs"
           " them (rattler's includes node start-up and WASM compile); 'r.solve' is rattler's own in-process"
           " solve_ms (repodata parse + solve) for reference.")

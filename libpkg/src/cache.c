@@ -15,6 +15,7 @@
 #include "krait/buf.h"
 #include "krait/checkpoint.h"
 #include "krait/extract.h"
+#include "krait/extract_budget.h"
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "krait/lock.h"
@@ -266,6 +267,7 @@ typedef struct prep {
   char **out;
   krait_code *codes;
   krait_err *errs;
+  krait_extract_budget *budget; /* memory of the extractions running at once */
   atomic_size_t fetched, extracted;
   size_t n_work;
   /* the batch download (download_many): per record, the verified temp file
@@ -488,7 +490,8 @@ static krait_code extract_into_cache(prep *p, const krait_record *rec, const cha
     char *dest = krait_path_join(p->wdir, dist);
     free(dist);
     rr_job job = {rec};
-    krait_extract_opts opts = {.replace = true, .before_commit = write_repodata_record, .before_commit_user = &job};
+    krait_extract_opts opts = {.replace = true, .before_commit = write_repodata_record, .before_commit_user = &job,
+                               .budget = p->budget};
     rc = krait_checkpoint(KRAIT_STEP_EXTRACT, err);
     if (rc == KRAIT_OK)
       rc = krait_extract_ex(ctx, archive, dest, &opts, err);
@@ -797,6 +800,9 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
   atomic_init(&p.extracted, 0);
   p.codes = krait_calloc(n, sizeof *p.codes);
   p.errs = krait_calloc(n, sizeof *p.errs);
+  krait_extract_budget budget;
+  krait_extract_budget_init(&budget, ctx, NULL);
+  p.budget = &budget;
   krait_extract_before_threads();
   if (fetcher && fetcher->download_many)
     prepare_pipelined(&p, n);
@@ -808,6 +814,7 @@ krait_code krait_cache_prepare(const krait_ctx *ctx, const krait_record *records
       if (err)
         *err = p.errs[i];
     }
+  krait_extract_budget_destroy(&budget);
   free(p.codes);
   free(p.errs);
   free(wdir);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "krait/buf.h"
+#include "krait/extract_budget.h"
 #include "krait/fs.h"
 #include "extract_int.h"
 #include "pool_int.h"
@@ -713,10 +714,18 @@ krait_code krait_extract_ex(const krait_ctx *ctx, const char *archive_path, cons
   archive_write_disk_set_options(st.disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                                               ARCHIVE_EXTRACT_SECURE_NODOTDOT);
 
+  /* the decompressors live only while the entries are written */
+  uint64_t need = opts->budget ? krait_extract_memory_need(archive_path) : 0;
+  if (opts->budget && !krait_extract_budget_try_take(opts->budget, need)) {
+    krait_debug(ctx, "%s: waiting for memory to extract it (needs %llu MiB)", pkg, (unsigned long long)(need >> 20));
+    krait_extract_budget_take(opts->budget, need);
+  }
   if (kind == KRAIT_ARCHIVE_CONDA)
     rc = extract_conda(&st, archive_path, opts->info_only, err);
   else
     rc = extract_tarball(&st, archive_path, err);
+  if (opts->budget)
+    krait_extract_budget_give(opts->budget, need);
   /* close applies the deferred directory modes and times */
   if (archive_write_close(st.disk) != ARCHIVE_OK && !rc)
     rc = krait_err_set(err, KRAIT_E_IO, "%s: finishing %s: %s", pkg, dest, disk_error(&st));
@@ -783,9 +792,15 @@ static void many_one(void *user, size_t i) {
 krait_code krait_extract_many(const krait_ctx *ctx, krait_extract_job *jobs, size_t n,
                               const krait_extract_opts *opts, krait_err *err) {
   krait_extract_before_threads();
-  many_state m = {.ctx = ctx, .jobs = jobs, .n = n, .opts = opts};
+  krait_extract_opts with_budget = opts ? *opts : (krait_extract_opts){0};
+  krait_extract_budget budget;
+  krait_extract_budget_init(&budget, ctx, NULL);
+  if (!with_budget.budget)
+    with_budget.budget = &budget;
+  many_state m = {.ctx = ctx, .jobs = jobs, .n = n, .opts = &with_budget};
   atomic_init(&m.done, 0);
   krait_pool_run(krait_thread_count(ctx ? ctx->extract_threads : 0), n, many_one, &m);
+  krait_extract_budget_destroy(&budget);
   for (size_t i = 0; i < n; i++)
     if (jobs[i].code) {
       if (err)

@@ -359,8 +359,9 @@ def _tar_bytes(members: Iterable[tuple]) -> bytes:
     return buf.getvalue()
 
 
-def zstd_compress(data: bytes) -> bytes:
-    proc = subprocess.run(["zstd", "-q", "-c", "-3"], input=data, capture_output=True)
+def zstd_compress(data: bytes, args: Iterable[str] = ("-3",)) -> bytes:
+    """Through a pipe, so the frame header records no content size (as streaming writers do)."""
+    proc = subprocess.run(["zstd", "-q", "-c", *args], input=data, capture_output=True)
     if proc.returncode != 0:
         raise RuntimeError("zstd failed: " + proc.stderr.decode(errors="replace"))
     return proc.stdout
@@ -374,8 +375,11 @@ def zstd_decompress(data: bytes) -> bytes:
 
 
 def build_raw(pkg: Package, out_dir: Union[str, Path], fmt: str,
-              extra_members: Iterable[tuple] = (), info_overrides: Optional[Dict[str, bytes]] = None) -> Built:
+              extra_members: Iterable[tuple] = (), info_overrides: Optional[Dict[str, bytes]] = None,
+              zstd_args: Iterable[str] = ("-3",)) -> Built:
     """Pack `pkg` by hand, appending `extra_members` to the payload tar.
+
+    zstd_args: how a .conda's inner tarballs are compressed (e.g. "--long=27" for a 128 MiB window).
 
     Used for hostile archives: a `../escape` member, an absolute path, a symlink
     pointing out of the prefix, or info files that disagree with the payload.
@@ -410,8 +414,8 @@ def build_raw(pkg: Package, out_dir: Union[str, Path], fmt: str,
     elif fmt == ".conda":
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr("metadata.json", json.dumps({"conda_pkg_format_version": 2}))
-            z.writestr(f"pkg-{pkg.dist}.tar.zst", zstd_compress(_tar_bytes(pkg_members)))
-            z.writestr(f"info-{pkg.dist}.tar.zst", zstd_compress(_tar_bytes(info_members)))
+            z.writestr(f"pkg-{pkg.dist}.tar.zst", zstd_compress(_tar_bytes(pkg_members), zstd_args))
+            z.writestr(f"info-{pkg.dist}.tar.zst", zstd_compress(_tar_bytes(info_members), zstd_args))
     else:
         raise ValueError(f"unknown package format {fmt!r}")
     return Built(pkg, target)
@@ -514,8 +518,8 @@ class Channel:
 
     def add_raw(self, pkg: Package, fmt: str = ".tar.bz2", extra_members: Iterable[tuple] = (),
                 override: Optional[Dict[str, object]] = None,
-                info_overrides: Optional[Dict[str, bytes]] = None) -> Built:
-        built = build_raw(pkg, self.subdir_path(pkg.subdir), fmt, extra_members, info_overrides)
+                info_overrides: Optional[Dict[str, bytes]] = None, zstd_args: Iterable[str] = ("-3",)) -> Built:
+        built = build_raw(pkg, self.subdir_path(pkg.subdir), fmt, extra_members, info_overrides, zstd_args)
         return self.add_built(built, override)
 
     def add_built(self, built: Built, override: Optional[Dict[str, object]] = None) -> Built:

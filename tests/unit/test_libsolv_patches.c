@@ -9,6 +9,10 @@
  *        (a 16-byte {"info":{"a":["x"] crashed the reader in parse_info).
  *  0005: version/build regexes that could make glibc's regcomp explode
  *        (stacked or nested quantifiers, big counts) match nothing instead.
+ *  0007: solver_unifyrules' own sort leaves the package rules of a real
+ *        conda-forge solve (~475,000 before unification) strictly increasing
+ *        by libsolv's rule comparator, i.e. sorted and without duplicates, as
+ *        the full sort did (the order is unique for that comparator).
  * This test talks to libsolv directly (not through krait's solver module) on
  * purpose: it pins the behaviour of the patched library itself. */
 #include <stdio.h>
@@ -20,9 +24,15 @@
 #include <solv/queue.h>
 #include <solv/repo.h>
 #include <solv/repo_conda.h>
+#include <solv/repodata.h>
 #include <solv/solvable.h>
-#include <solv/solver.h>
 #include <solv/transaction.h>
+/* the 0007 check reads the solver's rule array (solv->rules, pkgrules_end):
+ * solver.h shows it to LIBSOLV_INTERNAL code; the headers above (whose
+ * internal parts need uninstalled headers) are already in without it */
+#define LIBSOLV_INTERNAL
+#include <solv/solver.h>
+#undef LIBSOLV_INTERNAL
 
 #include "harness.h"
 #include "krait/buf.h"
@@ -263,7 +273,56 @@ static void test_bounded_regex(void) {
   pool_free(pool);
 }
 
+/* Loads a repodata.json file into a new repo; false (after a CHECK) when it cannot. */
+static bool load_conda_file(Pool *pool, const char *path, const char *name) {
+  krait_buf text = KRAIT_BUF_INIT;
+  krait_err err;
+  bool ok = krait_read_file(path, &text, &err) == 0;
+  CHECK(ok, "%s", err.msg);
+  Repo *repo = NULL;
+  if (ok) {
+    ok = load_conda_json(pool, name, text.data, text.len, &repo) == 0;
+    CHECK(ok, "load %s: %s", path, pool_errstr(pool));
+  }
+  krait_buf_free(&text);
+  return ok;
+}
+
+static void test_unified_rules_sorted(void) {
+  char *native = krait_test_shared("repodata/conda-forge-subchannel-py39-20240516/linux-64/repodata.json");
+  char *noarch = krait_test_shared("repodata/conda-forge-subchannel-py39-20240516/noarch/repodata.json");
+  if (!native || !noarch) {
+    free(native);
+    free(noarch);
+    return;
+  }
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  if (load_conda_file(pool, native, "linux-64") && load_conda_file(pool, noarch, "noarch")) {
+    pool_addfileprovides(pool);
+    pool_createwhatprovides(pool);
+    Queue job;
+    queue_init(&job);
+    queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES, pool_conda_matchspec(pool, "python=3.9"));
+    queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES, pool_conda_matchspec(pool, "pip"));
+    Solver *solv = solver_create(pool);
+    solver_solve(solv, &job); /* solvable or not: the package rules are made and unified first */
+    int n = solv->pkgrules_end - 1, bad = 0;
+    for (Id rid = 2; rid < solv->pkgrules_end; rid++)
+      if (solver_rulecmp(solv, solv->rules + rid - 1, solv->rules + rid) >= 0)
+        bad++;
+    CHECK(n > 100000, "only %d package rules: not the conda-forge slice?", n);
+    CHECK(bad == 0, "%d of %d package rules are not strictly after their predecessor", bad, n);
+    solver_free(solv);
+    queue_free(&job);
+  }
+  pool_free(pool);
+  free(native);
+  free(noarch);
+}
+
 int main(void) {
+  test_unified_rules_sorted();
   test_bounded_regex();
   test_info_nested_values();
   test_subdir_mismatch_kept();

@@ -69,6 +69,10 @@ typedef struct krait_extract_opts {
    * rest. A failure aborts the extraction and leaves nothing behind. */
   krait_code (*before_commit)(void *user, const char *tree_dir, krait_err *err);
   void *before_commit_user;
+  /* When set, the extraction waits until its memory need (read from the
+   * archive's headers) fits in this budget shared with concurrent ones
+   * (krait/extract_budget.h). */
+  struct krait_extract_budget *budget;
 } krait_extract_opts;
 
 /* Extracts archive_path into dest_dir (see above). dest_dir may be missing or
@@ -89,7 +93,8 @@ typedef struct krait_extract_job {
 } krait_extract_job;
 
 /* Extracts jobs[0..n) on a pool of ctx->extract_threads threads (0 = number
- * of cores; ctx may be NULL = cores). Every job runs even if another fails;
+ * of cores, each extraction starting only when its memory need fits in the
+ * budget of krait/extract_budget.h; ctx may be NULL = automatic). Every job runs even if another fails;
  * returns KRAIT_OK if all succeeded, else the first failed job's code with
  * its message copied into err. Progress: ctx->on_progress("extract", name,
  * done, n) after each job. */
