@@ -12,6 +12,16 @@ void cli_emit(const krait_buf *b) {
   fflush(stdout);
 }
 
+void cli_json_open(cli_json *j) {
+  j->buf = (krait_buf)KRAIT_BUF_INIT;
+  krait_jw_init(&j->w, &j->buf, 2);
+}
+
+void cli_json_emit(cli_json *j) {
+  cli_emit(&j->buf);
+  krait_buf_free(&j->buf);
+}
+
 /* One package record with micromamba's keys, sorted as it sorts them.
  * `channel` is the display name ("conda-forge" or the URL), `base_url` the
  * channel URL; timestamp is in seconds as micromamba prints it. */

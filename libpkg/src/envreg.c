@@ -21,7 +21,7 @@ static char *normalized(const char *p) {
   return abs;
 }
 
-static bool is_env(const char *prefix) {
+bool krait_is_env(const char *prefix) {
   char *meta = krait_path_join(prefix, "conda-meta");
   bool yes = krait_is_dir(meta);
   free(meta);
@@ -63,7 +63,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_set *out, krait_err *err) {
   memset(out, 0, sizeof *out);
-  if (ctx->root_prefix && is_env(ctx->root_prefix))
+  if (ctx->root_prefix && krait_is_env(ctx->root_prefix))
     add_env(ctx, out, ctx->root_prefix);
   for (size_t i = 0; i < ctx->envs_dirs.len; i++) {
     DIR *d = opendir(ctx->envs_dirs.items[i]);
@@ -79,7 +79,7 @@ krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_
       qsort(names.items, names.len, sizeof *names.items, cmp_str);
     for (size_t j = 0; j < names.len; j++) {
       char *p = krait_path_join(ctx->envs_dirs.items[i], names.items[j]);
-      if (is_env(p))
+      if (krait_is_env(p))
         add_env(ctx, out, p);
       free(p);
     }
@@ -97,7 +97,7 @@ krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_
       while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
         line[--n] = '\0';
       if (n) {
-        if (is_env(line)) {
+        if (krait_is_env(line)) {
           add_env(ctx, out, line);
           krait_buf_printf(&kept, "%s\n", line);
         } else {
