@@ -96,9 +96,7 @@ static char *prefix_for_name(const krait_ctx *ctx, const char *name) {
     return krait_strdup(ctx->root_prefix);
   for (size_t i = 0; i < ctx->envs_dirs.len; i++) {
     char *p = krait_path_join(ctx->envs_dirs.items[i], name);
-    char *meta = krait_path_join(p, "conda-meta");
-    bool found = krait_is_dir(meta);
-    free(meta);
+    bool found = krait_is_env(p);
     if (found)
       return p;
     free(p);
