@@ -10,6 +10,7 @@
 
 #include "krait/buf.h"
 #include "krait/fs.h"
+#include "krait/text.h"
 
 char *krait_envreg_default_path(void) { return krait_path_absolute("~/.conda/environments.txt"); }
 
@@ -89,10 +90,8 @@ krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_
   krait_buf text = KRAIT_BUF_INIT, kept = KRAIT_BUF_INIT;
   krait_code rc = KRAIT_OK;
   if (krait_path_exists(path) && (rc = krait_read_file(path, &text, err)) == KRAIT_OK) {
-    for (char *line = text.data; line && *line;) {
-      char *nl = strchr(line, '\n');
-      if (nl)
-        *nl = '\0';
+    char *cursor = text.data;
+    for (char *line; (line = krait_text_next_line(&cursor));) {
       size_t n = strlen(line);
       while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
         line[--n] = '\0';
@@ -104,7 +103,6 @@ krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_
           out->dropped++;
         }
       }
-      line = nl ? nl + 1 : NULL;
     }
     /* conda cleans the registry the same way; failing to is not an error */
     if (out->dropped)
@@ -134,10 +132,8 @@ krait_code krait_env_unregister(const char *registry, const char *prefix, krait_
   krait_code rc = KRAIT_OK;
   bool changed = false;
   if (krait_path_exists(path) && (rc = krait_read_file(path, &text, err)) == KRAIT_OK) {
-    for (char *line = text.data; line && *line;) {
-      char *nl = strchr(line, '\n');
-      if (nl)
-        *nl = '\0';
+    char *cursor = text.data;
+    for (char *line; (line = krait_text_next_line(&cursor));) {
       size_t n = strlen(line);
       while (n > 1 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '/'))
         line[--n] = '\0';
@@ -145,7 +141,6 @@ krait_code krait_env_unregister(const char *registry, const char *prefix, krait_
         changed = true;
       else if (n)
         krait_buf_printf(&kept, "%s\n", line);
-      line = nl ? nl + 1 : NULL;
     }
     if (changed)
       rc = krait_write_file_atomic(path, kept.data ? kept.data : "", kept.len, 0644, err);
