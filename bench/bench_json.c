@@ -47,15 +47,7 @@ int main(int argc, char **argv) {
     krait_buf out = KRAIT_BUF_INIT;
     krait_jw w;
     krait_jw_init(&w, &out, 2);
-    krait_jw_obj_begin(&w);
-    krait_json_foreach(m, doc) {
-      krait_jw_key(&w, m->key);
-      if (strcmp(m->key, "name") == 0)
-        krait_jw_str(&w, name);
-      else
-        krait_jw_value(&w, m);
-    }
-    krait_jw_obj_end(&w);
+    krait_jw_object_with(&w, doc, "name", name);
     char *fn = krait_asprintf("%s/%s-%s-%s.json", meta, name, krait_json_get_str(doc, "version"),
                               krait_json_get_str(doc, "build"));
     if (krait_write_file_atomic_nosync(fn, out.data, out.len, 0644, &err))

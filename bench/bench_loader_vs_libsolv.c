@@ -41,11 +41,9 @@ static double one(const char *path, bool libsolv, int *n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s repodata.json [N]\n", argv[0]);
+  int runs = bench_repodata_args(argc, argv, 3, 100);
+  if (runs < 0)
     return 2;
-  }
-  int runs = bench_runs(argc, argv, 2, 3, 100);
   double med[2];
   int n = 0;
   for (int which = 0; which < 2; which++) {

@@ -36,11 +36,9 @@ static double one_load(krait_ctx *ctx, const char *path, bool no_cache, bool *hi
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s repodata.json [N]\n", argv[0]);
+  int runs = bench_repodata_args(argc, argv, 20, 10000);
+  if (runs < 0)
     return 2;
-  }
-  int runs = bench_runs(argc, argv, 2, 20, 10000);
   char tmpl[] = "/tmp/krait-bench-XXXXXX";
   if (!mkdtemp(tmpl))
     return 1;

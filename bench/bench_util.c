@@ -31,6 +31,14 @@ int bench_runs(int argc, char **argv, int i, int def, int max) {
   return runs < 1 || runs > max ? def : runs;
 }
 
+int bench_repodata_args(int argc, char **argv, int def, int max) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s repodata.json [N]\n", argv[0]);
+    return -1;
+  }
+  return bench_runs(argc, argv, 2, def, max);
+}
+
 char *bench_shared_path(const char *rel) {
   const char *shared = getenv("KRAIT_SHARED_DIR");
   return krait_asprintf("%s/%s", shared && *shared ? shared : "/work/shared", rel);

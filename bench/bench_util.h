@@ -16,6 +16,9 @@ double bench_cpu_ms(void);
 double bench_median(double *v, int n);
 /* The run count in argv[i] when given and within 1..max, else def. */
 int bench_runs(int argc, char **argv, int i, int def, int max);
+/* For the programs run as `PROG repodata.json [N]`: N (as bench_runs with
+ * argv[2]), or -1 after the usage line on stderr when the file is missing. */
+int bench_repodata_args(int argc, char **argv, int def, int max);
 /* $KRAIT_SHARED_DIR/REL (default /work/shared/REL). Caller frees. */
 char *bench_shared_path(const char *rel);
 /* The *.json files of dir, sorted by name, into out; 0 when there are none

@@ -223,6 +223,13 @@ void cli_args_free(cli_args *a) {
   free(a->clone);
 }
 
+void cli_foreach_flag(const cli_command *cmd, void (*each)(const cli_flag_doc *flag, void *user), void *user) {
+  cli_flag_doc flags[CLI_MAX_FLAGS];
+  size_t n = cli_command_flags(cmd, flags, CLI_MAX_FLAGS);
+  for (size_t i = 0; i < n; i++)
+    each(&flags[i], user);
+}
+
 static void print_flag(FILE *f, const cli_flag_doc *o) {
   krait_buf left = KRAIT_BUF_INIT;
   if (o->short_name)
@@ -233,6 +240,8 @@ static void print_flag(FILE *f, const cli_flag_doc *o) {
   fprintf(f, "  %-32s %s\n", krait_buf_str(&left), o->help);
   krait_buf_free(&left);
 }
+
+static void print_flag_to(const cli_flag_doc *o, void *file) { print_flag(file, o); }
 
 static void print_subcommand(const cli_command *cmd, const cli_sub_view *sub, void *file) {
   FILE *f = file;
@@ -248,10 +257,7 @@ void cli_print_command_help(const cli_command *cmd, FILE *f) {
     cli_foreach_subcommand(cmd, print_subcommand, f);
   } else {
     fputs("\noptions:\n", f);
-    cli_flag_doc flags[CLI_MAX_FLAGS];
-    size_t n = cli_command_flags(cmd, flags, CLI_MAX_FLAGS);
-    for (size_t i = 0; i < n; i++)
-      print_flag(f, &flags[i]);
+    cli_foreach_flag(cmd, print_flag_to, f);
   }
   const char *details = cli_command_details(cmd);
   if (details)

@@ -166,6 +166,8 @@ int cli_run_command(const cli_command *cmd, const char *line_prefix, int argc, c
 /* The options `cmd` accepts, in table order (the one source of help, man
  * pages and completions). Returns how many were written to out (at most cap). */
 size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap);
+/* Calls each(flag, user) for every option of `cmd` (cli_command_flags' order). */
+void cli_foreach_flag(const cli_command *cmd, void (*each)(const cli_flag_doc *flag, void *user), void *user);
 
 /* dispatch.c: a table of commands under one path ("krait", "krait env"),
  * each row named by its path's words after the first plus its own word. */

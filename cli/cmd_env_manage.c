@@ -78,10 +78,8 @@ static krait_code check_removable(const krait_ctx *ctx, const char *prefix, krai
 /* Under the prefix lock (never delete an env another krait/conda is changing):
  * unregistered first, so a half-removed env does not stay listed as usable. */
 static krait_code remove_env(krait_ctx *ctx, const char *prefix, krait_err *err) {
-  char *lock_path = krait_txn_lock_path(prefix);
   krait_lock *lock = NULL;
-  krait_code rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
-  free(lock_path);
+  krait_code rc = krait_txn_lock_acquire(ctx, prefix, &lock, err);
   if (rc)
     return rc;
   rc = krait_env_unregister(NULL, prefix, err);

@@ -120,15 +120,11 @@ static void mark_final_keys(krait_rc_view *v, const char *text) {
 }
 
 static krait_code load_file(krait_rc_view *v, const char *path, krait_err *err) {
-  krait_buf text = KRAIT_BUF_INIT;
-  krait_code rc = krait_read_file(path, &text, err);
+  krait_buf text;
+  yaml_document_t doc;
+  krait_code rc = krait_yaml_load_file(path, &text, &doc, err);
   if (rc)
     return rc;
-  yaml_document_t doc;
-  if ((rc = krait_yaml_load(path, text.data, text.len, &doc, err))) {
-    krait_buf_free(&text);
-    return rc;
-  }
   yaml_node_t *root;
   rc = krait_yaml_settings_root(path, &doc, &root, err);
   krait_buf json = KRAIT_BUF_INIT;
@@ -201,8 +197,8 @@ void krait_rc_view_apply_env(krait_rc_view *v) {
   const krait_rc_key *keys = krait_rc_keys(&n_keys);
   for (size_t i = 0; i < n_keys; i++) {
     const krait_rc_key *k = &keys[i];
-    const char *val = k->env ? getenv(k->env) : NULL;
-    if (!val || !*val)
+    const char *val = krait_rc_env_value(k);
+    if (!val)
       continue;
     krait_rc_setting *s = setting(v, k->name);
     if (s->final)

@@ -232,15 +232,11 @@ static krait_code apply_key(const yfile *f, const char *key, const yaml_node_t *
 }
 
 static krait_code read_one(const char *path, rc_values *v, krait_err *err) {
-  krait_buf text = KRAIT_BUF_INIT;
-  krait_code rc = krait_read_file(path, &text, err);
+  krait_buf text;
+  yaml_document_t doc;
+  krait_code rc = krait_yaml_load_file(path, &text, &doc, err);
   if (rc)
     return rc;
-  yaml_document_t doc;
-  if ((rc = krait_yaml_load(path, text.data, text.len, &doc, err))) {
-    krait_buf_free(&text);
-    return rc;
-  }
   yfile f = {path, &doc};
   yaml_node_t *root;
   rc = krait_yaml_settings_root(path, &doc, &root, err);
@@ -381,11 +377,6 @@ krait_code krait_config_load(krait_ctx *ctx, krait_err *err) {
 
 /* ---- environment ---- */
 
-static const char *env_nonempty(const char *name) {
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
-
 krait_code krait_config_apply_env(krait_ctx *ctx, krait_err *err) {
   krait_code rc = KRAIT_OK;
   size_t n;
@@ -393,7 +384,7 @@ krait_code krait_config_apply_env(krait_ctx *ctx, krait_err *err) {
   /* every variable is applied even after a bad one; the first fault is reported */
   for (size_t i = 0; i < n; i++) {
     const krait_rc_key *k = &keys[i];
-    const char *v = k->env ? env_nonempty(k->env) : NULL;
+    const char *v = krait_rc_env_value(k);
     if (!v)
       continue;
     if (k->use == KRAIT_RC_USE_LIST || k->use == KRAIT_RC_USE_DIRS) {

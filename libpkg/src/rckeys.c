@@ -292,6 +292,11 @@ void krait_rc_split_list(const krait_rc_key *k, const char *value, krait_strv *o
   }
 }
 
+const char *krait_rc_env_value(const krait_rc_key *k) {
+  const char *v = k->env ? getenv(k->env) : NULL;
+  return v && *v ? v : NULL;
+}
+
 void krait_rc_apply_defaults(krait_ctx *ctx) {
   for (size_t i = 0; i < N_KEYS; i++) {
     const krait_rc_key *k = &keys[i];

@@ -2,6 +2,7 @@
 #include "yaml_doc.h"
 
 #include "krait/buf.h"
+#include "krait/fs.h"
 
 krait_code krait_yaml_load(const char *origin, const char *text, size_t len, yaml_document_t *doc, krait_err *err) {
   yaml_parser_t parser;
@@ -13,6 +14,16 @@ krait_code krait_yaml_load(const char *origin, const char *text, size_t len, yam
     rc = krait_err_set(err, KRAIT_E_PARSE, "%s:%zu: invalid YAML: %s", origin, parser.problem_mark.line + 1,
                        parser.problem ? parser.problem : "parse error");
   yaml_parser_delete(&parser); /* the document owns its nodes */
+  return rc;
+}
+
+krait_code krait_yaml_load_file(const char *path, krait_buf *text, yaml_document_t *doc, krait_err *err) {
+  *text = (krait_buf)KRAIT_BUF_INIT;
+  krait_code rc = krait_read_file(path, text, err);
+  if (rc == KRAIT_OK)
+    rc = krait_yaml_load(path, text->data, text->len, doc, err);
+  if (rc)
+    krait_buf_free(text);
   return rc;
 }
 
