@@ -171,6 +171,18 @@ static inline krait_ctx *ctx_with(events *ev) {
   return ctx;
 }
 
+/* A real package of the shared data (REL under it, a .conda or .tar.bz2)
+ * extracted into <tmp>/<dir>/<its dist>, with its record. Caller frees. */
+static inline char *real_pkg(const char *tmp, const char *dir, const char *rel, krait_record *rec) {
+  char *arc = krait_test_shared(rel);
+  const char *fn = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+  size_t ext = strlen(fn) > 8 && strcmp(fn + strlen(fn) - 8, ".tar.bz2") == 0 ? 8 : 6; /* else ".conda" */
+  char *pkg = krait_asprintf("%s/%s/%.*s", tmp, dir, (int)(strlen(fn) - ext), fn);
+  CHECK(arc && fx_extract(arc, pkg) && fx_record(pkg, fn, rec), "extract %s", rel);
+  free(arc);
+  return pkg;
+}
+
 /* ---- the setup and teardown most link tests share ---- */
 
 /* A context whose events are captured in ev, and a package dir and a prefix

@@ -388,11 +388,8 @@ static void test_zlib_binary(const char *tmp) {
   link_fx_open(&fx, tmp, NULL, "zenv");
   krait_ctx *ctx = fx.ctx;
   const char *prefix = fx.prefix;
-  char *arc = krait_test_shared("channels/conda-format-repo/osx-64/zlib-1.2.11-h1de35cc_3.tar.bz2");
-  char *pkg = krait_path_join(tmp, "pkgs-real/zlib-1.2.11-h1de35cc_3");
-  CHECK(fx_extract(arc, pkg), "extract");
   krait_record rec;
-  CHECK(fx_record(pkg, "zlib-1.2.11-h1de35cc_3.tar.bz2", &rec), "record");
+  char *pkg = real_pkg(tmp, "pkgs-real", "channels/conda-format-repo/osx-64/zlib-1.2.11-h1de35cc_3.tar.bz2", &rec);
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -438,7 +435,6 @@ static void test_zlib_binary(const char *tmp) {
   krait_linker_free(l);
   krait_record_free(&rec);
   free(pkg);
-  free(arc);
   link_fx_close(&fx);
 }
 
@@ -447,11 +443,8 @@ static void test_symlink_edge_cases(const char *tmp) {
   link_fx_open(&fx, tmp, NULL, "symenv");
   krait_ctx *ctx = fx.ctx;
   const char *prefix = fx.prefix;
-  char *arc = krait_test_shared("packages/edge-cases/cph_test_data-0.0.1-0.tar.bz2");
-  char *pkg = krait_path_join(tmp, "pkgs-real/cph_test_data-0.0.1-0");
-  CHECK(fx_extract(arc, pkg), "extract");
   krait_record rec;
-  CHECK(fx_record(pkg, "cph_test_data-0.0.1-0.tar.bz2", &rec), "record");
+  char *pkg = real_pkg(tmp, "pkgs-real", "packages/edge-cases/cph_test_data-0.0.1-0.tar.bz2", &rec);
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -487,7 +480,6 @@ static void test_symlink_edge_cases(const char *tmp) {
   krait_linker_free(l);
   krait_record_free(&rec);
   free(pkg);
-  free(arc);
   link_fx_close(&fx);
 }
 

@@ -134,10 +134,8 @@ static void test_rattler_link_scripts(const char *tmp) {
   link_fx_open(&fx, tmp, NULL, "rattler-scripts-env");
   krait_ctx *ctx = fx.ctx;
   const char *prefix = fx.prefix;
-  char *arc = krait_test_shared("packages/rattler-misc/link-scripts-0.1.0-h4616a5c_0.conda");
-  char *pkg = krait_path_join(tmp, "pkgs-rattler/link-scripts-0.1.0-h4616a5c_0");
   krait_record rec;
-  CHECK(fx_extract(arc, pkg) && fx_record(pkg, "link-scripts-0.1.0-h4616a5c_0.conda", &rec), "extract");
+  char *pkg = real_pkg(tmp, "pkgs-rattler", "packages/rattler-misc/link-scripts-0.1.0-h4616a5c_0.conda", &rec);
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -150,7 +148,6 @@ static void test_rattler_link_scripts(const char *tmp) {
   krait_linker_free(l);
   krait_record_free(&rec);
   free(pkg);
-  free(arc);
   link_fx_close(&fx);
 }
 
