@@ -186,58 +186,60 @@ krait_code krait_rc_view_load(const char *const *paths, size_t n, krait_rc_view 
   return KRAIT_OK;
 }
 
+typedef struct env_view {
+  krait_rc_view *v;
+  krait_jw w; /* the "envvars" pseudo-file's JSON */
+  bool any;
+} env_view;
+
+static void view_env_value(const krait_rc_key *k, const char *val, void *user) {
+  env_view *e = user;
+  krait_rc_setting *s = setting(e->v, k->name);
+  if (s->final)
+    return;
+  e->any = true;
+  char *source = krait_asprintf("$%s", k->env);
+  krait_jw_key(&e->w, k->name);
+  if (k->env_seps) {
+    s->is_list = true;
+    krait_strv_free(&s->items);
+    krait_strv_free(&s->item_sources);
+    krait_rc_split_list(k, val, &s->items);
+    krait_jw_arr_begin(&e->w);
+    for (size_t j = 0; j < s->items.len; j++) {
+      krait_jw_str(&e->w, s->items.items[j]);
+      krait_strv_push(&s->item_sources, source);
+    }
+    krait_jw_arr_end(&e->w);
+  } else {
+    krait_buf one = KRAIT_BUF_INIT;
+    krait_jw w1;
+    krait_jw_init(&w1, &one, 0);
+    bool b;
+    if (k->type == KRAIT_RC_BOOL && krait_rc_parse_bool(val, &b)) {
+      krait_jw_bool(&w1, b);
+      krait_jw_bool(&e->w, b);
+    } else {
+      krait_jw_str(&w1, val);
+      krait_jw_str(&e->w, val);
+    }
+    free(s->json);
+    free(s->source);
+    s->json = krait_buf_steal(&one);
+    s->source = krait_strdup(source);
+  }
+  free(source);
+}
+
 /* The CONDA_* variables of the key table, as krait_config_apply_env (config.c) reads them. */
 void krait_rc_view_apply_env(krait_rc_view *v) {
   krait_buf json = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &json, 0);
-  krait_jw_obj_begin(&w);
-  bool any = false;
-  size_t n_keys;
-  const krait_rc_key *keys = krait_rc_keys(&n_keys);
-  for (size_t i = 0; i < n_keys; i++) {
-    const krait_rc_key *k = &keys[i];
-    const char *val = krait_rc_env_value(k);
-    if (!val)
-      continue;
-    krait_rc_setting *s = setting(v, k->name);
-    if (s->final)
-      continue;
-    any = true;
-    char *source = krait_asprintf("$%s", k->env);
-    krait_jw_key(&w, k->name);
-    if (k->env_seps) {
-      s->is_list = true;
-      krait_strv_free(&s->items);
-      krait_strv_free(&s->item_sources);
-      krait_rc_split_list(k, val, &s->items);
-      krait_jw_arr_begin(&w);
-      for (size_t j = 0; j < s->items.len; j++) {
-        krait_jw_str(&w, s->items.items[j]);
-        krait_strv_push(&s->item_sources, source);
-      }
-      krait_jw_arr_end(&w);
-    } else {
-      krait_buf one = KRAIT_BUF_INIT;
-      krait_jw w1;
-      krait_jw_init(&w1, &one, 0);
-      bool b;
-      if (k->type == KRAIT_RC_BOOL && krait_rc_parse_bool(val, &b)) {
-        krait_jw_bool(&w1, b);
-        krait_jw_bool(&w, b);
-      } else {
-        krait_jw_str(&w1, val);
-        krait_jw_str(&w, val);
-      }
-      free(s->json);
-      free(s->source);
-      s->json = krait_buf_steal(&one);
-      s->source = krait_strdup(source);
-    }
-    free(source);
-  }
-  krait_jw_obj_end(&w);
-  if (any) {
+  env_view e = {.v = v};
+  krait_jw_init(&e.w, &json, 0);
+  krait_jw_obj_begin(&e.w);
+  krait_rc_foreach_env(view_env_value, &e);
+  krait_jw_obj_end(&e.w);
+  if (e.any) {
     v->files = krait_realloc(v->files, (v->n_files + 1) * sizeof *v->files);
     v->files[v->n_files++] = (krait_rc_file){krait_strdup("envvars"), krait_buf_steal(&json)};
   }

@@ -377,35 +377,37 @@ krait_code krait_config_load(krait_ctx *ctx, krait_err *err) {
 
 /* ---- environment ---- */
 
-krait_code krait_config_apply_env(krait_ctx *ctx, krait_err *err) {
-  krait_code rc = KRAIT_OK;
-  size_t n;
-  const krait_rc_key *keys = krait_rc_keys(&n);
-  /* every variable is applied even after a bad one; the first fault is reported */
-  for (size_t i = 0; i < n; i++) {
-    const krait_rc_key *k = &keys[i];
-    const char *v = krait_rc_env_value(k);
-    if (!v)
-      continue;
-    if (k->use == KRAIT_RC_USE_LIST || k->use == KRAIT_RC_USE_DIRS) {
-      krait_strv items = KRAIT_STRV_INIT;
-      krait_rc_split_list(k, v, &items);
-      krait_strv *dst = (krait_strv *)((char *)ctx + k->ctx_offset);
-      if (items.len) {
-        krait_strv_free(dst);
-        *dst = items;
-      } else {
-        krait_strv_free(&items);
-      }
-      continue;
+typedef struct env_apply {
+  krait_ctx *ctx;
+  krait_err *err;
+  krait_code rc; /* the first fault; later variables are still applied */
+} env_apply;
+
+static void apply_env_value(const krait_rc_key *k, const char *v, void *user) {
+  env_apply *a = user;
+  if (k->use == KRAIT_RC_USE_LIST || k->use == KRAIT_RC_USE_DIRS) {
+    krait_strv items = KRAIT_STRV_INIT;
+    krait_rc_split_list(k, v, &items);
+    krait_strv *dst = (krait_strv *)((char *)a->ctx + k->ctx_offset);
+    if (items.len) {
+      krait_strv_free(dst);
+      *dst = items;
+    } else {
+      krait_strv_free(&items);
     }
-    const char *want = NULL;
-    if (!krait_rc_apply_scalar(ctx, k, v, &want) && !rc)
-      rc = krait_err_set(err, KRAIT_E_INVALID, "environment variable %s=\"%s\" is not %s", k->env, v, want);
+    return;
   }
+  const char *want = NULL;
+  if (!krait_rc_apply_scalar(a->ctx, k, v, &want) && !a->rc)
+    a->rc = krait_err_set(a->err, KRAIT_E_INVALID, "environment variable %s=\"%s\" is not %s", k->env, v, want);
+}
+
+krait_code krait_config_apply_env(krait_ctx *ctx, krait_err *err) {
+  env_apply a = {ctx, err, KRAIT_OK};
+  krait_rc_foreach_env(apply_env_value, &a);
   free(ctx->repodata_cache_dir);
   ctx->repodata_cache_dir = ctx->pkgs_dirs.len ? krait_path_join(ctx->pkgs_dirs.items[0], "cache") : NULL;
-  return rc;
+  return a.rc;
 }
 
 void krait_config_expand_channels(const krait_ctx *ctx, krait_strv *out) {

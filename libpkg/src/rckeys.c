@@ -292,9 +292,12 @@ void krait_rc_split_list(const krait_rc_key *k, const char *value, krait_strv *o
   }
 }
 
-const char *krait_rc_env_value(const krait_rc_key *k) {
-  const char *v = k->env ? getenv(k->env) : NULL;
-  return v && *v ? v : NULL;
+void krait_rc_foreach_env(void (*each)(const krait_rc_key *k, const char *value, void *user), void *user) {
+  for (size_t i = 0; i < N_KEYS; i++) {
+    const char *v = keys[i].env ? getenv(keys[i].env) : NULL;
+    if (v && *v)
+      each(&keys[i], v, user);
+  }
 }
 
 void krait_rc_apply_defaults(krait_ctx *ctx) {

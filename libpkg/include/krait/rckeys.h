@@ -67,8 +67,9 @@ KRAIT_API bool krait_rc_value_ok(const krait_rc_key *k, const char *value, const
 KRAIT_API bool krait_rc_apply_scalar(krait_ctx *ctx, const krait_rc_key *k, const char *value, const char **want);
 /* Splits a list value (a CONDA_* variable, a default) on k->env_seps; dirs made absolute. */
 KRAIT_API void krait_rc_split_list(const krait_rc_key *k, const char *value, krait_strv *out);
-/* The value of k's CONDA_* variable when it is set and not empty, else NULL. */
-KRAIT_API const char *krait_rc_env_value(const krait_rc_key *k);
+/* Calls each(k, value, user) for every key whose CONDA_* variable is set and
+ * not empty, in table order. */
+KRAIT_API void krait_rc_foreach_env(void (*each)(const krait_rc_key *k, const char *value, void *user), void *user);
 /* Sets every key that has a default (krait_ctx_new). */
 KRAIT_API void krait_rc_apply_defaults(krait_ctx *ctx);
 /* The top-level keys a .condarc text marks "#!final" ("channels: #!final"),
