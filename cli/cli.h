@@ -317,7 +317,9 @@ void cli_human_records(FILE *f, const krait_ctx *ctx, const krait_record *recs, 
 /* output_json.c */
 void cli_json_transaction(krait_buf *out, const krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                           bool dry_run);
-void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *recs, size_t n);
+/* An array of records in micromamba's shape: every key (search), or with
+ * full false the ones its `list --json` shows. */
+void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *recs, size_t n, bool full);
 void cli_json_error(krait_buf *out, const krait_err *err);
 /* Writes buf + newline to stdout. */
 void cli_emit(const krait_buf *b);
