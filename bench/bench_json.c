@@ -7,12 +7,11 @@
  *    no fsync, as the cache writes them).
  * Prints the median of N (default 20) runs of each, in ms of process CPU time. Built from whatever
  * JSON layer libpkg has, so running it on two builds compares them. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "krait/prefix.h"
@@ -20,45 +19,16 @@
 
 #define NPKG 300
 
-/* CPU time of this process: the machine is shared, wall time mostly measures
- * the neighbours; the file writes' kernel time is included either way. */
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return v[n / 2];
-}
-
 static int die(const char *what, const krait_err *err) {
   fprintf(stderr, "bench_json: %s: %s\n", what, err ? err->msg : "failed");
   return 1;
 }
 
 int main(int argc, char **argv) {
-  int runs = argc > 1 ? atoi(argv[1]) : 20;
-  if (runs < 1 || runs > 1000)
-    runs = 20;
-  const char *shared = getenv("KRAIT_SHARED_DIR");
-  char *src_dir = krait_asprintf("%s/data/prefix/rattler-conda-meta", shared ? shared : "/work/shared");
+  int runs = bench_runs(argc, argv, 1, 20, 1000);
+  char *src_dir = bench_shared_path("data/prefix/rattler-conda-meta");
   krait_strv srcs = {0};
-  DIR *d = opendir(src_dir);
-  if (!d)
-    return die(src_dir, NULL);
-  for (struct dirent *e; (e = readdir(d));)
-    if (strstr(e->d_name, ".json"))
-      krait_strv_push_owned(&srcs, krait_path_join(src_dir, e->d_name));
-  closedir(d);
-  krait_strv_sort(&srcs);
-  if (srcs.len == 0)
+  if (!bench_json_files(src_dir, &srcs))
     return die("no conda-meta records found", NULL);
 
   char tmpl[] = "/tmp/bench_json.XXXXXX";
@@ -77,15 +47,7 @@ int main(int argc, char **argv) {
     krait_buf out = KRAIT_BUF_INIT;
     krait_jw w;
     krait_jw_init(&w, &out, 2);
-    krait_jw_obj_begin(&w);
-    krait_json_foreach(m, doc) {
-      krait_jw_key(&w, m->key);
-      if (strcmp(m->key, "name") == 0)
-        krait_jw_str(&w, name);
-      else
-        krait_jw_value(&w, m);
-    }
-    krait_jw_obj_end(&w);
+    krait_jw_object_with(&w, doc, "name", name);
     char *fn = krait_asprintf("%s/%s-%s-%s.json", meta, name, krait_json_get_str(doc, "version"),
                               krait_json_get_str(doc, "build"));
     if (krait_write_file_atomic_nosync(fn, out.data, out.len, 0644, &err))
@@ -101,16 +63,16 @@ int main(int argc, char **argv) {
          *render = krait_calloc((size_t)runs, sizeof *render);
   for (int r = 0; r < runs; r++) {
     krait_prefix_state st = {0};
-    double t0 = now_ms();
+    double t0 = bench_cpu_ms();
     if (krait_prefix_load(tmp, &st, &err))
       return die("krait_prefix_load", &err);
-    load[r] = now_ms() - t0;
+    load[r] = bench_cpu_ms() - t0;
     if (st.len != NPKG)
       return die("wrong package count", NULL);
     /* rendering (the JSON layer) and the file writes (the kernel) apart:
      * the second is most of the time and varies with the machine's load */
     krait_buf outs[NPKG];
-    t0 = now_ms();
+    t0 = bench_cpu_ms();
     for (size_t i = 0; i < st.len; i++) {
       outs[i] = (krait_buf)KRAIT_BUF_INIT;
       krait_jw w;
@@ -119,8 +81,8 @@ int main(int argc, char **argv) {
       krait_record_write_fields(&w, &st.records[i].rec);
       krait_jw_obj_end(&w);
     }
-    render[r] = now_ms() - t0;
-    t0 = now_ms();
+    render[r] = bench_cpu_ms() - t0;
+    t0 = bench_cpu_ms();
     for (size_t i = 0; i < st.len; i++) {
       char *fn = krait_asprintf("%s/%zu.json", rr_dir, i);
       if (krait_write_file_atomic_nosync(fn, outs[i].data, outs[i].len, 0644, &err))
@@ -128,13 +90,13 @@ int main(int argc, char **argv) {
       free(fn);
       krait_buf_free(&outs[i]);
     }
-    write[r] = now_ms() - t0;
+    write[r] = bench_cpu_ms() - t0;
     krait_prefix_state_free(&st);
   }
   printf("conda-meta: %d records, %zu KiB\n", NPKG, meta_bytes / 1024);
-  printf("conda-meta load (300 pkgs):      median %.2f ms CPU over %d runs\n", median(load, runs), runs);
-  printf("repodata_record render (300):    median %.2f ms CPU over %d runs\n", median(render, runs), runs);
-  printf("repodata_record file writes:     median %.2f ms CPU over %d runs\n", median(write, runs), runs);
+  printf("conda-meta load (300 pkgs):      median %.2f ms CPU over %d runs\n", bench_median(load, runs), runs);
+  printf("repodata_record render (300):    median %.2f ms CPU over %d runs\n", bench_median(render, runs), runs);
+  printf("repodata_record file writes:     median %.2f ms CPU over %d runs\n", bench_median(write, runs), runs);
   krait_rm_rf(tmp, &err);
   free(load);
   free(write);

@@ -6,59 +6,32 @@
  * (Debian trixie source) and jansson 2.14 (Debian bookworm). Prints the median
  * of N (default 20) runs per library, in ms. Reads files before timing: only
  * parse and write are measured. */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <yyjson.h>
 
+#include "bench_util.h"
 #include "krait/fs.h"
 #include "krait/json.h"
 
 #define NDOC 300
 
-static double now_ms(void) { /* process CPU time: the machine is shared */
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return v[n / 2];
-}
-
 int main(int argc, char **argv) {
-  int runs = argc > 1 ? atoi(argv[1]) : 20;
-  if (runs < 1 || runs > 1000)
-    runs = 20;
-  const char *shared = getenv("KRAIT_SHARED_DIR");
-  char *dir = krait_asprintf("%s/data/prefix/rattler-conda-meta", shared ? shared : "/work/shared");
+  int runs = bench_runs(argc, argv, 1, 20, 1000);
+  char *dir = bench_shared_path("data/prefix/rattler-conda-meta");
+  krait_strv paths = KRAIT_STRV_INIT;
+  bench_json_files(dir, &paths);
   krait_buf files[64];
   size_t nfiles = 0;
-  DIR *d = opendir(dir);
-  if (!d) {
-    perror(dir);
-    return 1;
-  }
   krait_err err;
-  for (struct dirent *e; (e = readdir(d)) && nfiles < 64;) {
-    if (!strstr(e->d_name, ".json"))
-      continue;
-    char *p = krait_path_join(dir, e->d_name);
+  for (size_t i = 0; i < paths.len && nfiles < 64; i++) {
     files[nfiles] = (krait_buf)KRAIT_BUF_INIT;
-    if (krait_read_file(p, &files[nfiles], &err) == KRAIT_OK)
+    if (krait_read_file(paths.items[i], &files[nfiles], &err) == KRAIT_OK)
       nfiles++;
-    free(p);
   }
-  closedir(d);
+  krait_strv_free(&paths);
   if (!nfiles)
     return 1;
   double parse[3][1000], write[3][1000];
@@ -66,11 +39,11 @@ int main(int argc, char **argv) {
   for (int r = 0; r < runs; r++) {
     /* libpkg's own layer */
     krait_json *kd[NDOC];
-    double t0 = now_ms();
+    double t0 = bench_cpu_ms();
     for (int i = 0; i < NDOC; i++)
       kd[i] = krait_json_parse(files[i % nfiles].data, files[i % nfiles].len, "bench", &err);
-    parse[0][r] = now_ms() - t0;
-    t0 = now_ms();
+    parse[0][r] = bench_cpu_ms() - t0;
+    t0 = bench_cpu_ms();
     for (int i = 0; i < NDOC; i++) {
       krait_buf out = KRAIT_BUF_INIT;
       krait_jw w;
@@ -79,45 +52,45 @@ int main(int argc, char **argv) {
       sink += out.len;
       krait_buf_free(&out);
     }
-    write[0][r] = now_ms() - t0;
+    write[0][r] = bench_cpu_ms() - t0;
     for (int i = 0; i < NDOC; i++)
       krait_json_free(kd[i]);
     /* yyjson */
     yyjson_doc *yd[NDOC];
-    t0 = now_ms();
+    t0 = bench_cpu_ms();
     for (int i = 0; i < NDOC; i++)
       yd[i] = yyjson_read(files[i % nfiles].data, files[i % nfiles].len, 0);
-    parse[1][r] = now_ms() - t0;
-    t0 = now_ms();
+    parse[1][r] = bench_cpu_ms() - t0;
+    t0 = bench_cpu_ms();
     for (int i = 0; i < NDOC; i++) {
       size_t n;
       char *s = yyjson_write(yd[i], YYJSON_WRITE_PRETTY_TWO_SPACES, &n);
       sink += n;
       free(s);
     }
-    write[1][r] = now_ms() - t0;
+    write[1][r] = bench_cpu_ms() - t0;
     for (int i = 0; i < NDOC; i++)
       yyjson_doc_free(yd[i]);
     /* jansson */
     json_t *jd[NDOC];
-    t0 = now_ms();
+    t0 = bench_cpu_ms();
     for (int i = 0; i < NDOC; i++)
       jd[i] = json_loadb(files[i % nfiles].data, files[i % nfiles].len, 0, NULL);
-    parse[2][r] = now_ms() - t0;
-    t0 = now_ms();
+    parse[2][r] = bench_cpu_ms() - t0;
+    t0 = bench_cpu_ms();
     for (int i = 0; i < NDOC; i++) {
       char *s = json_dumps(jd[i], JSON_INDENT(2) | JSON_PRESERVE_ORDER);
       sink += s ? strlen(s) : 0;
       free(s);
     }
-    write[2][r] = now_ms() - t0;
+    write[2][r] = bench_cpu_ms() - t0;
     for (int i = 0; i < NDOC; i++)
       json_decref(jd[i]);
   }
   static const char *const names[] = {"libpkg json layer", "yyjson 0.10.0", "jansson 2.14"};
   printf("%d conda-meta documents (%zu distinct), median of %d runs (bytes out %zu)\n", NDOC, nfiles, runs, sink);
   for (int l = 0; l < 3; l++)
-    printf("%-18s parse %7.2f ms   write %7.2f ms\n", names[l], median(parse[l], runs), median(write[l], runs));
+    printf("%-18s parse %7.2f ms   write %7.2f ms\n", names[l], bench_median(parse[l], runs), bench_median(write[l], runs));
   for (size_t i = 0; i < nfiles; i++)
     krait_buf_free(&files[i]);
   free(dir);

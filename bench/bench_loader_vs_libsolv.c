@@ -8,20 +8,10 @@
 
 #include <solv/pool.h>
 
+#include "bench_util.h"
 #include "krait/buf.h"
 #include "krait/fs.h"
 #include "repodata_oracle.h"
-
-static double cpu_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 static double one(const char *path, bool libsolv, int *n) {
   Pool *pool = pool_create();
@@ -29,7 +19,7 @@ static double one(const char *path, bool libsolv, int *n) {
   Repo *repo = repo_create(pool, "bench");
   krait_repo_meta meta;
   krait_err err;
-  double t0 = cpu_ms();
+  double t0 = bench_cpu_ms();
   krait_code rc;
   if (libsolv) {
     krait_buf text = KRAIT_BUF_INIT;
@@ -39,7 +29,7 @@ static double one(const char *path, bool libsolv, int *n) {
     krait_buf_free(&text);
   } else
     rc = krait_repo_add_json_file(repo, path, &meta, &err);
-  double t = cpu_ms() - t0;
+  double t = bench_cpu_ms() - t0;
   if (rc) {
     fprintf(stderr, "%s\n", err.msg);
     exit(1);
@@ -51,21 +41,16 @@ static double one(const char *path, bool libsolv, int *n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s repodata.json [N]\n", argv[0]);
+  int runs = bench_repodata_args(argc, argv, 3, 100);
+  if (runs < 0)
     return 2;
-  }
-  int runs = argc > 2 ? atoi(argv[2]) : 3;
-  if (runs < 1 || runs > 100)
-    runs = 3;
   double med[2];
   int n = 0;
   for (int which = 0; which < 2; which++) {
     double t[100];
     for (int i = 0; i < runs; i++)
       t[i] = one(argv[1], which == 1, &n);
-    qsort(t, (size_t)runs, sizeof(double), cmp_double);
-    med[which] = t[runs / 2];
+    med[which] = bench_median(t, runs);
     printf("%-28s %7d records  cpu median %8.1f ms\n", which ? "libsolv reader + extras" : "krait loader", n,
            med[which]);
   }

@@ -8,19 +8,9 @@
 
 #include <solv/pool.h>
 
+#include "bench_util.h"
 #include "krait/fs.h"
 #include "krait/repodata.h"
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double now_ms(clockid_t clk) {
-  struct timespec t;
-  clock_gettime(clk, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 /* One load in a fresh pool; returns ms, or -1 on error. */
 static double one_load(krait_ctx *ctx, const char *path, bool no_cache, bool *hit, int *n, double *cpu) {
@@ -29,10 +19,10 @@ static double one_load(krait_ctx *ctx, const char *path, bool no_cache, bool *hi
   krait_repodata_opts opts = {.no_solv_cache = no_cache};
   Repo *repo = NULL;
   krait_err err;
-  double t0 = now_ms(CLOCK_MONOTONIC), c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+  double t0 = bench_ms(CLOCK_MONOTONIC), c0 = bench_ms(CLOCK_PROCESS_CPUTIME_ID);
   krait_code rc = krait_repodata_load_file(ctx, pool, path, NULL, &opts, &repo, &err);
-  double t = now_ms(CLOCK_MONOTONIC) - t0;
-  *cpu = now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  double t = bench_ms(CLOCK_MONOTONIC) - t0;
+  *cpu = bench_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
   if (rc) {
     fprintf(stderr, "%s\n", err.msg);
     t = -1;
@@ -46,13 +36,9 @@ static double one_load(krait_ctx *ctx, const char *path, bool no_cache, bool *hi
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s repodata.json [N]\n", argv[0]);
+  int runs = bench_repodata_args(argc, argv, 20, 10000);
+  if (runs < 0)
     return 2;
-  }
-  int runs = argc > 2 ? atoi(argv[2]) : 20;
-  if (runs < 1 || runs > 10000)
-    runs = 20;
   char tmpl[] = "/tmp/krait-bench-XXXXXX";
   if (!mkdtemp(tmpl))
     return 1;
@@ -75,10 +61,9 @@ int main(int argc, char **argv) {
         return 1;
       }
     }
-    qsort(t, (size_t)runs, sizeof(double), cmp_double);
-    qsort(c, (size_t)runs, sizeof(double), cmp_double);
+    double wall = bench_median(t, runs), cpu = bench_median(c, runs); /* t is sorted now: t[0] is the min */
     printf("%-26s %6d records  wall median %8.2f ms (min %7.2f)  cpu median %8.2f ms  (%d runs)\n", names[mode], n,
-           t[runs / 2], t[0], c[runs / 2], runs);
+           wall, t[0], cpu, runs);
   }
   krait_rm_rf(tmpl, NULL);
   free(t);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "krait/run.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 
 bool cli_env_arg_is_path(const char *arg) {
@@ -19,13 +20,6 @@ static void strip_trailing_slashes(char *p) {
   size_t n = strlen(p);
   while (n > 1 && p[n - 1] == '/')
     p[--n] = '\0';
-}
-
-static bool is_env(const char *prefix) {
-  char *meta = krait_path_join(prefix, "conda-meta");
-  bool ok = krait_is_dir(meta);
-  free(meta);
-  return ok;
 }
 
 krait_code cli_resolve_env(const krait_ctx *ctx, const char *name, const char *path, char **prefix, char **env_name,
@@ -39,7 +33,7 @@ krait_code cli_resolve_env(const krait_ctx *ctx, const char *name, const char *p
   if (!p)
     return err->code ? err->code : krait_err_set(err, KRAIT_E_INVALID, "no envs dirs configured to find \"%s\"", name);
   strip_trailing_slashes(p);
-  if (!is_env(p)) {
+  if (!krait_is_env(p)) {
     krait_code rc;
     if (name && strcmp(name, "base") == 0) {
       rc = krait_err_set(err, KRAIT_E_NOTFOUND, "the base environment %s (the root prefix) does not exist", p);

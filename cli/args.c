@@ -32,16 +32,17 @@ static const opt_def options[] = {
     {"channel-priority", 0, OK_VALUE, F(channel_priority), OPT_CHANNELS, "MODE", "strict, flexible or disabled"},
     {"platform", 0, OK_VALUE, F(platform), OPT_CHANNELS, "SUBDIR", "solve for another platform (e.g. linux-aarch64)"},
     {"subdir", 0, OK_VALUE, F(platform), OPT_CHANNELS, "SUBDIR", "same as --platform"},
-    {"dry-run", 0, OK_FLAG, F(dry_run), OPT_SOLVE, NULL, "solve and show the transaction, change nothing"},
-    {"yes", 'y', OK_FLAG, F(yes), OPT_SOLVE, NULL, "do not ask for confirmation"},
+    {"dry-run", 0, OK_FLAG, F(dry_run), OPT_SOLVE | OPT_CONFIRM, NULL, "show what would be done, change nothing"},
+    {"yes", 'y', OK_FLAG, F(yes), OPT_SOLVE | OPT_CONFIRM, NULL, "do not ask for confirmation"},
     {"offline", 0, OK_FLAG, F(offline), OPT_SOLVE | OPT_CHANNELS, NULL, "use cached repodata only"},
     {"debug-solver", 0, OK_VALUE, F(debug_solver), OPT_SOLVE, "DIR", "write the solver's testcase to DIR"},
     {"force", 0, OK_FLAG, F(force), OPT_FORCE, NULL, "replace an existing environment"},
     {"all", 0, OK_FLAG, F(all), OPT_ALL, NULL, "update every installed package"},
     {"no-prune", 0, OK_FLAG, F(no_prune), OPT_PRUNE, NULL,
      "keep the dependencies of removed packages (default: remove those nothing else needs and you did not ask for)"},
-    {"explicit", 0, OK_FLAG, F(explicit_), OPT_LIST, NULL, "print an @EXPLICIT file of package URLs"},
-    {"md5", 0, OK_FLAG, F(md5), OPT_LIST, NULL, "with --explicit: append #md5 to each URL"},
+    {"explicit", 0, OK_FLAG, F(explicit_), OPT_LIST | OPT_EXPORT, NULL,
+     "write an @EXPLICIT file of package URLs (env export: each with #sha256:<hex>)"},
+    {"md5", 0, OK_FLAG, F(md5), OPT_LIST | OPT_EXPORT, NULL, "with --explicit: #<md5> after each URL (env export: instead of #sha256:<hex>)"},
     {"revisions", 0, OK_FLAG, F(revisions), OPT_LIST, NULL, "list the revisions of conda-meta/history"},
     {"revision", 0, OK_VALUE, F(revision), OPT_REVISION, "N", "go back to revision N (see krait list --revisions)"},
     {"file", 'f', OK_VALUE, F(config_file), OPT_CONFIG, "FILE", "the configuration file to read or edit"},
@@ -54,8 +55,6 @@ static const opt_def options[] = {
     {"packages", 0, OK_FLAG, F(clean_packages), OPT_CLEAN, NULL,
      "extracted packages no known environment uses"},
     {"locks", 'l', OK_FLAG, F(clean_locks), OPT_CLEAN, NULL, "lock files nobody holds"},
-    {"dry-run", 0, OK_FLAG, F(dry_run), OPT_CONFIRM, NULL, "show what would be done, change nothing"},
-    {"yes", 'y', OK_FLAG, F(yes), OPT_CONFIRM, NULL, "do not ask for confirmation"},
     {"tree", 0, OK_FLAG, F(tree), OPT_REPOQUERY, NULL, "depends/whoneeds: the whole tree, not one level"},
     {"envs", 'e', OK_FLAG, F(envs), OPT_INFO, NULL, "list the known environments"},
     {"json", 0, OK_FLAG, F(json), 0, NULL, "machine-readable output on stdout"},
@@ -70,8 +69,6 @@ static const opt_def options[] = {
     {"no-builds", 0, OK_FLAG, F(no_builds), OPT_EXPORT, NULL, "write name=version, without build strings"},
     {"from-history", 0, OK_FLAG, F(from_history), OPT_EXPORT, NULL,
      "write only the specs asked for (conda-meta/history), with the channels"},
-    {"explicit", 0, OK_FLAG, F(explicit_), OPT_EXPORT, NULL, "write an @EXPLICIT file of package URLs with checksums"},
-    {"md5", 0, OK_FLAG, F(md5), OPT_EXPORT, NULL, "with --explicit: #<md5> instead of #sha256:<hex>"},
     {"prune", 0, OK_FLAG, F(prune), OPT_ENV_PRUNE, NULL, "remove the packages the file does not need"},
 };
 
@@ -114,6 +111,12 @@ static krait_code unknown_long(const cli_command *cmd, const char *name, size_t 
 
 size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap) {
   size_t n = 0;
+  const cli_flag_doc *own = cli_own_flags(cmd);
+  if (own) {
+    for (; own[n].long_name && n < cap; n++)
+      out[n] = own[n];
+    return n;
+  }
   for (size_t i = 0; i < N_OPTIONS && n < cap; i++) {
     const opt_def *o = &options[i];
     if (accepts(cmd, o))
@@ -220,6 +223,13 @@ void cli_args_free(cli_args *a) {
   free(a->clone);
 }
 
+void cli_foreach_flag(const cli_command *cmd, void (*each)(const cli_flag_doc *flag, void *user), void *user) {
+  cli_flag_doc flags[CLI_MAX_FLAGS];
+  size_t n = cli_command_flags(cmd, flags, CLI_MAX_FLAGS);
+  for (size_t i = 0; i < n; i++)
+    each(&flags[i], user);
+}
+
 static void print_flag(FILE *f, const cli_flag_doc *o) {
   krait_buf left = KRAIT_BUF_INIT;
   if (o->short_name)
@@ -230,6 +240,8 @@ static void print_flag(FILE *f, const cli_flag_doc *o) {
   fprintf(f, "  %-32s %s\n", krait_buf_str(&left), o->help);
   krait_buf_free(&left);
 }
+
+static void print_flag_to(const cli_flag_doc *o, void *file) { print_flag(file, o); }
 
 static void print_subcommand(const cli_command *cmd, const cli_sub_view *sub, void *file) {
   FILE *f = file;
@@ -243,13 +255,13 @@ void cli_print_command_help(const cli_command *cmd, FILE *f) {
   if (cli_subcommand_count(cmd)) {
     /* a command with its own parser: its subcommands, each with its options */
     cli_foreach_subcommand(cmd, print_subcommand, f);
-    return;
+  } else {
+    fputs("\noptions:\n", f);
+    cli_foreach_flag(cmd, print_flag_to, f);
   }
-  fputs("\noptions:\n", f);
-  cli_flag_doc flags[N_OPTIONS];
-  size_t n = cli_command_flags(cmd, flags, N_OPTIONS);
-  for (size_t i = 0; i < n; i++)
-    print_flag(f, &flags[i]);
+  const char *details = cli_command_details(cmd);
+  if (details)
+    fprintf(f, "\n%s", details);
 }
 
 int cli_run_command(const cli_command *cmd, const char *line_prefix, int argc, char **argv) {

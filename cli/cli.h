@@ -14,7 +14,9 @@
 #include "krait/buf.h"
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/json.h"
 #include "krait/lock.h"
+#include "krait/prefix.h"
 #include "krait/solver.h"
 #include "krait/virtpkg.h"
 
@@ -135,6 +137,10 @@ typedef struct cli_command_doc {
    * args.c's groups (e.g. env): a function returning the rows and their count */
   const cli_command *(*group)(size_t *n);
   cli_positional positional;
+  /* a run_raw command without subcommands: its options (ending with {NULL}) */
+  const cli_flag_doc *flags;
+  /* more text after the options in --help (what it does in detail, exit status), or NULL */
+  const char *details;
 } cli_command_doc;
 
 /* One subcommand as help, man pages and completions show it. */
@@ -160,6 +166,27 @@ int cli_run_command(const cli_command *cmd, const char *line_prefix, int argc, c
 /* The options `cmd` accepts, in table order (the one source of help, man
  * pages and completions). Returns how many were written to out (at most cap). */
 size_t cli_command_flags(const cli_command *cmd, cli_flag_doc *out, size_t cap);
+/* Calls each(flag, user) for every option of `cmd` (cli_command_flags' order). */
+void cli_foreach_flag(const cli_command *cmd, void (*each)(const cli_flag_doc *flag, void *user), void *user);
+
+/* dispatch.c: a table of commands under one path ("krait", "krait env"),
+ * each row named by its path's words after the first plus its own word. */
+typedef struct cli_group {
+  const char *path; /* "krait" or "krait env" */
+  const cli_command *rows;
+  size_t n;
+} cli_group;
+/* The word that names a row in its group ("env export" -> "export"). */
+const char *cli_group_word(const cli_command *row);
+/* The row named `word`, or NULL. */
+const cli_command *cli_group_find(const cli_group *g, const char *word);
+/* "  word       summary" for every row. */
+void cli_group_print_list(const cli_group *g, FILE *f);
+/* Reports an unknown word on stderr (with the nearest row's word when close); returns 1. */
+int cli_group_unknown(const cli_group *g, const char *word);
+/* Runs a row: argv[0] is its word. A row with its own parser (run_raw) gets
+ * ctx, or a context of defaults and configuration when ctx is NULL. */
+int cli_group_run(const cli_command *cmd, const char *path, krait_ctx *ctx, int argc, char **argv);
 
 /* main.c */
 const cli_command *cli_find_command(const char *name);
@@ -176,6 +203,10 @@ void cli_foreach_subcommand(const cli_command *cmd, void (*each)(const cli_comma
                                                                  void *user),
                             void *user);
 cli_positional cli_positional_of(const cli_command *cmd);
+/* The options a run_raw command declares (command_docs.c), or NULL: args.c's table applies. */
+const cli_flag_doc *cli_own_flags(const cli_command *cmd);
+/* The text --help prints after the options, or NULL. */
+const char *cli_command_details(const cli_command *cmd);
 /* Internal commands (`krait __man`, `__complete`, `__values`): not in help,
  * man pages or completions. NULL when name is not one. */
 const cli_command *cli_find_internal_command(const char *name);
@@ -206,6 +237,21 @@ krait_ctx *cli_make_ctx(const cli_args *args, krait_err *err);
 /* The prefix a command acts on (-p, -n NAME, or $CONDA_PREFIX when
  * `allow_active`). Heap string, or NULL with err filled. */
 char *cli_target_prefix(const krait_ctx *ctx, const cli_args *args, bool for_create, krait_err *err);
+/* The environment a command reads or changes (cli_with_env). */
+typedef struct cli_env {
+  krait_ctx *ctx;
+  char *prefix;           /* absolute */
+  krait_prefix_state st;  /* with CLI_ENV_LOAD: its records; else empty */
+} cli_env;
+enum {
+  CLI_ENV_RECOVER = 1, /* first finish or undo a transaction a killed krait left (a no-op without one) */
+  CLI_ENV_LOAD = 2,    /* read its conda-meta records into st */
+};
+typedef krait_code (*cli_env_body)(const cli_args *args, cli_env *env, void *user, krait_err *err);
+/* Builds the context, resolves -n/-p/$CONDA_PREFIX, requires an environment
+ * there (conda-meta/), then runs body; its failure is reported once with
+ * cli_fail(). `how` is a set of CLI_ENV_* bits. Returns the exit status. */
+int cli_with_env(const cli_args *args, unsigned how, cli_env_body body, void *user);
 /* Reports err: "krait: error: <msg>" on stderr; with --json also the JSON
  * error object on stdout. Returns the exit status (1). */
 int cli_fail(const cli_args *args, const krait_err *err);
@@ -271,10 +317,20 @@ void cli_human_records(FILE *f, const krait_ctx *ctx, const krait_record *recs, 
 /* output_json.c */
 void cli_json_transaction(krait_buf *out, const krait_ctx *ctx, const char *prefix, const krait_solution *sol,
                           bool dry_run);
-void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *recs, size_t n);
+/* An array of records in micromamba's shape: every key (search), or with
+ * full false the ones its `list --json` shows. */
+void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *recs, size_t n, bool full);
 void cli_json_error(krait_buf *out, const krait_err *err);
 /* Writes buf + newline to stdout. */
 void cli_emit(const krait_buf *b);
+/* A JSON document for stdout, written through .w: cli_json_open(), the
+ * values, cli_json_emit() (prints it with cli_emit() and frees it). */
+typedef struct cli_json {
+  krait_buf buf;
+  krait_jw w;
+} cli_json;
+void cli_json_open(cli_json *j);
+void cli_json_emit(cli_json *j);
 
 /* confirm.c: asks `question` on a terminal ([y/N]); without a terminal the
  * answer is yes (like the transaction's confirmation). False + err when declined. */

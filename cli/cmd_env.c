@@ -43,41 +43,25 @@ static const cli_command env_commands[] = {
      cli_env_module},
 };
 
-#define N_ENV_COMMANDS (sizeof env_commands / sizeof *env_commands)
+static const cli_group env_group = {"krait env", env_commands, sizeof env_commands / sizeof *env_commands};
 
 const cli_command *krait_env_subcommands(size_t *n) {
-  *n = N_ENV_COMMANDS;
+  *n = env_group.n;
   return env_commands;
-}
-
-static void print_env_help(FILE *f) {
-  fputs("usage: krait env COMMAND [options]\n\ncommands:\n", f);
-  for (size_t i = 0; i < N_ENV_COMMANDS; i++)
-    fprintf(f, "  %-10s %s\n", env_commands[i].name + 4, env_commands[i].summary);
-  fputs("\nRun `krait env COMMAND --help` for the options of a command.\n", f);
 }
 
 int krait_cmd_env(krait_ctx *ctx, int argc, char **argv) {
   /* ctx serves the rows that parse their own options (run_raw); the others
    * build their context from their own options (-c, ...) */
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    print_env_help(argc < 2 ? stderr : stdout);
+    /* the same text as `krait help env` and `man krait-env`: every row with its options */
+    cli_print_command_help(cli_find_command("env"), argc < 2 ? stderr : stdout);
     return argc < 2;
   }
-  const cli_command *cmd = NULL;
-  for (size_t i = 0; i < N_ENV_COMMANDS && !cmd; i++)
-    if (strcmp(env_commands[i].name + 4, argv[1]) == 0)
-      cmd = &env_commands[i];
-  if (!cmd) {
-    fprintf(stderr, "krait: error: unknown command \"env %s\" (expected one of:", argv[1]);
-    for (size_t i = 0; i < N_ENV_COMMANDS; i++)
-      fprintf(stderr, " %s", env_commands[i].name + 4);
-    fputs("; see krait env --help)\n", stderr);
-    return 1;
-  }
-  if (cmd->run_raw)
-    return cmd->run_raw(ctx, argc - 1, argv + 1);
-  return cli_run_command(cmd, "krait env", argc - 1, argv + 1);
+  const cli_command *cmd = cli_group_find(&env_group, argv[1]);
+  if (!cmd)
+    return cli_group_unknown(&env_group, argv[1]);
+  return cli_group_run(cmd, env_group.path, ctx, argc - 1, argv + 1);
 }
 
 /* ---- env create / update ---- */
@@ -232,9 +216,63 @@ static char *export_name(const char *prefix) {
   return krait_strdup(base);
 }
 
+/* The text env export writes: @EXPLICIT, JSON or environment.yml. Caller frees. */
+static char *export_text(const cli_args *args, cli_env *env, krait_err *err) {
+  krait_prefix_state *st = &env->st;
+  if (args->explicit_) {
+    const krait_record **recs = krait_calloc(st->len + 1, sizeof *recs);
+    for (size_t i = 0; i < st->len; i++)
+      recs[i] = &st->records[i].rec;
+    krait_records_dependency_order(recs, st->len);
+    char *text = krait_explicit_render(recs, st->len, env->ctx->platform, args->md5);
+    free(recs);
+    return text;
+  }
+  krait_env_file f;
+  memset(&f, 0, sizeof f);
+  qsort(st->records, st->len, sizeof *st->records, by_name);
+  f.name = export_name(env->prefix);
+  f.prefix = krait_strdup(env->prefix);
+  export_channels(env->ctx, st, &f.channels);
+  if (args->from_history) {
+    krait_strv_copy(&f.specs, &st->requested_specs);
+  } else {
+    for (size_t i = 0; i < st->len; i++) {
+      const krait_record *r = &st->records[i].rec;
+      krait_strv_push_owned(&f.specs, args->no_builds ? krait_asprintf("%s=%s", r->name, r->version)
+                                                      : krait_asprintf("%s=%s=%s", r->name, r->version, r->build));
+    }
+  }
+  char *text = NULL;
+  if (krait_env_state_read(env->prefix, &f.variables, err)) {
+    /* text stays NULL: err says why */
+  } else if (args->json) {
+    krait_buf b = KRAIT_BUF_INIT;
+    export_json(&f, &b);
+    krait_buf_putc(&b, '\n');
+    text = krait_buf_steal(&b);
+  } else {
+    text = krait_env_file_render_yaml(&f);
+  }
+  krait_env_file_free(&f);
+  return text;
+}
+
+static krait_code export_env(const cli_args *args, cli_env *env, void *user, krait_err *err) {
+  (void)user;
+  char *text = export_text(args, env, err);
+  if (!text)
+    return err->code;
+  krait_code rc = KRAIT_OK;
+  if (args->env_files.len)
+    rc = krait_write_file_atomic(args->env_files.items[0], text, strlen(text), 0644, err);
+  else
+    fputs(text, stdout);
+  free(text);
+  return rc;
+}
+
 static int env_export(const cli_args *args) {
-  krait_err err;
-  krait_err_clear(&err);
   int n_modes = args->no_builds + args->from_history + args->explicit_;
   if (n_modes > 1)
     return cli_fail_msg(args, KRAIT_E_INVALID, "--no-builds, --from-history and --explicit exclude each other");
@@ -244,69 +282,5 @@ static int env_export(const cli_args *args) {
     return cli_fail_msg(args, KRAIT_E_INVALID, "--explicit writes a text file; it has no --json form");
   if (args->env_files.len > 1)
     return cli_fail_msg(args, KRAIT_E_INVALID, "give at most one -f FILE to write");
-  krait_ctx *ctx = cli_make_ctx(args, &err);
-  char *prefix = ctx ? cli_target_prefix(ctx, args, false, &err) : NULL;
-  krait_prefix_state st;
-  memset(&st, 0, sizeof st);
-  krait_env_file f;
-  memset(&f, 0, sizeof f);
-  char *text = NULL;
-  int status = 1;
-  const char *recovered = NULL;
-  if (!prefix || (krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err)) ||
-      krait_prefix_load(prefix, &st, &err))
-    goto fail;
-  if (!st.exists) {
-    krait_err_set(&err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/)", prefix);
-    goto fail;
-  }
-  if (args->explicit_) {
-    const krait_record **recs = krait_calloc(st.len + 1, sizeof *recs);
-    for (size_t i = 0; i < st.len; i++)
-      recs[i] = &st.records[i].rec;
-    krait_records_dependency_order(recs, st.len);
-    text = krait_explicit_render(recs, st.len, ctx->platform, args->md5);
-    free(recs);
-  } else {
-    qsort(st.records, st.len, sizeof *st.records, by_name);
-    f.name = export_name(prefix);
-    f.prefix = krait_strdup(prefix);
-    export_channels(ctx, &st, &f.channels);
-    if (args->from_history) {
-      krait_strv_copy(&f.specs, &st.requested_specs);
-    } else {
-      for (size_t i = 0; i < st.len; i++) {
-        const krait_record *r = &st.records[i].rec;
-        krait_strv_push_owned(&f.specs, args->no_builds ? krait_asprintf("%s=%s", r->name, r->version)
-                                                        : krait_asprintf("%s=%s=%s", r->name, r->version, r->build));
-      }
-    }
-    if (krait_env_state_read(prefix, &f.variables, &err))
-      goto fail;
-    if (args->json) {
-      krait_buf b = KRAIT_BUF_INIT;
-      export_json(&f, &b);
-      krait_buf_putc(&b, '\n');
-      text = krait_buf_steal(&b);
-    } else {
-      text = krait_env_file_render_yaml(&f);
-    }
-  }
-  if (args->env_files.len) {
-    if (krait_write_file_atomic(args->env_files.items[0], text, strlen(text), 0644, &err))
-      goto fail;
-  } else {
-    fputs(text, stdout);
-  }
-  status = 0;
-  goto done;
-fail:
-  status = cli_fail(args, &err);
-done:
-  free(text);
-  krait_env_file_free(&f);
-  krait_prefix_state_free(&st);
-  free(prefix);
-  krait_ctx_free(ctx);
-  return status;
+  return cli_with_env(args, CLI_ENV_RECOVER | CLI_ENV_LOAD, export_env, NULL);
 }

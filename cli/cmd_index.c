@@ -9,13 +9,18 @@
 #include "cmds.h"
 #include "krait/chindex.h"
 
+const cli_flag_doc krait_index_flags[] = {
+    {"threads", 0, "N", "archives read in parallel (default: extract_threads, else cores)"},
+    {"no-cache", 0, NULL, "read every archive again (default: unchanged size+mtime reuse the record)"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+const char krait_index_details[] = "Writes <subdir>/repodata.json(.zst), CEP-16 sharded repodata\n"
+                                   "(repodata_shards.msgpack.zst + shards/) and channeldata.json.\n";
+
 static int usage(FILE *out) {
-  fputs("usage: krait index [--threads N] [--no-cache] DIR\n"
-        "Index a channel directory: <subdir>/repodata.json(.zst), CEP-16 sharded repodata\n"
-        "(repodata_shards.msgpack.zst + shards/) and channeldata.json.\n"
-        "  --threads N   archives read in parallel (default: extract_threads, else cores)\n"
-        "  --no-cache    read every archive again (default: unchanged size+mtime reuse the record)\n",
-        out);
+  cli_print_command_help(cli_find_command("index"), out);
   return out == stdout ? 0 : 2;
 }
 

@@ -13,20 +13,47 @@
 #include "krait/json.h"
 #include "krait/kernelspec.h"
 
+static const cli_flag_doc install_flags[] = {
+    /* -p/-n name the environment; their long forms are the kernel's own */
+    {"prefix", 'p', "DIR", "-p PREFIX: the environment; --prefix DIR: into DIR/share/jupyter/kernels"},
+    {"name", 'n', "KERNEL", "-n NAME: the environment; --name KERNEL: the kernel's name (default: the env's)"},
+    {"display-name", 0, "TEXT", "the name Jupyter shows (default: the environment's)"},
+    {"user", 0, NULL, "into Jupyter's user data dir (the default)"},
+    {"sys-prefix", 0, NULL, "into the environment itself"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_flag_doc list_flags[] = {
+    {"json", 0, NULL, "machine-readable output on stdout"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_flag_doc remove_flags[] = {
+    {"yes", 'y', NULL, "do not ask (required when not on a terminal)"},
+    {"user", 0, NULL, "from Jupyter's user data dir (the default)"},
+    {"prefix", 0, "DIR", "from DIR/share/jupyter/kernels"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+const cli_subcommand krait_kernel_subcommands[] = {
+    {"install", "(-p PREFIX | -n NAME) [--name KERNEL] [--display-name TEXT] [--user | --prefix DIR | --sys-prefix]",
+     "Write a Jupyter kernelspec whose argv runs the env's python through `krait run`.", install_flags, NULL},
+    {"list", "[--json]", "The kernels Jupyter finds, with the env of those krait wrote.", list_flags, NULL},
+    {"remove", "KERNEL [-y] [--user | --prefix DIR]", "Delete a kernel (asks on a terminal).", remove_flags, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const char krait_kernel_details[] =
+    "install: activate.d scripts and conda-meta/state variables apply in the kernel; the env's\n"
+    "python must import ipykernel; KERNEL defaults to the env's name (lower case). The user data\n"
+    "dir is $JUPYTER_DATA_DIR, $XDG_DATA_HOME/jupyter or ~/.local/share/jupyter.\n"
+    "list: $JUPYTER_PATH, the user dir, /usr/local/share/jupyter and /usr/share/jupyter.\n";
+
 static int usage(FILE *f) {
-  fputs("usage: krait kernel install (-p PREFIX | -n NAME) [--name KERNEL] [--display-name TEXT]\n"
-        "                            [--user | --prefix DIR | --sys-prefix]\n"
-        "       krait kernel list [--json]\n"
-        "       krait kernel remove KERNEL [-y] [--user | --prefix DIR]\n\n"
-        "install  write a Jupyter kernelspec whose argv runs the env's python through `krait run`\n"
-        "         (activate.d scripts and conda-meta/state variables apply in the kernel). The env's\n"
-        "         python must import ipykernel. KERNEL defaults to the env's name (lower case).\n"
-        "         --user (default): Jupyter's user data dir ($JUPYTER_DATA_DIR, $XDG_DATA_HOME/jupyter or\n"
-        "         ~/.local/share/jupyter); --prefix DIR: DIR/share/jupyter; --sys-prefix: the env itself.\n"
-        "list     the kernels Jupyter finds ($JUPYTER_PATH, the user dir, /usr/local/share/jupyter,\n"
-        "         /usr/share/jupyter), with the env of those krait wrote.\n"
-        "remove   delete a kernel (asks on a terminal; -y to skip, required when not on a terminal).\n",
-        f);
+  cli_print_command_help(cli_find_command("kernel"), f);
   return f == stdout ? 0 : 2;
 }
 
@@ -193,25 +220,24 @@ static int do_list(const kernel_opts *o, krait_err *err) {
   krait_kernel_list l;
   krait_kernel_list_dirs(&dirs, &l);
   if (o->json) {
-    krait_buf b = KRAIT_BUF_INIT;
-    krait_jw w;
-    krait_jw_init(&w, &b, 2);
-    krait_jw_obj_begin(&w);
-    krait_jw_key(&w, "kernelspecs");
-    krait_jw_obj_begin(&w);
+    cli_json j;
+    cli_json_open(&j);
+    krait_jw *w = &j.w;
+    krait_jw_obj_begin(w);
+    krait_jw_key(w, "kernelspecs");
+    krait_jw_obj_begin(w);
     for (size_t i = 0; i < l.len; i++) {
-      krait_jw_key(&w, l.items[i].name);
-      krait_jw_obj_begin(&w);
-      krait_jw_kstr(&w, "display_name", l.items[i].display_name);
-      krait_jw_kstr(&w, "env_prefix", l.items[i].env_prefix);
-      krait_jw_kstr(&w, "language", l.items[i].language);
-      krait_jw_kstr(&w, "resource_dir", l.items[i].dir);
-      krait_jw_obj_end(&w);
+      krait_jw_key(w, l.items[i].name);
+      krait_jw_obj_begin(w);
+      krait_jw_kstr(w, "display_name", l.items[i].display_name);
+      krait_jw_kstr(w, "env_prefix", l.items[i].env_prefix);
+      krait_jw_kstr(w, "language", l.items[i].language);
+      krait_jw_kstr(w, "resource_dir", l.items[i].dir);
+      krait_jw_obj_end(w);
     }
-    krait_jw_obj_end(&w);
-    krait_jw_obj_end(&w);
-    cli_emit(&b);
-    krait_buf_free(&b);
+    krait_jw_obj_end(w);
+    krait_jw_obj_end(w);
+    cli_json_emit(&j);
   } else if (!l.len) {
     puts("no kernels found");
   } else {

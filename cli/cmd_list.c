@@ -10,17 +10,16 @@
 #include "krait/txn.h"
 
 static int by_name(const void *a, const void *b) {
-  const krait_prefix_record *x = *(krait_prefix_record *const *)a, *y = *(krait_prefix_record *const *)b;
-  return strcmp(x->rec.name, y->rec.name);
+  return strcmp(((const krait_record *)a)->name, ((const krait_record *)b)->name);
 }
 
-static void print_explicit(const krait_ctx *ctx, krait_prefix_record **recs, size_t n, bool md5) {
+static void print_explicit(const krait_ctx *ctx, const krait_record *rows, size_t n, bool md5) {
   printf("# This file may be used to create an environment using:\n"
          "# $ krait create --name <env> --file <this file>\n"
          "# platform: %s\n@EXPLICIT\n",
          ctx->platform);
   for (size_t i = 0; i < n; i++) {
-    const krait_record *r = &recs[i]->rec;
+    const krait_record *r = &rows[i];
     if (!r->url || !*r->url)
       continue; /* nothing to fetch it from (e.g. a record written by hand) */
     if (md5 && r->md5 && *r->md5)
@@ -30,40 +29,37 @@ static void print_explicit(const krait_ctx *ctx, krait_prefix_record **recs, siz
   }
 }
 
-static void print_json(const krait_ctx *ctx, krait_prefix_record **recs, size_t n) {
+static void print_json(const krait_ctx *ctx, const krait_record *rows, size_t n) {
   krait_buf b = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &b, 2);
-  krait_jw_arr_begin(&w);
-  for (size_t i = 0; i < n; i++) {
-    const krait_record *r = &recs[i]->rec;
-    char *chan = cli_channel_display(ctx, r->channel);
-    char *dist = krait_record_dist(r);
-    krait_jw_obj_begin(&w);
-    krait_jw_kstr(&w, "base_url", r->channel ? r->channel : "");
-    krait_jw_kint(&w, "build_number", r->build_number);
-    krait_jw_kstr(&w, "build_string", r->build);
-    krait_jw_kstr(&w, "channel", chan);
-    krait_jw_kstr(&w, "dist_name", dist);
-    krait_jw_kstr(&w, "name", r->name);
-    krait_jw_kstr(&w, "platform", r->subdir ? r->subdir : "");
-    krait_jw_kstr(&w, "version", r->version);
-    krait_jw_obj_end(&w);
-    free(chan);
-    free(dist);
-  }
-  krait_jw_arr_end(&w);
+  cli_json_records(&b, ctx, rows, n, false); /* the keys micromamba's list --json shows */
   cli_emit(&b);
   krait_buf_free(&b);
 }
 
-static void print_table(const krait_ctx *ctx, const char *prefix, krait_prefix_record **recs, size_t n) {
+static void print_table(const krait_ctx *ctx, const char *prefix, const krait_record *rows, size_t n) {
   printf("List of packages in environment: %s\n\n", prefix);
-  krait_record *rows = krait_calloc(n + 1, sizeof *rows);
-  for (size_t i = 0; i < n; i++)
-    rows[i] = recs[i]->rec; /* shallow: the table only reads */
   cli_human_records(stdout, ctx, rows, n);
+}
+
+/* user: the compiled REGEX, or NULL for every package */
+static krait_code list_packages(const cli_args *args, cli_env *env, void *user, krait_err *err) {
+  (void)err;
+  const krait_rx *re = user;
+  krait_prefix_state *st = &env->st;
+  krait_record *rows = krait_calloc(st->len + 1, sizeof *rows);
+  size_t n = 0;
+  for (size_t i = 0; i < st->len; i++)
+    if (!re || krait_rx_search(re, st->records[i].rec.name))
+      rows[n++] = st->records[i].rec; /* shallow copies: only read, st owns them */
+  qsort(rows, n, sizeof *rows, by_name);
+  if (args->explicit_)
+    print_explicit(env->ctx, rows, n, args->md5);
+  else if (args->json)
+    print_json(env->ctx, rows, n);
+  else
+    print_table(env->ctx, env->prefix, rows, n);
   free(rows);
+  return KRAIT_OK;
 }
 
 int cmd_list(const cli_args *args) {
@@ -76,48 +72,10 @@ int cmd_list(const cli_args *args) {
   if (args->md5 && !args->explicit_)
     return cli_fail_msg(args, KRAIT_E_INVALID, "--md5 only goes with --explicit");
   krait_rx *re = NULL; /* the bounded engine, as for MatchSpecs */
-  bool have_re = args->specs.len == 1;
-  if (have_re && krait_rx_compile(args->specs.items[0], false, &re, &err) != KRAIT_OK)
+  if (args->specs.len == 1 && krait_rx_compile(args->specs.items[0], false, &re, &err) != KRAIT_OK)
     return cli_fail_msg(args, KRAIT_E_INVALID, "invalid regular expression: %s", err.msg);
-  krait_ctx *ctx = cli_make_ctx(args, &err);
-  char *prefix = ctx ? cli_target_prefix(ctx, args, false, &err) : NULL;
-  krait_prefix_state st;
-  memset(&st, 0, sizeof st);
-  int status = 1;
-  if (!prefix)
-    goto fail;
-  /* records must not describe a half-done transaction a killed krait left:
-   * finish or undo it first (a no-op without a pending journal) */
-  const char *recovered = NULL;
-  if (krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err))
-    goto fail;
-  if (krait_prefix_load(prefix, &st, &err))
-    goto fail;
-  if (!st.exists) {
-    krait_err_set(&err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/)", prefix);
-    goto fail;
-  }
-  krait_prefix_record **recs = krait_calloc(st.len + 1, sizeof *recs);
-  size_t n = 0;
-  for (size_t i = 0; i < st.len; i++)
-    if (!have_re || krait_rx_search(re, st.records[i].rec.name))
-      recs[n++] = &st.records[i];
-  qsort(recs, n, sizeof *recs, by_name);
-  if (args->explicit_)
-    print_explicit(ctx, recs, n, args->md5);
-  else if (args->json)
-    print_json(ctx, recs, n);
-  else
-    print_table(ctx, prefix, recs, n);
-  free(recs);
-  status = 0;
-  goto done;
-fail:
-  status = cli_fail(args, &err);
-done:
+  /* records must not describe a half-done transaction a killed krait left */
+  int status = cli_with_env(args, CLI_ENV_RECOVER | CLI_ENV_LOAD, list_packages, re);
   krait_rx_free(re);
-  krait_prefix_state_free(&st);
-  free(prefix);
-  krait_ctx_free(ctx);
   return status;
 }

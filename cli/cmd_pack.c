@@ -12,32 +12,39 @@
 #include "krait/meta.h"
 #include "krait/pack.h"
 
+const cli_flag_doc krait_pack_flags[] = {
+    {"prefix", 'p', "PREFIX", "path of the environment"},
+    {"name", 'n', "NAME", "name of the environment"},
+    {"output", 'o', "FILE", "the pack to write (replaced only when complete)"},
+    {"format", 0, "FMT",
+     "squashfs, tar.zst or tar.gz (default: from FILE's extension, .sqsh/.squashfs/.tar.gz/.tgz, else tar.zst)"},
+    {"dest-prefix", 0, "PATH", "the absolute path the environment will live at"},
+    {"exclude", 0, "GLOB", "leave out paths (relative to the env) or names matching GLOB"},
+    {"ignore-pip", 0, NULL, "pack pip-installed packages unchanged instead of refusing"},
+    {"apptainer-def", 0, "FILE", "also write an Apptainer definition using the pack"},
+    {"quiet", 'q', NULL, "no summary line"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+const char krait_pack_details[] = "The environment's prefixes are rewritten for the path it will be mounted or\n"
+                                  "unpacked at (--dest-prefix; default: where it is now).\n";
+
+const cli_flag_doc krait_unpack_flags[] = {
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+const char krait_unpack_details[] = "DIR must be absent or empty. The pack's prefixes are rewritten for DIR, and DIR\n"
+                                    "is registered in ~/.conda/environments.txt.\n";
+
 static int pack_usage(FILE *f) {
-  fputs("usage: krait pack (-p PREFIX | -n NAME) -o FILE [--format squashfs|tar.zst|tar.gz]\n"
-        "                  [--dest-prefix PATH] [--exclude GLOB]... [--ignore-pip] [--apptainer-def FILE]\n\n"
-        "Write an environment as one file, its prefixes rewritten for the path it will be\n"
-        "mounted or unpacked at (--dest-prefix; default: where it is now).\n\n"
-        "options:\n"
-        "  -p, --prefix PREFIX     path of the environment\n"
-        "  -n, --name NAME         name of the environment\n"
-        "  -o, --output FILE       the pack to write (replaced only when complete)\n"
-        "  --format FMT            squashfs, tar.zst or tar.gz (default: from FILE's extension,\n"
-        "                          .sqsh/.squashfs/.tar.gz/.tgz, else tar.zst)\n"
-        "  --dest-prefix PATH      the absolute path the environment will live at\n"
-        "  --exclude GLOB          leave out paths (relative to the env) or names matching GLOB\n"
-        "  --ignore-pip            pack pip-installed packages unchanged instead of refusing\n"
-        "  --apptainer-def FILE    also write an Apptainer definition using the pack\n"
-        "  -q, --quiet             no summary line\n"
-        "  -h, --help              show this help\n",
-        f);
+  cli_print_command_help(cli_find_command("pack"), f);
   return f == stdout ? 0 : 2;
 }
 
 static int unpack_usage(FILE *f) {
-  fputs("usage: krait unpack FILE DIR\n\n"
-        "Unpack a tar pack written by krait pack into DIR (absent or empty), rewrite its\n"
-        "prefixes for DIR and register DIR in ~/.conda/environments.txt.\n",
-        f);
+  cli_print_command_help(cli_find_command("unpack"), f);
   return f == stdout ? 0 : 2;
 }
 

@@ -99,44 +99,31 @@ static void human_lines(const char *sign, const krait_strv *v, const krait_strv 
   }
 }
 
-int cli_list_revisions(const cli_args *args) {
-  if (args->specs.len || args->explicit_)
-    return cli_fail_msg(args, KRAIT_E_INVALID, "--revisions takes no REGEX and no --explicit");
-  krait_err err;
-  krait_ctx *ctx = cli_make_ctx(args, &err);
-  char *prefix = ctx ? cli_target_prefix(ctx, args, false, &err) : NULL;
+static krait_code list_revisions(const cli_args *args, cli_env *env, void *user, krait_err *err) {
+  (void)user;
   krait_history h;
   memset(&h, 0, sizeof h);
-  int status = 1;
-  if (!prefix)
-    goto fail;
-  char *meta = krait_path_join(prefix, "conda-meta");
-  bool is_env = krait_is_dir(meta);
-  free(meta);
-  if (!is_env) {
-    krait_err_set(&err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/)", prefix);
-    goto fail;
-  }
-  if (krait_history_read(prefix, &h, &err))
-    goto fail;
-  krait_buf b = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &b, 2);
+  krait_code rc = krait_history_read(env->prefix, &h, err);
+  if (rc)
+    return rc;
+  cli_json j;
+  cli_json_open(&j);
   if (args->json)
-    krait_jw_arr_begin(&w);
+    krait_jw_arr_begin(&j.w);
   for (size_t i = 0; i < h.len; i++) {
     rev_changes c;
     changes_of(&h.revs[i], &c);
     if (args->json) {
-      krait_jw_obj_begin(&w);
-      krait_jw_kstr(&w, "cmd", h.revs[i].cmd);
-      krait_jw_kstr(&w, "date", h.revs[i].date);
-      json_pairs(&w, "downgrade", &c.down_old, &c.down_new);
-      krait_jw_kstrv(&w, "install", &c.install);
-      krait_jw_kstrv(&w, "remove", &c.remove);
-      krait_jw_kint(&w, "rev", (int64_t)i);
-      json_pairs(&w, "upgrade", &c.up_old, &c.up_new);
-      krait_jw_obj_end(&w);
+      krait_jw *w = &j.w;
+      krait_jw_obj_begin(w);
+      krait_jw_kstr(w, "cmd", h.revs[i].cmd);
+      krait_jw_kstr(w, "date", h.revs[i].date);
+      json_pairs(w, "downgrade", &c.down_old, &c.down_new);
+      krait_jw_kstrv(w, "install", &c.install);
+      krait_jw_kstrv(w, "remove", &c.remove);
+      krait_jw_kint(w, "rev", (int64_t)i);
+      json_pairs(w, "upgrade", &c.up_old, &c.up_new);
+      krait_jw_obj_end(w);
     } else {
       printf("%s  (rev %zu)\n", h.revs[i].date, i);
       for (size_t k = 0; k < c.up_old.len; k++)
@@ -150,19 +137,19 @@ int cli_list_revisions(const cli_args *args) {
     changes_free(&c);
   }
   if (args->json) {
-    krait_jw_arr_end(&w);
-    cli_emit(&b);
+    krait_jw_arr_end(&j.w);
+    cli_json_emit(&j);
+  } else {
+    krait_buf_free(&j.buf);
   }
-  krait_buf_free(&b);
-  status = 0;
-  goto done;
-fail:
-  status = cli_fail(args, &err);
-done:
   krait_history_free(&h);
-  free(prefix);
-  krait_ctx_free(ctx);
-  return status;
+  return KRAIT_OK;
+}
+
+int cli_list_revisions(const cli_args *args) {
+  if (args->specs.len || args->explicit_)
+    return cli_fail_msg(args, KRAIT_E_INVALID, "--revisions takes no REGEX and no --explicit");
+  return cli_with_env(args, 0, list_revisions, NULL);
 }
 
 static void free_records(krait_record *r, size_t n) {
@@ -171,49 +158,29 @@ static void free_records(krait_record *r, size_t n) {
   free(r);
 }
 
-int cli_install_revision(const cli_args *args) {
-  if (args->specs.len)
-    return cli_fail_msg(args, KRAIT_E_INVALID, "--revision takes no SPEC (the revision says what to install)");
-  char *end;
-  long long n = strtoll(args->revision, &end, 10);
-  if (!*args->revision || *end || n < 0)
-    return cli_fail_msg(args, KRAIT_E_INVALID, "--revision needs a revision number (see krait list --revisions), not \"%s\"",
-                        args->revision);
-  krait_err err;
-  krait_ctx *ctx = cli_make_ctx(args, &err);
-  if (!ctx)
-    return cli_fail(args, &err);
-  int status = 1;
+/* install --revision N: what revision N had, each package pinned exactly. */
+static krait_code go_back(const cli_args *args, cli_env *env, void *user, krait_err *err) {
+  long long n = *(const long long *)user;
+  krait_ctx *ctx = env->ctx;
+  const char *prefix = env->prefix;
+  const krait_prefix_state *st = &env->st;
+  krait_code rc;
   krait_history h;
   memset(&h, 0, sizeof h);
-  krait_prefix_state st;
-  memset(&st, 0, sizeof st);
   krait_strv state = KRAIT_STRV_INIT, specs = KRAIT_STRV_INIT, want = KRAIT_STRV_INIT;
   krait_solution sol, plan;
   memset(&sol, 0, sizeof sol);
   memset(&plan, 0, sizeof plan);
   bool solved = false;
-  char *prefix = cli_target_prefix(ctx, args, false, &err);
-  const char *recovered = NULL;
-  if (!prefix)
-    goto fail;
-  if (!args->dry_run && krait_is_dir(prefix) && krait_txn_recover(ctx, prefix, &recovered, &err))
-    goto fail;
-  if (krait_prefix_load(prefix, &st, &err))
-    goto fail;
-  if (!st.exists) {
-    krait_err_set(&err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/)", prefix);
-    goto fail;
-  }
-  if (krait_history_read(prefix, &h, &err) || krait_history_state(&h, (size_t)n, &state, &err))
-    goto fail;
+  if ((rc = krait_history_read(prefix, &h, err)) || (rc = krait_history_state(&h, (size_t)n, &state, err)))
+    goto done;
   /* every package pinned exactly; its channel searched too (after -c and the configured ones) */
   for (size_t i = 0; i < state.len; i++) {
     krait_hist_dist d;
     if (!krait_hist_dist_parse(state.items[i], &d)) {
-      krait_err_set(&err, KRAIT_E_PARSE, "%s/conda-meta/history: cannot read the package \"%s\"", prefix,
-                    state.items[i]);
-      goto fail;
+      rc = krait_err_set(err, KRAIT_E_PARSE, "%s/conda-meta/history: cannot read the package \"%s\"", prefix,
+                         state.items[i]);
+      goto done;
     }
     krait_strv_push_owned(&specs, krait_asprintf("%s==%s=%s", d.name, d.version, d.build));
     krait_strv_push_owned(&want, nvb(&d));
@@ -229,50 +196,49 @@ int cli_install_revision(const cli_args *args) {
                        .prefix = prefix,
                        .ignore_installed = true};
   if (specs.len) {
-    if (krait_solve(ctx, &req, &sol, &err)) {
-      krait_err_prefix(&err, "cannot go back to revision %lld: ", n);
-      goto fail;
+    if ((rc = krait_solve(ctx, &req, &sol, err))) {
+      krait_err_prefix(err, "cannot go back to revision %lld: ", n);
+      goto done;
     }
     solved = true;
   }
   /* the transaction: what revision N has and the env lacks, and the reverse */
   krait_strv have = KRAIT_STRV_INIT;
-  for (size_t i = 0; i < st.len; i++)
-    krait_strv_push_owned(&have, krait_record_dist(&st.records[i].rec));
+  for (size_t i = 0; i < st->len; i++)
+    krait_strv_push_owned(&have, krait_record_dist(&st->records[i].rec));
   plan.link = krait_calloc(sol.n_link + 1, sizeof *plan.link);
-  plan.unlink = krait_calloc(st.len + 1, sizeof *plan.unlink);
+  plan.unlink = krait_calloc(st->len + 1, sizeof *plan.unlink);
   for (size_t i = 0; i < sol.n_link; i++) {
     char *d = krait_record_dist(&sol.link[i]);
     if (!krait_strv_contains(&have, d))
       krait_record_copy(&plan.link[plan.n_link++], &sol.link[i]);
     free(d);
   }
-  for (size_t i = 0; i < st.len; i++)
+  for (size_t i = 0; i < st->len; i++)
     if (!krait_strv_contains(&want, have.items[i]))
-      krait_record_copy(&plan.unlink[plan.n_unlink++], &st.records[i].rec);
+      krait_record_copy(&plan.unlink[plan.n_unlink++], &st->records[i].rec);
   krait_strv_free(&have);
 
   cli_txn_view view;
   cli_txn_view_build(&plan, &view);
-  krait_buf out = KRAIT_BUF_INIT;
   if (!args->json && (!args->quiet || args->dry_run))
     cli_human_transaction(stdout, ctx, prefix, &view, args->dry_run);
   cli_txn_view_free(&view);
   if (!args->dry_run && (plan.n_link || plan.n_unlink)) {
-    if (!ctx->always_yes && !cli_confirm("Proceed?", &err))
-      goto fail;
-    if (cli_execute_transaction(ctx, prefix, &plan, args, KRAIT_REQ_INSTALL, &err))
-      goto fail;
+    if (!ctx->always_yes && !cli_confirm("Proceed?", err)) {
+      rc = err->code;
+      goto done;
+    }
+    if ((rc = cli_execute_transaction(ctx, prefix, &plan, args, KRAIT_REQ_INSTALL, err)))
+      goto done;
   }
   if (args->json) {
+    krait_buf out = KRAIT_BUF_INIT;
     cli_json_transaction(&out, ctx, prefix, &plan, args->dry_run);
     cli_emit(&out);
+    krait_buf_free(&out);
   }
-  krait_buf_free(&out);
-  status = 0;
-  goto done;
-fail:
-  status = cli_fail(args, &err);
+  rc = KRAIT_OK;
 done:
   if (solved)
     krait_solution_free(&sol);
@@ -282,8 +248,17 @@ done:
   krait_strv_free(&specs);
   krait_strv_free(&want);
   krait_history_free(&h);
-  krait_prefix_state_free(&st);
-  free(prefix);
-  krait_ctx_free(ctx);
-  return status;
+  return rc;
+}
+
+int cli_install_revision(const cli_args *args) {
+  if (args->specs.len)
+    return cli_fail_msg(args, KRAIT_E_INVALID, "--revision takes no SPEC (the revision says what to install)");
+  char *end;
+  long long n = strtoll(args->revision, &end, 10);
+  if (!*args->revision || *end || n < 0)
+    return cli_fail_msg(args, KRAIT_E_INVALID, "--revision needs a revision number (see krait list --revisions), not \"%s\"",
+                        args->revision);
+  /* a dry run changes nothing, not even a pending transaction */
+  return cli_with_env(args, (args->dry_run ? 0 : CLI_ENV_RECOVER) | CLI_ENV_LOAD, go_back, &n);
 }

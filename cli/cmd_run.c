@@ -16,22 +16,27 @@
 #include "cmds.h"
 #include "krait/run.h"
 
+const cli_flag_doc krait_run_flags[] = {
+    {"prefix", 'p', "PREFIX", "path of the environment"},
+    {"name", 'n', "NAME", "name of the environment (in the envs dirs)"},
+    {"cwd", 0, "DIR", "run the command in DIR"},
+    {"clean-env", 0, NULL,
+     "start from an almost empty environment (HOME, USER, LOGNAME, SHELL, TERM, LANG, LC_*, TZ, TMPDIR and a "
+     "system PATH) instead of krait's own"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
+const char krait_run_details[] =
+    "CMD runs in the activated environment: its bin/ first on PATH, CONDA_PREFIX and the other\n"
+    "activation variables, the variables of conda-meta/state, and its etc/conda/activate.d/*.sh\n"
+    "scripts sourced first. stdin/stdout/stderr are the command's; SIGTERM, SIGINT, SIGHUP,\n"
+    "SIGQUIT, SIGUSR1 and SIGUSR2 sent to krait are passed on to it. Options end at CMD (or --).\n\n"
+    "Exit status: the command's (128+N when signal N ended it); 127 command not found;\n"
+    "126 not executable; 1 when krait fails before starting it.\n";
+
 static int usage(FILE *f) {
-  fputs("usage: krait run (-p PREFIX | -n NAME) [--cwd DIR] [--clean-env] [--] CMD [ARGS...]\n\n"
-        "Run CMD in the activated environment: its bin/ first on PATH, CONDA_PREFIX and the other\n"
-        "activation variables, the variables of conda-meta/state, and its etc/conda/activate.d/*.sh\n"
-        "scripts sourced first. stdin/stdout/stderr are the command's; SIGTERM, SIGINT, SIGHUP,\n"
-        "SIGQUIT, SIGUSR1 and SIGUSR2 sent to krait are passed on to it.\n\n"
-        "options:\n"
-        "  -p, --prefix PREFIX   path of the environment\n"
-        "  -n, --name NAME       name of the environment (in the envs dirs)\n"
-        "  --cwd DIR             run the command in DIR\n"
-        "  --clean-env           start from an almost empty environment (HOME, USER, LOGNAME, SHELL,\n"
-        "                        TERM, LANG, LC_*, TZ, TMPDIR and a system PATH) instead of krait's own\n"
-        "  -h, --help            show this help\n\n"
-        "Exit status: the command's (128+N when signal N ended it); 127 command not found;\n"
-        "126 not executable; 1 when krait fails before starting it.\n",
-        f);
+  cli_print_command_help(cli_find_command("run"), f);
   return f == stdout ? 0 : 2;
 }
 

@@ -18,7 +18,7 @@ int cmd_search(const cli_args *args) {
   } else {
     if (args->json) {
       krait_buf b = KRAIT_BUF_INIT;
-      cli_json_records(&b, ctx, res.records, res.len);
+      cli_json_records(&b, ctx, res.records, res.len, true);
       cli_emit(&b);
       krait_buf_free(&b);
     } else if (res.len) {

@@ -12,20 +12,60 @@
 #include "krait/fs.h"
 #include "krait/shell_hook.h"
 
+#define SHELL_FLAG {"shell", 's', "SHELL", "bash, zsh, fish, tcsh or posix (default: from $SHELL)"}
+#define HELP_FLAG {"help", 'h', NULL, "show this help"}
+
+static const cli_flag_doc hook_flags[] = {SHELL_FLAG, HELP_FLAG, {NULL, 0, NULL, NULL}};
+
+static const cli_flag_doc rc_flags[] = {
+    SHELL_FLAG,
+    {"rc-file", 0, "FILE", "the startup file (default: the shell's own, e.g. ~/.bashrc)"},
+    {"dry-run", 0, NULL, "show the change, write nothing"},
+    HELP_FLAG,
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_flag_doc activate_flags[] = {
+    SHELL_FLAG,
+    {"stack", 0, NULL, "keep the active environment's bin/ on PATH"},
+    HELP_FLAG,
+    {NULL, 0, NULL, NULL},
+};
+
+const cli_subcommand krait_shell_subcommands[] = {
+    {"hook", "[-s SHELL]", "Print the code that defines the `krait` shell function (evaluate it in the shell).",
+     hook_flags, NULL},
+    {"init", "[-s SHELL] [--rc-file FILE] [--dry-run]",
+     "Add a marked block evaluating the hook to the shell's startup file.", rc_flags, NULL},
+    {"deinit", "[-s SHELL] [--rc-file FILE] [--dry-run]", "Remove the block init added.", rc_flags, NULL},
+    {"activate", "[-s SHELL] [--stack] ENV",
+     "Print the commands the shell function evaluates to activate ENV (a name or a path).", activate_flags, "ENV"},
+    {"deactivate", "[-s SHELL]", "Print the commands that deactivate the active environment.", hook_flags, NULL},
+    {"reactivate", "[-s SHELL]", "Print the commands that activate the active environment again.", hook_flags, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const char krait_shell_details[] =
+    "After eval \"$(krait shell hook -s bash)\" (fish: krait shell hook -s fish | source),\n"
+    "`krait activate ENV` and `krait deactivate` change the current shell. Startup files:\n"
+    "~/.bashrc, ~/.zshrc, ~/.config/fish/config.fish, ~/.tcshrc, ~/.profile.\n";
+
+const cli_flag_doc krait_activate_flags[] = {
+    {"stack", 0, NULL, "keep the active environment's bin/ on PATH"},
+    HELP_FLAG,
+    {NULL, 0, NULL, NULL},
+};
+
+const char krait_activate_details[] =
+    "These work through krait's shell function; evaluate the hook first:\n"
+    "  eval \"$(krait shell hook -s bash)\"      # bash; also zsh, posix\n"
+    "  krait shell hook -s fish | source        # fish\n"
+    "  eval \"`krait shell hook -s tcsh`\"        # tcsh\n"
+    "or add it to your startup file with `krait shell init -s SHELL`.\n"
+    "In job scripts, `krait run -p ENV CMD...` needs no hook.\n";
+
 static int usage(FILE *f) {
-  fputs("usage: krait shell hook [-s SHELL]\n"
-        "       krait shell init|deinit [-s SHELL] [--rc-file FILE] [--dry-run]\n"
-        "       krait shell activate [-s SHELL] [--stack] ENV\n"
-        "       krait shell deactivate|reactivate [-s SHELL]\n\n"
-        "hook     print the code that defines the `krait` shell function; evaluate it in the shell:\n"
-        "           eval \"$(krait shell hook -s bash)\"   (fish: krait shell hook -s fish | source)\n"
-        "         then `krait activate ENV` and `krait deactivate` change the current shell.\n"
-        "init     add a marked block that evaluates the hook to the shell's startup file\n"
-        "         (~/.bashrc, ~/.zshrc, ~/.config/fish/config.fish, ~/.tcshrc, ~/.profile); deinit removes it.\n"
-        "activate, deactivate, reactivate\n"
-        "         print the commands the shell function evaluates (ENV: a name or a path).\n\n"
-        "SHELL: bash, zsh, fish, tcsh, posix (default: from $SHELL).\n",
-        f);
+  cli_print_command_help(cli_find_command("shell"), f);
   return f == stdout ? 0 : 2;
 }
 
@@ -276,14 +316,13 @@ int krait_cmd_shell(krait_ctx *ctx, int argc, char **argv) {
  * parent shell, so say what to do instead. */
 int krait_cmd_activate_unhooked(krait_ctx *ctx, int argc, char **argv) {
   (void)ctx;
-  (void)argc;
-  fprintf(stderr,
-          "krait: error: `krait %s` needs krait's shell function; evaluate the hook first:\n"
-          "  eval \"$(krait shell hook -s bash)\"      # bash; also zsh, posix\n"
-          "  krait shell hook -s fish | source        # fish\n"
-          "  eval \"`krait shell hook -s tcsh`\"        # tcsh\n"
-          "or add it to your startup file with `krait shell init -s SHELL`.\n"
-          "In job scripts, `krait run -p ENV CMD...` needs no hook.\n",
-          argv[0]);
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      cli_print_command_help(cli_find_command(argv[0]), stdout);
+      return 0;
+    }
+  /* the binary cannot change its parent shell: say how the hook does it */
+  fprintf(stderr, "krait: error: `krait %s` cannot change this shell by itself.\n%s", argv[0],
+          krait_activate_details);
   return 1;
 }

@@ -1,44 +1,28 @@
 /* `krait __values`: what the completion scripts (docs_complete.c) offer.
- *   envs                  names of the environments (-n): "base" when the root
- *                         prefix is an environment, then every envs dir's
- *                         subfolders that have conda-meta/
+ *   envs                  names of the environments (-n): the names `krait env
+ *                         list` shows (base, the envs dirs' environments and the
+ *                         registered ones inside an envs dir)
  *   packages [WORDS...]   names of the packages installed in the environment the
  *                         words select (-n NAME / -p PREFIX, else $CONDA_PREFIX)
  * One name a line, sorted; nothing (exit 0) when there is nothing to offer: a
  * completion must never print an error into the user's command line. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 #include "krait/prefix.h"
 
-static bool is_env(const char *path) {
-  char *meta = krait_path_join(path, "conda-meta");
-  bool yes = krait_is_dir(meta);
-  free(meta);
-  return yes;
-}
-
+/* The names `krait env list` shows (envs dirs, base, registered envs inside an envs dir). */
 static void env_names(const krait_ctx *ctx, krait_strv *out) {
-  if (ctx->root_prefix && is_env(ctx->root_prefix))
-    krait_strv_push(out, "base");
-  for (size_t i = 0; i < ctx->envs_dirs.len; i++) {
-    DIR *d = opendir(ctx->envs_dirs.items[i]);
-    if (!d)
-      continue;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-      if (e->d_name[0] == '.')
-        continue;
-      char *p = krait_path_join(ctx->envs_dirs.items[i], e->d_name);
-      if (is_env(p) && !krait_strv_contains(out, e->d_name))
-        krait_strv_push(out, e->d_name);
-      free(p);
-    }
-    closedir(d);
-  }
+  krait_env_set set;
+  if (krait_env_list(ctx, NULL, &set, NULL))
+    return;
+  for (size_t i = 0; i < set.len; i++)
+    if (set.items[i].name && !krait_strv_contains(out, set.items[i].name))
+      krait_strv_push(out, set.items[i].name);
+  krait_env_set_free(&set);
 }
 
 /* -n NAME, --name NAME, --name=NAME, -p PREFIX, ... from the words typed so far. */

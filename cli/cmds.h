@@ -34,6 +34,22 @@ int krait_cmd_run(krait_ctx *ctx, int argc, char **argv);
 /* cmd_kernel.c: `krait kernel install|list|remove` */
 int krait_cmd_kernel(krait_ctx *ctx, int argc, char **argv);
 extern const cli_subcommand krait_package_subcommands[];
+/* What `--help`, the man pages and the completions say about the commands that
+ * parse their own arguments (each declared beside its parser; command_docs.c). */
+extern const cli_subcommand krait_shell_subcommands[];
+extern const char krait_shell_details[];
+extern const cli_flag_doc krait_activate_flags[]; /* [0] --stack (activate only), then -h */
+extern const char krait_activate_details[];
+extern const cli_flag_doc krait_run_flags[];
+extern const char krait_run_details[];
+extern const cli_subcommand krait_kernel_subcommands[];
+extern const char krait_kernel_details[];
+extern const cli_flag_doc krait_pack_flags[];
+extern const char krait_pack_details[];
+extern const cli_flag_doc krait_unpack_flags[];
+extern const char krait_unpack_details[];
+extern const cli_flag_doc krait_index_flags[];
+extern const char krait_index_details[];
 /* cmd_env.c: its rows ("env export", ...), for help, man pages and completions */
 const cli_command *krait_env_subcommands(size_t *n);
 /* cmd_env_module.c: `krait env module` (own option parsing: its --name is the module's name) */

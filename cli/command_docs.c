@@ -10,11 +10,19 @@
 #include "cmds.h"
 
 static const cli_command_doc docs[] = {
-    {"package", krait_package_subcommands, NULL, CLI_POS_NONE},
-    {"env", NULL, krait_env_subcommands, CLI_POS_NONE},
-    {"remove", NULL, NULL, CLI_POS_INSTALLED},
-    {"uninstall", NULL, NULL, CLI_POS_INSTALLED},
-    {"update", NULL, NULL, CLI_POS_INSTALLED},
+    {"package", krait_package_subcommands, NULL, CLI_POS_NONE, NULL, NULL},
+    {"env", NULL, krait_env_subcommands, CLI_POS_NONE, NULL, NULL},
+    {"remove", NULL, NULL, CLI_POS_INSTALLED, NULL, NULL},
+    {"uninstall", NULL, NULL, CLI_POS_INSTALLED, NULL, NULL},
+    {"update", NULL, NULL, CLI_POS_INSTALLED, NULL, NULL},
+    {"shell", krait_shell_subcommands, NULL, CLI_POS_NONE, NULL, krait_shell_details},
+    {"activate", NULL, NULL, CLI_POS_NONE, krait_activate_flags, krait_activate_details},
+    {"deactivate", NULL, NULL, CLI_POS_NONE, krait_activate_flags + 1, krait_activate_details},
+    {"run", NULL, NULL, CLI_POS_NONE, krait_run_flags, krait_run_details},
+    {"kernel", krait_kernel_subcommands, NULL, CLI_POS_NONE, NULL, krait_kernel_details},
+    {"pack", NULL, NULL, CLI_POS_NONE, krait_pack_flags, krait_pack_details},
+    {"unpack", NULL, NULL, CLI_POS_NONE, krait_unpack_flags, krait_unpack_details},
+    {"index", NULL, NULL, CLI_POS_NONE, krait_index_flags, krait_index_details},
 };
 
 static const cli_command internal[] = {
@@ -48,8 +56,7 @@ void cli_subcommand_view(const cli_command *cmd, size_t i, cli_sub_view *out) {
   if (d && d->group) {
     size_t n;
     const cli_command *row = &d->group(&n)[i];
-    const char *space = strchr(row->name, ' '); /* "env export" -> "export" */
-    out->name = space ? space + 1 : row->name;
+    out->name = cli_group_word(row);
     out->usage = row->usage;
     out->summary = row->summary;
     out->n_flags = cli_command_flags(row, out->flags, CLI_MAX_FLAGS);
@@ -73,6 +80,16 @@ void cli_foreach_subcommand(const cli_command *cmd, void (*each)(const cli_comma
     cli_subcommand_view(cmd, i, &sub);
     each(cmd, &sub, user);
   }
+}
+
+const cli_flag_doc *cli_own_flags(const cli_command *cmd) {
+  const cli_command_doc *d = doc_of(cmd);
+  return d ? d->flags : NULL;
+}
+
+const char *cli_command_details(const cli_command *cmd) {
+  const cli_command_doc *d = doc_of(cmd);
+  return d ? d->details : NULL;
 }
 
 cli_positional cli_positional_of(const cli_command *cmd) {

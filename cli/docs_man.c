@@ -77,6 +77,8 @@ static void main_page(FILE *f) {
   fputc('\n', f);
 }
 
+static void flag_item_to(const cli_flag_doc *o, void *file) { flag_item(file, o); }
+
 static void subcommand_section(const cli_command *cmd, const cli_sub_view *sub, void *file) {
   FILE *f = file;
   roff(f, ".SS \"krait %s %s %s\"\n%s\n", cmd->name, sub->name, sub->usage, sub->summary);
@@ -94,10 +96,7 @@ static void command_page(FILE *f, const cli_command *cmd) {
     cli_foreach_subcommand(cmd, subcommand_section, f);
   } else {
     fputs(".SH OPTIONS\n", f);
-    cli_flag_doc flags[CLI_MAX_FLAGS];
-    size_t nf = cli_command_flags(cmd, flags, CLI_MAX_FLAGS);
-    for (size_t i = 0; i < nf; i++)
-      flag_item(f, &flags[i]);
+    cli_foreach_flag(cmd, flag_item_to, f);
   }
   fputs(".SH SEE ALSO\n\\fBkrait\\fR(1)\n", f);
   free(page);

@@ -12,6 +12,7 @@
 #include "krait/env_file.h"
 #include "krait/env_pip.h"
 #include "krait/env_state.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
 #include "krait/prefix.h"
@@ -212,9 +213,7 @@ static int run_explicit(krait_ctx *ctx, env_input *in, const char *prefix, krait
   if (create && cli_check_create_target(prefix, args, err))
     return cli_fail(args, err);
   if (!create) {
-    char *meta = krait_path_join(prefix, "conda-meta");
-    bool is_env = krait_is_dir(meta);
-    free(meta);
+    bool is_env = krait_is_env(prefix);
     if (!is_env) {
       krait_err_set(err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/); create it with krait create",
                     prefix);

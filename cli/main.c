@@ -1,5 +1,6 @@
 /* krait: entry point; finds the command and hands it its parsed arguments. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -59,17 +60,12 @@ static const cli_command commands[] = {
      0, NULL, krait_cmd_index},
 };
 
-#define N_COMMANDS (sizeof commands / sizeof *commands)
+static const cli_group top = {"krait", commands, sizeof commands / sizeof *commands};
 
-const cli_command *cli_find_command(const char *name) {
-  for (size_t i = 0; i < N_COMMANDS; i++)
-    if (strcmp(commands[i].name, name) == 0)
-      return &commands[i];
-  return NULL;
-}
+const cli_command *cli_find_command(const char *name) { return cli_group_find(&top, name); }
 
 const cli_command *cli_commands(size_t *n) {
-  *n = N_COMMANDS;
+  *n = top.n;
   return commands;
 }
 
@@ -81,23 +77,18 @@ static void print_main_help(FILE *f) {
   fputs("usage: krait [--version] [--help] COMMAND [options]\n\n"
         "krait is a conda-compatible package manager.\n\ncommands:\n",
         f);
-  for (size_t i = 0; i < N_COMMANDS; i++)
-    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  cli_group_print_list(&top, f);
   fprintf(f, "\nRun `krait COMMAND --help` for the options of a command.\n%s", cli_main_help_epilog);
 }
 
-/* "unknown command "instal" (did you mean `install`?)" */
-static int unknown_command(const char *name) {
-  const char *names[N_COMMANDS];
-  size_t n = 0;
-  for (size_t i = 0; i < N_COMMANDS; i++)
-    names[n++] = commands[i].name;
-  const char *near = cli_nearest(name, names, n);
-  if (near)
-    fprintf(stderr, "krait: error: unknown command \"%s\" (did you mean `%s`?)\n", name, near);
-  else
-    fprintf(stderr, "krait: error: unknown command \"%s\" (see krait --help)\n", name);
-  return 1;
+/* argv[0] names the command (a user-facing or an internal one). */
+static int run(int argc, char **argv) {
+  const cli_command *cmd = cli_find_command(argv[0]);
+  if (!cmd)
+    cmd = cli_find_internal_command(argv[0]);
+  if (!cmd)
+    return cli_group_unknown(&top, argv[0]);
+  return cli_group_run(cmd, "krait", NULL, argc, argv);
 }
 
 int main(int argc, char **argv) {
@@ -106,11 +97,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   const char *first = argv[1];
+  if (strcmp(first, "help") == 0 && argc > 2) {
+    /* `krait help env export` is `krait env export --help`, word for word */
+    static char help_flag[] = "--help";
+    char **words = krait_calloc((size_t)argc, sizeof *words);
+    for (int i = 2; i < argc; i++)
+      words[i - 2] = argv[i];
+    words[argc - 2] = help_flag;
+    int status = run(argc - 1, words);
+    free(words);
+    return status;
+  }
   if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0 || strcmp(first, "help") == 0) {
-    if (argc > 2 && cli_find_command(argv[2])) {
-      cli_print_command_help(cli_find_command(argv[2]), stdout);
-      return 0;
-    }
     print_main_help(stdout);
     return 0;
   }
@@ -118,23 +116,5 @@ int main(int argc, char **argv) {
     printf("%s\n", KRAIT_VERSION_STRING);
     return 0;
   }
-  const cli_command *cmd = cli_find_command(first);
-  if (!cmd)
-    cmd = cli_find_internal_command(first);
-  if (!cmd)
-    return unknown_command(first);
-  if (cmd->run_raw) {
-    cli_args args;
-    krait_err err;
-    krait_err_clear(&err);
-    memset(&args, 0, sizeof args);
-    args.command = cmd->name;
-    krait_ctx *ctx = cli_make_ctx(&args, &err);
-    if (!ctx)
-      return cli_fail(&args, &err);
-    int status = cmd->run_raw(ctx, argc - 1, argv + 1);
-    krait_ctx_free(ctx);
-    return status;
-  }
-  return cli_run_command(cmd, "krait", argc - 1, argv + 1);
+  return run(argc - 1, argv + 1);
 }

@@ -12,34 +12,52 @@ void cli_emit(const krait_buf *b) {
   fflush(stdout);
 }
 
+void cli_json_open(cli_json *j) {
+  j->buf = (krait_buf)KRAIT_BUF_INIT;
+  krait_jw_init(&j->w, &j->buf, 2);
+}
+
+void cli_json_emit(cli_json *j) {
+  cli_emit(&j->buf);
+  krait_buf_free(&j->buf);
+}
+
 /* One package record with micromamba's keys, sorted as it sorts them.
  * `channel` is the display name ("conda-forge" or the URL), `base_url` the
- * channel URL; timestamp is in seconds as micromamba prints it. */
-static void write_record(krait_jw *w, const krait_ctx *ctx, const krait_record *r) {
+ * channel URL; timestamp is in seconds as micromamba prints it. Not `full`:
+ * only the keys micromamba's `list --json` shows. */
+static void write_record(krait_jw *w, const krait_ctx *ctx, const krait_record *r, bool full) {
   char *chan = cli_channel_display(ctx, r->channel);
   char *dist = krait_record_dist(r);
   krait_jw_obj_begin(w);
   krait_jw_kstr(w, "base_url", r->channel ? r->channel : "");
-  krait_jw_kstr(w, "build", r->build);
+  if (full)
+    krait_jw_kstr(w, "build", r->build);
   krait_jw_kint(w, "build_number", r->build_number);
   krait_jw_kstr(w, "build_string", r->build);
   krait_jw_kstr(w, "channel", chan);
-  krait_jw_kstrv(w, "constrains", &r->constrains);
-  krait_jw_kstrv(w, "depends", &r->depends);
+  if (full) {
+    krait_jw_kstrv(w, "constrains", &r->constrains);
+    krait_jw_kstrv(w, "depends", &r->depends);
+  }
   krait_jw_kstr(w, "dist_name", dist);
-  krait_jw_kstr(w, "fn", r->fn ? r->fn : "");
-  krait_jw_kstr(w, "license", r->license ? r->license : "");
-  krait_jw_kstr(w, "md5", r->md5 ? r->md5 : "");
+  if (full) {
+    krait_jw_kstr(w, "fn", r->fn ? r->fn : "");
+    krait_jw_kstr(w, "license", r->license ? r->license : "");
+    krait_jw_kstr(w, "md5", r->md5 ? r->md5 : "");
+  }
   krait_jw_kstr(w, "name", r->name);
   krait_jw_kstr(w, "platform", r->subdir ? r->subdir : "");
-  krait_jw_kstr(w, "sha256", r->sha256 ? r->sha256 : "");
-  krait_jw_kint(w, "size", r->size >= 0 ? r->size : 0);
-  krait_jw_kstr(w, "subdir", r->subdir ? r->subdir : "");
-  krait_jw_kint(w, "timestamp", r->timestamp / 1000);
-  char *tf = krait_features_join(&r->track_features);
-  krait_jw_kstr(w, "track_features", tf);
-  free(tf);
-  krait_jw_kstr(w, "url", r->url ? r->url : "");
+  if (full) {
+    krait_jw_kstr(w, "sha256", r->sha256 ? r->sha256 : "");
+    krait_jw_kint(w, "size", r->size >= 0 ? r->size : 0);
+    krait_jw_kstr(w, "subdir", r->subdir ? r->subdir : "");
+    krait_jw_kint(w, "timestamp", r->timestamp / 1000);
+    char *tf = krait_features_join(&r->track_features);
+    krait_jw_kstr(w, "track_features", tf);
+    free(tf);
+    krait_jw_kstr(w, "url", r->url ? r->url : "");
+  }
   krait_jw_kstr(w, "version", r->version);
   krait_jw_obj_end(w);
   free(chan);
@@ -51,7 +69,7 @@ static void write_record_list(krait_jw *w, const krait_ctx *ctx, const char *key
   krait_jw_key(w, key);
   krait_jw_arr_begin(w);
   for (size_t i = 0; i < n; i++)
-    write_record(w, ctx, &recs[i]);
+    write_record(w, ctx, &recs[i], true);
   krait_jw_arr_end(w);
 }
 
@@ -74,12 +92,12 @@ void cli_json_transaction(krait_buf *out, const krait_ctx *ctx, const char *pref
   krait_jw_obj_end(&w);
 }
 
-void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *recs, size_t n) {
+void cli_json_records(krait_buf *out, const krait_ctx *ctx, const krait_record *recs, size_t n, bool full) {
   krait_jw w;
   krait_jw_init(&w, out, 2);
   krait_jw_arr_begin(&w);
   for (size_t i = 0; i < n; i++)
-    write_record(&w, ctx, &recs[i]);
+    write_record(&w, ctx, &recs[i], full);
   krait_jw_arr_end(&w);
 }
 

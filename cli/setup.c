@@ -10,6 +10,8 @@
 #include "krait/envreg.h"
 #include "krait/fs.h"
 #include "krait/platform.h"
+#include "krait/prefix.h"
+#include "krait/txn.h"
 
 typedef struct event_sink {
   int verbose;
@@ -94,9 +96,7 @@ static char *prefix_for_name(const krait_ctx *ctx, const char *name) {
     return krait_strdup(ctx->root_prefix);
   for (size_t i = 0; i < ctx->envs_dirs.len; i++) {
     char *p = krait_path_join(ctx->envs_dirs.items[i], name);
-    char *meta = krait_path_join(p, "conda-meta");
-    bool found = krait_is_dir(meta);
-    free(meta);
+    bool found = krait_is_env(p);
     if (found)
       return p;
     free(p);
@@ -136,6 +136,33 @@ char *cli_target_prefix(const krait_ctx *ctx, const cli_args *args, bool for_cre
   krait_err_set(err, KRAIT_E_INVALID, "no environment given: use -n NAME or -p PREFIX%s",
                 for_create ? "" : " (or activate one)");
   return NULL;
+}
+
+int cli_with_env(const cli_args *args, unsigned how, cli_env_body body, void *user) {
+  krait_err err;
+  krait_err_clear(&err);
+  cli_env env;
+  memset(&env, 0, sizeof env);
+  const char *recovered = NULL;
+  krait_code rc = KRAIT_E_INVALID;
+  if (!(env.ctx = cli_make_ctx(args, &err)) || !(env.prefix = cli_target_prefix(env.ctx, args, false, &err)))
+    goto done;
+  if ((how & CLI_ENV_RECOVER) && krait_is_dir(env.prefix) &&
+      (rc = krait_txn_recover(env.ctx, env.prefix, &recovered, &err)))
+    goto done;
+  if ((how & CLI_ENV_LOAD) && (rc = krait_prefix_load(env.prefix, &env.st, &err)))
+    goto done;
+  if ((how & CLI_ENV_LOAD) ? !env.st.exists : !krait_is_env(env.prefix)) {
+    rc = krait_err_set(&err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/)", env.prefix);
+    goto done;
+  }
+  rc = body(args, &env, user, &err);
+done:;
+  int status = rc ? cli_fail(args, &err) : 0;
+  krait_prefix_state_free(&env.st);
+  free(env.prefix);
+  krait_ctx_free(env.ctx);
+  return status;
 }
 
 int cli_fail(const cli_args *args, const krait_err *err) {

@@ -10,6 +10,7 @@
 #include "krait/txn.h"
 #include "krait/cache.h"
 #include "krait/checkpoint.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
 #include "krait/prefix.h"
@@ -23,9 +24,7 @@ krait_code cli_check_create_target(const char *prefix, const cli_args *args, kra
     return KRAIT_OK;
   if (!krait_is_dir(prefix))
     return krait_err_set(err, KRAIT_E_INVALID, "%s exists and is not a directory", prefix);
-  char *meta = krait_path_join(prefix, "conda-meta");
-  bool is_env = krait_is_dir(meta);
-  free(meta);
+  bool is_env = krait_is_env(prefix);
   if (is_env) {
     if (args->yes || args->force)
       return KRAIT_OK;
@@ -216,9 +215,7 @@ int cli_run_transaction(const cli_args *args, krait_request_kind kind) {
   if (create && cli_check_create_target(prefix, args, &err))
     goto fail;
   if (!create) {
-    char *meta = krait_path_join(prefix, "conda-meta");
-    bool is_env = krait_is_dir(meta);
-    free(meta);
+    bool is_env = krait_is_env(prefix);
     if (!is_env) {
       krait_err_set(&err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/); create it with krait create",
                     prefix);

@@ -35,7 +35,9 @@ if [ -z "$version" ]; then
        "(adds a deb-src entry for trixie from your Debian mirror), or configure with -DKRAIT_LIBSOLV_PREFIX=..." >&2
   exit 1
 fi
-patch_hash=$( (echo "$version"; cat "$here"/libsolv-patches/*.patch 2>/dev/null; cat "$0") | sha256sum | cut -c1-12)
+. "$here/deps-lib.sh"
+patch_hash=$( (echo "$version"; cat "$here"/libsolv-patches/*.patch 2>/dev/null; cat "$0" "$here/deps-lib.sh") |
+  sha256sum | cut -c1-12)
 prefix=$deps/libsolv-$version-$patch_hash
 cflags=""
 # Two UBSan checks stay off for libsolv itself (krait's code keeps them all):
@@ -52,21 +54,12 @@ elif [ "$flavor" = fuzz ]; then
   cflags="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer $libsolv_ub_exceptions"
   export CC=clang
 fi
-if [ -f "$prefix/.complete" ]; then
-  echo "$prefix"
-  exit 0
-fi
-mkdir -p "$deps"
-work=$(mktemp -d "$deps/libsolv-build.XXXXXX")
-log=$deps/libsolv-build-$flavor.log
-trap 'rm -rf "$work"' EXIT
-trap 'echo "building libsolv failed; last lines of $log:" >&2; tail -30 "$log" >&2' ERR
-exec 3>&1 >"$log" 2>&1   # the build's chatter goes to the log; stdout (fd 3) gets only the prefix
-echo "building libsolv $version with patches ($patch_hash) in $work" >&3
-cd "$work"
-# Source comes only from Debian: needs a deb-src entry for trixie (see .ci/libsolv-source).
-apt-get source --download-only "libsolv=$version"
-dpkg-source -x "libsolv_${version#*:}.dsc" src >/dev/null
+deps_reuse "$prefix"
+deps_enter_workdir "$deps" libsolv "$flavor" # the build's chatter goes to the log; stdout only the prefix
+echo "building libsolv $version with patches ($patch_hash) in $deps_work" >&3
+# Source comes only from Debian: needs a deb-src entry for trixie (see .ci/libsolv-source);
+# no tarball fallback: Debian's patches are part of what krait's patches apply to.
+deps_debian_source libsolv "$version" src
 cd src
 for p in "$here"/libsolv-patches/*.patch; do
   [ -e "$p" ] || continue

@@ -36,4 +36,4 @@ target_link_libraries(krait_libsolv INTERFACE
 # Rebuild when a patch changes.
 file(GLOB _libsolv_patches CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/cmake/libsolv-patches/*.patch)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-  ${_libsolv_patches} ${CMAKE_SOURCE_DIR}/cmake/build-libsolv.sh)
+  ${_libsolv_patches} ${CMAKE_SOURCE_DIR}/cmake/build-libsolv.sh ${CMAKE_SOURCE_DIR}/cmake/deps-lib.sh)

@@ -25,4 +25,5 @@ message(STATUS "yyjson at ${YYJSON_PREFIX}")
 add_library(krait_yyjson INTERFACE)
 target_include_directories(krait_yyjson SYSTEM INTERFACE ${YYJSON_PREFIX}/include)
 target_link_libraries(krait_yyjson INTERFACE ${YYJSON_PREFIX}/lib/libyyjson.a)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/cmake/build-yyjson.sh)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/cmake/build-yyjson.sh
+  ${CMAKE_SOURCE_DIR}/cmake/deps-lib.sh)

@@ -1,16 +1,10 @@
 /* Explicit files (@EXPLICIT package URLs with #md5/#sha256) and spec lists:
  * parse, and render what parsed as an explicit file again. */
-#include "fuzz_util.h"
-#include "krait/env_file.h"
+#include "fuzz_env_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size > 65536)
-    return 0;
   krait_env_file f;
-  memset(&f, 0, sizeof f);
-  krait_err err;
-  if (krait_env_file_parse("explicit.txt", (const char *)data, size, false, "linux-64", &f, &err) == KRAIT_OK &&
-      f.kind == KRAIT_ENV_FILE_EXPLICIT) {
+  if (fuzz_env_file(data, size, "explicit.txt", false, &f) && f.kind == KRAIT_ENV_FILE_EXPLICIT) {
     const krait_record **recs = calloc(f.n_packages + 1, sizeof *recs);
     if (!recs)
       abort();

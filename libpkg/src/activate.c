@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "activate_record.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 
 #define RECORD_VAR_FMT "_KRAIT_ACT_%d"
@@ -248,10 +249,7 @@ static krait_code check_env_prefix(const char *prefix, krait_err *err) {
   if (!prefix || prefix[0] != '/')
     return krait_err_set(err, KRAIT_E_INVALID, "activation needs an absolute prefix, got \"%s\"",
                          prefix ? prefix : "");
-  char *meta = krait_path_join(prefix, "conda-meta");
-  bool ok = krait_is_dir(meta);
-  free(meta);
-  if (!ok)
+  if (!krait_is_env(prefix))
     return krait_err_set(err, KRAIT_E_NOTFOUND, "%s is not an environment (it has no conda-meta/ directory)",
                          prefix);
   return KRAIT_OK;

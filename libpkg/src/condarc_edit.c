@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <yaml.h>
 
+#include "yaml_doc.h"
+
 #include "krait/fs.h"
 #include "krait/rckeys.h"
 
@@ -20,7 +22,6 @@ typedef struct rc_doc {
   const char *text;
   size_t len;
   const char *origin;
-  yaml_parser_t parser;
   yaml_document_t doc;
   yaml_node_t *root;   /* NULL for an empty document */
   size_t *char_to_byte; /* libyaml marks count characters, edits need bytes */
@@ -42,33 +43,20 @@ static krait_code doc_load(rc_doc *d, const char *text, size_t len, const char *
     i += w;
   }
   d->char_to_byte[d->n_chars] = len;
-  if (!yaml_parser_initialize(&d->parser))
-    krait_oom();
-  yaml_parser_set_input_string(&d->parser, (const unsigned char *)text, len);
-  if (!yaml_parser_load(&d->parser, &d->doc)) {
-    krait_code rc = krait_err_set(err, KRAIT_E_PARSE, "%s:%zu: invalid YAML: %s", origin,
-                                  d->parser.problem_mark.line + 1, d->parser.problem ? d->parser.problem : "error");
-    yaml_parser_delete(&d->parser);
+  krait_code rc = krait_yaml_load(origin, text, len, &d->doc, err);
+  if (rc) {
     free(d->char_to_byte);
     return rc;
   }
-  d->root = yaml_document_get_root_node(&d->doc);
-  if (d->root && d->root->type == YAML_SCALAR_NODE && d->root->data.scalar.length == 0)
-    d->root = NULL; /* "---" alone */
-  if (d->root && d->root->type != YAML_MAPPING_NODE) {
-    krait_code rc = krait_err_set(err, KRAIT_E_PARSE, "%s:%zu: expected a mapping of settings (key: value)", origin,
-                                  d->root->start_mark.line + 1);
+  if ((rc = krait_yaml_settings_root(origin, &d->doc, &d->root, err))) {
     yaml_document_delete(&d->doc);
-    yaml_parser_delete(&d->parser);
     free(d->char_to_byte);
-    return rc;
   }
-  return KRAIT_OK;
+  return rc;
 }
 
 static void doc_free(rc_doc *d) {
   yaml_document_delete(&d->doc);
-  yaml_parser_delete(&d->parser);
   free(d->char_to_byte);
 }
 
@@ -251,6 +239,9 @@ krait_code krait_condarc_render_scalar(const char *key, const char *value, bool 
   for (const char *p = value; *p; p++)
     if ((unsigned char)*p < 0x20 && *p != '\t')
       return krait_err_set(err, KRAIT_E_INVALID, "value for %s contains a control character (newline?)", key);
+  const char *want = NULL;
+  if (!k->choices && !krait_rc_value_ok(k, value, &want)) /* the rule krait applies it with (rckeys.c) */
+    return krait_err_set(err, KRAIT_E_INVALID, "%s must be %s, not \"%s\"", key, want, value);
   switch (k->type) {
   case KRAIT_RC_BOOL: {
     bool b;

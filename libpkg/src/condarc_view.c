@@ -6,6 +6,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "yaml_doc.h"
+
 #include "krait/fs.h"
 #include "krait/json.h"
 
@@ -107,62 +109,33 @@ static void merge_list(krait_rc_setting *s, const krait_json *arr, const char *p
   s->item_sources = sources;
 }
 
-/* conda's "#!final" after a top-level key ("pkgs_dirs: #!final"), as config.c reads it. */
+/* conda's "#!final" after a top-level key ("pkgs_dirs: #!final"), read as config.c reads it. */
 static void mark_final_keys(krait_rc_view *v, const char *text) {
-  for (const char *line = text; *line;) {
-    size_t len = strcspn(line, "\n");
-    const char *colon = memchr(line, ':', len);
-    const char *mark = NULL;
-    for (const char *p = line; p + 7 <= line + len && !mark; p++)
-      if (strncmp(p, "#!final", 7) == 0)
-        mark = p;
-    if (colon && mark && mark > colon && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '-') {
-      const char *end = colon;
-      while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-      char *key = krait_strndup(line, (size_t)(end - line));
-      for (size_t i = 0; i < v->len; i++) /* only keys the file really set */
-        if (strcmp(v->settings[i].key, key) == 0)
-          v->settings[i].final = true;
-      free(key);
-    }
-    line += len;
-    if (*line)
-      line++;
-  }
+  krait_strv final = KRAIT_STRV_INIT;
+  krait_rc_final_keys(text, &final);
+  for (size_t i = 0; i < v->len; i++) /* only keys the file really set */
+    if (krait_strv_contains(&final, v->settings[i].key))
+      v->settings[i].final = true;
+  krait_strv_free(&final);
 }
 
 static krait_code load_file(krait_rc_view *v, const char *path, krait_err *err) {
-  krait_buf text = KRAIT_BUF_INIT;
-  krait_code rc = krait_read_file(path, &text, err);
+  krait_buf text;
+  yaml_document_t doc;
+  krait_code rc = krait_yaml_load_file(path, &text, &doc, err);
   if (rc)
     return rc;
-  yaml_parser_t parser;
-  yaml_document_t doc;
-  if (!yaml_parser_initialize(&parser))
-    krait_oom();
-  yaml_parser_set_input_string(&parser, (const unsigned char *)krait_buf_str(&text), text.len);
-  if (!yaml_parser_load(&parser, &doc)) {
-    rc = krait_err_set(err, KRAIT_E_PARSE, "%s:%zu: invalid YAML: %s", path, parser.problem_mark.line + 1,
-                       parser.problem ? parser.problem : "error");
-    yaml_parser_delete(&parser);
-    krait_buf_free(&text);
-    return rc;
-  }
-  yaml_node_t *root = yaml_document_get_root_node(&doc);
+  yaml_node_t *root;
+  rc = krait_yaml_settings_root(path, &doc, &root, err);
   krait_buf json = KRAIT_BUF_INIT;
-  if (root && root->type == YAML_MAPPING_NODE) {
+  if (root) {
     krait_jw w;
     krait_jw_init(&w, &json, 0);
     node_json(&w, &doc, root, NULL, 0);
-  } else if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)) {
-    rc = krait_err_set(err, KRAIT_E_PARSE, "%s:%zu: expected a mapping of settings (key: value)", path,
-                       root->start_mark.line + 1);
-  } else {
+  } else if (!rc) {
     krait_buf_puts(&json, "{}");
   }
   yaml_document_delete(&doc);
-  yaml_parser_delete(&parser);
   krait_buf text_copy = text; /* kept for the "#!final" markers (libyaml drops comments) */
   krait_json *obj = rc ? NULL : krait_json_parse(json.data, json.len, path, err);
   if (!rc && !obj)
@@ -213,81 +186,60 @@ krait_code krait_rc_view_load(const char *const *paths, size_t n, krait_rc_view 
   return KRAIT_OK;
 }
 
-/* The variables of krait_config_apply_env (config.c), with their list separators. */
-static const struct {
-  const char *var, *key, *seps; /* seps NULL = scalar */
-} env_keys[] = {
-    {"CONDA_CHANNELS", "channels", ","},
-    {"CONDA_DEFAULT_CHANNELS", "default_channels", ","},
-    {"CONDA_PKGS_DIRS", "pkgs_dirs", ",:"},
-    {"CONDA_ENVS_DIRS", "envs_dirs", ",:"},
-    {"CONDA_PINNED_PACKAGES", "pinned_packages", "&"},
-    {"CONDA_CHANNEL_ALIAS", "channel_alias", NULL},
-    {"CONDA_SUBDIR", "subdir", NULL},
-    {"CONDA_CHANNEL_PRIORITY", "channel_priority", NULL},
-    {"CONDA_ADD_PIP_AS_PYTHON_DEPENDENCY", "add_pip_as_python_dependency", NULL},
-    {"CONDA_OFFLINE", "offline", NULL},
-    {"CONDA_ALWAYS_YES", "always_yes", NULL},
-    {"CONDA_USE_LOCKFILES", "use_lockfiles", NULL},
-    {"CONDA_EXTRACT_THREADS", "extract_threads", NULL},
-};
+typedef struct env_view {
+  krait_rc_view *v;
+  krait_jw w; /* the "envvars" pseudo-file's JSON */
+  bool any;
+} env_view;
 
+static void view_env_value(const krait_rc_key *k, const char *val, void *user) {
+  env_view *e = user;
+  krait_rc_setting *s = setting(e->v, k->name);
+  if (s->final)
+    return;
+  e->any = true;
+  char *source = krait_asprintf("$%s", k->env);
+  krait_jw_key(&e->w, k->name);
+  if (k->env_seps) {
+    s->is_list = true;
+    krait_strv_free(&s->items);
+    krait_strv_free(&s->item_sources);
+    krait_rc_split_list(k, val, &s->items);
+    krait_jw_arr_begin(&e->w);
+    for (size_t j = 0; j < s->items.len; j++) {
+      krait_jw_str(&e->w, s->items.items[j]);
+      krait_strv_push(&s->item_sources, source);
+    }
+    krait_jw_arr_end(&e->w);
+  } else {
+    krait_buf one = KRAIT_BUF_INIT;
+    krait_jw w1;
+    krait_jw_init(&w1, &one, 0);
+    bool b;
+    if (k->type == KRAIT_RC_BOOL && krait_rc_parse_bool(val, &b)) {
+      krait_jw_bool(&w1, b);
+      krait_jw_bool(&e->w, b);
+    } else {
+      krait_jw_str(&w1, val);
+      krait_jw_str(&e->w, val);
+    }
+    free(s->json);
+    free(s->source);
+    s->json = krait_buf_steal(&one);
+    s->source = krait_strdup(source);
+  }
+  free(source);
+}
+
+/* The CONDA_* variables of the key table, as krait_config_apply_env (config.c) reads them. */
 void krait_rc_view_apply_env(krait_rc_view *v) {
   krait_buf json = KRAIT_BUF_INIT;
-  krait_jw w;
-  krait_jw_init(&w, &json, 0);
-  krait_jw_obj_begin(&w);
-  bool any = false;
-  for (size_t i = 0; i < sizeof env_keys / sizeof *env_keys; i++) {
-    const char *val = getenv(env_keys[i].var);
-    if (!val || !*val)
-      continue;
-    krait_rc_setting *s = setting(v, env_keys[i].key);
-    if (s->final)
-      continue;
-    any = true;
-    char *source = krait_asprintf("$%s", env_keys[i].var);
-    krait_jw_key(&w, env_keys[i].key);
-    if (env_keys[i].seps) {
-      s->is_list = true;
-      krait_strv_free(&s->items);
-      krait_strv_free(&s->item_sources);
-      krait_jw_arr_begin(&w);
-      for (const char *p = val; *p;) {
-        size_t n = strcspn(p, env_keys[i].seps);
-        if (n) {
-          char *item = krait_strndup(p, n);
-          krait_jw_str(&w, item);
-          krait_strv_push_owned(&s->items, item);
-          krait_strv_push(&s->item_sources, source);
-        }
-        p += n;
-        if (*p)
-          p++;
-      }
-      krait_jw_arr_end(&w);
-    } else {
-      krait_buf one = KRAIT_BUF_INIT;
-      krait_jw w1;
-      krait_jw_init(&w1, &one, 0);
-      bool b;
-      const krait_rc_key *k = krait_rc_key_find(env_keys[i].key);
-      if (k && k->type == KRAIT_RC_BOOL && krait_rc_parse_bool(val, &b)) {
-        krait_jw_bool(&w1, b);
-        krait_jw_bool(&w, b);
-      } else {
-        krait_jw_str(&w1, val);
-        krait_jw_str(&w, val);
-      }
-      free(s->json);
-      free(s->source);
-      s->json = krait_buf_steal(&one);
-      s->source = krait_strdup(source);
-    }
-    free(source);
-  }
-  krait_jw_obj_end(&w);
-  if (any) {
+  env_view e = {.v = v};
+  krait_jw_init(&e.w, &json, 0);
+  krait_jw_obj_begin(&e.w);
+  krait_rc_foreach_env(view_env_value, &e);
+  krait_jw_obj_end(&e.w);
+  if (e.any) {
     v->files = krait_realloc(v->files, (v->n_files + 1) * sizeof *v->files);
     v->files[v->n_files++] = (krait_rc_file){krait_strdup("envvars"), krait_buf_steal(&json)};
   }

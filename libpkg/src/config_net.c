@@ -1,7 +1,6 @@
 /* Network settings from .condarc and the environment. See config_net.h. */
 #include "config_net.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -10,28 +9,6 @@
 
 #include "krait/buf.h"
 #include "krait/fs.h"
-
-typedef enum { K_INT, K_SECONDS, K_BYTES, K_STR } kind;
-
-static const struct {
-  const char *key;
-  kind kind;
-} keys[] = {
-    {"download_threads", K_INT},          {"fetch_threads", K_INT}, /* conda's name for the same */
-    {"remote_max_retries", K_INT},
-    {"remote_backoff_factor", K_SECONDS}, {"remote_connect_timeout_secs", K_SECONDS},
-    {"remote_read_timeout_secs", K_SECONDS}, {"repodata_max_bytes", K_BYTES},
-    {"ssl_verify", K_STR},                {"client_ssl_cert", K_STR},
-    {"client_ssl_cert_key", K_STR},
-};
-#define N_KEYS (sizeof keys / sizeof *keys)
-
-bool krait_config_net_is_key(const char *key) {
-  for (size_t i = 0; i < N_KEYS; i++)
-    if (strcmp(keys[i].key, key) == 0)
-      return true;
-  return false;
-}
 
 static bool parse_long(const char *s, long long lo, long long hi, long long *out) {
   char *end;
@@ -115,22 +92,4 @@ bool krait_config_net_set(krait_ctx *ctx, const char *key, const char *value, co
     return *want = "a known setting", false;
   }
   return true;
-}
-
-krait_code krait_config_net_apply_env(krait_ctx *ctx, krait_err *err) {
-  krait_code rc = KRAIT_OK;
-  for (size_t i = 0; i < N_KEYS; i++) {
-    char name[64] = "CONDA_";
-    size_t k = strlen(name);
-    for (const char *p = keys[i].key; *p && k + 1 < sizeof name; p++)
-      name[k++] = (char)toupper((unsigned char)*p);
-    name[k] = 0;
-    const char *v = getenv(name);
-    if (!v || !*v)
-      continue;
-    const char *want = NULL;
-    if (!krait_config_net_set(ctx, keys[i].key, v, &want) && !rc)
-      rc = krait_err_set(err, KRAIT_E_INVALID, "environment variable %s=\"%s\" is not %s", name, v, want);
-  }
-  return rc;
 }

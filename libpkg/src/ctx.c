@@ -8,6 +8,7 @@
 #include "krait/config.h"
 #include "krait/fs.h"
 #include "krait/platform.h"
+#include "krait/rckeys.h"
 #include "krait/secrets.h"
 
 krait_ctx *krait_ctx_new(void) {
@@ -15,23 +16,11 @@ krait_ctx *krait_ctx_new(void) {
   const char *root = getenv("KRAIT_ROOT_PREFIX");
   ctx->root_prefix = krait_path_absolute(root && *root ? root : "~/.krait");
   ctx->platform = krait_strdup(krait_native_subdir());
-  ctx->channel_alias = krait_strdup("https://conda.anaconda.org");
-  krait_strv_push(&ctx->default_channels, "https://repo.anaconda.com/pkgs/main");
-  krait_strv_push(&ctx->default_channels, "https://repo.anaconda.com/pkgs/r");
+  /* the directories follow the root prefix; every other default is in krait/rckeys.h's table */
   krait_strv_push_owned(&ctx->pkgs_dirs, krait_path_join(ctx->root_prefix, "pkgs"));
   krait_strv_push_owned(&ctx->envs_dirs, krait_path_join(ctx->root_prefix, "envs"));
-  ctx->channel_priority = KRAIT_PRIORITY_FLEXIBLE;
-  ctx->add_pip_as_python_dependency = true;
-  ctx->use_lockfiles = true;
-  ctx->download_threads = 8;
-  ctx->remote_max_retries = 3;
-  ctx->remote_backoff_factor = 1;
-  ctx->remote_connect_timeout_secs = 9.15;
-  ctx->remote_read_timeout_secs = 60;
-  ctx->repodata_max_bytes = 2LL << 30;
-  ctx->ssl_verify = krait_strdup("true");
+  krait_rc_apply_defaults(ctx);
   ctx->secrets = krait_secrets_new();
-  ctx->lock_timeout_seconds = KRAIT_LOCK_TIMEOUT_DEFAULT;
   /* Environment variables; an invalid value is ignored here (no way to
    * report it) and reported by krait_config_load(), which re-applies them. */
   krait_config_apply_env(ctx, NULL);

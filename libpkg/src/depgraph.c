@@ -78,65 +78,60 @@ static void walk_whoneeds(walk *w, const char *name, int depth) {
   }
 }
 
-static krait_code start(const krait_record *recs, size_t n, const char *spec, krait_matchspec **ms, walk *w,
-                        krait_dep_list *out, bool tree, krait_err *err) {
-  memset(out, 0, sizeof *out);
-  krait_code rc = krait_matchspec_parse(spec, ms, err);
-  if (rc)
-    return rc;
-  *w = (walk){recs, n, tree, krait_calloc(n + 1, sizeof(bool)), out};
-  return KRAIT_OK;
+/* depends: the newest record the spec matches, then what it needs. */
+static void depends_from(walk *w, const krait_matchspec *ms) {
+  const krait_record *root = best_match(w->recs, w->n, ms);
+  if (!root)
+    return;
+  w->visited[root - w->recs] = true;
+  push(w->out, root, NULL, 0, false);
+  walk_depends(w, root, 1);
 }
 
-krait_code krait_depgraph_depends(const krait_record *recs, size_t n, const char *spec, bool tree,
-                                  krait_dep_list *out, krait_err *err) {
-  krait_matchspec *ms;
-  walk w;
-  krait_code rc = start(recs, n, spec, &ms, &w, out, tree, err);
-  if (rc)
-    return rc;
-  const krait_record *root = best_match(recs, n, ms);
-  krait_matchspec_free(ms);
-  if (!root) {
-    free(w.visited);
-    return krait_err_set(err, KRAIT_E_NOTFOUND, "no package matches \"%s\"", spec);
-  }
-  w.visited[root - recs] = true;
-  push(out, root, NULL, 0, false);
-  walk_depends(&w, root, 1);
-  free(w.visited);
-  return KRAIT_OK;
-}
-
-krait_code krait_depgraph_whoneeds(const krait_record *recs, size_t n, const char *spec, bool tree,
-                                   krait_dep_list *out, krait_err *err) {
-  krait_matchspec *ms;
-  walk w;
-  krait_code rc = start(recs, n, spec, &ms, &w, out, tree, err);
-  if (rc)
-    return rc;
-  /* the names the spec designates that the set holds */
-  for (size_t i = 0; i < n; i++)
-    if (krait_matchspec_matches(ms, &recs[i])) {
-      w.visited[i] = true;
-      push(out, &recs[i], NULL, 0, false);
+/* whoneeds: every record the spec matches, then what needs each name. */
+static void whoneeds_from(walk *w, const krait_matchspec *ms) {
+  for (size_t i = 0; i < w->n; i++)
+    if (krait_matchspec_matches(ms, &w->recs[i])) {
+      w->visited[i] = true;
+      push(w->out, &w->recs[i], NULL, 0, false);
     }
-  krait_matchspec_free(ms);
-  if (!out->len) {
-    free(w.visited);
-    return krait_err_set(err, KRAIT_E_NOTFOUND, "no package matches \"%s\"", spec);
-  }
   /* each name once, even when several versions match (channels) */
+  krait_dep_list *out = w->out;
   size_t roots = out->len;
   for (size_t i = 0; i < roots; i++) {
     bool dup = false;
     for (size_t j = 0; j < i && !dup; j++)
       dup = strcmp(out->items[j].rec->name, out->items[i].rec->name) == 0;
     if (!dup)
-      walk_whoneeds(&w, out->items[i].rec->name, 1);
+      walk_whoneeds(w, out->items[i].rec->name, 1);
   }
+}
+
+/* Parses spec, walks from its roots with `from`; no root is an error. */
+static krait_code run_walk(const krait_record *recs, size_t n, const char *spec, bool tree,
+                           void (*from)(walk *w, const krait_matchspec *ms), krait_dep_list *out, krait_err *err) {
+  memset(out, 0, sizeof *out);
+  krait_matchspec *ms;
+  krait_code rc = krait_matchspec_parse(spec, &ms, err);
+  if (rc)
+    return rc;
+  walk w = {recs, n, tree, krait_calloc(n + 1, sizeof(bool)), out};
+  from(&w, ms);
+  krait_matchspec_free(ms);
   free(w.visited);
+  if (!out->len)
+    return krait_err_set(err, KRAIT_E_NOTFOUND, "no package matches \"%s\"", spec);
   return KRAIT_OK;
+}
+
+krait_code krait_depgraph_depends(const krait_record *recs, size_t n, const char *spec, bool tree,
+                                  krait_dep_list *out, krait_err *err) {
+  return run_walk(recs, n, spec, tree, depends_from, out, err);
+}
+
+krait_code krait_depgraph_whoneeds(const krait_record *recs, size_t n, const char *spec, bool tree,
+                                   krait_dep_list *out, krait_err *err) {
+  return run_walk(recs, n, spec, tree, whoneeds_from, out, err);
 }
 
 void krait_dep_list_free(krait_dep_list *l) {

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "env_file_int.h"
+#include "yaml_doc.h"
 #include "krait/config.h"
 #include "krait/fs.h"
 #include "krait/matchspec.h"
@@ -333,19 +334,12 @@ krait_code krait_env_yaml_parse(const char *origin, const char *text, size_t len
     krait_buf_free(&pre);
     return rc;
   }
-  yaml_parser_t parser;
-  yaml_parser_initialize(&parser);
-  yaml_parser_set_input_string(&parser, (const unsigned char *)(pre.data ? pre.data : ""), pre.len);
-  if (!yaml_parser_load(&parser, &y.doc)) {
-    rc = krait_err_set(err, KRAIT_E_PARSE, "%s:%zu: invalid YAML: %s", origin, parser.problem_mark.line + 1,
-                       parser.problem ? parser.problem : "parse error");
-    yaml_parser_delete(&parser);
+  if ((rc = krait_yaml_load(origin, pre.data, pre.len, &y.doc, err))) {
     krait_buf_free(&pre);
     return rc;
   }
   rc = walk(&y);
   yaml_document_delete(&y.doc);
-  yaml_parser_delete(&parser);
   krait_buf_free(&pre);
   return rc;
 }

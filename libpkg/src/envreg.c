@@ -10,6 +10,7 @@
 
 #include "krait/buf.h"
 #include "krait/fs.h"
+#include "krait/text.h"
 
 char *krait_envreg_default_path(void) { return krait_path_absolute("~/.conda/environments.txt"); }
 
@@ -21,7 +22,7 @@ static char *normalized(const char *p) {
   return abs;
 }
 
-static bool is_env(const char *prefix) {
+bool krait_is_env(const char *prefix) {
   char *meta = krait_path_join(prefix, "conda-meta");
   bool yes = krait_is_dir(meta);
   free(meta);
@@ -63,7 +64,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_set *out, krait_err *err) {
   memset(out, 0, sizeof *out);
-  if (ctx->root_prefix && is_env(ctx->root_prefix))
+  if (ctx->root_prefix && krait_is_env(ctx->root_prefix))
     add_env(ctx, out, ctx->root_prefix);
   for (size_t i = 0; i < ctx->envs_dirs.len; i++) {
     DIR *d = opendir(ctx->envs_dirs.items[i]);
@@ -79,7 +80,7 @@ krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_
       qsort(names.items, names.len, sizeof *names.items, cmp_str);
     for (size_t j = 0; j < names.len; j++) {
       char *p = krait_path_join(ctx->envs_dirs.items[i], names.items[j]);
-      if (is_env(p))
+      if (krait_is_env(p))
         add_env(ctx, out, p);
       free(p);
     }
@@ -89,22 +90,19 @@ krait_code krait_env_list(const krait_ctx *ctx, const char *registry, krait_env_
   krait_buf text = KRAIT_BUF_INIT, kept = KRAIT_BUF_INIT;
   krait_code rc = KRAIT_OK;
   if (krait_path_exists(path) && (rc = krait_read_file(path, &text, err)) == KRAIT_OK) {
-    for (char *line = text.data; line && *line;) {
-      char *nl = strchr(line, '\n');
-      if (nl)
-        *nl = '\0';
+    char *cursor = text.data;
+    for (char *line; (line = krait_text_next_line(&cursor));) {
       size_t n = strlen(line);
       while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
         line[--n] = '\0';
       if (n) {
-        if (is_env(line)) {
+        if (krait_is_env(line)) {
           add_env(ctx, out, line);
           krait_buf_printf(&kept, "%s\n", line);
         } else {
           out->dropped++;
         }
       }
-      line = nl ? nl + 1 : NULL;
     }
     /* conda cleans the registry the same way; failing to is not an error */
     if (out->dropped)
@@ -134,10 +132,8 @@ krait_code krait_env_unregister(const char *registry, const char *prefix, krait_
   krait_code rc = KRAIT_OK;
   bool changed = false;
   if (krait_path_exists(path) && (rc = krait_read_file(path, &text, err)) == KRAIT_OK) {
-    for (char *line = text.data; line && *line;) {
-      char *nl = strchr(line, '\n');
-      if (nl)
-        *nl = '\0';
+    char *cursor = text.data;
+    for (char *line; (line = krait_text_next_line(&cursor));) {
       size_t n = strlen(line);
       while (n > 1 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '/'))
         line[--n] = '\0';
@@ -145,7 +141,6 @@ krait_code krait_env_unregister(const char *registry, const char *prefix, krait_
         changed = true;
       else if (n)
         krait_buf_printf(&kept, "%s\n", line);
-      line = nl ? nl + 1 : NULL;
     }
     if (changed)
       rc = krait_write_file_atomic(path, kept.data ? kept.data : "", kept.len, 0644, err);

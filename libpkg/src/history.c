@@ -6,6 +6,7 @@
 
 #include "krait/fs.h"
 #include "krait/platform.h"
+#include "krait/text.h"
 
 static krait_revision *new_rev(krait_history *h, const char *date, size_t n) {
   h->revs = krait_realloc(h->revs, (h->len + 1) * sizeof *h->revs);
@@ -24,10 +25,8 @@ krait_code krait_history_read(const char *prefix, krait_history *out, krait_err 
     rc = krait_read_file(path, &text, err);
   krait_revision *cur = NULL;
   size_t lineno = 0;
-  for (char *line = text.data; rc == KRAIT_OK && line && *line;) {
-    char *nl = strchr(line, '\n');
-    if (nl)
-      *nl = '\0';
+  char *cursor = text.data;
+  for (char *line; rc == KRAIT_OK && (line = krait_text_next_line(&cursor));) {
     lineno++;
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
@@ -58,7 +57,6 @@ krait_code krait_history_read(const char *prefix, krait_history *out, krait_err 
         krait_strv_push(&cur->added, line);
       }
     }
-    line = nl ? nl + 1 : NULL;
   }
   krait_buf_free(&text);
   free(path);

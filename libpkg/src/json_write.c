@@ -198,3 +198,15 @@ void krait_jw_kstrv(krait_jw *w, const char *key, const krait_strv *v) {
     krait_jw_str(w, v->items[i]);
   krait_jw_arr_end(w);
 }
+
+void krait_jw_object_with(krait_jw *w, const krait_json *obj, const char *key, const char *value) {
+  krait_jw_obj_begin(w);
+  krait_json_foreach(m, obj) {
+    krait_jw_key(w, m->key);
+    if (strcmp(m->key, key) == 0)
+      krait_jw_str(w, value);
+    else
+      krait_jw_value(w, m);
+  }
+  krait_jw_obj_end(w);
+}

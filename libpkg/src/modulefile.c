@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "krait/activate.h"
+#include "krait/envreg.h"
 #include "krait/fs.h"
 #include "krait/history.h"
 #include "krait/prefix.h"
@@ -141,10 +142,7 @@ static void facts_free(module_facts *f) {
 
 static krait_code facts_load(const krait_module_request *req, module_facts *f, krait_err *err) {
   memset(f, 0, sizeof *f);
-  char *meta = krait_path_join(req->prefix, "conda-meta");
-  bool is_env = krait_is_dir(meta);
-  free(meta);
-  if (!is_env)
+  if (!krait_is_env(req->prefix))
     return krait_err_set(err, KRAIT_E_NOTFOUND, "%s is not an environment (no conda-meta/)", req->prefix);
   f->bin = krait_path_join(req->prefix, "bin");
   f->default_env = req->env_name ? req->env_name : req->prefix;

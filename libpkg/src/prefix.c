@@ -9,6 +9,7 @@
 #include "krait/buf.h"
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "krait/text.h"
 
 static bool ends_with(const char *s, const char *suffix) {
   size_t a = strlen(s), b = strlen(suffix);
@@ -81,12 +82,8 @@ static void read_history(const char *path, krait_strv *requested) {
   krait_buf text = KRAIT_BUF_INIT;
   /* A missing or unreadable history only loses the "user asked for it" marks. */
   if (krait_read_file(path, &text, NULL) != KRAIT_OK) return;
-  char *next = text.data;
-  while (next && *next) {
-    char *line = next;
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = '\0';
-    next = nl ? nl + 1 : NULL;
+  char *cursor = text.data;
+  for (char *line; (line = krait_text_next_line(&cursor));) {
     size_t n = strlen(line);
     if (n && line[n - 1] == '\r') line[n - 1] = '\0';
     bool install = strncmp(line, "# update specs:", 15) == 0 || strncmp(line, "# install specs:", 16) == 0;

@@ -1,6 +1,8 @@
 /* Hex digits, %XX decoding, feature lists (see krait/text.h). */
 #include "krait/text.h"
 
+#include <string.h>
+
 int krait_hex_digit(char c) {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -43,4 +45,15 @@ char *krait_features_join(const krait_strv *features) {
   for (size_t i = 0; i < features->len; i++)
     krait_buf_printf(&b, "%s%s", i ? " " : "", features->items[i]);
   return krait_buf_steal(&b);
+}
+
+char *krait_text_next_line(char **cursor) {
+  char *line = *cursor;
+  if (!line || !*line)
+    return NULL;
+  char *nl = strchr(line, '\n');
+  if (nl)
+    *nl = '\0';
+  *cursor = nl ? nl + 1 : NULL;
+  return line;
 }

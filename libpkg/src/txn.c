@@ -20,6 +20,13 @@
 
 char *krait_txn_lock_path(const char *prefix) { return krait_path_join(prefix, "conda-meta/conda-meta.lock"); }
 
+krait_code krait_txn_lock_acquire(krait_ctx *ctx, const char *prefix, krait_lock **out, krait_err *err) {
+  char *lock_path = krait_txn_lock_path(prefix);
+  krait_code rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, out, err);
+  free(lock_path);
+  return rc;
+}
+
 /* The package name a spec string names: "conda-forge::numpy>=1.2" -> "numpy". Caller frees. */
 static char *spec_name(const char *spec) {
   const char *colons = strstr(spec, "::");
@@ -343,10 +350,8 @@ krait_code krait_txn_recover(krait_ctx *ctx, const char *prefix, const char **wh
     *what = "none";
   if (!krait_journal_pending(prefix))
     return KRAIT_OK;
-  char *lock_path = krait_txn_lock_path(prefix);
   krait_lock *lock = NULL;
-  krait_code rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
-  free(lock_path);
+  krait_code rc = krait_txn_lock_acquire(ctx, prefix, &lock, err);
   if (rc)
     return rc;
   rc = krait_journal_recover(prefix, what, err);
@@ -389,9 +394,7 @@ krait_code krait_txn_lock_prefix(krait_ctx *ctx, const char *prefix, krait_lock 
   free(conda_meta);
   if (rc)
     return rc;
-  char *lock_path = krait_txn_lock_path(prefix);
-  rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, out, err);
-  free(lock_path);
+  rc = krait_txn_lock_acquire(ctx, prefix, out, err);
   /* judged under the lock: a create that waited for another create finds its env */
   *was_new = rc == KRAIT_OK && holds_only_lock(prefix);
   if (rc == KRAIT_OK)
@@ -446,9 +449,7 @@ krait_code krait_txn_execute(krait_ctx *ctx, const krait_txn_plan *plan, krait_e
   if ((rc = krait_mkdir_p(conda_meta, 0755, err)))
     goto out;
   if (!plan->held_lock) {
-    char *lock_path = krait_txn_lock_path(prefix);
-    rc = krait_lock_acquire(ctx, lock_path, ctx->lock_timeout_seconds, &lock, err);
-    free(lock_path);
+    rc = krait_txn_lock_acquire(ctx, prefix, &lock, err);
     if (rc == KRAIT_OK)
       rc = krait_checkpoint(KRAIT_STEP_PREFIX_LOCKED, err);
     const char *recovered = NULL;

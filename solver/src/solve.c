@@ -183,6 +183,27 @@ static void push_job(krait_solve_state *st, Id how, Id what, int spec_index) {
 }
 
 /* The "what" of a job selecting the candidates of spec i. */
+/* A test on one solvable of the pool, for solvables_where(). */
+typedef bool (*solvable_test)(const krait_solve_state *st, Id p, const Solvable *s, const void *arg);
+
+/* Every solvable of the pool that `keep` accepts, in pool order, appended to out. */
+static void solvables_where(const krait_solve_state *st, solvable_test keep, const void *arg, Queue *out) {
+  Pool *pool = st->pool;
+  Id p;
+  FOR_POOL_SOLVABLES(p) {
+    if (keep(st, p, pool_id2solvable(pool, p), arg)) queue_push(out, p);
+  }
+}
+
+/* One job locking out (keeping uninstalled) every solvable `keep` accepts. */
+static void lock_out_where(krait_solve_state *st, solvable_test keep, const void *arg, int spec_index) {
+  Queue q;
+  queue_init(&q);
+  solvables_where(st, keep, arg, &q);
+  if (q.count) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF, pool_queuetowhatprovides(st->pool, &q), spec_index);
+  queue_free(&q);
+}
+
 static krait_code spec_selection(krait_solve_state *st, size_t i, Id *how, Id *what, krait_err *err) {
   const krait_matchspec *ms = st->specs[i];
   char *solv = krait_matchspec_solv_str(ms);
@@ -258,6 +279,17 @@ static bool all_candidates_tracked(krait_solve_state *st, Id how, Id what) {
   queue_free(&tf);
   queue_free(&cands);
   return all;
+}
+
+/* A pin: candidates of `name` must match `dep`. */
+typedef struct pin_rule {
+  Id name, dep;
+} pin_rule;
+
+static bool breaks_pin(const krait_solve_state *st, Id p, const Solvable *s, const void *arg) {
+  (void)p;
+  const pin_rule *rule = arg;
+  return s->name == rule->name && s->repo != st->installed && !pool_match_nevr(st->pool, (Solvable *)s, rule->dep);
 }
 
 static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
@@ -344,19 +376,26 @@ static krait_code build_jobs(krait_solve_state *st, krait_err *err) {
     if (!dep) continue;
     /* Lock out (keep uninstalled) every channel candidate of the name that
      * does not match the pin. */
-    Pool *pool = st->pool;
-    Queue q;
-    queue_init(&q);
-    Id p;
-    FOR_POOL_SOLVABLES(p) {
-      Solvable *s = pool_id2solvable(pool, p);
-      if (s->name == name && s->repo != st->installed && !pool_match_nevr(st->pool, s, dep)) queue_push(&q, p);
-    }
-    if (q.count) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF, pool_queuetowhatprovides(st->pool, &q), KRAIT_JOB_PIN);
-    queue_free(&q);
+    const pin_rule rule = {name, dep};
+    lock_out_where(st, breaks_pin, &rule, KRAIT_JOB_PIN);
   }
   krait_strv_free(&pins);
   return KRAIT_OK;
+}
+
+/* Strict priority: per name id, the best channel priority and whether a channel::name spec asks for it. */
+typedef struct strict_rule {
+  int nnames;
+  const int *best;
+  const bool *pinned;
+} strict_rule;
+
+static bool below_best_channel(const krait_solve_state *st, Id p, const Solvable *s, const void *arg) {
+  (void)p;
+  const strict_rule *rule = arg;
+  if (s->repo == st->installed || s->repo == st->virtual_repo || s->name >= rule->nnames || rule->pinned[s->name])
+    return false;
+  return s->repo->priority < rule->best[s->name];
 }
 
 /* Strict channel priority (conda's rule): a name is taken only from the
@@ -381,15 +420,8 @@ static void add_strict_priority_locks(krait_solve_state *st) {
     if (s->repo == st->installed || s->repo == st->virtual_repo || s->name >= nnames) continue;
     if (s->repo->priority > best[s->name]) best[s->name] = s->repo->priority;
   }
-  Queue q;
-  queue_init(&q);
-  FOR_POOL_SOLVABLES(p) {
-    s = pool_id2solvable(pool, p);
-    if (s->repo == st->installed || s->repo == st->virtual_repo || s->name >= nnames || pinned[s->name]) continue;
-    if (s->repo->priority < best[s->name]) queue_push(&q, p);
-  }
-  if (q.count) push_job(st, SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF, pool_queuetowhatprovides(pool, &q), KRAIT_JOB_STRICT);
-  queue_free(&q);
+  const strict_rule rule = {nnames, best, pinned};
+  lock_out_where(st, below_best_channel, &rule, KRAIT_JOB_STRICT);
   free(best);
   free(pinned);
 }
@@ -430,22 +462,24 @@ static bool same_record(const krait_record *a, const krait_record *b) {
   return strcmp(a->name, b->name) == 0 && strcmp(a->version, b->version) == 0 && strcmp(a->build, b->build) == 0;
 }
 
+/* A channel solvable the solution installs. */
+static bool is_installed_by_solution(const krait_solve_state *st, Id p, const Solvable *s, const void *arg) {
+  (void)arg;
+  return s->repo != st->installed && s->repo != st->virtual_repo && solver_get_decisionlevel(st->solv, p) > 0;
+}
+
 static krait_code collect_result(krait_solve_state *st, krait_solution *out, krait_err *err) {
   Pool *pool = st->pool;
   Solver *solv = st->solv;
   Queue link;
   queue_init(&link);
-  Id p;
-  FOR_POOL_SOLVABLES(p) {
-    Solvable *s = pool_id2solvable(pool, p);
-    if (s->repo == st->installed || s->repo == st->virtual_repo) continue;
-    if (solver_get_decisionlevel(solv, p) > 0) queue_push(&link, p);
-  }
+  solvables_where(st, is_installed_by_solution, NULL, &link);
   krait_order_link(pool, &link);
 
   /* Installed packages the solution drops. */
   bool *dropped = krait_calloc(st->prefix.len + 1, sizeof *dropped);
   if (st->installed) {
+    Id p;
     Solvable *s;
     FOR_REPO_SOLVABLES(st->installed, p, s) {
       if (solver_get_decisionlevel(solv, p) < 0) dropped[st->installed_index[p - st->installed->start]] = true;

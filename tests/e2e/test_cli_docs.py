@@ -243,3 +243,20 @@ def test_cmake_install_layout(krait_bin, tmp_path) -> None:
                        ("fish/vendor_completions.d/krait.fish", "fish")):
         want = subprocess.run([str(krait_bin), "__complete", shell], capture_output=True, text=True).stdout
         assert (usr / "share" / rel).read_text() == want, rel
+
+
+def test_help_command_prints_what_dash_dash_help_prints(krait) -> None:
+    """`krait help X [SUB]` is `krait X [SUB] --help` to the byte, for every command (those with
+    their own parsers too: run, shell, kernel, pack, ...) and every env subcommand."""
+    cmds = commands(krait)
+    assert {"run", "shell", "kernel", "package", "pack", "index", "env"} <= set(cmds)
+    env_subs = list(subcommand_flags(ok(krait("env", "--help")).stdout))
+    assert {"list", "remove", "export", "create", "update", "module"} <= set(env_subs)
+    for words in [[c] for c in cmds] + [["env", s] for s in env_subs]:
+        via_help = krait("help", *words)
+        direct = krait(*words, "--help")
+        assert (via_help.returncode, via_help.stdout) == (direct.returncode, direct.stdout), words
+        assert direct.returncode == 0 and direct.stdout.startswith(f"usage: krait {' '.join(words)} "), words
+    # a mistyped word gets the same suggestion as without `help`
+    proc = krait("help", "env", "exprt")
+    assert proc.returncode == 1 and "did you mean `export`?" in proc.stderr, proc.stderr

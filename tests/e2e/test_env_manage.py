@@ -42,6 +42,25 @@ def test_named_and_path_envs_are_listed(krait, local_channel) -> None:
     assert "tlib" in ok(krait("list", "-n", "alpha")).stdout
 
 
+def test_name_completion_offers_the_names_env_list_shows(krait, local_channel) -> None:
+    """`krait __values envs` (what the completion scripts offer after -n) reads the same
+    sources as `krait env list`: base, the envs dirs and ~/.conda/environments.txt."""
+    ok(krait("create", "-n", "alpha", "-c", local_channel.url, "--override-channels", "-y", "tlib"))
+    ok(create(krait, krait.prefix("bypath"), local_channel.url, "tlib"))
+    # a second envs dir the registry knows about: named by env list once it is configured
+    group = krait.base / "group-envs"
+    ok(create(krait, group / "shared", local_channel.url, "tlib"))
+    assert str(group / "shared") in registry(krait).read_text().splitlines()
+    both = {"CONDA_ENVS_DIRS": f"{krait.root_prefix / 'envs'}:{group}"}
+    for env in (None, both):
+        listed = [line.split()[0] for line in ok(krait("env", "list", env=env)).stdout.splitlines()
+                  if line and not line.startswith("#") and len(line.split()) > 1 and line.split()[0] != "*"]
+        offered = ok(krait("__values", "envs", env=env)).stdout.split()
+        assert offered == sorted(listed), (offered, listed)
+    assert "shared" in ok(krait("__values", "envs", env=both)).stdout.split()
+    assert "shared" not in ok(krait("__values", "envs")).stdout.split()
+
+
 def test_create_by_name_skips_an_envs_dir_it_cannot_create(krait, local_channel) -> None:
     # the first envs dir lies under a regular file: it can never be created (works as root too)
     blocker = krait.base / "not-a-dir"

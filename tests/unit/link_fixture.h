@@ -171,6 +171,46 @@ static inline krait_ctx *ctx_with(events *ev) {
   return ctx;
 }
 
+/* A real package of the shared data (REL under it, a .conda or .tar.bz2)
+ * extracted into <tmp>/<dir>/<its dist>, with its record. Caller frees. */
+static inline char *real_pkg(const char *tmp, const char *dir, const char *rel, krait_record *rec) {
+  char *arc = krait_test_shared(rel);
+  const char *fn = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+  size_t ext = strlen(fn) > 8 && strcmp(fn + strlen(fn) - 8, ".tar.bz2") == 0 ? 8 : 6; /* else ".conda" */
+  char *pkg = krait_asprintf("%s/%s/%.*s", tmp, dir, (int)(strlen(fn) - ext), fn);
+  CHECK(arc && fx_extract(arc, pkg) && fx_record(pkg, fn, rec), "extract %s", rel);
+  free(arc);
+  return pkg;
+}
+
+/* ---- the setup and teardown most link tests share ---- */
+
+/* A context whose events are captured in ev, and a package dir and a prefix
+ * (not created) under the test's temp dir. */
+typedef struct link_fx {
+  events ev;
+  krait_ctx *ctx;
+  char *pkgs;   /* NULL when the test reads real packages instead */
+  char *prefix;
+} link_fx;
+
+/* pkgs_name may be NULL. Release with link_fx_close(). */
+static inline void link_fx_open(link_fx *fx, const char *tmp, const char *pkgs_name, const char *prefix_name) {
+  memset(fx, 0, sizeof *fx);
+  fx->ctx = ctx_with(&fx->ev);
+  fx->pkgs = pkgs_name ? krait_path_join(tmp, pkgs_name) : NULL;
+  fx->prefix = krait_path_join(tmp, prefix_name);
+}
+
+static inline void link_fx_close(link_fx *fx) {
+  krait_ctx_free(fx->ctx);
+  krait_strv_free(&fx->ev.warnings);
+  krait_strv_free(&fx->ev.infos);
+  krait_strv_free(&fx->ev.notices);
+  free(fx->pkgs);
+  free(fx->prefix);
+}
+
 
 /* An env whose python is Debian's python3.11; the pyvenv.cfg makes that
  * python use the env's lib/python3.11/site-packages, as a conda python would. */

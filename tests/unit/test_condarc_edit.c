@@ -211,6 +211,9 @@ static void test_refusals(void) {
   REFUSE(site_rc, KRAIT_RC_OP_SET, "chanels", "x", "did you mean \"channels\"");
   REFUSE(site_rc, KRAIT_RC_OP_SET, "channels", "x", "is a list");
   REFUSE(site_rc, KRAIT_RC_OP_APPEND, "channel_priority", "x", "not a list");
+  /* values are checked by the rule krait applies them with (rckeys.c), as when a file is read */
+  REFUSE(site_rc, KRAIT_RC_OP_SET, "download_threads", "999", "download_threads must be an integer from 1 to 256");
+  REFUSE(site_rc, KRAIT_RC_OP_SET, "lock_timeout", "-5", "lock_timeout must be a number of seconds");
   REFUSE(site_rc, KRAIT_RC_OP_SET, "always_yes", "maybe", "true or false");
   REFUSE(site_rc, KRAIT_RC_OP_SET, "extract_threads", "four", "integer");
   REFUSE(site_rc, KRAIT_RC_OP_REMOVE, "channels", "nothere", "not in the channels list");

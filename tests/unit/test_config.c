@@ -268,6 +268,38 @@ static void test_final(void) {
   free(user);
 }
 
+/* One table (krait/rckeys.h) gives the defaults, what a .condarc key sets and
+ * its CONDA_* variable: every key krait acts on goes through it. */
+static void test_key_table(void) {
+  krait_ctx *ctx = krait_ctx_new();
+  CHECK(ctx->download_threads == 8 && ctx->remote_max_retries == 3 && ctx->lock_timeout_seconds == 600,
+        "defaults from the table: %d %d %d", ctx->download_threads, ctx->remote_max_retries,
+        ctx->lock_timeout_seconds);
+  CHECK(ctx->default_channels.len == 2 && ctx->channel_priority == KRAIT_PRIORITY_FLEXIBLE &&
+            ctx->add_pip_as_python_dependency && ctx->use_lockfiles && strcmp(ctx->ssl_verify, "true") == 0,
+        "list, enum and boolean defaults");
+  krait_ctx_free(ctx);
+  char *rc_path = write_rc("table.condarc", "subdir: linux-aarch64\nremote_max_retries: 7\nlock_timeout: 0\n");
+  const char *paths[] = {rc_path};
+  krait_err err;
+  krait_code rc;
+  setenv("CONDA_REMOTE_MAX_RETRIES", "9", 1);
+  ctx = load(paths, 1, &err, &rc);
+  CHECK(rc == KRAIT_OK, "load: %s", err.msg);
+  CHECK_STR(ctx->platform, "linux-aarch64");
+  CHECK(ctx->remote_max_retries == 9 && ctx->lock_timeout_seconds == 0, "CONDA_REMOTE_MAX_RETRIES beats the file");
+  krait_ctx_free(ctx);
+  unsetenv("CONDA_REMOTE_MAX_RETRIES");
+  char *bad = write_rc("table-bad.condarc", "\nremote_max_retries: 1000\n");
+  paths[0] = bad;
+  ctx = load(paths, 1, &err, &rc);
+  CHECK(rc == KRAIT_E_PARSE && strstr(err.msg, "table-bad.condarc:2: remote_max_retries must be an integer from 0 to 100"),
+        "range checked with file:line: %s", err.msg);
+  krait_ctx_free(ctx);
+  free(rc_path);
+  free(bad);
+}
+
 int main(void) {
   clear_env();
   if (!mkdtemp(tmpdir)) {
@@ -280,6 +312,7 @@ int main(void) {
   test_search_path();
   test_expand_channels();
   test_final();
+  test_key_table();
   krait_rm_rf(tmpdir, NULL);
   return krait_test_finish("config");
 }

@@ -29,7 +29,10 @@ static krait_clobber_action decide(void *user, const char *rel, const char *owne
 }
 
 static void test_clobber(const char *tmp) {
-  char *pkgs = krait_path_join(tmp, "pkgs-clobber");
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs-clobber", "clob1");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   fx_entry a[] = {{.path = "share/common.txt", .data = "from first\n"}};
   fx_entry b[] = {{.path = "share/common.txt", .data = "from second\n"}, {.path = "share/own.txt", .data = "x\n"}};
   char *pa = build_pkg(pkgs, "first", NULL, a, 1, NULL);
@@ -37,14 +40,11 @@ static void test_clobber(const char *tmp) {
   krait_record ra, rb;
   fx_record(pa, "first-1.0-0.tar.bz2", &ra);
   fx_record(pb, "second-1.0-0.tar.bz2", &rb);
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
   krait_err err = {0};
   krait_link_result res, res2;
   krait_buf got = KRAIT_BUF_INIT;
 
   /* default: warn naming both packages, overwrite */
-  char *prefix = krait_path_join(tmp, "clob1");
   krait_link_opts o;
   krait_link_opts_init(&o);
   o.owner_of = owner_of;
@@ -52,8 +52,8 @@ static void test_clobber(const char *tmp) {
   CHECK(krait_linker_link(l, pa, &ra, &res, &err) == 0, "%s", err.msg);
   CHECK(res.clobbered.len == 0, "nothing clobbered first");
   CHECK(krait_linker_link(l, pb, &rb, &res2, &err) == 0, "%s", err.msg);
-  CHECK(count_containing(&ev.warnings, "second-1.0-0", "first-1.0-0") == 1 &&
-            count_containing(&ev.warnings, "share/common.txt", NULL) == 1,
+  CHECK(count_containing(&fx.ev.warnings, "second-1.0-0", "first-1.0-0") == 1 &&
+            count_containing(&fx.ev.warnings, "share/common.txt", NULL) == 1,
         "warning names both packages");
   CHECK(res2.clobbered.len == 1 && strcmp(res2.clobbered.items[0], "share/common.txt") == 0, "clobbered list");
   CHECK(fx_read(prefix, "share/common.txt", &got) && strcmp(krait_buf_str(&got), "from second\n") == 0,
@@ -67,7 +67,7 @@ static void test_clobber(const char *tmp) {
   fx_write_str(p2, "share/own.txt", "mine\n", 0644);
   l = krait_linker_new(ctx, p2, NULL);
   CHECK(krait_linker_link(l, pb, &rb, &res, &err) == 0, "%s", err.msg);
-  CHECK(count_containing(&ev.warnings, "share/own.txt", "not owned") == 1, "untracked reported");
+  CHECK(count_containing(&fx.ev.warnings, "share/own.txt", "not owned") == 1, "untracked reported");
   krait_link_result_free(&res);
   krait_linker_free(l);
 
@@ -104,20 +104,19 @@ static void test_clobber(const char *tmp) {
   free(p4);
   krait_strv_free(&ctl.seen);
   krait_buf_free(&got);
-  free(prefix);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   krait_record_free(&ra);
   krait_record_free(&rb);
   free(pa);
   free(pb);
-  free(pkgs);
+  link_fx_close(&fx);
 }
 
 /* rattler's clobber-fd packages: a file where the next package needs a directory. */
 static void test_rattler_clobber_fd(const char *tmp) {
+  link_fx fx;
+  link_fx_open(&fx, tmp, NULL, "rclobber-env");
+  krait_ctx *ctx = fx.ctx;
+  const char *prefix = fx.prefix;
   static const char *const names[] = {"clobber-fd-1-0.1.0-h4616a5c_0", "clobber-fd-2-0.1.0-h4616a5c_0"};
   char *dirs[2];
   krait_record recs[2];
@@ -131,9 +130,6 @@ static void test_rattler_clobber_fd(const char *tmp) {
     free(arc);
     free(rel);
   }
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
-  char *prefix = krait_path_join(tmp, "rclobber-env");
   krait_link_result r1, r2;
   krait_err err = {0};
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
@@ -163,7 +159,7 @@ static void test_rattler_clobber_fd(const char *tmp) {
   l = krait_linker_new(ctx, prefix, &o);
   CHECK(krait_linker_link(l, dirs[1], &recs[1], &r2, &err) == 0, "%s", err.msg);
   CHECK(fx_exists(prefix, "clobber/clobber-fd-2.txt") && r2.clobbered.len == 1 &&
-            count_containing(&ev.warnings, "clobber-fd-2", "needs a directory") == 1,
+            count_containing(&fx.ev.warnings, "clobber-fd-2", "needs a directory") == 1,
         "file replaced by the directory, reported");
   CHECK(krait_journal_rollback(jn, &err) == 0, "%s", err.msg);
   CHECK(krait_path_exists(file) && !krait_is_dir(file) && fx_ino(prefix, "clobber") == fx_ino(dirs[0], "clobber"),
@@ -173,15 +169,11 @@ static void test_rattler_clobber_fd(const char *tmp) {
   krait_link_result_free(&r1);
   krait_strv_free(&ctl.seen);
   free(file);
-  free(prefix);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   for (size_t i = 0; i < 2; i++) {
     krait_record_free(&recs[i]);
     free(dirs[i]);
   }
+  link_fx_close(&fx);
 }
 
 int main(void) {

@@ -14,8 +14,11 @@
 #include "pkg_fixture.h"
 
 static void test_built_package(const char *tmp) {
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs", "env");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   char *ph = placeholder255();
-  char *pkgs = krait_path_join(tmp, "pkgs");
   const char *text_ph = KRAIT_DEFAULT_PLACEHOLDER;
   krait_buf script = KRAIT_BUF_INIT, conf = KRAIT_BUF_INIT, bin = KRAIT_BUF_INIT;
   krait_buf_printf(&script, "#!%s/bin/python -u\nprint('%s/share')\n", text_ph, text_ph);
@@ -40,11 +43,8 @@ static void test_built_package(const char *tmp) {
   char *pkg = build_pkg(pkgs, "built", NULL, entries, sizeof entries / sizeof entries[0], NULL);
   krait_record rec;
   CHECK(fx_record(pkg, "built-1.0-0.tar.bz2", &rec), "record");
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
 
   /* 1. a short prefix */
-  char *prefix = krait_path_join(tmp, "env");
   krait_err err = {0};
   CHECK(krait_link_check_prefix(pkg, prefix, &err) == 0, "%s", err.msg);
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
@@ -166,22 +166,20 @@ static void test_built_package(const char *tmp) {
   free(tool);
   krait_buf_free(&got);
   krait_buf_free(&want);
-  free(prefix);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   krait_record_free(&rec);
   free(pkg);
   krait_buf_free(&script);
   krait_buf_free(&conf);
   krait_buf_free(&bin);
-  free(pkgs);
   free(ph);
+  link_fx_close(&fx);
 }
 
 static void test_copy_fallback(const char *tmp) {
-  char *pkgs = krait_path_join(tmp, "pkgs-fb");
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs-fb", "env-copy");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   fx_entry e1[] = {{.path = "share/one.txt", .data = "one\n"}, {.path = "share/two.txt", .data = "two\n"}};
   fx_entry e2[] = {{.path = "share/three.txt", .data = "three\n", .mode = 0755}};
   char *p1 = build_pkg(pkgs, "fb-one", NULL, e1, 2, NULL);
@@ -189,8 +187,6 @@ static void test_copy_fallback(const char *tmp) {
   krait_record r1, r2;
   fx_record(p1, "fb-one-1.0-0.conda", &r1);
   fx_record(p2, "fb-two-1.0-0.conda", &r2);
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
   krait_err err = {0};
   krait_link_result res;
 
@@ -198,7 +194,6 @@ static void test_copy_fallback(const char *tmp) {
   krait_link_opts o;
   krait_link_opts_init(&o);
   o.always_copy = true;
-  char *prefix = krait_path_join(tmp, "env-copy");
   krait_linker *l = krait_linker_new(ctx, prefix, &o);
   CHECK(krait_linker_link(l, p1, &r1, &res, &err) == 0, "%s", err.msg);
   CHECK(res.link_type == KRAIT_LINK_COPY, "type %d", res.link_type);
@@ -224,10 +219,10 @@ static void test_copy_fallback(const char *tmp) {
     char *three = krait_path_join(xprefix, "share/three.txt");
     struct stat st;
     CHECK(stat(three, &st) == 0 && (st.st_mode & 07777) == 0755, "mode kept on copy");
-    CHECK(count_containing(&ev.warnings, "cannot hard-link", pkgs) == 1, "one report per (pkgs dir, prefix): %zu",
-          count_containing(&ev.warnings, "cannot hard-link", NULL));
-    CHECK(count_containing(&ev.warnings, "cannot hard-link", "cross-device") == 1 ||
-              count_containing(&ev.warnings, "cannot hard-link", "Invalid cross-device") == 1,
+    CHECK(count_containing(&fx.ev.warnings, "cannot hard-link", pkgs) == 1, "one report per (pkgs dir, prefix): %zu",
+          count_containing(&fx.ev.warnings, "cannot hard-link", NULL));
+    CHECK(count_containing(&fx.ev.warnings, "cannot hard-link", "cross-device") == 1 ||
+              count_containing(&fx.ev.warnings, "cannot hard-link", "Invalid cross-device") == 1,
           "the reason is named");
     krait_link_result_free(&res);
     krait_linker_free(l);
@@ -237,21 +232,19 @@ static void test_copy_fallback(const char *tmp) {
     free(xprefix);
     free(shm);
   }
-  free(prefix);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   krait_record_free(&r1);
   krait_record_free(&r2);
   free(p1);
   free(p2);
-  free(pkgs);
+  link_fx_close(&fx);
 }
 
 /* Symlinked directories: fine inside the prefix, refused when they lead out. */
 static void test_symlink_escape(const char *tmp) {
-  char *pkgs = krait_path_join(tmp, "pkgs-escape");
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs-escape", "escape-env");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   char *outside = krait_path_join(tmp, "outside");
   krait_mkdir_p(outside, 0755, NULL);
   fx_entry good[] = {{.path = "lib/real.txt", .data = "r\n"},
@@ -270,8 +263,6 @@ static void test_symlink_escape(const char *tmp) {
   fx_record(gp, "good-1.0-0.tar.bz2", &gr);
   fx_record(bp2, "bad-1.0-0.tar.bz2", &br);
   fx_record(mp, "meta-1.0-0.tar.bz2", &mr);
-  char *prefix = krait_path_join(tmp, "escape-env");
-  krait_ctx *ctx = krait_ctx_new();
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -289,16 +280,14 @@ static void test_symlink_escape(const char *tmp) {
         err.msg);
   CHECK(!fx_exists(prefix, "conda-meta/fake-1-0.json"), "conda-meta untouched");
   krait_linker_free(l);
-  krait_ctx_free(ctx);
   krait_record_free(&gr);
   krait_record_free(&br);
   krait_record_free(&mr);
-  free(prefix);
   free(gp);
   free(bp2);
   free(mp);
   free(outside);
-  free(pkgs);
+  link_fx_close(&fx);
 }
 
 /* The linker remembers which directories it verified or created (to save a
@@ -306,7 +295,10 @@ static void test_symlink_escape(const char *tmp) {
  * remembers must never let a later package write through a directory that
  * was replaced meanwhile, nor hide a duplicate path or a missing cache file. */
 static void test_dir_cache(const char *tmp) {
-  char *pkgs = krait_path_join(tmp, "pkgs-dircache");
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs-dircache", "dircache-env");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   char *outside = krait_path_join(tmp, "outside-dircache");
   krait_mkdir_p(outside, 0755, NULL);
   fx_entry a[] = {{.path = "lib/d/one.txt", .data = "1\n"}, {.path = "lib/d/sub/two.txt", .data = "2\n"}};
@@ -325,8 +317,6 @@ static void test_dir_cache(const char *tmp) {
   fx_record(bp, "dcb-1.0-0.tar.bz2", &br);
   fx_record(dp, "dcdup-1.0-0.tar.bz2", &dr);
   fx_record(gp, "dcgone-1.0-0.tar.bz2", &gr);
-  char *prefix = krait_path_join(tmp, "dircache-env");
-  krait_ctx *ctx = krait_ctx_new();
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -379,31 +369,27 @@ static void test_dir_cache(const char *tmp) {
   free(jprefix);
   free(b_file);
   free(rp);
-  krait_ctx_free(ctx);
   krait_record_free(&ar);
   krait_record_free(&br);
   krait_record_free(&dr);
   krait_record_free(&gr);
   free(d);
   free(gone_file);
-  free(prefix);
   free(ap);
   free(bp);
   free(dp);
   free(gp);
   free(outside);
-  free(pkgs);
+  link_fx_close(&fx);
 }
 
 static void test_zlib_binary(const char *tmp) {
-  char *arc = krait_test_shared("channels/conda-format-repo/osx-64/zlib-1.2.11-h1de35cc_3.tar.bz2");
-  char *pkg = krait_path_join(tmp, "pkgs-real/zlib-1.2.11-h1de35cc_3");
-  CHECK(fx_extract(arc, pkg), "extract");
+  link_fx fx;
+  link_fx_open(&fx, tmp, NULL, "zenv");
+  krait_ctx *ctx = fx.ctx;
+  const char *prefix = fx.prefix;
   krait_record rec;
-  CHECK(fx_record(pkg, "zlib-1.2.11-h1de35cc_3.tar.bz2", &rec), "record");
-  char *prefix = krait_path_join(tmp, "zenv");
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
+  char *pkg = real_pkg(tmp, "pkgs-real", "channels/conda-format-repo/osx-64/zlib-1.2.11-h1de35cc_3.tar.bz2", &rec);
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -447,24 +433,18 @@ static void test_zlib_binary(const char *tmp) {
   krait_buf_free(&orig);
   krait_link_result_free(&res);
   krait_linker_free(l);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   krait_record_free(&rec);
-  free(prefix);
   free(pkg);
-  free(arc);
+  link_fx_close(&fx);
 }
 
 static void test_symlink_edge_cases(const char *tmp) {
-  char *arc = krait_test_shared("packages/edge-cases/cph_test_data-0.0.1-0.tar.bz2");
-  char *pkg = krait_path_join(tmp, "pkgs-real/cph_test_data-0.0.1-0");
-  CHECK(fx_extract(arc, pkg), "extract");
+  link_fx fx;
+  link_fx_open(&fx, tmp, NULL, "symenv");
+  krait_ctx *ctx = fx.ctx;
+  const char *prefix = fx.prefix;
   krait_record rec;
-  CHECK(fx_record(pkg, "cph_test_data-0.0.1-0.tar.bz2", &rec), "record");
-  char *prefix = krait_path_join(tmp, "symenv");
-  krait_ctx *ctx = krait_ctx_new();
+  char *pkg = real_pkg(tmp, "pkgs-real", "packages/edge-cases/cph_test_data-0.0.1-0.tar.bz2", &rec);
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -498,11 +478,9 @@ static void test_symlink_edge_cases(const char *tmp) {
   free(dirlink);
   krait_link_result_free(&res);
   krait_linker_free(l);
-  krait_ctx_free(ctx);
   krait_record_free(&rec);
-  free(prefix);
   free(pkg);
-  free(arc);
+  link_fx_close(&fx);
 }
 
 int main(void) {

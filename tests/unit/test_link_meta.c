@@ -13,15 +13,16 @@
 #include "pkg_fixture.h"
 
 static void test_roundtrip_meta(const char *tmp) {
-  char *pkgs = krait_path_join(tmp, "pkgs-rt");
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs-rt", "rtenv");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   fx_entry e[] = {{.path = "share/rt/a.txt", .data = "a\n"},
                   {.path = "share/rt/deep/b.txt", .data = "b /opt/anaconda1anaconda2anaconda3\n",
                    .placeholder = KRAIT_DEFAULT_PLACEHOLDER}};
   char *p = build_pkg(pkgs, "rt", NULL, e, 2, NULL);
   krait_record r;
   fx_record(p, "rt-1.0-0.tar.bz2", &r);
-  char *prefix = krait_path_join(tmp, "rtenv");
-  krait_ctx *ctx = krait_ctx_new();
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -41,15 +42,17 @@ static void test_roundtrip_meta(const char *tmp) {
   free(mp);
   krait_link_result_free(&res);
   krait_linker_free(l);
-  krait_ctx_free(ctx);
-  free(prefix);
   krait_record_free(&r);
   free(p);
-  free(pkgs);
+  link_fx_close(&fx);
 }
 
 /* Old packages: info/files + info/has_prefix, no paths.json (no sha256 given). */
 static void test_legacy(const char *tmp) {
+  link_fx fx;
+  link_fx_open(&fx, tmp, NULL, "legacy-env");
+  krait_ctx *ctx = fx.ctx;
+  const char *prefix = fx.prefix;
   char *pkg = krait_path_join(tmp, "pkgs-legacy/old-1.0-0");
   fx_write_str(pkg, "info/index.json",
                "{\"name\":\"old\",\"version\":\"1.0\",\"build\":\"0\",\"build_number\":0,\"depends\":[]}", 0644);
@@ -59,8 +62,6 @@ static void test_legacy(const char *tmp) {
   fx_write_str(pkg, "share/old/readme", "hi\n", 0644);
   krait_record rec;
   CHECK(fx_record(pkg, "old-1.0-0.tar.bz2", &rec), "record");
-  char *prefix = krait_path_join(tmp, "legacy-env");
-  krait_ctx *ctx = krait_ctx_new();
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -100,14 +101,16 @@ static void test_legacy(const char *tmp) {
   free(nano);
   free(arc);
   krait_linker_free(l);
-  krait_ctx_free(ctx);
   krait_record_free(&rec);
-  free(prefix);
   free(pkg);
+  link_fx_close(&fx);
 }
 
 static void test_journal(const char *tmp) {
-  char *pkgs = krait_path_join(tmp, "pkgs-journal");
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs-journal", "jenv");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   fx_entry b[] = {{.path = "share/common.txt", .data = "from pkg\n"},
                   {.path = "share/deep/er/own.txt", .data = "own\n"},
                   {.path = "bin/tool", .data = "#!/opt/anaconda1anaconda2anaconda3/bin/sh\n", .mode = 0755,
@@ -115,11 +118,8 @@ static void test_journal(const char *tmp) {
   char *pkg = build_pkg(pkgs, "jpkg", NULL, b, 3, NULL);
   krait_record rec;
   fx_record(pkg, "jpkg-1.0-0.tar.bz2", &rec);
-  char *prefix = krait_path_join(tmp, "jenv");
   fx_write_str(prefix, "share/common.txt", "untracked\n", 0644);
   fx_write_str(prefix, "conda-meta/history", "==> 2020-01-01 00:00:00 <==\n", 0644);
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
   krait_err err = {0};
   krait_link_result res;
   krait_buf got = KRAIT_BUF_INIT;
@@ -213,14 +213,9 @@ static void test_journal(const char *tmp) {
   free(npkg);
   free(arc);
   krait_buf_free(&got);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   krait_record_free(&rec);
-  free(prefix);
   free(pkg);
-  free(pkgs);
+  link_fx_close(&fx);
 }
 
 int main(void) {

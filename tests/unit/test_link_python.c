@@ -16,11 +16,9 @@ static void test_noarch_python(const char *tmp) {
     krait_test_missing("/usr/bin/python3 (noarch python linking)");
     return;
   }
-  char *arc = krait_test_shared("packages/conda-build-test-archives/conda-index-pkg-a-1.0-pyhed9eced_1.tar.bz2");
-  char *pkg = krait_path_join(tmp, "pkgs-real/conda-index-pkg-a-1.0-pyhed9eced_1");
-  CHECK(fx_extract(arc, pkg), "extract");
   krait_record rec;
-  CHECK(fx_record(pkg, "conda-index-pkg-a-1.0-pyhed9eced_1.tar.bz2", &rec), "record");
+  char *pkg = real_pkg(tmp, "pkgs-real", "packages/conda-build-test-archives/conda-index-pkg-a-1.0-pyhed9eced_1.tar.bz2",
+                       &rec);
   events ev = {0};
   krait_ctx *ctx = ctx_with(&ev);
   krait_err err = {0};
@@ -144,7 +142,6 @@ static void test_noarch_python(const char *tmp) {
   krait_strv_free(&ev.notices);
   krait_record_free(&rec);
   free(pkg);
-  free(arc);
 }
 
 int main(void) {

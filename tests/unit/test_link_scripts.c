@@ -13,7 +13,10 @@
 #include "pkg_fixture.h"
 
 static void test_scripts(const char *tmp) {
-  char *pkgs = krait_path_join(tmp, "pkgs-scripts");
+  link_fx fx;
+  link_fx_open(&fx, tmp, "pkgs-scripts", "script-env");
+  krait_ctx *ctx = fx.ctx;
+  const char *pkgs = fx.pkgs, *prefix = fx.prefix;
   fx_entry ok[] = {
       {.path = "share/ok/data", .data = "d\n"},
       {.path = "bin/.okpkg-post-link.sh", .mode = 0755,
@@ -32,9 +35,6 @@ static void test_scripts(const char *tmp) {
   krait_record okr, badr;
   fx_record(okp, "okpkg-1.0-0.tar.bz2", &okr);
   fx_record(badp, "badpkg-1.0-0.tar.bz2", &badr);
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
-  char *prefix = krait_path_join(tmp, "script-env");
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -67,21 +67,20 @@ static void test_scripts(const char *tmp) {
   krait_linker_free(quiet);
   free(want);
   krait_linker_free(l);
-  free(prefix);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   krait_record_free(&okr);
   krait_record_free(&badr);
   free(okp);
   free(badp);
-  free(pkgs);
+  link_fx_close(&fx);
 }
 
 /* conda's own test packages: activation before post-link, a failing
  * post-link, two packages clobbering one file. */
 static void test_conda_test_recipes(const char *tmp) {
+  link_fx fx;
+  link_fx_open(&fx, tmp, NULL, "recipes-env");
+  krait_ctx *ctx = fx.ctx;
+  const char *prefix = fx.prefix;
   static const char *const names[] = {"post_link_run_in_env_package-1.0-0", "failing_post_link-1.0-0",
                                       "clobber-a-1.0-0", "clobber-b-1.0-0"};
   char *dirs[4];
@@ -96,9 +95,6 @@ static void test_conda_test_recipes(const char *tmp) {
     free(arc);
     free(rel);
   }
-  events ev = {0};
-  krait_ctx *ctx = ctx_with(&ev);
-  char *prefix = krait_path_join(tmp, "recipes-env");
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -115,7 +111,7 @@ static void test_conda_test_recipes(const char *tmp) {
   krait_link_result_free(&res);
   CHECK(krait_linker_link(l, dirs[3], &recs[3], &res, &err) == 0, "%s", err.msg);
   CHECK(res.clobbered.len == 1 && strcmp(res.clobbered.items[0], "bin/clobber-test-file") == 0 &&
-            count_containing(&ev.warnings, "clobber-b-1.0-0", "bin/clobber-test-file") == 1,
+            count_containing(&fx.ev.warnings, "clobber-b-1.0-0", "bin/clobber-test-file") == 1,
         "clobber reported");
   krait_buf a = KRAIT_BUF_INIT, b = KRAIT_BUF_INIT;
   CHECK(fx_read(prefix, "bin/clobber-test-file", &a) && fx_read(dirs[3], "bin/clobber-test-file", &b) &&
@@ -125,25 +121,21 @@ static void test_conda_test_recipes(const char *tmp) {
   krait_buf_free(&b);
   krait_link_result_free(&res);
   krait_linker_free(l);
-  krait_ctx_free(ctx);
-  krait_strv_free(&ev.warnings);
-  krait_strv_free(&ev.infos);
-  krait_strv_free(&ev.notices);
   for (size_t i = 0; i < 4; i++) {
     krait_record_free(&recs[i]);
     free(dirs[i]);
   }
-  free(prefix);
+  link_fx_close(&fx);
 }
 
 /* rattler's link-scripts package: post-link creates a file, pre-unlink removes it. */
 static void test_rattler_link_scripts(const char *tmp) {
-  char *arc = krait_test_shared("packages/rattler-misc/link-scripts-0.1.0-h4616a5c_0.conda");
-  char *pkg = krait_path_join(tmp, "pkgs-rattler/link-scripts-0.1.0-h4616a5c_0");
+  link_fx fx;
+  link_fx_open(&fx, tmp, NULL, "rattler-scripts-env");
+  krait_ctx *ctx = fx.ctx;
+  const char *prefix = fx.prefix;
   krait_record rec;
-  CHECK(fx_extract(arc, pkg) && fx_record(pkg, "link-scripts-0.1.0-h4616a5c_0.conda", &rec), "extract");
-  char *prefix = krait_path_join(tmp, "rattler-scripts-env");
-  krait_ctx *ctx = krait_ctx_new();
+  char *pkg = real_pkg(tmp, "pkgs-rattler", "packages/rattler-misc/link-scripts-0.1.0-h4616a5c_0.conda", &rec);
   krait_linker *l = krait_linker_new(ctx, prefix, NULL);
   krait_link_result res;
   krait_err err = {0};
@@ -154,11 +146,9 @@ static void test_rattler_link_scripts(const char *tmp) {
   CHECK(dir_only_has(prefix, NULL), "pre-unlink removed its file, unlink the rest");
   krait_link_result_free(&res);
   krait_linker_free(l);
-  krait_ctx_free(ctx);
   krait_record_free(&rec);
-  free(prefix);
   free(pkg);
-  free(arc);
+  link_fx_close(&fx);
 }
 
 /* The .conda and .tar.bz2 of one package link to the same prefix contents. */

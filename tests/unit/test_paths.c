@@ -208,19 +208,23 @@ static void test_json_errors(const char *tmp) {
   free(dir);
 }
 
+/* Each enum constant against its CEP-34 spelling (the oracle names the
+ * constant, not a position in paths.c's table). */
 static void test_type_names(void) {
-  static const char *const names[] = {"hardlink",
-                                      "softlink",
-                                      "directory",
-                                      "pyc_file",
-                                      "unix_python_entry_point",
-                                      "windows_python_entry_point_script",
-                                      "windows_python_entry_point_exe",
-                                      "linked_package_record"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+  static const struct {
+    krait_path_type type;
+    const char *name;
+  } cep34[] = {
+      {KRAIT_PATH_HARDLINK, "hardlink"}, {KRAIT_PATH_SOFTLINK, "softlink"}, {KRAIT_PATH_DIRECTORY, "directory"},
+      {KRAIT_PATH_PYC_FILE, "pyc_file"}, {KRAIT_PATH_UNIX_PYTHON_ENTRY_POINT, "unix_python_entry_point"},
+      {KRAIT_PATH_WINDOWS_PYTHON_ENTRY_POINT_SCRIPT, "windows_python_entry_point_script"},
+      {KRAIT_PATH_WINDOWS_PYTHON_ENTRY_POINT_EXE, "windows_python_entry_point_exe"},
+      {KRAIT_PATH_LINKED_PACKAGE_RECORD, "linked_package_record"},
+  };
+  for (size_t i = 0; i < sizeof cep34 / sizeof cep34[0]; i++) {
     krait_path_type t;
-    CHECK(krait_path_type_parse(names[i], &t) && t == (krait_path_type)i, "%s", names[i]);
-    CHECK_STR(krait_path_type_name((krait_path_type)i), names[i]);
+    CHECK(krait_path_type_parse(cep34[i].name, &t) && t == cep34[i].type, "%s", cep34[i].name);
+    CHECK_STR(krait_path_type_name(cep34[i].type), cep34[i].name);
   }
   krait_path_type t;
   CHECK(!krait_path_type_parse("hard_link", &t) && !krait_path_type_parse("", &t), "unknown type rejected");

@@ -1075,15 +1075,7 @@ static void test_http(void) {
     krait_buf nb = KRAIT_BUF_INIT;
     krait_jw w;
     krait_jw_init(&w, &nb, 0);
-    krait_jw_obj_begin(&w);
-    krait_json_foreach(m, st) {
-      krait_jw_key(&w, m->key);
-      if (strcmp(m->key, "cache_control") == 0)
-        krait_jw_str(&w, "public, max-age=3600");
-      else
-        krait_jw_value(&w, m);
-    }
-    krait_jw_obj_end(&w);
+    krait_jw_object_with(&w, st, "cache_control", "public, max-age=3600");
     char hex[33];
     char *key_url = krait_asprintf("%s/", sub_url);
     krait_digest_hex("md5", key_url, strlen(key_url), hex, sizeof(hex));

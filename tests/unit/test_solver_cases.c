@@ -13,6 +13,7 @@
 #include "krait/fs.h"
 #include "krait/json.h"
 #include "krait/solver.h"
+#include "krait/text.h"
 
 typedef struct pkg_line {
   char *repo;   /* inline channel label */
@@ -196,12 +197,8 @@ static bool parse_file(const char *path, file_def *f) {
   seen sn = {true, true, true, true, true, true};
   int lineno = 0;
   bool ok = true;
-  char *next = text.data;
-  while (next && *next) {
-    char *line = next;
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = '\0';
-    next = nl ? nl + 1 : NULL;
+  char *cursor = text.data;
+  for (char *line; (line = krait_text_next_line(&cursor));) {
     lineno++;
     while (*line == ' ' || *line == '\t') line++;
     if (!*line || *line == '#') continue;

@@ -24,6 +24,9 @@ typedef struct krait_env_set {
   size_t dropped; /* registry lines removed because the environment no longer exists */
 } krait_env_set;
 
+/* Whether prefix is an environment: a directory holding conda-meta/ (conda's test). */
+KRAIT_API bool krait_is_env(const char *prefix);
+
 /* ~/.conda/environments.txt (HOME as the process sees it). Caller frees. */
 KRAIT_API char *krait_envreg_default_path(void);
 

@@ -91,6 +91,8 @@ KRAIT_API void krait_jw_bool(krait_jw *w, bool v);
 KRAIT_API void krait_jw_null(krait_jw *w);
 /* Writes an already-parsed value (deep copy of a subtree). */
 KRAIT_API void krait_jw_value(krait_jw *w, const krait_json *v);
+/* Writes object obj with its member `key` (which it has) set to the string value. */
+KRAIT_API void krait_jw_object_with(krait_jw *w, const krait_json *obj, const char *key, const char *value);
 /* Convenience: key + value. */
 KRAIT_API void krait_jw_kstr(krait_jw *w, const char *key, const char *s);
 /* "key": s only when s is not NULL (optional fields). */

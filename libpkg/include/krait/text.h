@@ -12,6 +12,9 @@ KRAIT_API int krait_hex_digit(char c);
 /* Appends s[0..n) to out with every valid "%XX" decoded (an invalid one is
  * kept as written, as browsers and conda do). */
 KRAIT_API void krait_percent_decode(krait_buf *out, const char *s, size_t n);
+/* The next line of a text read in place: cuts it at '\n' (the caller trims
+ * any '\r'), moves *cursor past it; NULL once the text (or *cursor) ends. */
+KRAIT_API char *krait_text_next_line(char **cursor);
 /* Appends each feature of a "a b" / "a,b" / "a, b" list to out. */
 KRAIT_API void krait_features_split(krait_strv *out, const char *s);
 /* The one spelling krait writes (conda's): features joined by a space. Caller frees. */

@@ -58,6 +58,9 @@ KRAIT_API krait_code krait_txn_recover(krait_ctx *ctx, const char *prefix, const
 /* Path of a prefix's lock file (caller frees): <prefix>/conda-meta/conda-meta.lock,
  * the name mamba gives it (a lock file named after its directory). */
 KRAIT_API char *krait_txn_lock_path(const char *prefix);
+/* Takes that lock, waiting up to ctx->lock_timeout_seconds (the holder is
+ * named in the error). Release with krait_lock_release(). */
+KRAIT_API krait_code krait_txn_lock_acquire(krait_ctx *ctx, const char *prefix, krait_lock **out, krait_err *err);
 
 /* Takes the prefix lock for a whole command (before the prefix is read for
  * solving; held until krait_lock_release), creating <prefix>/conda-meta to
