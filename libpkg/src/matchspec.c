@@ -54,11 +54,25 @@ typedef struct ctx {
   krait_err *err;
 } ctx;
 
+/* Every parse error reads `invalid spec "<spec>": <what>` on one line:
+ * control characters are escaped (a CR or newline in a spec would otherwise
+ * split the message). */
+static krait_code fail_spec(ctx *c, const char *what) {
+  krait_buf msg = KRAIT_BUF_INIT;
+  krait_buf_puts(&msg, "invalid spec \"");
+  krait_text_put_printable(&msg, c->spec);
+  krait_buf_puts(&msg, "\": ");
+  krait_text_put_printable(&msg, what); /* it may quote a part of the spec */
+  krait_err_set(c->err, KRAIT_E_PARSE, "%s", krait_buf_str(&msg));
+  krait_buf_free(&msg);
+  return KRAIT_E_PARSE;
+}
+
 static krait_code bad(ctx *c, const char *fmt, const char *arg) {
   char what[512];
   /* fmt carries at most one %s; keeps every message in one shape */
   snprintf(what, sizeof what, fmt, arg ? arg : "");
-  return krait_err_set(c->err, KRAIT_E_PARSE, "invalid spec \"%s\": %s", c->spec, what);
+  return fail_spec(c, what);
 }
 
 /* "chan/linux-64" -> channel "chan", subdir "linux-64" (known subdirs only:
@@ -376,7 +390,7 @@ static krait_code parse_archive(ctx *c, krait_matchspec *ms, const char *s, size
     free(ver);
     krait_buf_free(&url);
     krait_buf_free(&decoded);
-    return krait_err_set(c->err, KRAIT_E_PARSE, "invalid spec \"%s\": %s", c->spec, verr.msg);
+    return fail_spec(c, verr.msg);
   }
   free(ver);
   /* a build string is [A-Za-z0-9_.+]; anything else (blanks, quotes, '=')
@@ -520,7 +534,7 @@ static krait_code set_version(ctx *c, krait_matchspec *ms, const char *text) {
   ms->version = NULL;
   krait_err verr;
   if (krait_vspec_parse(text, &ms->vspec, &verr))
-    return krait_err_set(c->err, KRAIT_E_PARSE, "invalid spec \"%s\": %s", c->spec, verr.msg);
+    return fail_spec(c, verr.msg);
   ms->version = krait_vspec_str(ms->vspec);
   return KRAIT_OK;
 }

@@ -47,6 +47,15 @@ char *krait_features_join(const krait_strv *features) {
   return krait_buf_steal(&b);
 }
 
+void krait_text_put_printable(krait_buf *out, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p < 0x20 || *p == 0x7f)
+      krait_buf_printf(out, "\\x%02x", *p);
+    else
+      krait_buf_putc(out, (char)*p);
+  }
+}
+
 char *krait_text_next_line(char **cursor) {
   char *line = *cursor;
   if (!line || !*line)

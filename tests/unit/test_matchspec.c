@@ -356,9 +356,17 @@ static void test_errors(void) {
     krait_code rc = krait_matchspec_parse(t[i].in, &ms, &err);
     CHECK(rc == KRAIT_E_PARSE && !ms, "\"%s\" must be rejected", t[i].in);
     CHECK(strstr(err.msg, t[i].want) != NULL, "\"%s\": message \"%s\" lacks \"%s\"", t[i].in, err.msg, t[i].want);
-    char quoted[256];
-    snprintf(quoted, sizeof quoted, "invalid spec \"%s\": ", t[i].in);
+    /* the spec is quoted as given, control characters as \xNN: one line */
+    char quoted[512];
+    size_t q = (size_t)snprintf(quoted, sizeof quoted, "invalid spec \"");
+    for (const unsigned char *p = (const unsigned char *)t[i].in; *p; p++)
+      q += (size_t)snprintf(quoted + q, sizeof quoted - q, *p < 0x20 || *p == 0x7f ? "\\x%02x" : "%c", *p);
+    snprintf(quoted + q, sizeof quoted - q, "\": ");
     CHECK(strncmp(err.msg, quoted, strlen(quoted)) == 0, "message must start with %s: %s", quoted, err.msg);
+    int one_line = 1;
+    for (const unsigned char *p = (const unsigned char *)err.msg; *p; p++)
+      one_line &= *p >= 0x20 && *p != 0x7f;
+    CHECK(one_line, "\"%s\": the message holds a control character", t[i].in);
     krait_matchspec_free(ms);
   }
 }
