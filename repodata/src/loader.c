@@ -6,8 +6,9 @@
  * repo_add_conda (ext/repo_conda.c, with krait's patches), so the pool is the
  * same record by record (tests/unit/test_repodata_loader.c proves it against
  * that reader over every repodata file in shared/data). What libsolv drops
- * (the krait:* keys of repodata_int.h) is set in the same pass, so there is no
- * second scan; info/metadata are read for base_url and subdir on the way.
+ * is not copied: each solvable gets the byte span of its record's text
+ * (repodata_int.h), read back when a record is needed (record_span.c);
+ * info/metadata are read for base_url and subdir on the way.
  *
  * Memory: the window (grown only for a single value larger than it), one
  * record's yyjson document at a time, and the pool itself: never the file. */
@@ -53,13 +54,19 @@ typedef struct window {
 /* libsolv's tokenizer rejects a "\u0000" escape anywhere in the file (it
  * keeps NUL-terminated strings); so does the loader, checked as bytes arrive. */
 static bool has_nul_escape(const char *buf, size_t from, size_t len) {
+  /* memchr to each backslash (rare in repodata), not memmem for the whole
+   * escape: memmem was 3% of a cold load */
   const char *p = buf + from, *end = buf + len;
-  while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6))) {
-    size_t at = (size_t)(p - buf), run = 1; /* backslashes ending at p: an odd run starts an escape */
-    while (run <= at && buf[at - run] == '\\')
-      run++;
-    if (run % 2 == 1)
-      return true;
+  while ((p = memchr(p, '\\', (size_t)(end - p)))) {
+    if (end - p < 6)
+      return false; /* the next read checks these bytes again (from len - 5) */
+    if (memcmp(p, "\\u0000", 6) == 0) {
+      size_t at = (size_t)(p - buf), run = 1; /* backslashes ending at p: an odd run starts an escape */
+      while (run <= at && buf[at - run] == '\\')
+        run++;
+      if (run % 2 == 1)
+        return true;
+    }
     p++;
   }
   return false;
@@ -212,41 +219,63 @@ static size_t value_span(window *w) {
   }
 }
 
-/* A value parsed in place by yyjson. Its strings point into the window, so
- * the cursor has moved past it but nothing may refill the window before
- * parsed_done(), which also puts back the bytes yyjson's padding zeroed. */
-typedef struct parsed {
-  yyjson_doc *doc;
-  size_t end;
-  char saved[YYJSON_PADDING_SIZE];
-} parsed;
-
-static yyjson_val *parse_value(window *w, parsed *pv) {
-  pv->doc = NULL;
-  pv->end = value_span(w);
-  if (!pv->end)
-    return NULL;
-  memcpy(pv->saved, w->buf + pv->end, sizeof(pv->saved));
-  yyjson_read_err e;
-  pv->doc = yyjson_read_opts(w->buf + w->pos, pv->end - w->pos,
-                             YYJSON_READ_INSITU | YYJSON_READ_NUMBER_AS_RAW | YYJSON_READ_ALLOW_INVALID_UNICODE,
-                             NULL, &e);
-  if (!pv->doc) {
-    memcpy(w->buf + pv->end, pv->saved, sizeof(pv->saved));
-    w->pos += e.pos;
-    fail(w, e.msg);
-    return NULL;
+/* Reads [pos, len) of the window again from the file: in-place parsing
+ * rewrites the bytes it went through (string terminators, unescaping), so a
+ * value cut off by the window's end must be read afresh before more of it. */
+static bool reread_tail(window *w) {
+  size_t at = w->pos;
+  while (at < w->len) {
+    ssize_t n = pread(w->fd, w->buf + at, w->len - at, (off_t)(w->base + at));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      w->rc = krait_err_errno(w->err, KRAIT_E_IO, "%s: read", w->path);
+      return false;
+    }
+    at += (size_t)n;
   }
-  w->pos = pv->end;
-  return yyjson_doc_get_root(pv->doc);
+  return true;
 }
 
-static void parsed_done(window *w, parsed *pv) {
-  if (!pv->doc)
-    return;
+/* A value parsed in place by yyjson, which stops at the value's end
+ * (STOP_WHEN_DONE) and says where that is: the value is read once, not
+ * scanned for its end first and then parsed (that scan was a tenth of a
+ * cold load). Its strings point into the window, so nothing may refill the
+ * window before parsed_done(). */
+typedef struct parsed {
+  yyjson_doc *doc;
+} parsed;
+
+#define PARSE_FLAGS                                                                                            \
+  (YYJSON_READ_INSITU | YYJSON_READ_STOP_WHEN_DONE | YYJSON_READ_NUMBER_AS_RAW | YYJSON_READ_ALLOW_INVALID_UNICODE)
+
+static yyjson_val *parse_value(window *w, parsed *pv) {
+  for (;;) {
+    memset(w->buf + w->len, 0, YYJSON_PADDING_SIZE); /* yyjson's in-place contract: zeros after the input */
+    yyjson_read_err e;
+    pv->doc = yyjson_read_opts(w->buf + w->pos, w->len - w->pos, PARSE_FLAGS, NULL, &e);
+    if (pv->doc) {
+      w->pos += yyjson_doc_get_read_size(pv->doc);
+      return yyjson_doc_get_root(pv->doc);
+    }
+    if (e.code != YYJSON_READ_ERROR_UNEXPECTED_END || w->eof) {
+      w->pos += e.pos;
+      fail(w, e.code == YYJSON_READ_ERROR_UNEXPECTED_END ? "unexpected end of file" : e.msg);
+      return NULL;
+    }
+    /* the value goes on past the window (once per window, about) */
+    if (!reread_tail(w))
+      return NULL;
+    if (!refill(w)) {
+      fail(w, "unexpected end of file");
+      return NULL;
+    }
+  }
+}
+
+static void parsed_done(parsed *pv) {
   yyjson_doc_free(pv->doc);
   pv->doc = NULL;
-  memcpy(w->buf + pv->end, pv->saved, sizeof(pv->saved));
 }
 
 static bool skip_value(window *w) {
@@ -312,8 +341,7 @@ typedef struct loader {
   Stringpool depstr;  /* distinct dependency strings seen so far -> slot in depids */
   Queue depids;       /* per slot: pool_conda_matchspec's Id for that string */
   krait_repo_meta *meta;
-  Id k_depends, k_constrains, k_noarch, k_timestamp, k_license_family, k_features, k_site;
-  krait_buf tmp;
+  Id k_span_offset, k_span_length;
 } loader;
 
 static Id *fn2data(loader *ld, const char *fn, Id *fntype) {
@@ -327,8 +355,14 @@ static Id *fn2data(loader *ld, const char *fn, Id *fntype) {
   Id fnid = stringpool_strn2id(&ld->fnpool, fn, (unsigned)(l - extl), 1);
   if (!fnid)
     return NULL;
-  if (fnid * 2 + 2 > ld->fndata.count)
-    queue_insertn(&ld->fndata, ld->fndata.count, fnid * 2 + 2 - ld->fndata.count, 0);
+  if (fnid * 2 + 2 > ld->fndata.count) {
+    int more = fnid * 2 + 2 - ld->fndata.count;
+    /* doubling: queue_insertn alone grows by at most 64 slots, a realloc
+     * (and at this size a copy) every 32 records */
+    if (ld->fndata.left < more)
+      queue_prealloc(&ld->fndata, ld->fndata.count + more);
+    queue_insertn(&ld->fndata, ld->fndata.count, more, 0);
+  }
   *fntype = extl == 8 ? 1 : 2;
   return ld->fndata.elements + 2 * fnid;
 }
@@ -431,10 +465,7 @@ static void add_trackfeatures_string(loader *ld, const char *p, Id handle) {
   }
 }
 
-/* A JSON number kept raw (libsolv's tokenizer hands numbers over as text). */
-static const char *raw_number(yyjson_val *v) { return yyjson_is_raw(v) ? yyjson_get_raw(v) : NULL; }
-
-/* The record members either reader looks at. A key is matched by length
+/* The record members libsolv's reader looks at. A key is matched by length
  * first, then one memcmp (a chain of strcmp per member was a tenth of a cold
  * load). */
 typedef enum field {
@@ -453,11 +484,6 @@ typedef enum field {
   F_SIZE,
   F_TIMESTAMP,
   F_TRACK_FEATURES,
-  F_NOARCH,
-  F_LICENSE_FAMILY,
-  F_FEATURES,
-  F_SITE_PACKAGES,
-  F_COUNT
 } field;
 
 /* Each key, and the JSON type libsolv's reader takes it in (YYJSON_TYPE_RAW:
@@ -486,10 +512,6 @@ static const field_def FIELDS[] = {
     FIELD("size", F_SIZE, RAW),
     FIELD("timestamp", F_TIMESTAMP, RAW),
     FIELD("track_features", F_TRACK_FEATURES, NONE),
-    FIELD("noarch", F_NOARCH, NONE),
-    FIELD("license_family", F_LICENSE_FAMILY, NONE),
-    FIELD("features", F_FEATURES, NONE),
-    FIELD("python_site_packages_path", F_SITE_PACKAGES, NONE),
 #undef FIELD
 };
 
@@ -503,77 +525,15 @@ static const field_def *field_of(yyjson_val *k) {
   return NULL;
 }
 
-/* What libsolv drops (the krait:* keys), from the same record. */
-static void set_joined(loader *ld, Id handle, Id key, yyjson_val *arr) {
-  krait_buf_clear(&ld->tmp);
-  size_t n = 0;
-  yyjson_val *e;
-  yyjson_arr_iter it = yyjson_arr_iter_with(arr);
-  while ((e = yyjson_arr_iter_next(&it))) {
-    if (!yyjson_is_str(e))
-      continue;
-    if (n++)
-      krait_buf_putc(&ld->tmp, '\n');
-    krait_buf_append(&ld->tmp, yyjson_get_str(e), yyjson_get_len(e));
-  }
-  if (n)
-    repodata_set_str(ld->data, handle, key, krait_buf_str(&ld->tmp));
-}
-
-static void set_nonempty(loader *ld, Id handle, Id key, yyjson_val *v) {
-  if (yyjson_is_str(v) && yyjson_get_len(v))
-    repodata_set_str(ld->data, handle, key, yyjson_get_str(v));
-}
-
-/* The krait:* keys from the first member of each name (first[], gathered
- * while libsolv's members were read). */
-static void set_extras(loader *ld, yyjson_val *const *first, Id handle, bool *has_depends) {
-  yyjson_val *depends = first[F_DEPENDS], *noarch = first[F_NOARCH];
-  if (yyjson_is_arr(depends) && yyjson_arr_size(depends)) {
-    set_joined(ld, handle, ld->k_depends, depends);
-    *has_depends = true;
-  }
-  if (yyjson_is_arr(first[F_CONSTRAINS]))
-    set_joined(ld, handle, ld->k_constrains, first[F_CONSTRAINS]);
-  if (yyjson_is_str(noarch) && yyjson_get_len(noarch))
-    repodata_set_str(ld->data, handle, ld->k_noarch, yyjson_get_str(noarch));
-  else if (yyjson_is_true(noarch))
-    repodata_set_str(ld->data, handle, ld->k_noarch, "generic"); /* legacy `noarch: true` */
-  const char *ts = raw_number(first[F_TIMESTAMP]);
-  if (ts && strspn(ts, "0123456789") == strlen(ts) && *ts != '\0') {
-    long long t = strtoll(ts, NULL, 10);
-    if (t > 0)
-      repodata_set_num(ld->data, handle, ld->k_timestamp, (unsigned long long)krait_timestamp_ms(t));
-  }
-  set_nonempty(ld, handle, ld->k_license_family, first[F_LICENSE_FAMILY]);
-  set_nonempty(ld, handle, ld->k_features, first[F_FEATURES]);
-  set_nonempty(ld, handle, ld->k_site, first[F_SITE_PACKAGES]);
-}
-
-/* Requires in parse order for a record without a depends array (the old
- * "requires" spelling). */
-static void set_requires_text(loader *ld, Id handle) {
-  Solvable *s = ld->pool->solvables + handle;
-  if (!s->requires)
-    return;
-  krait_buf_clear(&ld->tmp);
-  for (Id *dp = ld->repo->idarraydata + s->requires; *dp; dp++) {
-    if (ld->tmp.len)
-      krait_buf_putc(&ld->tmp, '\n');
-    krait_buf_puts(&ld->tmp, pool_dep2str(ld->pool, *dp));
-  }
-  repodata_set_str(ld->data, handle, ld->k_depends, krait_buf_str(&ld->tmp));
-}
-
 /* repo_conda.c's parse_package, member for member. kfn: the record's key in
- * `packages` (NULL for the array form). */
-static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
+ * `packages` (NULL for the array form); span_*: where its text is in the file. */
+static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned long long span_offset,
+                       unsigned long long span_length) {
   Pool *pool = ld->pool;
   Repodata *data = ld->data;
   Id handle = repo_add_solvable(ld->repo);
   Solvable *s = pool_id2solvable(pool, handle);
   const char *fn = NULL, *subdir = NULL;
-  yyjson_val *first[F_COUNT] = {0};
   yyjson_val *k, *v;
   yyjson_obj_iter it = yyjson_obj_iter_with(obj);
   while ((k = yyjson_obj_iter_next(&it))) {
@@ -581,8 +541,6 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
     const field_def *fd = field_of(k);
     if (!fd)
       continue;
-    if (!first[fd->f])
-      first[fd->f] = v;
     if (fd->type != YYJSON_TYPE_NONE && yyjson_get_type(v) != fd->type)
       continue; /* libsolv's reader skips a member of another type */
     const char *str = yyjson_get_str(v), *num = yyjson_get_raw(v);
@@ -635,12 +593,11 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
       else if (yyjson_is_arr(v))
         add_trackfeatures_array(ld, v, handle);
       break;
-    default: /* krait's own keys: read from first[] below */
-      break;
     }
   }
-  bool has_depends = false;
-  set_extras(ld, first, handle, &has_depends);
+  /* where the record is, for what libsolv does not keep (record_span.c) */
+  repodata_set_num(data, handle, ld->k_span_offset, span_offset);
+  repodata_set_num(data, handle, ld->k_span_length, span_length);
 
   /* a record's own subdir that differs from info.subdir is replaced by it */
   if (subdir && ld->subdir && strcmp(subdir, ld->subdir) != 0) {
@@ -662,8 +619,6 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn) {
     s->evr = 1;
   if (s->name)
     s->provides = repo_addid_dep(ld->repo, s->provides, pool_rel2id(pool, s->name, s->evr, REL_EQ, 1), 0);
-  if (!has_depends)
-    set_requires_text(ld, handle);
 
   if (!fndata)
     return;
@@ -745,11 +700,12 @@ static void parse_records(loader *ld, bool array) {
       break;
     if (peek(w) == '{') {
       parsed pv;
+      size_t start = w->base + w->pos; /* a file offset: parse_value may move the window */
       yyjson_val *rec = parse_value(w, &pv);
       if (!rec)
         break;
-      add_record(ld, rec, array ? NULL : krait_buf_str(&kfn));
-      parsed_done(w, &pv);
+      add_record(ld, rec, array ? NULL : krait_buf_str(&kfn), start, w->base + w->pos - start);
+      parsed_done(&pv);
     } else if (!skip_value(w))
       break;
   } while (next_member(w, close));
@@ -782,7 +738,7 @@ static void parse_root(loader *ld) {
         take_info(ld, obj);
       else if (obj)
         take_meta(ld, obj, true);
-      parsed_done(w, &pv);
+      parsed_done(&pv);
     } else
       skip_value(w);
   } while (!w->rc && next_member(w, '}'));
@@ -803,7 +759,6 @@ static void finish(loader *ld) {
   /* what only the parse needed goes before internalizing, the peak of a
    * load (every record's attributes beside their internalized copy); the
    * file-name table alone is tens of MB at conda-forge size */
-  close(ld->w.fd);
   free(ld->w.buf);
   ld->w.buf = NULL;
   stringpool_free(&ld->fnpool);
@@ -812,7 +767,6 @@ static void finish(loader *ld) {
   queue_free(&ld->fndata);
   queue_free(&ld->delayed);
   queue_free(&ld->depids);
-  krait_buf_free(&ld->tmp);
   repodata_internalize(ld->data);
 }
 
@@ -841,10 +795,21 @@ void krait_repo_meta_free(krait_repo_meta *m) {
 
 krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err) {
   memset(meta, 0, sizeof(*meta));
-  loader ld = {0};
-  ld.w.fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (ld.w.fd < 0)
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return krait_err_errno(err, KRAIT_E_IO, "%s: cannot open repodata", path);
+  krait_code rc = krait_repo_add_json_fd(repo, fd, path, meta, err);
+  close(fd);
+  return rc;
+}
+
+krait_code krait_repo_add_json_fd(Repo *repo, int fd, const char *path, krait_repo_meta *meta, krait_err *err) {
+  memset(meta, 0, sizeof(*meta));
+  loader ld = {0};
+  ld.w.fd = fd;
+  /* spans are file offsets: the window starts where the fd stands */
+  off_t at = lseek(fd, 0, SEEK_CUR);
+  ld.w.base = at > 0 ? (size_t)at : 0;
   ld.w.path = path;
   ld.w.err = err;
   ld.w.cap = WINDOW_MIN;
@@ -862,13 +827,8 @@ krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_met
   queue_push2(&ld.depids, 0, 0); /* the NULL and "" strings: no dependency */
   presize(&ld);
   Pool *pool = repo->pool;
-  ld.k_depends = pool_str2id(pool, KRAIT_KEY_DEPENDS, 1);
-  ld.k_constrains = pool_str2id(pool, KRAIT_KEY_CONSTRAINS, 1);
-  ld.k_noarch = pool_str2id(pool, KRAIT_KEY_NOARCH, 1);
-  ld.k_timestamp = pool_str2id(pool, KRAIT_KEY_TIMESTAMP, 1);
-  ld.k_license_family = pool_str2id(pool, KRAIT_KEY_LICENSE_FAMILY, 1);
-  ld.k_features = pool_str2id(pool, KRAIT_KEY_FEATURES, 1);
-  ld.k_site = pool_str2id(pool, KRAIT_KEY_SITE_PACKAGES, 1);
+  ld.k_span_offset = pool_str2id(pool, KRAIT_KEY_SPAN_OFFSET, 1);
+  ld.k_span_length = pool_str2id(pool, KRAIT_KEY_SPAN_LENGTH, 1);
 
   if (peek(&ld.w) < 0 && !ld.w.rc)
     krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path), ld.w.rc = KRAIT_E_PARSE;

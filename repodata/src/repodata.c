@@ -5,6 +5,7 @@
  * runs (priorities, add_pip_as_python_dependency) on top. */
 #include "krait/repodata.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,9 @@ static void info_free(krait_subdir_info *i) {
   free(i->subdir);
   free(i->packages_url);
   free(i->source_path);
+  free(i->solv_path);
+  if (i->json_fd >= 0)
+    close(i->json_fd);
   free(i);
 }
 
@@ -175,6 +179,10 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
                                  const krait_subdir_info *info_in, const krait_repodata_opts *opts, Repo **out,
                                  krait_err *err) {
   bool use_cache = solv_path && !(opts && opts->no_solv_cache);
+  /* held open as long as the repo: records are read back from it (record_span.c) */
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return krait_err_errno(err, KRAIT_E_IO, "%s: cannot open repodata", path);
   char *name = repo_display_name(info_in, path);
   Repo *repo = repo_create(pool, name);
   free(name);
@@ -182,22 +190,25 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
   /* Warm: the .solv is checked against the source's cheap state (see
    * solv_cache.c); the JSON is neither read nor hashed when it holds. */
   krait_solv_stamp stamp;
-  bool stamped = use_cache && krait_solv_stamp_of(path, &stamp);
+  bool stamped = use_cache && krait_solv_stamp_of_fd(fd, path, &stamp);
   krait_repo_meta meta = {0};
-  bool from_cache = stamped && krait_solv_cache_read(ctx, repo, solv_path, path, &stamp, &meta);
+  bool from_cache = stamped && krait_solv_cache_read(ctx, repo, solv_path, fd, &stamp, &meta);
   if (!from_cache) {
     krait_repo_meta_free(&meta);
-    krait_code rc = krait_repo_add_json_file(repo, path, &meta, err);
+    krait_code rc = krait_repo_add_json_fd(repo, fd, path, &meta, err);
     if (rc) {
       krait_repo_meta_free(&meta);
       repo_free(repo, 1);
+      close(fd);
       return rc;
     }
     if (stamped)
-      krait_solv_cache_write(ctx, repo, solv_path, path, &stamp, &meta);
+      krait_solv_cache_write(ctx, repo, solv_path, fd, path, &stamp, &meta);
   }
 
   krait_subdir_info *info = krait_calloc(1, sizeof(*info));
+  info->json_fd = fd;
+  info->solv_path = use_cache ? krait_strdup(solv_path) : NULL;
   /* records carry the redacted URL; the download engine puts the secret back */
   info->channel_url = info_in && info_in->channel_url ? krait_url_redact(info_in->channel_url) : NULL;
   info->channel_name = krait_strdup(info_in ? info_in->channel_name : NULL);
@@ -242,6 +253,7 @@ static Repo *empty_repo(Pool *pool, const krait_subdir_info *tmpl, const krait_r
   Repo *repo = repo_create(pool, name);
   free(name);
   krait_subdir_info *info = krait_calloc(1, sizeof(*info));
+  info->json_fd = -1;
   info->channel_url = tmpl->channel_url ? krait_url_redact(tmpl->channel_url) : NULL;
   info->channel_name = krait_strdup(tmpl->channel_name);
   info->subdir = krait_strdup(tmpl->subdir);
@@ -325,61 +337,12 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
 
 /* ---- records ---- */
 
-/* The package name a dependency string starts with (lower case), as
- * pool_conda_matchspec reads it: after any "channel::", up to the first
- * space or operator. */
-static void dep_name(const char *dep, char *out, size_t cap) {
-  const char *colon = strrchr(dep, ':');
-  if (colon)
-    dep = colon + 1;
-  size_t n = 0;
-  for (; *dep && !strchr(" =<>!~[", *dep) && n + 1 < cap; dep++)
-    out[n++] = (char)(*dep >= 'A' && *dep <= 'Z' ? *dep - 'A' + 'a' : *dep);
-  out[n] = '\0';
-}
-
-static void push_lines(const char *text, krait_strv *v) {
-  for (const char *p = text; p && *p;) {
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    krait_strv_push_owned(v, krait_strndup(p, n));
-    p += n + (nl ? 1 : 0);
-  }
-}
-
-static const char *lookup_key_str(Pool *pool, Solvable *s, const char *name) {
-  Id key = pool_str2id(pool, name, 0);
-  return key ? solvable_lookup_str(s, key) : NULL;
-}
-
-/* depends as written in the repodata (krait:depends, see loader.c), then any
- * requirement on another package added after loading (pip, from
- * add_pip_as_python_dependency). */
-static void push_deps(Pool *pool, Solvable *s, krait_strv *v) {
-  push_lines(lookup_key_str(pool, s, KRAIT_KEY_DEPENDS), v);
-  if (!s->requires)
-    return;
-  size_t written = v->len;
-  for (Id *dp = s->repo->idarraydata + s->requires; *dp; dp++) {
-    Id name = ISRELDEP(*dp) ? GETRELDEP(pool, *dp)->name : *dp;
-    const char *ns = pool_id2str(pool, name);
-    bool known = false;
-    for (size_t i = 0; i < written && !known; i++) {
-      char dn[256];
-      dep_name(v->items[i], dn, sizeof(dn));
-      known = strcmp(dn, ns) == 0;
-    }
-    if (!known)
-      krait_strv_push(v, pool_dep2str(pool, *dp));
-  }
-}
-
-static void push_idarray(Pool *pool, Solvable *s, Id key, bool deps, krait_strv *v) {
+static void push_idarray(Pool *pool, Solvable *s, Id key, krait_strv *v) {
   Queue q;
   queue_init(&q);
   solvable_lookup_idarray(s, key, &q);
   for (int i = 0; i < q.count; i++)
-    krait_strv_push(v, deps ? pool_dep2str(pool, q.elements[i]) : pool_id2str(pool, q.elements[i]));
+    krait_strv_push(v, pool_id2str(pool, q.elements[i]));
   queue_free(&q);
 }
 
@@ -437,23 +400,12 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
   r->sha256 = krait_strdup(sha);
   unsigned long long size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
   r->size = size ? (int64_t)size : -1;
-  unsigned long long build_time = solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0);
-  r->timestamp = build_time <= (unsigned long long)INT64_MAX ? krait_timestamp_ms((int64_t)build_time) : 0;
   r->license = krait_strdup(solvable_lookup_str(s, SOLVABLE_LICENSE));
-  push_deps(pool, s, &r->depends);
-  const char *constrains = lookup_key_str(pool, s, KRAIT_KEY_CONSTRAINS);
-  if (constrains)
-    push_lines(constrains, &r->constrains);
-  else
-    push_idarray(pool, s, SOLVABLE_CONSTRAINS, true, &r->constrains);
-  r->noarch = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_NOARCH));
-  r->license_family = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_LICENSE_FAMILY));
-  r->features = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_FEATURES));
-  r->python_site_packages_path = krait_strdup(lookup_key_str(pool, s, KRAIT_KEY_SITE_PACKAGES));
-  Id tskey = pool_str2id(pool, KRAIT_KEY_TIMESTAMP, 0);
-  unsigned long long ts_ms = tskey ? solvable_lookup_num(s, tskey, 0) : 0;
-  if (ts_ms)
-    r->timestamp = (int64_t)ts_ms;
-  push_idarray(pool, s, SOLVABLE_TRACK_FEATURES, false, &r->track_features);
-  return KRAIT_OK;
+  push_idarray(pool, s, SOLVABLE_TRACK_FEATURES, &r->track_features);
+  krait_code rc = krait_record_read_span(pool, p, info ? info->json_fd : -1, info ? info->source_path : NULL, r, err);
+  if (rc == KRAIT_E_PARSE && info && info->solv_path)
+    unlink(info->solv_path); /* the file was rewritten in place: the next run parses it again */
+  if (rc)
+    krait_record_free(r);
+  return rc;
 }

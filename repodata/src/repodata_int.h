@@ -10,10 +10,11 @@
 #include "krait/ctx.h"
 #include "krait/err.h"
 #include "krait/net.h"
+#include "krait/record.h"
 #include "krait/repodata.h"
 
 /* Bumped whenever what krait stores in a .solv cache file changes. */
-#define KRAIT_SOLV_CACHE_FORMAT 3
+#define KRAIT_SOLV_CACHE_FORMAT 4
 
 /* Top-level metadata of a repodata.json that libsolv's parser ignores. */
 typedef struct krait_repo_meta {
@@ -27,21 +28,36 @@ void krait_repo_meta_free(krait_repo_meta *m);
  * object into *out: info, the standard spelling, wins over metadata. */
 void krait_repo_meta_take(krait_repo_meta *out, const char *base_url, const char *subdir, bool is_metadata);
 
-/* Attributes the loader adds to each solvable besides libsolv's (they travel
- * in the .solv cache): what libsolv's reader drops or normalises. */
-#define KRAIT_KEY_DEPENDS "krait:depends"         /* str: depends as written, '\n'-joined */
-#define KRAIT_KEY_CONSTRAINS "krait:constrains"   /* str: constrains as written, '\n'-joined */
-#define KRAIT_KEY_NOARCH "krait:noarch"           /* str: "python" / "generic" */
-#define KRAIT_KEY_TIMESTAMP "krait:timestamp"     /* num: milliseconds (libsolv keeps seconds) */
-#define KRAIT_KEY_LICENSE_FAMILY "krait:license_family"
-#define KRAIT_KEY_FEATURES "krait:features"
-#define KRAIT_KEY_SITE_PACKAGES "krait:python_site_packages_path"
+/* Where each record's text is in its repodata.json (byte offset of its '{'
+ * and length): the loader adds them to every solvable besides libsolv's
+ * attributes, and they travel in the .solv cache. What libsolv's reader drops
+ * or normalises (depends and constrains as written, noarch, the timestamp in
+ * ms, license_family, features, python_site_packages_path) is read from that
+ * text when a record is needed (record_span.c), so neither the pool nor the
+ * .solv cache carries a second copy of it. */
+#define KRAIT_KEY_SPAN_OFFSET "krait:json_offset"
+#define KRAIT_KEY_SPAN_LENGTH "krait:json_length"
 
-/* The loader (loader.c): reads the repodata.json at path in one streaming
- * pass into repo, exactly as libsolv's repo_add_conda would, plus the krait:*
- * keys above, and fills *meta from info/metadata. On error the repo may hold
- * part of the records (the caller frees it) and *meta is empty. */
+/* The loader (loader.c): reads the repodata.json open at fd (path names it
+ * in errors) in one streaming pass into repo, exactly as libsolv's
+ * repo_add_conda would, plus the span keys above, and fills *meta from
+ * info/metadata. The fd is read from its current offset and not closed. On
+ * error the repo may hold part of the records (the caller frees it) and
+ * *meta is empty. */
+krait_code krait_repo_add_json_fd(Repo *repo, int fd, const char *path, krait_repo_meta *meta, krait_err *err);
+/* The same for a path (opened and closed here). */
 krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_meta *meta, krait_err *err);
+
+/* The fields of solvable p's record that libsolv does not keep, read from
+ * its span in the repodata.json open at json_fd (json_path names it in
+ * errors) into r, whose name, version and the rest libsolv keeps are already
+ * filled: depends (as written, then any requirement added after loading, such
+ * as pip), constrains, noarch, timestamp, license_family, features,
+ * python_site_packages_path. A solvable without a span gets them from the
+ * pool alone. An error when the text at the span is no longer that record
+ * (the file was rewritten in place while krait ran). */
+krait_code krait_record_read_span(Pool *pool, Id p, int json_fd, const char *json_path, krait_record *r,
+                                  krait_err *err);
 
 /* The conda cache key of a URL: md5(url)[:8] in hex (9 bytes incl. NUL). */
 void krait_cache_key(const char *url, char out[9]);
@@ -58,17 +74,20 @@ typedef struct krait_solv_stamp {
 
 /* Fills *out from a stat of path (and its .state.json); false if path cannot be stat'ed. */
 bool krait_solv_stamp_of(const char *path, krait_solv_stamp *out);
+/* The same for the file open at fd (path: where its .state.json is). */
+bool krait_solv_stamp_of_fd(int fd, const char *path, krait_solv_stamp *out);
 
-/* .solv cache: reads `solv_path` into `repo` if it was written for json_path
- * in the state `stamp` (returns true and fills *meta), else false (leaving
+/* .solv cache: reads `solv_path` into `repo` if it was written for the JSON
+ * open at json_fd in the state `stamp` (returns true and fills *meta), else false (leaving
  * the repo empty). */
-bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
+bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, int json_fd,
                            const krait_solv_stamp *stamp, krait_repo_meta *meta);
-/* Writes `repo` (just parsed from json_path, which had `stamp` before the
- * parse) to solv_path atomically; skipped if json_path changed meanwhile.
- * Failures are reported as debug/warnings only (a cache is an optimisation). */
-void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
-                            const krait_solv_stamp *stamp, const krait_repo_meta *meta);
+/* Writes `repo` (just parsed from json_fd, open on json_path, which had
+ * `stamp` before the parse) to solv_path atomically; skipped if json_path
+ * changed meanwhile. Failures are reported as debug/warnings only (a cache is
+ * an optimisation). */
+void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, int json_fd,
+                            const char *json_path, const krait_solv_stamp *stamp, const krait_repo_meta *meta);
 
 /* <repodata_cache_dir>/<md5(subdir_url + "/")[:8]><suffix>: conda's cache
  * key, the one name every cached file of a subdir starts with (".json",

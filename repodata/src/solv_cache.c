@@ -39,10 +39,20 @@
 #define HEADER_MAX 8192
 #define RACY_NS (3LL * 1000000000LL) /* wider than any filesystem's mtime granularity krait meets */
 
+static bool stamp_of_stat(const struct stat *st, const char *path, krait_solv_stamp *out);
+
 bool krait_solv_stamp_of(const char *path, krait_solv_stamp *out) {
   struct stat sb;
-  if (stat(path, &sb) != 0)
-    return false;
+  return stat(path, &sb) == 0 && stamp_of_stat(&sb, path, out);
+}
+
+bool krait_solv_stamp_of_fd(int fd, const char *path, krait_solv_stamp *out) {
+  struct stat sb;
+  return fstat(fd, &sb) == 0 && stamp_of_stat(&sb, path, out);
+}
+
+static bool stamp_of_stat(const struct stat *st, const char *path, krait_solv_stamp *out) {
+  const struct stat sb = *st;
   out->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
   int n = snprintf(out->text, sizeof(out->text), "size=%lld mtime_ns=%lld ino=%llu dev=%llu",
                    (long long)sb.st_size, out->mtime_ns, (unsigned long long)sb.st_ino,
@@ -75,19 +85,19 @@ static bool is_racy(const krait_solv_stamp *stamp) {
   return now_ns - stamp->mtime_ns < RACY_NS;
 }
 
-/* sha256 of a file in hex, read in blocks (never whole into memory). */
-static bool file_sha256(const char *path, char hex[65]) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
+/* sha256 in hex of the file open at fd, read in blocks from its start
+ * (never whole into memory; the fd's offset is not used). */
+static bool file_sha256(int fd, char hex[65]) {
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
   static char block[1 << 16];
   ssize_t n;
-  while (ok && (n = read(fd, block, sizeof(block))) != 0) {
+  off_t at = 0;
+  while (ok && (n = pread(fd, block, sizeof(block), at)) != 0) {
     if (n < 0 && errno == EINTR)
       continue;
     ok = n > 0 && EVP_DigestUpdate(md, block, (size_t)n) == 1;
+    at += n > 0 ? n : 0;
   }
   unsigned char dig[32];
   unsigned int dlen = 0;
@@ -95,14 +105,13 @@ static bool file_sha256(const char *path, char hex[65]) {
   for (unsigned i = 0; ok && i < 32; i++)
     snprintf(hex + 2 * i, 3, "%02x", dig[i]);
   EVP_MD_CTX_free(md);
-  close(fd);
   return ok;
 }
 
 static void write_cache(const krait_ctx *ctx, Repo *repo, const char *solv_path, const krait_solv_stamp *stamp,
                         const char *sha256, const krait_repo_meta *meta);
 
-bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
+bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_path, int json_fd,
                            const krait_solv_stamp *stamp, krait_repo_meta *meta) {
   memset(meta, 0, sizeof(*meta));
   FILE *fp = fopen(solv_path, "rb");
@@ -124,7 +133,7 @@ bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_pa
     goto out;
   }
   char hex[65] = "";
-  if (*sha && (!file_sha256(json_path, hex) || strcmp(hex, sha) != 0)) {
+  if (*sha && (!file_sha256(json_fd, hex) || strcmp(hex, sha) != 0)) {
     krait_debug(ctx, "%s: source changed within its mtime tick, reparsing", solv_path);
     goto out;
   }
@@ -150,34 +159,34 @@ out:
   return ok;
 }
 
-void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, const char *json_path,
-                            const krait_solv_stamp *stamp, const krait_repo_meta *meta) {
+void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, int json_fd,
+                            const char *json_path, const krait_solv_stamp *stamp, const krait_repo_meta *meta) {
   krait_solv_stamp after;
   if (!krait_solv_stamp_of(json_path, &after) || strcmp(after.text, stamp->text) != 0) {
     krait_debug(ctx, "not caching %s: %s changed while it was read", solv_path, json_path);
     return;
   }
   char hex[65] = "";
-  if (is_racy(stamp) && !file_sha256(json_path, hex))
+  if (is_racy(stamp) && !file_sha256(json_fd, hex))
     return;
   write_cache(ctx, repo, solv_path, stamp, hex, meta);
 }
 
 /* Which attributes go to the .solv's paged ("vertical") area: besides
- * libsolv's own choice (checksums), the strings only a record needs, never
- * the solver: the file location and krait's verbatim fields. repo_add_solv
- * seeks over that area and reads a page only when a record is looked up, so
- * a warm start neither reads nor copies them. A paged string lives only until
- * the next paged lookup (its page may be replaced), so krait_solvable_record
- * copies each at once (and joins the location itself: libsolv's
- * solvable_lookup_location holds mediadir while it looks up mediafile). */
+ * libsolv's own choice (checksums), the file location, which only a record
+ * needs, never the solver. repo_add_solv seeks over that area and reads a
+ * page only when a record is looked up, so a warm start neither reads nor
+ * copies it. A paged string lives only until the next paged lookup (its page
+ * may be replaced), so krait_solvable_record copies each at once (and joins
+ * the location itself: libsolv's solvable_lookup_location holds mediadir
+ * while it looks up mediafile). What libsolv drops is not in the .solv at
+ * all: it is read back from the JSON by each record's span (record_span.c). */
 static int cache_keyfilter(Repo *repo, Repokey *key, void *unused) {
   (void)unused;
   int storage = repo_write_stdkeyfilter(repo, key, NULL);
   if (storage != KEY_STORAGE_INCORE || key->type != REPOKEY_TYPE_STR)
     return storage;
-  if (key->name == SOLVABLE_MEDIADIR || key->name == SOLVABLE_MEDIAFILE ||
-      strncmp(pool_id2str(repo->pool, key->name), "krait:", 6) == 0)
+  if (key->name == SOLVABLE_MEDIADIR || key->name == SOLVABLE_MEDIAFILE)
     return KEY_STORAGE_VERTICAL_OFFSET;
   return storage;
 }

@@ -164,3 +164,41 @@ krait_code krait_repo_add_json_libsolv(Repo *repo, const char *path, char *text,
   krait_json_free(root);
   return KRAIT_OK;
 }
+
+static const char *key_str(Pool *pool, Solvable *s, const char *name) {
+  Id key = pool_str2id(pool, name, 0);
+  return key ? solvable_lookup_str(s, key) : NULL;
+}
+
+static void push_lines(const char *text, krait_strv *v) {
+  for (const char *p = text; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    krait_strv_push_owned(v, krait_strndup(p, n));
+    p += n + (nl ? 1 : 0);
+  }
+}
+
+void krait_oracle_record_extras(Pool *pool, Id p, krait_record *r) {
+  Solvable *s = pool_id2solvable(pool, p);
+  push_lines(key_str(pool, s, KRAIT_KEY_DEPENDS), &r->depends);
+  const char *constrains = key_str(pool, s, KRAIT_KEY_CONSTRAINS);
+  if (constrains)
+    push_lines(constrains, &r->constrains);
+  else {
+    Queue q;
+    queue_init(&q);
+    solvable_lookup_idarray(s, SOLVABLE_CONSTRAINS, &q);
+    for (int i = 0; i < q.count; i++)
+      krait_strv_push(&r->constrains, pool_dep2str(pool, q.elements[i]));
+    queue_free(&q);
+  }
+  r->noarch = krait_strdup(key_str(pool, s, KRAIT_KEY_NOARCH));
+  r->license_family = krait_strdup(key_str(pool, s, KRAIT_KEY_LICENSE_FAMILY));
+  r->features = krait_strdup(key_str(pool, s, KRAIT_KEY_FEATURES));
+  r->python_site_packages_path = krait_strdup(key_str(pool, s, KRAIT_KEY_SITE_PACKAGES));
+  Id tskey = pool_str2id(pool, KRAIT_KEY_TIMESTAMP, 0);
+  unsigned long long ms = tskey ? solvable_lookup_num(s, tskey, 0) : 0;
+  unsigned long long secs = solvable_lookup_num(s, SOLVABLE_BUILDTIME, 0);
+  r->timestamp = ms ? (int64_t)ms : krait_timestamp_ms((int64_t)secs);
+}

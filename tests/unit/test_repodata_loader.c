@@ -47,9 +47,37 @@ static void dump_deps(Pool *pool, Repo *repo, const char *what, Offset o, krait_
     krait_buf_printf(out, " %s=%s", what, pool_dep2str(pool, *dp));
 }
 
+static void dump_strv(const char *what, const krait_strv *v, krait_buf *out) {
+  krait_buf_printf(out, " %s=[", what);
+  for (size_t i = 0; i < v->len; i++)
+    krait_buf_printf(out, "%s%s", i ? "|" : "", v->items[i]);
+  krait_buf_putc(out, ']');
+}
+
+/* What libsolv drops, as krait_solvable_record gives it: for the oracle from
+ * its own krait:* keys, for the loader read back from the record's text in
+ * the file at json_fd (record_span.c). */
+static void dump_extras(Pool *pool, Id p, int json_fd, const char *path, krait_buf *out) {
+  krait_record r;
+  krait_record_init(&r);
+  krait_err err;
+  if (json_fd < 0)
+    krait_oracle_record_extras(pool, p, &r);
+  else if (krait_record_read_span(pool, p, json_fd, path, &r, &err) != KRAIT_OK)
+    krait_buf_printf(out, " extras-error=%s", err.msg);
+  dump_strv("depends", &r.depends, out);
+  dump_strv("constrains", &r.constrains, out);
+  krait_buf_printf(out, " noarch=%s timestamp=%lld license_family=%s features=%s site=%s", r.noarch ? r.noarch : "-",
+                   (long long)r.timestamp, r.license_family ? r.license_family : "-", r.features ? r.features : "-",
+                   r.python_site_packages_path ? r.python_site_packages_path : "-");
+  krait_record_free(&r);
+}
+
 /* One line per solvable; attribute order inside a line is canonical (the
- * readers register keys in different orders), element order is kept. */
-static char *dump_repo(Pool *pool, Repo *repo, const krait_repo_meta *meta) {
+ * readers register keys in different orders), element order is kept. The
+ * krait:* attributes differ by design (the oracle's copies, the loader's
+ * record spans): what they stand for is compared by dump_extras. */
+static char *dump_repo(Pool *pool, Repo *repo, const krait_repo_meta *meta, int json_fd, const char *path) {
   krait_buf out = KRAIT_BUF_INIT;
   krait_buf_printf(&out, "base_url=%s base_is_channel=%d subdir=%s n=%d\n", meta->base_url ? meta->base_url : "-",
                    meta->base_is_channel, meta->subdir ? meta->subdir : "-", repo->nsolvables);
@@ -70,6 +98,8 @@ static char *dump_repo(Pool *pool, Repo *repo, const krait_repo_meta *meta) {
     Dataiterator di;
     dataiterator_init(&di, pool, repo, p, 0, 0, 0);
     while (dataiterator_step(&di)) {
+      if (strncmp(pool_id2str(pool, di.key->name), "krait:", 6) == 0)
+        continue;
       const char *v = repodata_stringify(pool, di.data, di.key, &di.kv, SEARCH_FILES | SEARCH_CHECKSUMS);
       krait_strv_push_owned(&attrs, krait_asprintf("%s#%04d=%s", pool_id2str(pool, di.key->name), di.kv.entry,
                                                    v ? v : "(null)"));
@@ -80,6 +110,7 @@ static char *dump_repo(Pool *pool, Repo *repo, const krait_repo_meta *meta) {
       krait_buf_printf(&out, " %s", attrs.items[i]);
     krait_strv_free(&attrs);
     attrs = (krait_strv){0};
+    dump_extras(pool, p, json_fd, path, &out);
     krait_buf_putc(&out, '\n');
   }
   return krait_buf_steal(&out);
@@ -105,7 +136,11 @@ static int compare_file(const char *path) {
         cb ? eb.msg : "accepts");
   g_files++;
   if (ca == KRAIT_OK && cb == KRAIT_OK) {
-    char *da = dump_repo(pa, ra, &ma), *db = dump_repo(pb, rb, &mb);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    CHECK(fd >= 0, "open %s", path);
+    char *da = dump_repo(pa, ra, &ma, -1, path), *db = dump_repo(pb, rb, &mb, fd, path);
+    if (fd >= 0)
+      close(fd);
     if (strcmp(da, db) != 0) {
       /* name the first record that differs */
       const char *a = da, *b = db;
@@ -320,6 +355,105 @@ static void warm_starts(void) {
   krait_ctx_free(ctx);
 }
 
+/* ---- record spans: what libsolv drops is read back from the file ---- */
+
+#define SPAN_JSON(v)                                                                                                \
+  "{\"info\":{\"subdir\":\"noarch\"},\"packages\":{\"a-" v "-0.tar.bz2\":{\"name\":\"a\",\"version\":\"" v   \
+  "\",\"depends\":[\"b >=1\",\"c\"],\"constrains\":[\"d <2\"],\"noarch\":\"python\",\"timestamp\":1700000000123," \
+  "\"license_family\":\"MIT\",\"features\":\"f1\",\"python_site_packages_path\":\"lib/sp\"}}}"
+
+/* The first record's depends/constrains/noarch/timestamp/... in one line
+ * ("error: <message>" when krait_solvable_record fails). */
+static char *record_extras(Pool *pool, Repo *repo) {
+  krait_record r;
+  krait_err err;
+  if (krait_solvable_record(pool, repo->start, &r, &err) != KRAIT_OK)
+    return krait_asprintf("error: %s", err.msg);
+  krait_buf out = KRAIT_BUF_INIT;
+  krait_buf_printf(&out, "%s %s", r.name, r.version);
+  dump_strv("depends", &r.depends, &out);
+  dump_strv("constrains", &r.constrains, &out);
+  krait_buf_printf(&out, " %s %lld %s %s %s", r.noarch, (long long)r.timestamp, r.license_family, r.features,
+                   r.python_site_packages_path);
+  krait_record_free(&r);
+  return krait_buf_steal(&out);
+}
+
+static Repo *load_span_file(krait_ctx *ctx, Pool *pool, const char *path) {
+  Repo *repo = NULL;
+  krait_err err;
+  krait_repodata_opts opts = {0};
+  CHECK(krait_repodata_load_file(ctx, pool, path, NULL, &opts, &repo, &err) == KRAIT_OK, "load: %s", err.msg);
+  return repo;
+}
+
+static void record_spans(void) {
+  krait_ctx *ctx = krait_ctx_new();
+  free(ctx->repodata_cache_dir);
+  ctx->repodata_cache_dir = krait_path_join(g_tmp, "span-cache");
+  char *path = krait_path_join(g_tmp, "span.json");
+  krait_err err;
+  const char *want = "a 1.0 depends=[b >=1|c] constrains=[d <2] python 1700000000123 MIT f1 lib/sp";
+  CHECK(krait_write_file_atomic(path, SPAN_JSON("1.0"), strlen(SPAN_JSON("1.0")), 0644, &err) == KRAIT_OK, "w");
+  set_mtime(path, time(NULL) - 3600, 0);
+
+  /* cold: parsed; the fields come from the text */
+  Pool *pool = new_pool();
+  Repo *repo = load_span_file(ctx, pool, path);
+  char *got = repo ? record_extras(pool, repo) : NULL;
+  CHECK(got && strcmp(got, want) == 0, "cold record: %s", got);
+  free(got);
+  /* a newer file renamed over it meanwhile (a refreshed download): the
+   * open repo still reads the file it parsed */
+  CHECK(krait_write_file_atomic(path, SPAN_JSON("2.0"), strlen(SPAN_JSON("2.0")), 0644, &err) == KRAIT_OK, "w");
+  got = repo ? record_extras(pool, repo) : NULL;
+  CHECK(got && strcmp(got, want) == 0, "after a rename over the file: %s", got);
+  free(got);
+  krait_repodata_free_pool_info(pool);
+  pool_free(pool);
+
+  /* warm: from the .solv cache, the same fields, read from the file */
+  set_mtime(path, time(NULL) - 3600, 0);
+  pool = new_pool();
+  repo = load_span_file(ctx, pool, path);
+  krait_repodata_free_pool_info(pool);
+  pool_free(pool);
+  pool = new_pool();
+  repo = load_span_file(ctx, pool, path);
+  CHECK(repo && krait_repo_info(repo)->from_solv_cache, "second load is warm");
+  got = repo ? record_extras(pool, repo) : NULL;
+  const char *want2 = "a 2.0 depends=[b >=1|c] constrains=[d <2] python 1700000000123 MIT f1 lib/sp";
+  CHECK(got && strcmp(got, want2) == 0, "warm record: %s", got);
+  free(got);
+  krait_repodata_free_pool_info(pool);
+  pool_free(pool);
+
+  /* rewritten in place with the same size and mtime (only the bytes differ):
+   * the .solv is trusted, and reading the record back says the file changed */
+  rewrite_same_stamp(path, SPAN_JSON("3.0"));
+  pool = new_pool();
+  repo = load_span_file(ctx, pool, path);
+  CHECK(repo && krait_repo_info(repo)->from_solv_cache, "rewritten in place: still warm");
+  got = repo ? record_extras(pool, repo) : NULL;
+  CHECK(got && strncmp(got, "error: ", 7) == 0 && strstr(got, "span.json") && strstr(got, "a 2.0") &&
+            strstr(got, "changed while krait was reading it"),
+        "rewritten in place: %s", got);
+  free(got);
+  krait_repodata_free_pool_info(pool);
+  pool_free(pool);
+  /* ... and the cache that trusted the stamp is gone: the next load parses */
+  pool = new_pool();
+  repo = load_span_file(ctx, pool, path);
+  CHECK(repo && !krait_repo_info(repo)->from_solv_cache, "after the error: parsed again");
+  got = repo ? record_extras(pool, repo) : NULL;
+  CHECK(got && strncmp(got, "a 3.0 ", 6) == 0, "after the error: %s", got);
+  free(got);
+  krait_repodata_free_pool_info(pool);
+  pool_free(pool);
+  free(path);
+  krait_ctx_free(ctx);
+}
+
 int main(void) {
   char *data = krait_test_shared("");
   if (!data)
@@ -337,6 +471,7 @@ int main(void) {
   if (g_tmp) {
     edge_cases();
     warm_starts();
+    record_spans();
     krait_rm_rf(g_tmp, NULL);
   }
   return krait_test_finish("repodata_loader");

@@ -37,6 +37,8 @@ typedef struct krait_subdir_info {
   char *packages_url;  /* where archives live: base_url from the file (CEP-15 info.base_url or the early
                           metadata.base_url) resolved against channel_url/subdir/, else channel_url/subdir */
   char *source_path;   /* local path of the JSON that was parsed (cache or channel); NULL for a missing subdir */
+  int json_fd;         /* that JSON, open while the repo lives (records are read back from it); -1 if none */
+  char *solv_path;     /* its .solv cache, or NULL */
   int channel_index;   /* 0 = highest priority channel */
   /* How this load went (for callers, tests and `--verbose`): */
   bool from_solv_cache; /* the .solv cache was valid and used; JSON was not parsed */
