@@ -33,6 +33,7 @@
 #include "krait/buf.h"
 #include "krait/record.h"
 #include "repodata_int.h"
+#include "strmap.h"
 
 #define WINDOW_MIN (4u << 20) /* bytes read at a time */
 
@@ -334,37 +335,37 @@ typedef struct loader {
   char *subdir;       /* first info.subdir (libsolv's pd->subdir) */
   int nsubdirmismatch;
   char *subdirmismatchfn;
-  Stringpool fnpool;  /* file name without extension -> slot in fndata */
-  Queue fndata;       /* per slot: type (1 .tar.bz2, 2 .conda), solvable */
+  krait_strmap fns;   /* file name without extension -> a: type (1 .tar.bz2, 2 .conda), b: solvable */
   Queue delayed;      /* solvable, fn-id pairs whose location waits for info.subdir */
   Stringpool delayed_fn;
-  Stringpool depstr;  /* distinct dependency strings seen so far -> slot in depids */
-  Queue depids;       /* per slot: pool_conda_matchspec's Id for that string */
+  krait_strmap deps;  /* distinct dependency strings seen so far -> a: pool_conda_matchspec's Id */
   krait_repo_meta *meta;
   Id k_span_offset, k_span_length;
 } loader;
 
-static Id *fn2data(loader *ld, const char *fn, Id *fntype) {
-  size_t l = strlen(fn), extl = 0;
-  if (l > 6 && !strcmp(fn + l - 6, ".conda"))
-    extl = 6;
-  else if (l > 8 && !strcmp(fn + l - 8, ".tar.bz2"))
-    extl = 8;
-  else
-    return NULL;
-  Id fnid = stringpool_strn2id(&ld->fnpool, fn, (unsigned)(l - extl), 1);
-  if (!fnid)
-    return NULL;
-  if (fnid * 2 + 2 > ld->fndata.count) {
-    int more = fnid * 2 + 2 - ld->fndata.count;
-    /* doubling: queue_insertn alone grows by at most 64 slots, a realloc
-     * (and at this size a copy) every 32 records */
-    if (ld->fndata.left < more)
-      queue_prealloc(&ld->fndata, ld->fndata.count + more);
-    queue_insertn(&ld->fndata, ld->fndata.count, more, 0);
-  }
-  *fntype = extl == 8 ? 1 : 2;
-  return ld->fndata.elements + 2 * fnid;
+/* The .conda/.tar.bz2 pairing entry of a file name (NULL for another
+ * extension, or when the table cannot grow). */
+static size_t fn_stem(const char *fn, size_t l, Id *fntype) {
+  if (l > 6 && !memcmp(fn + l - 6, ".conda", 6))
+    return *fntype = 2, l - 6;
+  if (l > 8 && !memcmp(fn + l - 8, ".tar.bz2", 8))
+    return *fntype = 1, l - 8;
+  return 0;
+}
+
+static krait_strmap_slot *fn2data(loader *ld, const char *fn, Id *fntype) {
+  size_t stem = fn_stem(fn, strlen(fn), fntype);
+  bool added;
+  return stem ? krait_strmap_get(&ld->fns, fn, stem, &added) : NULL;
+}
+
+/* A record's key is its file name, normally: its entry in the pairing table
+ * is fetched into the cache while the record is parsed. */
+static void prefetch_fn(loader *ld, const krait_buf *key) {
+  Id type;
+  size_t stem = fn_stem(key->data, key->len, &type);
+  if (stem)
+    krait_strmap_prefetch(&ld->fns, key->data, stem);
 }
 
 /* ---- one record ---- */
@@ -379,16 +380,19 @@ static Id intern(loader *ld, yyjson_val *v) {
 /* pool_conda_matchspec once per distinct dependency string: repodata repeats
  * the same few thousand strings hundreds of thousands of times, and the
  * matchspec parse (plus its string and relation lookups) is the same every
- * time, so a later occurrence takes the first one's Id from depids. */
+ * time, so a later occurrence takes the first one's Id from the map. */
 static Id dep_id(loader *ld, yyjson_val *e) {
   const char *str = yyjson_get_str(e);
   size_t len = yyjson_get_len(e);
-  Id key = stringpool_strn2id(&ld->depstr, str, (unsigned)len, 1);
-  if (key < ld->depids.count)
-    return ld->depids.elements[key];
-  /* key == count: first sight (ids 0 and 1, NULL and "", are preset) */
+  if (!len)
+    return 0; /* as libsolv: an empty string is no dependency */
+  bool added;
+  krait_strmap_slot *slot = krait_strmap_get(&ld->deps, str, len, &added);
+  if (slot && !added)
+    return slot->a;
   Id id = pool_conda_matchspec(ld->pool, str);
-  queue_push(&ld->depids, id);
+  if (slot)
+    slot->a = id;
   return id;
 }
 
@@ -465,9 +469,8 @@ static void add_trackfeatures_string(loader *ld, const char *p, Id handle) {
   }
 }
 
-/* The record members libsolv's reader looks at. A key is matched by length
- * first, then one memcmp (a chain of strcmp per member was a tenth of a cold
- * load). */
+/* The record members libsolv's reader looks at (a chain of strcmp per
+ * member was a tenth of a cold load: see field_of). */
 typedef enum field {
   F_BUILD,
   F_BUILD_NUMBER,
@@ -496,7 +499,7 @@ typedef struct field_def {
 } field_def;
 
 static const field_def FIELDS[] = {
-#define FIELD(lit, f, t) {lit, sizeof(lit) - 1, f, YYJSON_TYPE_##t}
+#define FIELD(lit, f, t) [f] = {lit, sizeof(lit) - 1, f, YYJSON_TYPE_##t}
     FIELD("name", F_NAME, STR),
     FIELD("version", F_VERSION, STR),
     FIELD("build", F_BUILD, STR),
@@ -515,13 +518,41 @@ static const field_def FIELDS[] = {
 #undef FIELD
 };
 
-/* The entry of FIELDS naming k, or NULL. */
+/* The entry of FIELDS naming k, or NULL: by length, then a compare of a
+ * constant length the compiler turns into a few integer compares (a table
+ * walk with memcmp calls was 5% of a cold load). */
 static const field_def *field_of(yyjson_val *k) {
   const char *s = yyjson_get_str(k);
-  size_t n = yyjson_get_len(k);
-  for (size_t i = 0; i < sizeof(FIELDS) / sizeof(FIELDS[0]); i++)
-    if (FIELDS[i].len == n && FIELDS[i].name[0] == s[0] && memcmp(FIELDS[i].name, s, n) == 0)
-      return &FIELDS[i];
+#define KEY(lit, f)                                                                                                  \
+  if (memcmp(s, lit, sizeof(lit) - 1) == 0)                                                                          \
+    return &FIELDS[f];
+  switch (yyjson_get_len(k)) {
+  case 2:
+    KEY("fn", F_FN) break;
+  case 3:
+    KEY("md5", F_MD5) break;
+  case 4:
+    KEY("name", F_NAME) KEY("size", F_SIZE) break;
+  case 5:
+    KEY("build", F_BUILD) break;
+  case 6:
+    KEY("sha256", F_SHA256) KEY("subdir", F_SUBDIR) break;
+  case 7:
+    KEY("version", F_VERSION) KEY("depends", F_DEPENDS) KEY("license", F_LICENSE) break;
+  case 8:
+    KEY("requires", F_REQUIRES) break;
+  case 9:
+    KEY("timestamp", F_TIMESTAMP) break;
+  case 10:
+    KEY("constrains", F_CONSTRAINS) break;
+  case 12:
+    KEY("build_number", F_BUILD_NUMBER) break;
+  case 14:
+    KEY("track_features", F_TRACK_FEATURES) break;
+  default:
+    break;
+  }
+#undef KEY
   return NULL;
 }
 
@@ -605,7 +636,8 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned lo
       ld->subdirmismatchfn = solv_strdup(fn ? fn : kfn ? kfn : "?");
     subdir = ld->subdir;
   }
-  Id *fndata = NULL, fntype = 0;
+  krait_strmap_slot *fndata = NULL;
+  Id fntype = 0;
   if (fn || kfn) {
     const char *f = fn ? fn : kfn;
     if (subdir || ld->subdir)
@@ -623,14 +655,14 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned lo
   if (!fndata)
     return;
   /* .conda over .tar.bz2 of the same file name, whichever came first */
-  if (fndata[0] && fndata[0] > fntype) {
+  if (fndata->a && fndata->a > fntype) {
     if (ld->delayed.count && ld->delayed.elements[ld->delayed.count - 2] == handle)
       queue_truncate(&ld->delayed, ld->delayed.count - 2);
     repo_free_solvable(ld->repo, handle, 1);
     return;
   }
-  if (fndata[0] && fndata[0] < fntype) {
-    Id old = fndata[1];
+  if (fndata->a && fndata->a < fntype) {
+    Id old = fndata->b;
     Solvable tmp = pool->solvables[handle];
     pool->solvables[handle] = pool->solvables[old];
     pool->solvables[old] = tmp;
@@ -644,8 +676,8 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned lo
     repo_free_solvable(ld->repo, handle, 1);
     handle = old;
   }
-  fndata[0] = fntype;
-  fndata[1] = handle;
+  fndata->a = fntype;
+  fndata->b = handle;
 }
 
 /* ---- the top level (repo_conda.c's parse_main) ---- */
@@ -700,6 +732,8 @@ static void parse_records(loader *ld, bool array) {
       break;
     if (peek(w) == '{') {
       parsed pv;
+      if (!array)
+        prefetch_fn(ld, &kfn);
       size_t start = w->base + w->pos; /* a file offset: parse_value may move the window */
       yyjson_val *rec = parse_value(w, &pv);
       if (!rec)
@@ -761,12 +795,10 @@ static void finish(loader *ld) {
    * file-name table alone is tens of MB at conda-forge size */
   free(ld->w.buf);
   ld->w.buf = NULL;
-  stringpool_free(&ld->fnpool);
   stringpool_free(&ld->delayed_fn);
-  stringpool_free(&ld->depstr);
-  queue_free(&ld->fndata);
+  krait_strmap_free(&ld->fns);
+  krait_strmap_free(&ld->deps);
   queue_free(&ld->delayed);
-  queue_free(&ld->depids);
   repodata_internalize(ld->data);
 }
 
@@ -818,13 +850,8 @@ krait_code krait_repo_add_json_fd(Repo *repo, int fd, const char *path, krait_re
   ld.repo = repo;
   ld.data = repo_add_repodata(repo, 0);
   ld.meta = meta;
-  stringpool_init_empty(&ld.fnpool);
   stringpool_init_empty(&ld.delayed_fn);
-  stringpool_init_empty(&ld.depstr);
-  queue_init(&ld.fndata);
   queue_init(&ld.delayed);
-  queue_init(&ld.depids);
-  queue_push2(&ld.depids, 0, 0); /* the NULL and "" strings: no dependency */
   presize(&ld);
   Pool *pool = repo->pool;
   ld.k_span_offset = pool_str2id(pool, KRAIT_KEY_SPAN_OFFSET, 1);
