@@ -61,12 +61,12 @@ static void push_pool_requires(Pool *pool, Solvable *s, krait_strv *v) {
   }
 }
 
-static void push_constrains_idarray(Pool *pool, Solvable *s, krait_strv *v) {
+void krait_push_idarray(Pool *pool, Solvable *s, Id key, bool deps, krait_strv *v) {
   Queue q;
   queue_init(&q);
-  solvable_lookup_idarray(s, SOLVABLE_CONSTRAINS, &q);
+  solvable_lookup_idarray(s, key, &q);
   for (int i = 0; i < q.count; i++)
-    krait_strv_push(v, pool_dep2str(pool, q.elements[i]));
+    krait_strv_push(v, deps ? pool_dep2str(pool, q.elements[i]) : pool_id2str(pool, q.elements[i]));
   queue_free(&q);
 }
 
@@ -136,7 +136,7 @@ static void fill_from_text(Pool *pool, Solvable *s, const record_text *t, krait_
     push_strings(t->depends, &r->depends);
   push_pool_requires(pool, s, &r->depends);
   if (!yyjson_is_arr(t->constrains) || !push_strings(t->constrains, &r->constrains))
-    push_constrains_idarray(pool, s, &r->constrains);
+    krait_push_idarray(pool, s, SOLVABLE_CONSTRAINS, true, &r->constrains);
   r->noarch = nonempty_dup(t->noarch);
   if (!r->noarch && yyjson_is_true(t->noarch))
     r->noarch = krait_strdup("generic"); /* legacy `noarch: true` */

@@ -337,15 +337,6 @@ krait_code krait_repodata_load(krait_ctx *ctx, Pool *pool, const krait_channel *
 
 /* ---- records ---- */
 
-static void push_idarray(Pool *pool, Solvable *s, Id key, krait_strv *v) {
-  Queue q;
-  queue_init(&q);
-  solvable_lookup_idarray(s, key, &q);
-  for (int i = 0; i < q.count; i++)
-    krait_strv_push(v, pool_id2str(pool, q.elements[i]));
-  queue_free(&q);
-}
-
 /* "<mediadir>/<mediafile>" (libsolv's solvable_lookup_location for conda
  * records) in a string of its own: the .solv cache keeps both in its paged
  * area, where a looked-up string lives only until the next paged lookup. */
@@ -401,7 +392,7 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
   unsigned long long size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
   r->size = size ? (int64_t)size : -1;
   r->license = krait_strdup(solvable_lookup_str(s, SOLVABLE_LICENSE));
-  push_idarray(pool, s, SOLVABLE_TRACK_FEATURES, &r->track_features);
+  krait_push_idarray(pool, s, SOLVABLE_TRACK_FEATURES, false, &r->track_features);
   krait_code rc = krait_record_read_span(pool, p, info ? info->json_fd : -1, info ? info->source_path : NULL, r, err);
   if (rc == KRAIT_E_PARSE && info && info->solv_path)
     unlink(info->solv_path); /* the file was rewritten in place: the next run parses it again */

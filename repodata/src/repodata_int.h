@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <solv/pool.h>
 #include <solv/repo.h>
 
 #include "krait/ctx.h"
@@ -58,6 +59,9 @@ krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_met
  * (the file was rewritten in place while krait ran). */
 krait_code krait_record_read_span(Pool *pool, Id p, int json_fd, const char *json_path, krait_record *r,
                                   krait_err *err);
+/* Appends the ids of solvable attribute `key` (an idarray) to v, as
+ * dependencies (deps) or as plain strings. */
+void krait_push_idarray(Pool *pool, Solvable *s, Id key, bool deps, krait_strv *v);
 
 /* The conda cache key of a URL: md5(url)[:8] in hex (9 bytes incl. NUL). */
 void krait_cache_key(const char *url, char out[9]);
