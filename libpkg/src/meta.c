@@ -29,24 +29,43 @@ static void write_path_entry(krait_jw *w, const krait_path_entry *e) {
   krait_jw_obj_end(w);
 }
 
-static void write_extras(krait_jw *w, const krait_meta_info *m) {
-  krait_jw_obj_begin(w);
-  krait_jw_kstr(w, "extracted_package_dir", m->extracted_package_dir ? m->extracted_package_dir : "");
-  krait_jw_key(w, "files");
+/* The members conda-meta adds to the record, one writer each, in sorted key
+ * order (conda writes these files with sort_keys). */
+static void x_extracted_package_dir(krait_jw *w, const krait_meta_info *m) {
+  krait_jw_str(w, m->extracted_package_dir ? m->extracted_package_dir : "");
+}
+
+static void x_files(krait_jw *w, const krait_meta_info *m) {
   krait_jw_arr_begin(w);
   for (size_t i = 0; m->paths && i < m->paths->len; i++)
     krait_jw_str(w, m->paths->items[i].path);
   krait_jw_arr_end(w);
-  krait_jw_key(w, "link");
+}
+
+static void x_link(krait_jw *w, const krait_meta_info *m) {
   krait_jw_obj_begin(w);
   krait_jw_kstr(w, "source", m->extracted_package_dir ? m->extracted_package_dir : "");
   krait_jw_kint(w, "type", m->link_type ? (int64_t)m->link_type : KRAIT_LINK_HARDLINK);
   krait_jw_obj_end(w);
-  krait_jw_kstr(w, "package_tarball_full_path", m->package_tarball_full_path ? m->package_tarball_full_path : "");
-  /* conda records how a noarch package was installed */
-  if (m->rec->noarch && (strcmp(m->rec->noarch, "python") == 0 || strcmp(m->rec->noarch, "generic") == 0))
-    krait_jw_kstr(w, "package_type", strcmp(m->rec->noarch, "python") == 0 ? "noarch_python" : "noarch_generic");
-  krait_jw_key(w, "paths_data");
+}
+
+static void x_package_tarball_full_path(krait_jw *w, const krait_meta_info *m) {
+  krait_jw_str(w, m->package_tarball_full_path ? m->package_tarball_full_path : "");
+}
+
+/* conda records how a noarch package was installed (only for noarch ones) */
+static const char *package_type(const krait_meta_info *m) {
+  const char *noarch = m->rec->noarch;
+  if (noarch && strcmp(noarch, "python") == 0)
+    return "noarch_python";
+  if (noarch && strcmp(noarch, "generic") == 0)
+    return "noarch_generic";
+  return NULL;
+}
+
+static void x_package_type(krait_jw *w, const krait_meta_info *m) { krait_jw_str(w, package_type(m)); }
+
+static void x_paths_data(krait_jw *w, const krait_meta_info *m) {
   krait_jw_obj_begin(w);
   krait_jw_key(w, "paths");
   krait_jw_arr_begin(w);
@@ -55,8 +74,13 @@ static void write_extras(krait_jw *w, const krait_meta_info *m) {
   krait_jw_arr_end(w);
   krait_jw_kint(w, "paths_version", 1);
   krait_jw_obj_end(w);
-  krait_jw_kstr(w, "requested_spec", m->requested_spec ? m->requested_spec : "");
-  krait_jw_key(w, "requested_specs");
+}
+
+static void x_requested_spec(krait_jw *w, const krait_meta_info *m) {
+  krait_jw_str(w, m->requested_spec ? m->requested_spec : "");
+}
+
+static void x_requested_specs(krait_jw *w, const krait_meta_info *m) {
   krait_jw_arr_begin(w);
   if (m->requested_specs)
     for (size_t i = 0; i < m->requested_specs->len; i++)
@@ -64,8 +88,23 @@ static void write_extras(krait_jw *w, const krait_meta_info *m) {
   else if (m->requested_spec && *m->requested_spec)
     krait_jw_str(w, m->requested_spec);
   krait_jw_arr_end(w);
-  krait_jw_obj_end(w);
 }
+
+typedef struct meta_extra {
+  const char *key;
+  void (*write)(krait_jw *w, const krait_meta_info *m);
+} meta_extra;
+
+static const meta_extra EXTRAS[] = { /* sorted by key */
+    {"extracted_package_dir", x_extracted_package_dir},
+    {"files", x_files},
+    {"link", x_link},
+    {"package_tarball_full_path", x_package_tarball_full_path},
+    {"package_type", x_package_type},
+    {"paths_data", x_paths_data},
+    {"requested_spec", x_requested_spec},
+    {"requested_specs", x_requested_specs},
+};
 
 static int member_cmp(const void *a, const void *b) {
   const krait_json *x = *(const krait_json *const *)a, *y = *(const krait_json *const *)b;
@@ -73,44 +112,49 @@ static int member_cmp(const void *a, const void *b) {
 }
 
 char *krait_meta_render(const krait_meta_info *m) {
-  /* The record fields and ours are rendered separately, then merged in one
-   * sorted key order: conda writes these files with sort_keys. */
-  krait_buf a = KRAIT_BUF_INIT, b = KRAIT_BUF_INIT, out = KRAIT_BUF_INIT;
+  /* The record's fields (a few, rendered, parsed back and sorted) merged
+   * with ours in one sorted key order; ours are written straight into the
+   * output: paths_data holds every file of the package, and a round trip
+   * through text and a DOM was most of a warm install's time in user space. */
+  krait_buf a = KRAIT_BUF_INIT, out = KRAIT_BUF_INIT;
   krait_jw w;
   krait_jw_init(&w, &a, 0);
   krait_jw_obj_begin(&w);
   krait_record_write_fields(&w, m->rec);
   krait_jw_obj_end(&w);
-  krait_jw_init(&w, &b, 0);
-  write_extras(&w, m);
   krait_json *ra = krait_json_parse(a.data, a.len, "record", NULL);
-  krait_json *rb = krait_json_parse(b.data, b.len, "meta", NULL);
-  if (!ra || !rb) /* both are our own output: cannot fail */
+  if (!ra) /* our own output: cannot fail */
     krait_oom();
-  size_t n = ra->len + rb->len, k = 0;
-  const krait_json **members = krait_calloc(n ? n : 1, sizeof *members);
-  krait_json_foreach(it, ra) members[k++] = it;
-  krait_json_foreach(it, rb) {
-    bool dup = false; /* a record field never shadows ours, but be safe */
-    for (size_t i = 0; i < ra->len && !dup; i++)
-      dup = strcmp(members[i]->key, it->key) == 0;
-    if (!dup)
-      members[k++] = it;
-  }
-  qsort(members, k, sizeof *members, member_cmp);
+  const krait_json **fields = krait_calloc(ra->len ? ra->len : 1, sizeof *fields);
+  size_t nf = 0;
+  krait_json_foreach(it, ra) fields[nf++] = it;
+  qsort(fields, nf, sizeof *fields, member_cmp);
+
   krait_jw_init(&w, &out, 2);
   krait_jw_obj_begin(&w);
-  for (size_t i = 0; i < k; i++) {
-    krait_jw_key(&w, members[i]->key);
-    krait_jw_value(&w, members[i]);
+  size_t f = 0, x = 0, nx = sizeof(EXTRAS) / sizeof(EXTRAS[0]);
+  while (f < nf || x < nx) {
+    if (x < nx && EXTRAS[x].write == x_package_type && !package_type(m)) {
+      x++;
+      continue;
+    }
+    int c = f == nf ? 1 : x == nx ? -1 : strcmp(fields[f]->key, EXTRAS[x].key);
+    if (c <= 0) { /* a record field never shadows ours, but if it did it would win */
+      krait_jw_key(&w, fields[f]->key);
+      krait_jw_value(&w, fields[f]);
+      f++;
+      x += c == 0;
+    } else {
+      krait_jw_key(&w, EXTRAS[x].key);
+      EXTRAS[x].write(&w, m);
+      x++;
+    }
   }
   krait_jw_obj_end(&w);
   krait_buf_putc(&out, '\n');
-  free(members);
+  free(fields);
   krait_json_free(ra);
-  krait_json_free(rb);
   krait_buf_free(&a);
-  krait_buf_free(&b);
   return krait_buf_steal(&out);
 }
 
