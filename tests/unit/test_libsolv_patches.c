@@ -13,6 +13,10 @@
  *        conda-forge solve (~475,000 before unification) strictly increasing
  *        by libsolv's rule comparator, i.e. sorted and without duplicates, as
  *        the full sort did (the order is unique for that comparator).
+ *  0009: a .solv's relations, read in blocks with their hash slots prefetched,
+ *        get the ids the one-at-a-time reader gave: relations the pool already
+ *        has keep theirs, none is added twice, each names what was written,
+ *        also when it names another of its own block (a nested relation).
  * This test talks to libsolv directly (not through krait's solver module) on
  * purpose: it pins the behaviour of the patched library itself. */
 #include <stdio.h>
@@ -24,6 +28,8 @@
 #include <solv/queue.h>
 #include <solv/repo.h>
 #include <solv/repo_conda.h>
+#include <solv/repo_solv.h>
+#include <solv/repo_write.h>
 #include <solv/repodata.h>
 #include <solv/solvable.h>
 #include <solv/transaction.h>
@@ -321,7 +327,136 @@ static void test_unified_rules_sorted(void) {
   free(noarch);
 }
 
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The dependency strings of the requires of every solvable of repo, one line
+ * each, sorted within the line (repo_write reorders a dependency array). */
+static void requires_text(Repo *repo, krait_buf *out) {
+  Id p;
+  Solvable *s;
+  FOR_REPO_SOLVABLES(repo, p, s) {
+    char *deps[8];
+    size_t n = 0;
+    for (Id *dp = s->requires ? repo->idarraydata + s->requires : NULL; dp && *dp && n < 8; dp++)
+      deps[n++] = krait_strdup(pool_dep2str(repo->pool, *dp));
+    qsort(deps, n, sizeof *deps, cmp_str);
+    krait_buf_puts(out, pool_id2str(repo->pool, s->name));
+    for (size_t i = 0; i < n; i++) {
+      krait_buf_puts(out, " [");
+      krait_buf_puts(out, deps[i]);
+      krait_buf_puts(out, "]");
+      free(deps[i]);
+    }
+    krait_buf_puts(out, "\n");
+  }
+}
+
+/* Relations of pool that equal an earlier one (the reader's hash must find those). */
+static int duplicate_relations(Pool *pool) {
+  int dups = 0;
+  for (Id a = 1; a < pool->nrels; a++)
+    for (Id b = 1; b < a; b++)
+      if (pool->rels[a].name == pool->rels[b].name && pool->rels[a].evr == pool->rels[b].evr &&
+          pool->rels[a].flags == pool->rels[b].flags)
+        dups++;
+  return dups;
+}
+
+static Id str_id(Pool *pool, const char *fmt, int n) {
+  char text[64];
+  snprintf(text, sizeof text, fmt, n);
+  return pool_str2id(pool, text, 1);
+}
+
+/* A repo of 400 records whose relations fill many of the reader's blocks:
+ * plain ones (shared between records), and a chain of 120 nested ones, each
+ * naming the one before; repo_write puts such a chain in order, so each link
+ * is read in the same block as the one it names. */
+static Repo *relations_repo(Pool *pool) {
+  Repo *repo = repo_create(pool, "written");
+  Id chain = pool_rel2id(pool, str_id(pool, "base%d", 0), str_id(pool, "%d.0", 1), REL_GT | REL_EQ, 1);
+  for (int i = 0; i < 400; i++) {
+    Solvable *s = pool_id2solvable(pool, repo_add_solvable(repo));
+    s->name = str_id(pool, "pkg%d", i);
+    s->evr = str_id(pool, "1.%d", i);
+    s->arch = ARCH_NOARCH;
+    Id plain = pool_rel2id(pool, str_id(pool, "dep%d", i % 37), str_id(pool, "%d.0", i % 53), REL_EQ, 1);
+    Id either = pool_rel2id(pool, plain, str_id(pool, "alt%d", i % 11), REL_OR, 1);
+    s->requires = repo_addid_dep(repo, s->requires, plain, 0);
+    s->requires = repo_addid_dep(repo, s->requires, either, 0);
+    if (i < 120) {
+      chain = pool_rel2id(pool, chain, str_id(pool, "link%d", i), i % 2 ? REL_AND : REL_OR, 1);
+      s->requires = repo_addid_dep(repo, s->requires, chain, 0);
+    }
+  }
+  return repo;
+}
+
+static void test_batched_relation_reads(void) {
+  Pool *src = pool_create();
+  pool_setdisttype(src, DISTTYPE_CONDA);
+  Repo *written = relations_repo(src);
+  FILE *fp = tmpfile();
+  CHECK(fp && repo_write(written, fp) == 0, "repo_write: %s", pool_errstr(src));
+  krait_buf want = KRAIT_BUF_INIT, got = KRAIT_BUF_INIT, again = KRAIT_BUF_INIT;
+  requires_text(written, &want);
+
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  /* relations the pool has before the load: the file's must map onto them */
+  Id known = pool_rel2id(pool, str_id(pool, "dep%d", 5), str_id(pool, "%d.0", 5), REL_EQ, 1);
+  Id other = pool_rel2id(pool, str_id(pool, "dep%d", 5), str_id(pool, "%d.0", 6), REL_EQ, 1);
+  Repo *first = repo_create(pool, "first"), *second = repo_create(pool, "second");
+  rewind(fp);
+  CHECK(repo_add_solv(first, fp, 0) == 0, "first load: %s", pool_errstr(pool));
+  requires_text(first, &got);
+  CHECK(krait_buf_str(&got) && strcmp(krait_buf_str(&got), krait_buf_str(&want)) == 0,
+        "relations read back differ from those written");
+  CHECK(pool->nrels == src->nrels + 1, "%d relations after the load, want %d (the file's and one of the pool's)",
+        pool->nrels, src->nrels + 1);
+  CHECK(duplicate_relations(pool) == 0, "a relation was added twice");
+  bool known_used = false, other_used = false;
+  Id p;
+  Solvable *s;
+  FOR_REPO_SOLVABLES(first, p, s) {
+    for (Id *dp = first->idarraydata + s->requires; *dp; dp++) {
+      known_used |= *dp == known;
+      other_used |= *dp == other;
+    }
+  }
+  CHECK(known_used, "the pool's own dep5 == 5.0 (id %d) was not reused", known);
+  CHECK(!other_used, "dep5 == 6.0, which the file lacks, was used");
+
+  /* the same file again: every relation is found, none added, the same ids */
+  int nrels = pool->nrels;
+  rewind(fp);
+  CHECK(repo_add_solv(second, fp, 0) == 0, "second load: %s", pool_errstr(pool));
+  CHECK(pool->nrels == nrels, "second load added %d relations", pool->nrels - nrels);
+  requires_text(second, &again);
+  CHECK(krait_buf_str(&again) && strcmp(krait_buf_str(&again), krait_buf_str(&want)) == 0,
+        "relations of the second load differ");
+  int differ = 0;
+  for (int i = 0; i < first->nsolvables && i < second->nsolvables; i++) {
+    Id *a = first->idarraydata + pool->solvables[first->start + i].requires;
+    Id *b = second->idarraydata + pool->solvables[second->start + i].requires;
+    while (*a && *a == *b)
+      a++, b++;
+    differ += *a != *b;
+  }
+  CHECK(differ == 0, "%d records got other relation ids on the second load", differ);
+  krait_buf_free(&want);
+  krait_buf_free(&got);
+  krait_buf_free(&again);
+  if (fp)
+    fclose(fp);
+  pool_free(pool);
+  pool_free(src);
+}
+
 int main(void) {
+  test_batched_relation_reads();
   test_unified_rules_sorted();
   test_bounded_regex();
   test_info_nested_values();
