@@ -164,7 +164,7 @@ static krait_code write_rc(const char *path, const krait_buf *b, mode_t mode, kr
 
 krait_code krait_shell_rc_add(const char *rc_path, const char *body, bool *changed, krait_err *err) {
   krait_buf old = KRAIT_BUF_INIT, block = KRAIT_BUF_INIT, out = KRAIT_BUF_INIT;
-  mode_t mode;
+  mode_t mode = 0644; /* read_rc sets it; initialised for gcc -O3, which cannot see that */
   krait_code rc = read_rc(rc_path, &old, &mode, err);
   *changed = false;
   if (rc)
@@ -198,7 +198,7 @@ done:
 
 krait_code krait_shell_rc_remove(const char *rc_path, bool *changed, krait_err *err) {
   krait_buf old = KRAIT_BUF_INIT, out = KRAIT_BUF_INIT;
-  mode_t mode;
+  mode_t mode = 0644; /* read_rc sets it; initialised for gcc -O3, which cannot see that */
   *changed = false;
   krait_code rc = read_rc(rc_path, &old, &mode, err);
   size_t start, end;
