@@ -74,6 +74,7 @@ void krait_cache_key(const char *url, char out[9]);
 typedef struct krait_solv_stamp {
   char text[768];
   long long mtime_ns;
+  bool validated; /* the HTTP cache state gave an ETag or Last-Modified for these bytes */
 } krait_solv_stamp;
 
 /* Fills *out from a stat of path (and its .state.json); false if path cannot be stat'ed. */

@@ -14,7 +14,14 @@
  * (coarse mtime on NFS and some Lustre setups; git's "racy" case). So when the
  * source's mtime was less than RACY_NS old as the cache was written, the
  * header also carries the JSON's sha256, and a read of such an entry hashes
- * the JSON; once the mtime is old enough the entry is rewritten without it. */
+ * the JSON; once the mtime is old enough the entry is rewritten without it.
+ * Not for a download whose server gave an ETag or Last-Modified: krait never
+ * rewrites a download in place (a new one is renamed over it) and the
+ * validators name its content, so the stamp holds. (Hashing there made the
+ * first run after every refresh hash the whole JSON and rewrite the .solv:
+ * 3.7 s instead of 0.45 s at 700,000 records, since a download is always
+ * "racy" when the .solv is written right after it. Were the bytes changed
+ * behind krait's back anyway, reading a record back says so: record_span.c.) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,6 +60,7 @@ bool krait_solv_stamp_of_fd(int fd, const char *path, krait_solv_stamp *out) {
 
 static bool stamp_of_stat(const struct stat *st, const char *path, krait_solv_stamp *out) {
   const struct stat sb = *st;
+  out->validated = false;
   out->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
   int n = snprintf(out->text, sizeof(out->text), "size=%lld mtime_ns=%lld ino=%llu dev=%llu",
                    (long long)sb.st_size, out->mtime_ns, (unsigned long long)sb.st_ino,
@@ -70,6 +78,7 @@ static bool stamp_of_stat(const struct stat *st, const char *path, krait_solv_st
       if (n > 0 && (size_t)n < sizeof(out->text))
         snprintf(out->text + n, sizeof(out->text) - (size_t)n, " etag=%.300s mod=%.100s", etag ? etag : "",
                  mod ? mod : "");
+      out->validated = (etag && *etag) || (mod && *mod);
       krait_json_free(j);
     }
     krait_buf_free(&text);
@@ -79,6 +88,8 @@ static bool stamp_of_stat(const struct stat *st, const char *path, krait_solv_st
 }
 
 static bool is_racy(const krait_solv_stamp *stamp) {
+  if (stamp->validated)
+    return false; /* see the top of this file */
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   long long now_ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;

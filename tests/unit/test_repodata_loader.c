@@ -350,6 +350,23 @@ static void warm_starts(void) {
   v = load_version(ctx, path, &hit);
   CHECK(!hit, "new ETag: reparsed (hit=%d)", hit);
   free(v);
+  /* a fresh download with validators is not hashed although its mtime is
+   * "racy": krait renames every download into place and the ETag names the
+   * bytes (a hash here made the next run hash the JSON and rewrite the .solv) */
+  CHECK(krait_write_file_atomic(path, REPODATA_V("5.0"), strlen(REPODATA_V("5.0")), 0644, &err) == KRAIT_OK, "w");
+  v = load_version(ctx, path, &hit);
+  CHECK(!hit && strcmp(v, "5.0") == 0, "new download: parsed: %s hit=%d", v, hit);
+  free(v);
+  char key[9], *abs = krait_path_absolute(path);
+  krait_cache_key(abs, key);
+  char *solv = krait_asprintf("%s/%s.solv", ctx->repodata_cache_dir, key);
+  krait_buf head = KRAIT_BUF_INIT;
+  CHECK(krait_read_file(solv, &head, &err) == KRAIT_OK && strstr(krait_buf_str(&head), "\"sha256\":\"\"") &&
+            strstr(krait_buf_str(&head), "etag=\\\"abd\\\""),
+        "a validated download's .solv carries no content hash: %.200s", krait_buf_str(&head));
+  krait_buf_free(&head);
+  free(solv);
+  free(abs);
   free(state);
   free(path);
   krait_ctx_free(ctx);
