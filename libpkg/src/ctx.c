@@ -20,6 +20,7 @@ krait_ctx *krait_ctx_new(void) {
   krait_strv_push_owned(&ctx->pkgs_dirs, krait_path_join(ctx->root_prefix, "pkgs"));
   krait_strv_push_owned(&ctx->envs_dirs, krait_path_join(ctx->root_prefix, "envs"));
   krait_rc_apply_defaults(ctx);
+  ctx->repodata_reachable_only = true;
   ctx->secrets = krait_secrets_new();
   /* Environment variables; an invalid value is ignored here (no way to
    * report it) and reported by krait_config_load(), which re-applies them. */

@@ -19,7 +19,7 @@ typedef struct chan_plan {
 } chan_plan;
 
 static void plan_channel(const krait_ctx *ctx, const krait_channel *ch, size_t index, size_t n_channels,
-                         chan_plan *p) {
+                         bool names_only, chan_plan *p) {
   static const char *noarch_only[1] = {"noarch"};
   memset(p, 0, sizeof *p);
   if (ch->subdirs.len) {
@@ -38,6 +38,7 @@ static void plan_channel(const krait_ctx *ctx, const krait_channel *ch, size_t i
       .priority_mode = ctx->channel_priority,
       .add_pip_as_python_dependency = false, /* the solver adds pip itself; search shows records as published */
       .missing_ok = true,
+      .names_only = names_only,
   };
 }
 
@@ -50,8 +51,9 @@ krait_code krait_repodata_load_channels(krait_ctx *ctx, Pool *pool, const krait_
   chan_plan *plans = krait_calloc(n ? n : 1, sizeof *plans);
   krait_code rc = KRAIT_OK;
   size_t n_fetch = 0;
+  bool names_only = how && how->reachable_only && how->shard_roots;
   for (size_t c = 0; c < n; c++) {
-    plan_channel(ctx, &chs[c], c, n, &plans[c]);
+    plan_channel(ctx, &chs[c], c, n, names_only, &plans[c]);
     plans[c].sharded = krait_calloc(plans[c].n, sizeof *plans[c].sharded);
     plans[c].first_fetch = n_fetch;
     if (!krait_channel_is_local(&chs[c]))
@@ -107,6 +109,9 @@ krait_code krait_repodata_load_channels(krait_ctx *ctx, Pool *pool, const krait_
       rc = krait_err_set(err, KRAIT_E_NOTFOUND, "channel %s has no repodata for %s%s (%s)", chs[c].name,
                          subdir_at(ctx, p, 0), p->n > 1 ? " or noarch" : "", chs[c].url);
   }
+  /* every subdir is indexed: now the records the roots reach, across all of them */
+  if (rc == KRAIT_OK && names_only)
+    rc = krait_repodata_fill_reachable(ctx, pool, how->shard_roots, err);
   for (size_t j = 0; j < n_fetch; j++) {
     free(fetches[j].json_path);
     free(urls[j]);

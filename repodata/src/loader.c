@@ -32,6 +32,7 @@
 
 #include "krait/buf.h"
 #include "krait/record.h"
+#include "name_index.h"
 #include "repodata_int.h"
 #include "strmap.h"
 
@@ -341,6 +342,10 @@ typedef struct loader {
   krait_strmap deps;  /* distinct dependency strings seen so far -> a: pool_conda_matchspec's Id */
   krait_repo_meta *meta;
   Id k_span_offset, k_span_length;
+  /* a scan for the name index (name_index.h) instead of a load: */
+  krait_name_builder *names;
+  size_t subdir_at; /* file offset just past the info that gave subdir */
+  char *subdir_final; /* loading spans: the file's subdir (borrowed), known from its index */
 } loader;
 
 /* The .conda/.tar.bz2 pairing entry of a file name (NULL for another
@@ -680,6 +685,51 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned lo
   fndata->b = handle;
 }
 
+/* A record seen by a scan for the name index: where it is, its name, and
+ * the names its depends mention (records without a string name are never
+ * reached by a name, so they are not indexed). */
+static void index_record(loader *ld, yyjson_val *obj, size_t key_back, size_t span_offset, size_t span_length) {
+  yyjson_val *name = NULL, *depends[2] = {NULL, NULL};
+  yyjson_val *k;
+  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+  while ((k = yyjson_obj_iter_next(&it))) {
+    const field_def *fd = field_of(k);
+    yyjson_val *v = yyjson_obj_iter_get_val(k);
+    if (!fd || (fd->type != YYJSON_TYPE_NONE && yyjson_get_type(v) != fd->type))
+      continue;
+    if (fd->f == F_NAME)
+      name = v;
+    else if ((fd->f == F_DEPENDS || fd->f == F_REQUIRES) && yyjson_is_arr(v))
+      depends[fd->f == F_REQUIRES] = v;
+  }
+  if (!name || key_back > UINT32_MAX || span_length > UINT32_MAX)
+    return;
+  krait_name_rec rec = {.val_off = span_offset, .val_len = (uint32_t)span_length, .key_back = (uint32_t)key_back};
+  uint32_t id = krait_name_builder_add(ld->names, yyjson_get_str(name), yyjson_get_len(name), &rec);
+  for (int a = 0; a < 2; a++) {
+    yyjson_val *e;
+    yyjson_arr_iter ai = yyjson_arr_iter_with(depends[a]);
+    while (depends[a] && (e = yyjson_arr_iter_next(&ai))) {
+      if (!yyjson_is_str(e))
+        continue;
+      const char *dn;
+      size_t dl;
+      krait_dep_name(yyjson_get_str(e), yyjson_get_len(e), &dn, &dl);
+      krait_name_builder_dep(ld->names, id, dn, dl);
+      /* names are lower case by convention; a dependency spelled otherwise
+       * is followed both ways (loading more is harmless, less is not) */
+      char lower[256];
+      bool upper = false;
+      for (size_t i = 0; i < dl && i < sizeof lower; i++) {
+        lower[i] = dn[i] >= 'A' && dn[i] <= 'Z' ? (char)(dn[i] - 'A' + 'a') : dn[i];
+        upper |= lower[i] != dn[i];
+      }
+      if (upper && dl <= sizeof lower)
+        krait_name_builder_dep(ld->names, id, lower, dl);
+    }
+  }
+}
+
 /* ---- the top level (repo_conda.c's parse_main) ---- */
 
 /* info/metadata: libsolv's subdir (first info.subdir string; a different
@@ -710,9 +760,10 @@ static bool take_info(loader *ld, yyjson_val *obj) {
     v = yyjson_obj_iter_get_val(k);
     if (!yyjson_is_str(v) || !is_key(k, "subdir"))
       continue;
-    if (!ld->subdir)
+    if (!ld->subdir) {
       ld->subdir = krait_strdup(yyjson_get_str(v));
-    else if (strcmp(ld->subdir, yyjson_get_str(v)) != 0)
+      ld->subdir_at = ld->w.base + ld->w.pos;
+    } else if (strcmp(ld->subdir, yyjson_get_str(v)) != 0)
       return fail(&ld->w, "info.subdir given twice, differently"), false;
   }
   return true;
@@ -728,17 +779,21 @@ static void parse_records(loader *ld, bool array) {
   }
   krait_buf kfn = KRAIT_BUF_INIT;
   do {
+    size_t key_start = (peek(w), w->base + w->pos);
     if (!array && !read_key(w, &kfn))
       break;
     if (peek(w) == '{') {
       parsed pv;
-      if (!array)
+      if (!array && !ld->names)
         prefetch_fn(ld, &kfn);
       size_t start = w->base + w->pos; /* a file offset: parse_value may move the window */
       yyjson_val *rec = parse_value(w, &pv);
       if (!rec)
         break;
-      add_record(ld, rec, array ? NULL : krait_buf_str(&kfn), start, w->base + w->pos - start);
+      if (ld->names)
+        index_record(ld, rec, array ? 0 : start - key_start, start, w->base + w->pos - start);
+      else
+        add_record(ld, rec, array ? NULL : krait_buf_str(&kfn), start, w->base + w->pos - start);
       parsed_done(&pv);
     } else if (!skip_value(w))
       break;
@@ -799,7 +854,8 @@ static void finish(loader *ld) {
   krait_strmap_free(&ld->fns);
   krait_strmap_free(&ld->deps);
   queue_free(&ld->delayed);
-  repodata_internalize(ld->data);
+  if (ld->data)
+    repodata_internalize(ld->data);
 }
 
 /* libsolv grows its relation hash a block at a time, rehashing everything
@@ -835,37 +891,193 @@ krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_met
   return rc;
 }
 
-krait_code krait_repo_add_json_fd(Repo *repo, int fd, const char *path, krait_repo_meta *meta, krait_err *err) {
+/* The loader state for the JSON open at fd, read from its current offset. */
+static void loader_init(loader *ld, int fd, const char *path, krait_repo_meta *meta, krait_err *err) {
   memset(meta, 0, sizeof(*meta));
-  loader ld = {0};
-  ld.w.fd = fd;
+  memset(ld, 0, sizeof(*ld));
+  ld->w.fd = fd;
   /* spans are file offsets: the window starts where the fd stands */
   off_t at = lseek(fd, 0, SEEK_CUR);
-  ld.w.base = at > 0 ? (size_t)at : 0;
-  ld.w.path = path;
-  ld.w.err = err;
-  ld.w.cap = WINDOW_MIN;
-  ld.w.buf = krait_malloc(ld.w.cap + YYJSON_PADDING_SIZE);
-  ld.pool = repo->pool;
-  ld.repo = repo;
-  ld.data = repo_add_repodata(repo, 0);
-  ld.meta = meta;
-  stringpool_init_empty(&ld.delayed_fn);
-  queue_init(&ld.delayed);
-  presize(&ld);
-  Pool *pool = repo->pool;
-  ld.k_span_offset = pool_str2id(pool, KRAIT_KEY_SPAN_OFFSET, 1);
-  ld.k_span_length = pool_str2id(pool, KRAIT_KEY_SPAN_LENGTH, 1);
+  ld->w.base = at > 0 ? (size_t)at : 0;
+  ld->w.path = path;
+  ld->w.err = err;
+  ld->w.cap = WINDOW_MIN;
+  ld->w.buf = krait_malloc(ld->w.cap + YYJSON_PADDING_SIZE);
+  ld->meta = meta;
+  stringpool_init_empty(&ld->delayed_fn);
+  queue_init(&ld->delayed);
+}
 
-  if (peek(&ld.w) < 0 && !ld.w.rc)
-    krait_err_set(err, KRAIT_E_PARSE, "%s: empty repodata file", path), ld.w.rc = KRAIT_E_PARSE;
+static void loader_start_pool(loader *ld, Repo *repo) {
+  ld->pool = repo->pool;
+  ld->repo = repo;
+  ld->data = repo_add_repodata(repo, 0);
+  ld->k_span_offset = pool_str2id(ld->pool, KRAIT_KEY_SPAN_OFFSET, 1);
+  ld->k_span_length = pool_str2id(ld->pool, KRAIT_KEY_SPAN_LENGTH, 1);
+}
+
+/* The whole file, then what only the parse needed is released. */
+static krait_code loader_run(loader *ld) {
+  if (peek(&ld->w) < 0 && !ld->w.rc)
+    krait_err_set(ld->w.err, KRAIT_E_PARSE, "%s: empty repodata file", ld->w.path), ld->w.rc = KRAIT_E_PARSE;
   else
-    parse_root(&ld);
-  finish(&ld); /* also releases the parse state */
+    parse_root(ld);
+  finish(ld);
+  solv_free(ld->subdirmismatchfn);
+  if (ld->w.rc)
+    krait_repo_meta_free(ld->meta);
+  return ld->w.rc;
+}
 
+krait_code krait_repo_add_json_fd(Repo *repo, int fd, const char *path, krait_repo_meta *meta, krait_err *err) {
+  loader ld;
+  loader_init(&ld, fd, path, meta, err);
+  loader_start_pool(&ld, repo);
+  presize(&ld);
+  krait_code rc = loader_run(&ld);
   free(ld.subdir);
+  return rc;
+}
+
+krait_code krait_repodata_scan_names(int fd, const char *path, krait_name_index *idx, krait_err *err) {
+  memset(idx, 0, sizeof(*idx));
+  loader ld;
+  krait_name_builder b = {0};
+  loader_init(&ld, fd, path, &idx->meta, err);
+  ld.names = &b;
+  krait_code rc = loader_run(&ld);
+  if (rc == KRAIT_OK && !krait_name_builder_finish(&b, idx))
+    rc = krait_err_set(err, KRAIT_E_NOMEM, "%s: too large to index", path);
+  krait_name_builder_free(&b);
+  if (rc == KRAIT_OK) {
+    idx->solv_subdir = ld.subdir;
+    idx->solv_subdir_at = ld.subdir_at;
+  } else {
+    free(ld.subdir);
+    krait_name_index_free(idx);
+  }
+  return rc;
+}
+
+/* ---- the records a solve reaches (reachable.c), by their spans ---- */
+
+#define CHUNK_GAP (64u << 10)  /* records closer than this are read in one pread */
+#define CHUNK_MAX (16u << 20)
+
+static krait_code span_changed(loader *ld, const krait_name_rec *r) {
+  ld->w.rc = krait_err_set(ld->w.err, KRAIT_E_PARSE,
+                           "%s: the record at byte %llu is not where krait's name index of the file says: the file "
+                           "was changed while krait was reading it; run the command again",
+                           ld->w.path, (unsigned long long)r->val_off);
+  return ld->w.rc;
+}
+
+static bool pread_all(int fd, char *buf, size_t len, uint64_t at) {
+  while (len) {
+    ssize_t n = pread(fd, buf, len, (off_t)at);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    buf += n, len -= (size_t)n, at += (uint64_t)n;
+  }
+  return true;
+}
+
+/* One record of a chunk read at file offset `base`: its key, then its value,
+ * each checked to be where the index says, then added as a full load would. */
+static krait_code add_span(loader *ld, char *buf, size_t len, uint64_t base, const krait_span_pick *pk,
+                           krait_buf *kfn) {
+  const krait_name_rec *r = pk->rec;
+  size_t v = (size_t)(r->val_off - base), k = v - r->key_back;
+  const char *key = NULL;
+  if (r->key_back) {
+    size_t end = buf[k] == '"' ? skip_string(buf, k, v) : v;
+    size_t after = skip_ws(buf, end, v);
+    if (end >= v || after >= v || buf[after] != ':' || skip_ws(buf, after + 1, v) != v)
+      return span_changed(ld, r);
+    krait_buf_clear(kfn);
+    if (!memchr(buf + k + 1, '\\', end - k - 2))
+      krait_buf_append(kfn, buf + k + 1, end - k - 2);
+    else {
+      yyjson_doc *d = yyjson_read(buf + k, end - k, YYJSON_READ_ALLOW_INVALID_UNICODE);
+      yyjson_val *root = d ? yyjson_doc_get_root(d) : NULL;
+      if (root && yyjson_is_str(root))
+        krait_buf_append(kfn, yyjson_get_str(root), yyjson_get_len(root));
+      yyjson_doc_free(d);
+      if (!root)
+        return span_changed(ld, r);
+    }
+    key = krait_buf_str(kfn);
+  }
+  yyjson_read_err e;
+  yyjson_doc *doc = yyjson_read_opts(buf + v, len - v, PARSE_FLAGS, NULL, &e);
+  yyjson_val *rec = doc ? yyjson_doc_get_root(doc) : NULL, *name = rec ? yyjson_obj_get(rec, "name") : NULL;
+  bool same = rec && yyjson_is_obj(rec) && yyjson_doc_get_read_size(doc) == r->val_len && yyjson_is_str(name) &&
+              yyjson_get_len(name) == pk->name_len && memcmp(yyjson_get_str(name), pk->name, pk->name_len) == 0;
+  if (same) {
+    /* a record read before info.subdir in the file did not know it yet */
+    ld->subdir = r->val_off > ld->subdir_at ? ld->subdir_final : NULL;
+    add_record(ld, rec, key, r->val_off, r->val_len);
+  }
+  yyjson_doc_free(doc);
+  return same ? KRAIT_OK : span_changed(ld, r);
+}
+
+krait_code krait_repo_add_json_spans(Repo *repo, int fd, const char *path, const krait_name_index *idx,
+                                     const krait_span_pick *picks, size_t n, krait_err *err) {
+  krait_repo_meta unused;
+  loader ld;
+  loader_init(&ld, fd, path, &unused, err);
+  free(ld.w.buf); /* chunks are read into a buffer of their own */
+  ld.w.buf = NULL;
+  loader_start_pool(&ld, repo);
+  ld.subdir_final = idx->solv_subdir;
+  ld.subdir_at = idx->solv_subdir_at;
+  /* the index is a cache file: every span must lie inside the JSON before
+   * any offset arithmetic trusts it */
+  struct stat sb;
+  uint64_t size = fstat(fd, &sb) == 0 && sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
+  for (size_t i = 0; i < n && !ld.w.rc; i++) {
+    const krait_name_rec *r = picks[i].rec;
+    if (r->key_back > r->val_off || r->val_off > size || r->val_len > size - r->val_off ||
+        (i && r->val_off - r->key_back < picks[i - 1].rec->val_off + picks[i - 1].rec->val_len))
+      span_changed(&ld, r);
+  }
+  char *buf = NULL;
+  size_t cap = 0;
+  krait_buf kfn = KRAIT_BUF_INIT;
+  for (size_t i = 0; i < n && !ld.w.rc;) {
+    /* the chunk: from this record's key to the end of the last record near enough */
+    uint64_t start = picks[i].rec->val_off - picks[i].rec->key_back, end = picks[i].rec->val_off + picks[i].rec->val_len;
+    size_t j = i + 1;
+    for (; j < n; j++) {
+      const krait_name_rec *r = picks[j].rec;
+      if (r->val_off - r->key_back > end + CHUNK_GAP || r->val_off + r->val_len - start > CHUNK_MAX)
+        break;
+      if (r->val_off + r->val_len > end)
+        end = r->val_off + r->val_len;
+    }
+    size_t len = (size_t)(end - start);
+    if (len + YYJSON_PADDING_SIZE > cap) {
+      cap = len + YYJSON_PADDING_SIZE;
+      free(buf);
+      buf = krait_malloc(cap);
+    }
+    if (!pread_all(fd, buf, len, start)) {
+      ld.w.rc = krait_err_set(err, KRAIT_E_PARSE, "%s: the file is shorter than krait's name index of it says: it "
+                              "was changed while krait was reading it; run the command again", path);
+      break;
+    }
+    memset(buf + len, 0, YYJSON_PADDING_SIZE);
+    for (; i < j && !ld.w.rc; i++)
+      add_span(&ld, buf, len, start, &picks[i], &kfn);
+  }
+  free(buf);
+  krait_buf_free(&kfn);
+  ld.subdir = ld.subdir_final; /* the delayed locations get the file's subdir */
+  finish(&ld);
+  ld.subdir = NULL; /* borrowed from idx */
   solv_free(ld.subdirmismatchfn);
-  if (ld.w.rc)
-    krait_repo_meta_free(meta);
   return ld.w.rc;
 }

@@ -18,6 +18,7 @@
 #include "krait/buf.h"
 #include "krait/fs.h"
 #include "krait/json.h"
+#include "name_index.h"
 #include "repodata_int.h"
 
 /* ---- package URL resolution ---- */
@@ -116,6 +117,11 @@ static void info_free(krait_subdir_info *i) {
   free(i->packages_url);
   free(i->source_path);
   free(i->solv_path);
+  free(i->index_path);
+  if (i->name_index) {
+    krait_name_index_free(i->name_index);
+    free(i->name_index);
+  }
   if (i->json_fd >= 0)
     close(i->json_fd);
   free(i);
@@ -174,6 +180,14 @@ static char *repo_display_name(const krait_subdir_info *info, const char *path) 
   return krait_strdup(path);
 }
 
+/* <key>.names beside <key>.solv: the name index cache (name_index.h). */
+static char *index_path_of(const char *solv_path) {
+  size_t n = strlen(solv_path);
+  if (n > 5 && strcmp(solv_path + n - 5, ".solv") == 0)
+    n -= 5;
+  return krait_asprintf("%.*s.names", (int)n, solv_path);
+}
+
 /* Loads `path` (a local file) into a new repo; `solv_path` may be NULL (no cache). */
 static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, const char *solv_path,
                                  const krait_subdir_info *info_in, const krait_repodata_opts *opts, Repo **out,
@@ -192,8 +206,29 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
   krait_solv_stamp stamp;
   bool stamped = use_cache && krait_solv_stamp_of_fd(fd, path, &stamp);
   krait_repo_meta meta = {0};
-  bool from_cache = stamped && krait_solv_cache_read(ctx, repo, solv_path, fd, &stamp, &meta);
-  if (!from_cache) {
+  bool names_only = opts && opts->names_only;
+  krait_name_index *index = NULL;
+  char *index_path = use_cache && names_only ? index_path_of(solv_path) : NULL;
+  bool index_cached = false;
+  if (names_only) {
+    /* a solve: only the name index now (krait_repodata_fill_reachable adds the records) */
+    index = krait_calloc(1, sizeof *index);
+    index_cached = stamped && krait_name_index_read(ctx, index_path, fd, &stamp, index);
+    krait_code rc = index_cached ? KRAIT_OK : krait_repodata_scan_names(fd, path, index, err);
+    if (rc) {
+      free(index);
+      free(index_path);
+      repo_free(repo, 1);
+      close(fd);
+      return rc;
+    }
+    if (!index_cached && stamped)
+      krait_name_index_write(ctx, index, index_path, fd, path, &stamp);
+    krait_repo_meta_take(&meta, index->meta.base_url, index->meta.subdir, false);
+    meta.base_is_channel = index->meta.base_is_channel;
+  }
+  bool from_cache = !names_only && stamped && krait_solv_cache_read(ctx, repo, solv_path, fd, &stamp, &meta);
+  if (!from_cache && !names_only) {
     krait_repo_meta_free(&meta);
     krait_code rc = krait_repo_add_json_fd(repo, fd, path, &meta, err);
     if (rc) {
@@ -218,14 +253,18 @@ static krait_code load_json_file(krait_ctx *ctx, Pool *pool, const char *path, c
   info->source_path = krait_path_absolute(path);
   info->packages_url = packages_url(info->channel_url, info->subdir, info->source_path, &meta);
   info->from_solv_cache = from_cache;
+  info->name_index = index;
+  info->index_path = index_path;
+  info->from_index_cache = index_cached;
   krait_repo_meta_free(&meta);
   repo->appdata = info;
 
   apply_priority(repo, info, opts);
   if (opts && opts->add_pip_as_python_dependency)
     add_pip_to_python(repo);
-  krait_debug(ctx, "%s: %d records (%s)", info->source_path, repo->nsolvables,
-              from_cache ? "from .solv cache" : "parsed JSON");
+  if (!names_only)
+    krait_debug(ctx, "%s: %d records (%s)", info->source_path, repo->nsolvables,
+                from_cache ? "from .solv cache" : "parsed JSON");
   *out = repo;
   return KRAIT_OK;
 }
@@ -396,6 +435,8 @@ krait_code krait_solvable_record(Pool *pool, Id p, krait_record *r, krait_err *e
   krait_code rc = krait_record_read_span(pool, p, info ? info->json_fd : -1, info ? info->source_path : NULL, r, err);
   if (rc == KRAIT_E_PARSE && info && info->solv_path)
     unlink(info->solv_path); /* the file was rewritten in place: the next run parses it again */
+  if (rc == KRAIT_E_PARSE && info && info->index_path)
+    unlink(info->index_path);
   if (rc)
     krait_record_free(r);
   return rc;

@@ -63,6 +63,11 @@ krait_code krait_record_read_span(Pool *pool, Id p, int json_fd, const char *jso
  * dependencies (deps) or as plain strings. */
 void krait_push_idarray(Pool *pool, Solvable *s, Id key, bool deps, krait_strv *v);
 
+/* Adds to every repo of the pool loaded with opts.names_only the records of
+ * the names `roots` reach through depends (reachable.c), and drops the
+ * indexes. A record that is not where its index says is an error. */
+krait_code krait_repodata_fill_reachable(krait_ctx *ctx, Pool *pool, const krait_strv *roots, krait_err *err);
+
 /* The conda cache key of a URL: md5(url)[:8] in hex (9 bytes incl. NUL). */
 void krait_cache_key(const char *url, char out[9]);
 
@@ -81,6 +86,13 @@ typedef struct krait_solv_stamp {
 bool krait_solv_stamp_of(const char *path, krait_solv_stamp *out);
 /* The same for the file open at fd (path: where its .state.json is). */
 bool krait_solv_stamp_of_fd(int fd, const char *path, krait_solv_stamp *out);
+
+/* True when the source's mtime is too recent for its stamp alone to tell a
+ * rewrite within the same timestamp tick (and no HTTP validators name its
+ * bytes): a cache written now also keeps the content hash (solv_cache.c). */
+bool krait_solv_stamp_racy(const krait_solv_stamp *stamp);
+/* sha256 in hex of the file open at fd, read in blocks from its start. */
+bool krait_file_sha256_fd(int fd, char hex[65]);
 
 /* .solv cache: reads `solv_path` into `repo` if it was written for the JSON
  * open at json_fd in the state `stamp` (returns true and fills *meta), else false (leaving

@@ -87,7 +87,7 @@ static bool stamp_of_stat(const struct stat *st, const char *path, krait_solv_st
   return true;
 }
 
-static bool is_racy(const krait_solv_stamp *stamp) {
+bool krait_solv_stamp_racy(const krait_solv_stamp *stamp) {
   if (stamp->validated)
     return false; /* see the top of this file */
   struct timespec now;
@@ -98,7 +98,7 @@ static bool is_racy(const krait_solv_stamp *stamp) {
 
 /* sha256 in hex of the file open at fd, read in blocks from its start
  * (never whole into memory; the fd's offset is not used). */
-static bool file_sha256(int fd, char hex[65]) {
+bool krait_file_sha256_fd(int fd, char hex[65]) {
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
   static char block[1 << 16];
@@ -144,7 +144,7 @@ bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_pa
     goto out;
   }
   char hex[65] = "";
-  if (*sha && (!file_sha256(json_fd, hex) || strcmp(hex, sha) != 0)) {
+  if (*sha && (!krait_file_sha256_fd(json_fd, hex) || strcmp(hex, sha) != 0)) {
     krait_debug(ctx, "%s: source changed within its mtime tick, reparsing", solv_path);
     goto out;
   }
@@ -162,7 +162,7 @@ bool krait_solv_cache_read(const krait_ctx *ctx, Repo *repo, const char *solv_pa
   meta->base_is_channel = bic && bic->type == KRAIT_JSON_BOOL && bic->boolean;
   ok = true;
   /* a racy entry whose source has aged: drop the hash, so later reads are cheap */
-  if (*sha && !is_racy(stamp))
+  if (*sha && !krait_solv_stamp_racy(stamp))
     write_cache(ctx, repo, solv_path, stamp, "", meta);
 out:
   krait_json_free(h);
@@ -178,7 +178,7 @@ void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_p
     return;
   }
   char hex[65] = "";
-  if (is_racy(stamp) && !file_sha256(json_fd, hex))
+  if (krait_solv_stamp_racy(stamp) && !krait_file_sha256_fd(json_fd, hex))
     return;
   write_cache(ctx, repo, solv_path, stamp, hex, meta);
 }

@@ -9,7 +9,7 @@
 /* 8 bytes at a time, each word mixed in by a multiply (a variant of the
  * "multiply and fold" hashes); the tail is read as one short word. Only
  * spreading matters here: the table is private to one parse. */
-static uint32_t hash_bytes(const char *s, size_t len) {
+uint32_t krait_strmap_hash(const char *s, size_t len) {
   const uint64_t k = 0x9E3779B97F4A7C15ULL;
   uint64_t h = (uint64_t)len * k;
   while (len >= 8) {
@@ -55,7 +55,7 @@ krait_strmap_slot *krait_strmap_get(krait_strmap *m, const char *s, size_t len, 
   *added = false;
   if ((m->len + 1) * 4 > m->cap * 3)
     grow(m);
-  uint32_t h = hash_bytes(s, len);
+  uint32_t h = krait_strmap_hash(s, len);
   size_t i = h & (m->cap - 1);
   for (; m->slots[i].key; i = (i + 1) & (m->cap - 1)) {
     if (m->slots[i].hash != h)
@@ -86,7 +86,7 @@ krait_strmap_slot *krait_strmap_get(krait_strmap *m, const char *s, size_t len, 
 
 void krait_strmap_prefetch(const krait_strmap *m, const char *s, size_t len) {
   if (m->cap)
-    __builtin_prefetch(&m->slots[hash_bytes(s, len) & (m->cap - 1)]);
+    __builtin_prefetch(&m->slots[krait_strmap_hash(s, len) & (m->cap - 1)]);
 }
 
 void krait_strmap_free(krait_strmap *m) {

@@ -36,5 +36,7 @@ krait_strmap_slot *krait_strmap_get(krait_strmap *m, const char *s, size_t len, 
  * per lookup otherwise). */
 void krait_strmap_prefetch(const krait_strmap *m, const char *s, size_t len);
 void krait_strmap_free(krait_strmap *m);
+/* The hash the map uses (also the name index's, name_index.h). */
+uint32_t krait_strmap_hash(const char *s, size_t len);
 
 #endif

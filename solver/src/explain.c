@@ -326,17 +326,22 @@ static void explain_problem(krait_solve_state *st, krait_buf *b, Id problem) {
         need merged = *n;
         queue_init(&merged.versions);
         krait_buf deps = KRAIT_BUF_INIT;
-        int ndeps = 0;
+        krait_strv missing = KRAIT_STRV_INIT;
         for (int k = i; k < f.n_needs; k++) {
           need *o = &f.needs[k];
           if (o->type != SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP || o->source_name != n->source_name ||
               is_virtual_dep(pool, o->dep))
             continue;
           for (int v = 0; v < o->versions.count; v++) push_unique(&merged.versions, o->versions.elements[v]);
-          if (ndeps < 10) krait_buf_printf(&deps, "%s%s", ndeps ? ", " : "", pool_dep2str(pool, o->dep));
-          ndeps++;
+          krait_strv_push(&missing, pool_dep2str(pool, o->dep));
           if (k != i) o->type = 0; /* printed here */
         }
+        /* sorted by text: libsolv orders them by Id, which depends on the
+         * order the records were loaded in, not on what they say */
+        krait_strv_sort(&missing);
+        int ndeps = (int)missing.len;
+        for (int k = 0; k < ndeps && k < 10; k++) krait_buf_printf(&deps, "%s%s", k ? ", " : "", missing.items[k]);
+        krait_strv_free(&missing);
         if (ndeps > 10) krait_buf_printf(&deps, " and %d more", ndeps - 10);
         krait_buf_clear(&who);
         describe_versions(&who, pool, &merged);

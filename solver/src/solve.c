@@ -108,7 +108,7 @@ static krait_code load_channels(krait_solve_state *st, const krait_strv *names, 
   krait_code rc = KRAIT_OK;
   for (; n < names->len && rc == KRAIT_OK; n++)
     rc = krait_channel_parse(st->ctx, names->items[n], &chs[n], err); /* a failed parse leaves it freeable */
-  krait_channels_load how = {.shard_roots = &st->shard_roots};
+  krait_channels_load how = {.shard_roots = &st->shard_roots, .reachable_only = st->ctx->repodata_reachable_only};
   if (rc == KRAIT_OK) rc = krait_repodata_load_channels(st->ctx, st->pool, chs, n, &how, err);
   for (size_t i = 0; i < n; i++) krait_channel_free(&chs[i]);
   free(chs);

@@ -28,6 +28,8 @@
 #include "krait/ctx.h"
 #include "krait/fs.h"
 #include "krait/repodata.h"
+#include "name_index.h"
+#include "repodata_int.h"
 #include "repodata_oracle.h"
 
 static int g_files, g_rejected, g_records;
@@ -116,6 +118,58 @@ static char *dump_repo(Pool *pool, Repo *repo, const krait_repo_meta *meta, int 
   return krait_buf_steal(&out);
 }
 
+/* The way a solve loads path: indexed by name, then the records the roots
+ * reach, here every name the full load found, so the pool must be the
+ * loader's line for line (a file the loader rejects, the index rejects too). */
+static void compare_reachable(const char *path, Pool *full_pool, Repo *full, const char *full_dump, bool full_ok,
+                              const char *full_err) {
+  Pool *pool = new_pool();
+  krait_ctx *ctx = krait_ctx_new();
+  free(ctx->repodata_cache_dir);
+  ctx->repodata_cache_dir = NULL;
+  ctx->add_pip_as_python_dependency = false;
+  krait_repodata_opts opts = {.names_only = true};
+  Repo *repo = NULL;
+  krait_err err;
+  krait_code rc = krait_repodata_load_file(ctx, pool, path, NULL, &opts, &repo, &err);
+  CHECK((rc == KRAIT_OK) == full_ok, "%s: loader %s, name index %s", path, full_ok ? "accepts" : full_err,
+        rc ? err.msg : "accepts");
+  if (rc == KRAIT_OK && full_ok) {
+    krait_repo_meta meta = {0};
+    const krait_name_index *idx = krait_repo_info(repo)->name_index;
+    krait_repo_meta_take(&meta, idx->meta.base_url, idx->meta.subdir, false);
+    meta.base_is_channel = idx->meta.base_is_channel;
+    krait_strv roots = KRAIT_STRV_INIT;
+    Id p;
+    Solvable *s;
+    bool all_named = true;
+    FOR_REPO_SOLVABLES(full, p, s) {
+      all_named &= s->name != 0;
+      if (s->name && !krait_strv_contains(&roots, pool_id2str(full_pool, s->name)))
+        krait_strv_push(&roots, pool_id2str(full_pool, s->name));
+    }
+    rc = krait_repodata_fill_reachable(ctx, pool, &roots, &err);
+    CHECK(rc == KRAIT_OK, "%s: reachable records: %s", path, rc ? err.msg : "");
+    char *dump = dump_repo(pool, repo, &meta, krait_repo_info(repo)->json_fd, path);
+    /* a record without a name is never reached (nothing can ask for it) */
+    if (all_named && strcmp(dump, full_dump) != 0) {
+      const char *a = full_dump, *b = dump;
+      while (*a && *a == *b)
+        a++, b++;
+      while (a > full_dump && a[-1] != '\n')
+        a--, b--;
+      CHECK(0, "%s: reachable load differs\n  loader:    %.600s\n  reachable: %.600s", path, a, b);
+    } else if (!all_named)
+      CHECK(repo->nsolvables < full->nsolvables, "%s: a nameless record was loaded", path);
+    free(dump);
+    krait_strv_free(&roots);
+    krait_repo_meta_free(&meta);
+  }
+  krait_repodata_free_pool_info(pool);
+  pool_free(pool);
+  krait_ctx_free(ctx);
+}
+
 /* Loads path with both readers and compares; returns the number of records
  * compared, or -1 when both readers rejected the file. */
 static int compare_file(const char *path) {
@@ -141,6 +195,7 @@ static int compare_file(const char *path) {
     char *da = dump_repo(pa, ra, &ma, -1, path), *db = dump_repo(pb, rb, &mb, fd, path);
     if (fd >= 0)
       close(fd);
+    compare_reachable(path, pb, rb, db, true, NULL);
     if (strcmp(da, db) != 0) {
       /* name the first record that differs */
       const char *a = da, *b = db;
@@ -155,8 +210,10 @@ static int compare_file(const char *path) {
     ra_n = ra->nsolvables;
     free(da);
     free(db);
-  } else if (ca != KRAIT_OK)
+  } else if (ca != KRAIT_OK) {
     g_rejected++;
+    compare_reachable(path, pb, rb, "", cb == KRAIT_OK, cb ? eb.msg : "");
+  }
   krait_repo_meta_free(&ma);
   krait_repo_meta_free(&mb);
   pool_free(pa);

@@ -67,6 +67,48 @@ typedef struct file_def {
 static int n_pass, n_fail, n_skip;
 static int n_rattler_agree, n_rattler_disagree, n_rattler_na;
 
+static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+static bool same_records(const krait_record *a, size_t na, const krait_record *b, size_t nb) {
+  if (na != nb) return false;
+  for (size_t i = 0; i < na; i++) {
+    const krait_record *x = &a[i], *y = &b[i];
+    if (!same_str(x->name, y->name) || !same_str(x->version, y->version) || !same_str(x->build, y->build) ||
+        !same_str(x->channel, y->channel) || !same_str(x->subdir, y->subdir) || !same_str(x->fn, y->fn) ||
+        !same_str(x->url, y->url) || !same_str(x->md5, y->md5) || !same_str(x->sha256, y->sha256) ||
+        x->timestamp != y->timestamp || x->depends.len != y->depends.len || x->constrains.len != y->constrains.len)
+      return false;
+    for (size_t d = 0; d < x->depends.len; d++)
+      if (strcmp(x->depends.items[d], y->depends.items[d]) != 0) return false;
+    for (size_t d = 0; d < x->constrains.len; d++)
+      if (strcmp(x->constrains.items[d], y->constrains.items[d]) != 0) return false;
+  }
+  return true;
+}
+
+/* Solves req again with every record of the channels in the pool and
+ * compares with what the default (reachable records only) gave. */
+static bool same_with_all_records(krait_ctx *ctx, const krait_request *req, krait_code rc, const krait_solution *sol,
+                                  const krait_err *err) {
+  krait_request again = *req;
+  again.debug_dir = NULL;
+  ctx->repodata_reachable_only = false;
+  krait_solution all = {0};
+  krait_err all_err = {0};
+  krait_code all_rc = krait_solve(ctx, &again, &all, &all_err);
+  ctx->repodata_reachable_only = true;
+  bool same = all_rc == rc;
+  if (same && rc == KRAIT_OK)
+    same = same_records(sol->link, sol->n_link, all.link, all.n_link) &&
+           same_records(sol->unlink, sol->n_unlink, all.unlink, all.n_unlink);
+  else if (same)
+    same = strcmp(err->msg, all_err.msg) == 0;
+  if (!same && rc != KRAIT_OK) fprintf(stderr, "  reachable only: %s\n", err->msg);
+  if (!same && all_rc != KRAIT_OK) fprintf(stderr, "  every record: %s\n", all_err.msg);
+  krait_solution_free(&all);
+  return same;
+}
+
 /* Cross-check against rattler (KRAIT_SOLVER_CASE_RATTLER=<rattler-solve.mjs>):
  * solves the same request with rattler's resolvo and compares package sets.
  * Only fresh installs compare (rattler-solve.mjs has no installed packages). */
@@ -623,6 +665,13 @@ static void run_case(file_def *f, const case_def *c, const char *shared_root) {
   krait_code rc = ok ? krait_solve(ctx, &req, &sol, &err) : KRAIT_E_IO;
   bool passed = ok;
   if (!ok) fail(f, c, "%s%s", "could not set up the case", "");
+  /* The same request with every record loaded (a solve loads only what its
+   * specs and installed packages reach): the same answer, record for record,
+   * or the same error, word for word. */
+  if (ok && !same_with_all_records(ctx, &req, rc, &sol, &err)) {
+    fail(f, c, "%s%s", "differs when every record is loaded (repodata_reachable_only = false)", "");
+    passed = false;
+  }
 
   if (ok && c->expect_fail) {
     if (rc == KRAIT_OK) {

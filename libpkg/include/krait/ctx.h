@@ -50,6 +50,10 @@ struct krait_ctx {
   krait_channel_priority channel_priority;
   bool add_pip_as_python_dependency;
   bool offline;
+  /* A solve loads only the records its specs and installed packages can
+   * reach through depends (the rest cannot be installed): true unless a
+   * library user or a test asks for every record. */
+  bool repodata_reachable_only;
   bool always_yes;
   bool dry_run;
   bool use_lockfiles;

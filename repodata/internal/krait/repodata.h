@@ -42,6 +42,11 @@ typedef struct krait_subdir_info {
   int channel_index;   /* 0 = highest priority channel */
   /* How this load went (for callers, tests and `--verbose`): */
   bool from_solv_cache; /* the .solv cache was valid and used; JSON was not parsed */
+  /* Loaded for a solve (krait_channels_load.reachable_only): the file's name
+   * index until the reachable records are added, and its cache file. */
+  struct krait_name_index *name_index;
+  char *index_path;
+  bool from_index_cache; /* the cached name index was valid and used: the JSON was not scanned */
   bool missing;         /* the subdir had no repodata (opts->missing_ok): empty repo */
   int http_status;      /* remote: 200 downloaded, 304 not modified; 0 local or offline */
 } krait_subdir_info;
@@ -56,7 +61,8 @@ typedef struct krait_repodata_opts {
   krait_channel_priority priority_mode;
   bool add_pip_as_python_dependency;
   bool missing_ok;          /* a missing subdir file (e.g. no noarch/) is an empty repo, not an error */
-  bool no_solv_cache;       /* neither read nor write the .solv cache */
+  bool no_solv_cache;       /* neither read nor write the .solv cache (nor the name index cache) */
+  bool names_only;          /* index the file by name and add no record yet (krait_channels_load.reachable_only) */
 } krait_repodata_opts;
 
 /* A Pool in conda mode whose libsolv warnings and errors (e.g. a record whose
@@ -86,6 +92,12 @@ typedef struct krait_channels_load {
    * krait/shards.h); its other subdirs load as usual. NULL: never sharded. */
   const krait_strv *shard_roots;
   bool shard_roots_only; /* search: an exact name needs its own shard only */
+  /* A solve: of the monolithic repodata too, only the records of the
+   * shard_roots names and of the names their depends reach, transitively
+   * across all the channels, are added to the pool (nothing else can be
+   * installed); each file is indexed by name once (cached beside its .solv).
+   * Ignored without shard_roots. */
+  bool reachable_only;
 } krait_channels_load;
 
 /* Loads every subdir of the n channels `chs` into `pool`, channel i with
