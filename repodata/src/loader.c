@@ -13,6 +13,7 @@
  * Memory: the window (grown only for a single value larger than it), one
  * record's yyjson document at a time, and the pool itself: never the file. */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -91,7 +92,8 @@ static bool refill(window *w) {
     w->buf = krait_realloc(w->buf, w->cap + YYJSON_PADDING_SIZE);
   }
   for (;;) {
-    ssize_t n = read(w->fd, w->buf + w->len, w->cap - w->len);
+    /* by offset, not the fd's position: a second thread may read the same fd (split scan) */
+    ssize_t n = pread(w->fd, w->buf + w->len, w->cap - w->len, (off_t)(w->base + w->len));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
@@ -346,6 +348,8 @@ typedef struct loader {
   krait_name_builder *names;
   size_t subdir_at; /* file offset just past the info that gave subdir */
   char *subdir_final; /* loading spans: the file's subdir (borrowed), known from its index */
+  struct split *split; /* a scan: the second half of the records, read by another thread */
+  int halves;          /* 2 once the second half's records were taken */
 } loader;
 
 /* The .conda/.tar.bz2 pairing entry of a file name (NULL for another
@@ -769,17 +773,22 @@ static bool take_info(loader *ld, yyjson_val *obj) {
   return true;
 }
 
-static void parse_records(loader *ld, bool array) {
+static bool split_take(loader *ld, size_t key_start);
+
+/* The members of a records object or array from the first one on; true when
+ * its closing bracket ended them (consumed). */
+static bool parse_members(loader *ld, bool array) {
   window *w = &ld->w;
   int close = array ? ']' : '}';
-  w->pos++; /* '{' or '[' */
-  if (peek(w) == close) {
-    w->pos++;
-    return;
-  }
+  bool closed = false;
   krait_buf kfn = KRAIT_BUF_INIT;
   do {
     size_t key_start = (peek(w), w->base + w->pos);
+    /* where the second half of a split scan starts: its records are taken whole */
+    if (ld->split && !array && split_take(ld, key_start)) {
+      closed = true;
+      break;
+    }
     if (!array && !read_key(w, &kfn))
       break;
     if (peek(w) == '{') {
@@ -797,8 +806,134 @@ static void parse_records(loader *ld, bool array) {
       parsed_done(&pv);
     } else if (!skip_value(w))
       break;
-  } while (next_member(w, close));
+    if (!next_member(w, close)) {
+      closed = !w->rc;
+      break;
+    }
+  } while (true);
   krait_buf_free(&kfn);
+  return closed;
+}
+
+static void parse_records(loader *ld, bool array) {
+  window *w = &ld->w;
+  int close = array ? ']' : '}';
+  w->pos++; /* '{' or '[' */
+  if (peek(w) == close) {
+    w->pos++;
+    return;
+  }
+  parse_members(ld, array);
+}
+
+/* ---- a scan in two halves (the name index of a large file) ----
+ * A second thread indexes the records from a guessed record boundary near
+ * the middle of the file to the end of their object while this one reads
+ * up to there. The guess is only used when this thread's own parse arrives
+ * at exactly that offset as a record key of a records object; otherwise
+ * (or when the second half met any error) its work is dropped and this
+ * thread reads on alone, so the result and the errors are those of one
+ * sequential scan. */
+
+static void finish(loader *ld);
+static void loader_init(loader *ld, int fd, const char *path, krait_repo_meta *meta, krait_err *err);
+
+#define SPLIT_MIN_BYTES (4u << 20)
+#define SPLIT_PROBE (256u << 10) /* bytes searched for a record boundary */
+
+typedef struct split {
+  pthread_t thread;
+  loader ld;
+  krait_repo_meta meta;
+  krait_name_builder names;
+  krait_err err;
+  size_t start; /* file offset of the record key the second half starts at */
+  size_t end;   /* just past the bracket that closed its records object */
+  bool ok;
+} split;
+
+static void *scan_second_half(void *arg) {
+  split *sp = arg;
+  sp->ok = parse_members(&sp->ld, false) && !sp->ld.w.rc;
+  sp->end = sp->ld.w.base + sp->ld.w.pos;
+  return NULL;
+}
+
+/* The offset of the first `, "<name>.conda" : {` or `.tar.bz2` key at or
+ * after `from` (its opening quote), or 0. */
+static size_t find_record_key(int fd, size_t from) {
+  char *buf = krait_malloc(SPLIT_PROBE);
+  ssize_t n = pread(fd, buf, SPLIT_PROBE, (off_t)from);
+  size_t found = 0;
+  for (size_t i = 0; n > 0 && i < (size_t)n && !found; i++) {
+    if (buf[i] != ',')
+      continue;
+    size_t q = skip_ws(buf, i + 1, (size_t)n);
+    if (q >= (size_t)n || buf[q] != '"')
+      continue;
+    size_t end = skip_string(buf, q, (size_t)n);
+    if (end >= (size_t)n)
+      break;
+    size_t colon = skip_ws(buf, end, (size_t)n);
+    size_t brace = colon < (size_t)n && buf[colon] == ':' ? skip_ws(buf, colon + 1, (size_t)n) : (size_t)n;
+    bool pkg = (end - q > 8 && !memcmp(buf + end - 7, ".conda\"", 7)) ||
+               (end - q > 10 && !memcmp(buf + end - 9, ".tar.bz2\"", 9));
+    if (pkg && brace < (size_t)n && buf[brace] == '{')
+      found = from + q;
+  }
+  free(buf);
+  return found;
+}
+
+static void split_start(loader *ld, const char *path) {
+  struct stat sb;
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || fstat(ld->w.fd, &sb) != 0 || sb.st_size < SPLIT_MIN_BYTES)
+    return;
+  size_t start = find_record_key(ld->w.fd, (size_t)sb.st_size / 2);
+  if (!start)
+    return;
+  split *sp = krait_calloc(1, sizeof *sp);
+  loader_init(&sp->ld, ld->w.fd, path, &sp->meta, &sp->err);
+  sp->ld.w.base = start;
+  sp->ld.names = &sp->names;
+  sp->start = start;
+  if (pthread_create(&sp->thread, NULL, scan_second_half, sp) != 0) {
+    free(sp->ld.w.buf);
+    free(sp);
+    return;
+  }
+  ld->split = sp;
+}
+
+/* Joins the second half; frees it; true when its records were taken. */
+static bool split_finish(loader *ld, bool take) {
+  split *sp = ld->split;
+  ld->split = NULL;
+  pthread_join(sp->thread, NULL);
+  take = take && sp->ok;
+  if (take) {
+    ld->halves = 2;
+    krait_name_builder_merge(ld->names, &sp->names);
+    /* on from the end of the second half's object */
+    window *w = &ld->w;
+    w->base = sp->end;
+    w->len = w->pos = 0;
+    w->eof = false;
+  }
+  sp->ld.names = NULL;
+  finish(&sp->ld);
+  solv_free(sp->ld.subdirmismatchfn);
+  free(sp->ld.subdir);
+  krait_repo_meta_free(&sp->meta);
+  krait_name_builder_free(&sp->names);
+  free(sp);
+  return take;
+}
+
+static bool split_take(loader *ld, size_t key_start) {
+  if (key_start < ld->split->start)
+    return false;
+  return split_finish(ld, key_start == ld->split->start);
 }
 
 static void parse_root(loader *ld) {
@@ -945,13 +1080,19 @@ krait_code krait_repodata_scan_names(int fd, const char *path, krait_name_index 
   krait_name_builder b = {0};
   loader_init(&ld, fd, path, &idx->meta, err);
   ld.names = &b;
+  ld.halves = 1;
+  split_start(&ld, path);
   krait_code rc = loader_run(&ld);
+  if (ld.split) /* never reached (a wrong guess, or an error before it) */
+    split_finish(&ld, false);
+  int halves = ld.halves;
   if (rc == KRAIT_OK && !krait_name_builder_finish(&b, idx))
     rc = krait_err_set(err, KRAIT_E_NOMEM, "%s: too large to index", path);
   krait_name_builder_free(&b);
   if (rc == KRAIT_OK) {
     idx->solv_subdir = ld.subdir;
     idx->solv_subdir_at = ld.subdir_at;
+    idx->halves = halves;
   } else {
     free(ld.subdir);
     krait_name_index_free(idx);

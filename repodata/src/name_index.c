@@ -88,12 +88,18 @@ uint32_t krait_name_builder_add(krait_name_builder *b, const char *name, size_t 
   return id;
 }
 
+static void add_pair(krait_name_builder *b, uint32_t of, uint32_t d);
+
 void krait_name_builder_dep(krait_name_builder *b, uint32_t of, const char *dep, size_t len) {
   if (b->failed || of == UINT32_MAX || !len)
     return;
   uint32_t d = name_id(b, dep, len);
-  if (d == UINT32_MAX)
-    return;
+  if (d != UINT32_MAX)
+    add_pair(b, of, d);
+}
+
+/* Records that name `of` depends on name d, once. */
+static void add_pair(krait_name_builder *b, uint32_t of, uint32_t d) {
   /* the records of a name are mostly next to each other (repodata is sorted
    * by file name), so "the last name that depended on d" settles most
    * repeats without the pair table */
@@ -123,6 +129,28 @@ void krait_name_builder_dep(krait_name_builder *b, uint32_t of, const char *dep,
   b->pairs_cap = cap;
   b->pair_name[b->n_pairs] = of;
   b->pair_dep[b->n_pairs++] = d;
+}
+
+void krait_name_builder_merge(krait_name_builder *into, const krait_name_builder *from) {
+  if (from->failed)
+    into->failed = true;
+  if (into->failed)
+    return;
+  uint32_t *map = krait_calloc((size_t)from->n_names + 1, sizeof *map);
+  for (uint32_t i = 0; i < from->n_names && !into->failed; i++) {
+    uint32_t l;
+    memcpy(&l, from->names.arena + from->name_key[i] - 1, sizeof l);
+    map[i] = name_id(into, from->names.arena + from->name_key[i] - 1 + sizeof l, l);
+  }
+  for (size_t r = 0; r < from->n_recs && !into->failed; r++) {
+    into->recs = grow_array(into->recs, &into->recs_cap, into->n_recs + 1, sizeof *into->recs);
+    into->rec_name = krait_realloc(into->rec_name, into->recs_cap * sizeof *into->rec_name);
+    into->recs[into->n_recs] = from->recs[r];
+    into->rec_name[into->n_recs++] = map[from->rec_name[r]];
+  }
+  for (size_t p = 0; p < from->n_pairs && !into->failed; p++)
+    add_pair(into, map[from->pair_name[p]], map[from->pair_dep[p]]);
+  free(map);
 }
 
 void krait_name_builder_free(krait_name_builder *b) {
@@ -267,8 +295,8 @@ const krait_name_ent *krait_name_index_find(const krait_name_index *idx, const c
 }
 
 void krait_dep_name(const char *dep, size_t len, const char **name, size_t *name_len) {
-  const char *end = dep + len;
-  for (const char *p = dep; p + 1 < end; p++)
+  const char *end = dep + len, *colon = memchr(dep, ':', len); /* "channel::" is rare: no byte loop without it */
+  for (const char *p = colon; p && p + 1 < end; p++)
     if (p[0] == ':' && p[1] == ':')
       dep = p + 2;
   while (dep < end && *dep == ' ')

@@ -53,6 +53,7 @@ typedef struct krait_name_index {
   void *map;              /* the mapped cache file, or NULL */
   size_t map_len;
   char *owned;            /* the blob built by a scan, or NULL */
+  int halves;             /* a scan: 2 when a second thread's half was used (loader.c), else 1 */
 } krait_name_index;
 
 /* Collects an index while the loader scans a file. */
@@ -76,6 +77,8 @@ typedef struct krait_name_builder {
 uint32_t krait_name_builder_add(krait_name_builder *b, const char *name, size_t len, const krait_name_rec *rec);
 /* Records that name `of` depends on the name dep[0..len). */
 void krait_name_builder_dep(krait_name_builder *b, uint32_t of, const char *dep, size_t len);
+/* Appends what `from` collected (the records after all of into's) to into. */
+void krait_name_builder_merge(krait_name_builder *into, const krait_name_builder *from);
 /* Turns what was collected into idx (its blob owned by idx); frees the builder. */
 bool krait_name_builder_finish(krait_name_builder *b, krait_name_index *idx);
 void krait_name_builder_free(krait_name_builder *b);

@@ -114,7 +114,9 @@ static krait_code fill(krait_ctx *ctx, Repo *repo, const bool *wanted, bool all,
   if (rc && info->index_path)
     unlink(info->index_path); /* the file was rewritten in place: the next run indexes it again */
   krait_debug(ctx, "%s: %d of %u records reachable (%s)", info->source_path, repo->nsolvables, idx->n_recs,
-              info->from_index_cache ? "name index from the cache" : "name index built");
+              info->from_index_cache ? "name index from the cache"
+              : idx->halves == 2     ? "name index built by two threads"
+                                     : "name index built");
   free(picks);
   krait_name_index_free(idx);
   free(idx);

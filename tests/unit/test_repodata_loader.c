@@ -33,6 +33,7 @@
 #include "repodata_oracle.h"
 
 static int g_files, g_rejected, g_records;
+static int g_expect_halves; /* the next reachable load's index must come from this many scan threads (0: any) */
 
 static Pool *new_pool(void) {
   Pool *pool = pool_create();
@@ -134,6 +135,12 @@ static void compare_reachable(const char *path, Pool *full_pool, Repo *full, con
   krait_code rc = krait_repodata_load_file(ctx, pool, path, NULL, &opts, &repo, &err);
   CHECK((rc == KRAIT_OK) == full_ok, "%s: loader %s, name index %s", path, full_ok ? "accepts" : full_err,
         rc ? err.msg : "accepts");
+  /* a bad file is reported in the same words, wherever the scan's threads met it */
+  if (rc != KRAIT_OK && !full_ok)
+    CHECK(strcmp(err.msg, full_err) == 0, "%s: loader says \"%s\", name index \"%s\"", path, full_err, err.msg);
+  if (rc == KRAIT_OK && g_expect_halves)
+    CHECK(krait_repo_info(repo)->name_index->halves == g_expect_halves, "%s: scanned in %d halves, want %d", path,
+          krait_repo_info(repo)->name_index->halves, g_expect_halves);
   if (rc == KRAIT_OK && full_ok) {
     krait_repo_meta meta = {0};
     const krait_name_index *idx = krait_repo_info(repo)->name_index;
@@ -268,6 +275,46 @@ static void record(krait_buf *b, const char *fn, const char *name, int i, const 
                    fn, name, i, i, i, 1600000000 + i, 1000 + i, pad);
 }
 
+/* A file past the size where the name index is scanned by two threads
+ * (loader.c), `n` records, each with `extra` inside and with the key
+ * `fn_fmt` (printf: name index, record index); `bad` (if not NULL) replaces
+ * one record's build_number in the second half. */
+static char *big_file(int n, const char *fn_fmt, const char *extra, const char *bad) {
+  krait_buf b = KRAIT_BUF_INIT;
+  krait_buf_puts(&b, "{\"info\":{\"subdir\":\"linux-64\"},\"packages\":{");
+  char fn[96];
+  for (int i = 0; i < n; i++) {
+    snprintf(fn, sizeof fn, fn_fmt, i % 700, i);
+    krait_buf_printf(&b, "%s\"%s\":{\"name\":\"n%d\",\"version\":\"1.%d\",\"build\":\"h_%d\",\"build_number\":%s,"
+                         "\"depends\":[\"n%d >=1\",\"python >=3.8\"],\"md5\":\"0123456789abcdef0123456789abcdef\","
+                         "\"license\":\"MIT\",\"size\":%d,\"timestamp\":1600000000000,\"extra\":%s,"
+                         "\"pad\":\"%0300d\"}",
+                     i ? "," : "", fn, i % 700, i, i, bad && i == n * 3 / 4 ? bad : "0", (i + 1) % 700, 1000 + i,
+                     extra, i);
+  }
+  krait_buf_puts(&b, "}}");
+  return krait_buf_steal(&b);
+}
+
+static void split_scans(void) {
+  char *text = big_file(10000, "n%d-1.%d-h_0.tar.bz2", "{}", NULL);
+  CHECK(strlen(text) > (4u << 20), "big file: %zu bytes", strlen(text));
+  g_expect_halves = 2;
+  CHECK(compare_text("split.json", text) == 10000, "split.json");
+  free(text);
+  /* the boundary guessed near the middle is a key inside a record: the
+   * second half is dropped and the first thread reads on */
+  text = big_file(10000, "n%d-1.%d-h_0.whl", "{\"k\":0,\"q-1.conda\":{\"k\":1}}", NULL);
+  g_expect_halves = 1;
+  CHECK(compare_text("split-guess.json", text) == 10000, "split-guess.json");
+  free(text);
+  /* a bad value in the second half: rejected in the words of one thread */
+  text = big_file(10000, "n%d-1.%d-h_0.tar.bz2", "{}", "12x");
+  g_expect_halves = 0;
+  CHECK(compare_text("split-bad.json", text) == -1, "split-bad.json");
+  free(text);
+}
+
 static void edge_cases(void) {
   /* more than one window (4 MB) of records, one record larger than a window,
    * and subdir given only after the packages (locations set at the end) */
@@ -312,6 +359,7 @@ static void edge_cases(void) {
         "subdir twice");
   CHECK(compare_text("nul.json", "{\"packages\":{},\"x\":\"a\\u0000\"}") == -1, "NUL escape");
   krait_buf_free(&b);
+  split_scans();
 }
 
 /* ---- warm starts: the .solv cache is checked without reading the JSON ---- */
