@@ -21,7 +21,7 @@ CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKRAIT_
 cmake --build "$build" -j"$(nproc)" >/dev/null
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(version matchspec json conda_meta paths_json repodata condarc extract prefix_replace
-                                      environment_yml explicit)
+                                      environment_yml explicit name_index)
 out=$build/fuzz-out
 seeds=$(mktemp -d /tmp/krait-fuzz-seeds.XXXXXX)
 trap 'rm -rf "$seeds"' EXIT
@@ -76,6 +76,51 @@ for p in files("repodata/**/*.json", 1 << 18):
 for p in files("channels/**/*repodata*.json", 1 << 18):
     put("repodata", read(p))
 put("repodata", '{"info":{"a":["x"]')
+# name_index: a well-formed blob (repodata/src/name_index.c's layout) over the JSON of fuzz_name_index.c
+import struct
+def strmap_hash(b):
+    k, m = 0x9E3779B97F4A7C15, (1 << 64) - 1
+    h = (len(b) * k) & m
+    for i in range(0, len(b) - len(b) % 8, 8):
+        h = ((h ^ int.from_bytes(b[i:i + 8], "little")) * k) & m
+        h ^= h >> 32
+    if len(b) % 8:
+        h = ((h ^ int.from_bytes(b[len(b) - len(b) % 8:], "little")) * k) & m
+        h ^= h >> 32
+    return ((h * k) & m) >> 32
+def pad8(b):
+    return b + b"\0" * (-len(b) % 8)
+js = ('{"info":{"subdir":"linux-64"},"packages":{'
+      '"a-1-0.tar.bz2":{"name":"a","version":"1","build":"0","depends":["b >=1"]},'
+      '"b-1-0.tar.bz2":{"name":"b","version":"1","build":"0"}},'
+      '"packages.conda":{"a-1-0.conda":{"name":"a","version":"1","build":"0"}}}')
+def span(key):
+    k = js.index('"%s":' % key)
+    v = js.index("{", k)
+    depth, e = 0, v
+    while True:
+        depth += {"{": 1, "}": -1}.get(js[e], 0)
+        e += 1
+        if depth == 0:
+            return (v, e - v, v - k)
+recs = {"a": [span("a-1-0.tar.bz2"), span("a-1-0.conda")], "b": [span("b-1-0.tar.bz2")]}
+names, strings, rec_blob, first = [], b"", b"", 0
+for n in ("a", "b"):
+    names.append(struct.pack("<6I", len(strings), len(n), first, len(recs[n]), 0 if n == "a" else 1,
+                             1 if n == "a" else 0))
+    for v, l, kb in recs[n]:
+        rec_blob += struct.pack("<QII", v, l, kb)
+    first += len(recs[n])
+    strings += n.encode()
+table = [0] * 16
+for i, n in enumerate(("a", "b")):
+    slot = strmap_hash(n.encode()) & 15
+    while table[slot]:
+        slot = (slot + 1) & 15
+    table[slot] = i + 1
+head = b"KRNIDX1\0" + struct.pack("<6I", 2, 3, 1, 16, len(strings), 0)
+put("name_index", pad8(head) + pad8(b"".join(names)) + pad8(rec_blob) + pad8(struct.pack("<I", 1)) +
+    pad8(struct.pack("<16I", *table)) + pad8(strings))
 for p in files("envs/**/*.y*ml", 1 << 16):
     put("condarc", read(p)); put("environment_yml", read(p))
 for p in files("lockfiles/explicit/**/*", 1 << 16):

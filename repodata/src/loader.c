@@ -689,31 +689,40 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned lo
   fndata->b = handle;
 }
 
+/* A record's name as add_record sets it: the last "name" member that is a
+ * string (a member of another type is skipped, as libsolv's reader does). */
+static yyjson_val *record_name(yyjson_val *obj) {
+  yyjson_val *name = NULL, *k;
+  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+  while ((k = yyjson_obj_iter_next(&it))) {
+    const field_def *fd = field_of(k);
+    yyjson_val *v = yyjson_obj_iter_get_val(k);
+    if (fd && fd->f == F_NAME && yyjson_get_type(v) == fd->type)
+      name = v;
+  }
+  return name;
+}
+
 /* A record seen by a scan for the name index: where it is, its name, and
- * the names its depends mention (records without a string name are never
- * reached by a name, so they are not indexed). */
+ * the names its depends mention, from every depends/requires member as
+ * add_record takes them (records without a string name are never reached
+ * by a name, so they are not indexed). */
 static void index_record(loader *ld, yyjson_val *obj, size_t key_back, size_t span_offset, size_t span_length) {
-  yyjson_val *name = NULL, *depends[2] = {NULL, NULL};
+  yyjson_val *name = record_name(obj);
+  if (!name || key_back > UINT32_MAX || span_length > UINT32_MAX)
+    return;
+  krait_name_rec rec = {.val_off = span_offset, .val_len = (uint32_t)span_length, .key_back = (uint32_t)key_back};
+  uint32_t id = krait_name_builder_add(ld->names, yyjson_get_str(name), yyjson_get_len(name), &rec);
   yyjson_val *k;
   yyjson_obj_iter it = yyjson_obj_iter_with(obj);
   while ((k = yyjson_obj_iter_next(&it))) {
     const field_def *fd = field_of(k);
     yyjson_val *v = yyjson_obj_iter_get_val(k);
-    if (!fd || (fd->type != YYJSON_TYPE_NONE && yyjson_get_type(v) != fd->type))
+    if (!fd || (fd->f != F_DEPENDS && fd->f != F_REQUIRES) || !yyjson_is_arr(v))
       continue;
-    if (fd->f == F_NAME)
-      name = v;
-    else if ((fd->f == F_DEPENDS || fd->f == F_REQUIRES) && yyjson_is_arr(v))
-      depends[fd->f == F_REQUIRES] = v;
-  }
-  if (!name || key_back > UINT32_MAX || span_length > UINT32_MAX)
-    return;
-  krait_name_rec rec = {.val_off = span_offset, .val_len = (uint32_t)span_length, .key_back = (uint32_t)key_back};
-  uint32_t id = krait_name_builder_add(ld->names, yyjson_get_str(name), yyjson_get_len(name), &rec);
-  for (int a = 0; a < 2; a++) {
     yyjson_val *e;
-    yyjson_arr_iter ai = yyjson_arr_iter_with(depends[a]);
-    while (depends[a] && (e = yyjson_arr_iter_next(&ai))) {
+    yyjson_arr_iter ai = yyjson_arr_iter_with(v);
+    while ((e = yyjson_arr_iter_next(&ai))) {
       if (!yyjson_is_str(e))
         continue;
       const char *dn;
@@ -1153,8 +1162,9 @@ static krait_code add_span(loader *ld, char *buf, size_t len, uint64_t base, con
   }
   yyjson_read_err e;
   yyjson_doc *doc = yyjson_read_opts(buf + v, len - v, PARSE_FLAGS, NULL, &e);
-  yyjson_val *rec = doc ? yyjson_doc_get_root(doc) : NULL, *name = rec ? yyjson_obj_get(rec, "name") : NULL;
-  bool same = rec && yyjson_is_obj(rec) && yyjson_doc_get_read_size(doc) == r->val_len && yyjson_is_str(name) &&
+  yyjson_val *rec = doc ? yyjson_doc_get_root(doc) : NULL;
+  yyjson_val *name = rec && yyjson_is_obj(rec) ? record_name(rec) : NULL;
+  bool same = rec && yyjson_is_obj(rec) && yyjson_doc_get_read_size(doc) == r->val_len && name &&
               yyjson_get_len(name) == pk->name_len && memcmp(yyjson_get_str(name), pk->name, pk->name_len) == 0;
   if (same) {
     /* a record read before info.subdir in the file did not know it yet */

@@ -165,7 +165,6 @@ void krait_name_builder_free(krait_name_builder *b) {
   memset(b, 0, sizeof *b);
 }
 
-static bool view(krait_name_index *idx, const char *blob, size_t len);
 
 bool krait_name_builder_finish(krait_name_builder *b, krait_name_index *idx) {
   if (b->failed) {
@@ -233,14 +232,14 @@ bool krait_name_builder_finish(krait_name_builder *b, krait_name_index *idx) {
   }
   krait_name_builder_free(b);
   idx->owned = blob;
-  return view(idx, blob, total);
+  return krait_name_index_view(idx, blob, total);
 }
 
 /* ---- the blob, built or mapped ---- */
 
 /* Points idx's arrays into blob after checking that every offset and count
  * in it stays inside it: a cache file is read as untrusted bytes. */
-static bool view(krait_name_index *idx, const char *blob, size_t len) {
+bool krait_name_index_view(krait_name_index *idx, const char *blob, size_t len) {
   blob_head head;
   if (len < sizeof head)
     return false;
@@ -406,7 +405,7 @@ bool krait_name_index_read(const krait_ctx *ctx, const char *index_path, int jso
   if (ok && head_len % 8 == 0)
     snprintf(actual, sizeof actual, "%016llx",
              (unsigned long long)blob_sum(base + head_len, idx->map_len - head_len));
-  if (ok && (head_len % 8 || !sum || strcmp(sum, actual) != 0 || !view(idx, base + head_len, idx->map_len - head_len))) {
+  if (ok && (head_len % 8 || !sum || strcmp(sum, actual) != 0 || !krait_name_index_view(idx, base + head_len, idx->map_len - head_len))) {
     krait_debug(ctx, "%s: damaged name index, rebuilding it", index_path);
     ok = false;
   } else if (!ok)

@@ -83,6 +83,9 @@ void krait_name_builder_merge(krait_name_builder *into, const krait_name_builder
 bool krait_name_builder_finish(krait_name_builder *b, krait_name_index *idx);
 void krait_name_builder_free(krait_name_builder *b);
 
+/* Points idx's arrays into blob (borrowed) after checking every offset and
+ * count in it: false when it is not a well-formed index blob. */
+bool krait_name_index_view(krait_name_index *idx, const char *blob, size_t len);
 /* The name's entry, or NULL. */
 const krait_name_ent *krait_name_index_find(const krait_name_index *idx, const char *name, size_t len);
 /* The bytes of entry e's name. */

@@ -17,6 +17,10 @@
  *        get the ids the one-at-a-time reader gave: relations the pool already
  *        has keep theirs, none is added twice, each names what was written,
  *        also when it names another of its own block (a nested relation).
+ *  0011: ids read back from repodata (an idarray such as constrains, whose
+ *        relations carry the top bit) are the ids stored, without shifting
+ *        into int's sign bit (UBSan in the sanitized build; found by
+ *        fuzz_repodata through a record's constrains read back).
  * This test talks to libsolv directly (not through krait's solver module) on
  * purpose: it pins the behaviour of the patched library itself. */
 #include <stdio.h>
@@ -455,7 +459,33 @@ static void test_batched_relation_reads(void) {
   pool_free(src);
 }
 
+/* 0011: a relation in an idarray (constrains) comes back as stored, before
+ * and after the repodata is internalized. */
+static void test_idarray_relations_read_back(void) {
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  Repo *repo = repo_create(pool, "constrains");
+  Repodata *data = repo_add_repodata(repo, 0);
+  Id p = repo_add_solvable(repo);
+  Id want[3] = {pool_conda_matchspec(pool, "foo <2"), pool_conda_matchspec(pool, "bar >=1.2,<3.0a0"),
+                pool_str2id(pool, "plain", 1)};
+  for (int i = 0; i < 3; i++)
+    repodata_add_idarray(data, p, SOLVABLE_CONSTRAINS, want[i]);
+  CHECK(ISRELDEP(want[0]) && ISRELDEP(want[1]), "relations expected");
+  repodata_internalize(data);
+  Queue q;
+  queue_init(&q);
+  solvable_lookup_idarray(pool_id2solvable(pool, p), SOLVABLE_CONSTRAINS, &q);
+  CHECK(q.count == 3, "%d constrains read back", q.count);
+  for (int i = 0; i < q.count && i < 3; i++)
+    CHECK(q.elements[i] == want[i], "constrains[%d]: %s, want %s", i, pool_dep2str(pool, q.elements[i]),
+          pool_dep2str(pool, want[i]));
+  queue_free(&q);
+  pool_free(pool);
+}
+
 int main(void) {
+  test_idarray_relations_read_back();
   test_batched_relation_reads();
   test_unified_rules_sorted();
   test_bounded_regex();

@@ -352,6 +352,11 @@ static void edge_cases(void) {
   n = compare_text("array.json", "{\"packages\":[{\"name\":\"a\",\"version\":\"1\",\"fn\":\"a-1-0.tar.bz2\"},7,"
                              "{\"name\":\"b\",\"version\":\"2\",\"timestamp\":1.5}]}");
   CHECK(n == 2, "array.json: %d records", n);
+  /* a name given twice: the last string counts (found by fuzz_repodata; depends given twice are
+   * walked in test_repodata_reachable) */
+  n = compare_text("twice.json", "{\"packages\":{\"a-1-0.tar.bz2\":{\"name\":\"a\",\"depends\":[\"x\"],"
+                                 "\"version\":\"1\",\"name\":\"b\",\"name\":7}}}");
+  CHECK(n == 1, "twice.json: %d records", n);
   CHECK(compare_text("empty-object.json", "{}") == 0, "empty object");
   CHECK(compare_text("not-object.json", "[1,2]") == -1, "array accepted");
   CHECK(compare_text("truncated.json", "{\"packages\":{\"a-1-0.tar.bz2\":{\"name\":\"a\"") == -1, "truncated");

@@ -118,6 +118,7 @@ static void walks(void) {
   rec(&l, "python", "3.9.0", "", NULL);
   rec(&l, "pip", "23", "\"python\"", NULL);
   rec(&l, "i", "1", "\"ghost\"", NULL);                                /* a name no file has */
+  rec(&l, "k", "1", "\"d\"", ",\"depends\":[\"e\"],\"name\":\"twice\""); /* the last name; both depends */
   rec(&n, "noarch-only", "1", "\"j\"", NULL);                          /* j is only in linux-64 */
   rec(&l, "j", "1", "", NULL);
   char *paths[2] = {write_repodata("linux-64", &l), write_repodata("noarch", &n)};
@@ -129,8 +130,10 @@ static void walks(void) {
   expect_loaded(ctx, pp, 2, "i,f", "a-1 b-1 c-1 d-1 f-1 i-1");
   expect_loaded(ctx, pp, 2, "F", "a-1 b-1 c-1 d-1 f-1"); /* a root spelled in capitals */
   expect_loaded(ctx, pp, 2, "nothing", "");
+  expect_loaded(ctx, pp, 2, "twice", "d-1 e-1 twice-1");
+  expect_loaded(ctx, pp, 2, "k", "");
   expect_loaded(ctx, pp, 2, "py*", /* a glob reaches names only a full list can tell */
-                "a-1 b-1 c-1 d-1 e-1 f-1 g-1 h-1 i-1 j-1 noarch-only-1 pip-23 python-3.9.0");
+                "a-1 b-1 c-1 d-1 e-1 f-1 g-1 h-1 i-1 j-1 noarch-only-1 pip-23 python-3.9.0 twice-1");
   krait_ctx_free(ctx);
   ctx = test_ctx(false, true); /* add_pip_as_python_dependency: the solver makes python need pip */
   expect_loaded(ctx, pp, 2, "python", "pip-23 python-3.9.0");
