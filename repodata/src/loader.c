@@ -38,6 +38,7 @@
 #include "strmap.h"
 
 #define WINDOW_MIN (4u << 20) /* bytes read at a time */
+#define ALC_BLOCK (256u << 10) /* yyjson's documents: a record's takes a few KB */
 
 /* ---- the read window ---- */
 
@@ -52,6 +53,10 @@ typedef struct window {
   bool eof;
   krait_err *err;
   krait_code rc; /* first I/O or parse error */
+  /* each record's yyjson document comes from one reused block: malloc,
+   * realloc and free per record were a few % of a scan */
+  yyjson_alc alc;
+  void *alc_block;
 } window;
 
 /* libsolv's tokenizer rejects a "\u0000" escape anywhere in the file (it
@@ -257,7 +262,9 @@ static yyjson_val *parse_value(window *w, parsed *pv) {
   for (;;) {
     memset(w->buf + w->len, 0, YYJSON_PADDING_SIZE); /* yyjson's in-place contract: zeros after the input */
     yyjson_read_err e;
-    pv->doc = yyjson_read_opts(w->buf + w->pos, w->len - w->pos, PARSE_FLAGS, NULL, &e);
+    pv->doc = yyjson_read_opts(w->buf + w->pos, w->len - w->pos, PARSE_FLAGS, w->alc_block ? &w->alc : NULL, &e);
+    if (!pv->doc && e.code == YYJSON_READ_ERROR_MEMORY_ALLOCATION) /* a record larger than the block */
+      pv->doc = yyjson_read_opts(w->buf + w->pos, w->len - w->pos, PARSE_FLAGS, NULL, &e);
     if (pv->doc) {
       w->pos += yyjson_doc_get_read_size(pv->doc);
       return yyjson_doc_get_root(pv->doc);
@@ -689,57 +696,78 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned lo
   fndata->b = handle;
 }
 
+/* The members a scan reads, by length first (field_of knows every member
+ * add_record reads and was 7 % of a scan). */
+static bool key_is(yyjson_val *k, const char *name, size_t len) {
+  return yyjson_get_len(k) == len && memcmp(yyjson_get_str(k), name, len) == 0;
+}
+
 /* A record's name as add_record sets it: the last "name" member that is a
  * string (a member of another type is skipped, as libsolv's reader does). */
 static yyjson_val *record_name(yyjson_val *obj) {
   yyjson_val *name = NULL, *k;
   yyjson_obj_iter it = yyjson_obj_iter_with(obj);
   while ((k = yyjson_obj_iter_next(&it))) {
-    const field_def *fd = field_of(k);
     yyjson_val *v = yyjson_obj_iter_get_val(k);
-    if (fd && fd->f == F_NAME && yyjson_get_type(v) == fd->type)
+    if (yyjson_is_str(v) && key_is(k, "name", 4))
       name = v;
   }
   return name;
 }
 
+static void index_depends(loader *ld, uint32_t id, yyjson_val *arr) {
+  yyjson_val *e;
+  yyjson_arr_iter ai = yyjson_arr_iter_with(arr);
+  while ((e = yyjson_arr_iter_next(&ai))) {
+    if (!yyjson_is_str(e))
+      continue;
+    const char *dn;
+    size_t dl;
+    krait_dep_name(yyjson_get_str(e), yyjson_get_len(e), &dn, &dl);
+    krait_name_builder_dep(ld->names, id, dn, dl);
+    /* names are lower case by convention; a dependency spelled otherwise
+     * is followed both ways (loading more is harmless, less is not) */
+    char lower[256];
+    bool upper = false;
+    for (size_t i = 0; i < dl && i < sizeof lower; i++) {
+      lower[i] = dn[i] >= 'A' && dn[i] <= 'Z' ? (char)(dn[i] - 'A' + 'a') : dn[i];
+      upper |= lower[i] != dn[i];
+    }
+    if (upper && dl <= sizeof lower)
+      krait_name_builder_dep(ld->names, id, lower, dl);
+  }
+}
+
 /* A record seen by a scan for the name index: where it is, its name, and
  * the names its depends mention, from every depends/requires member as
  * add_record takes them (records without a string name are never reached
- * by a name, so they are not indexed). */
+ * by a name, so they are not indexed). One pass over the members, unless a
+ * record has more dependency arrays than kept here (then a second). */
 static void index_record(loader *ld, yyjson_val *obj, size_t key_back, size_t span_offset, size_t span_length) {
-  yyjson_val *name = record_name(obj);
+  yyjson_val *name = NULL, *deps[4], *k;
+  size_t n_deps = 0;
+  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+  while ((k = yyjson_obj_iter_next(&it))) {
+    yyjson_val *v = yyjson_obj_iter_get_val(k);
+    if (yyjson_is_str(v) && key_is(k, "name", 4))
+      name = v;
+    else if (yyjson_is_arr(v) && (key_is(k, "depends", 7) || key_is(k, "requires", 8)))
+      deps[n_deps < 4 ? n_deps : 3] = v, n_deps++;
+  }
   if (!name || key_back > UINT32_MAX || span_length > UINT32_MAX)
     return;
   krait_name_rec rec = {.val_off = span_offset, .val_len = (uint32_t)span_length, .key_back = (uint32_t)key_back};
   uint32_t id = krait_name_builder_add(ld->names, yyjson_get_str(name), yyjson_get_len(name), &rec);
-  yyjson_val *k;
-  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
+  if (n_deps <= 4) {
+    for (size_t i = 0; i < n_deps; i++)
+      index_depends(ld, id, deps[i]);
+    return;
+  }
+  it = yyjson_obj_iter_with(obj);
   while ((k = yyjson_obj_iter_next(&it))) {
-    const field_def *fd = field_of(k);
     yyjson_val *v = yyjson_obj_iter_get_val(k);
-    if (!fd || (fd->f != F_DEPENDS && fd->f != F_REQUIRES) || !yyjson_is_arr(v))
-      continue;
-    yyjson_val *e;
-    yyjson_arr_iter ai = yyjson_arr_iter_with(v);
-    while ((e = yyjson_arr_iter_next(&ai))) {
-      if (!yyjson_is_str(e))
-        continue;
-      const char *dn;
-      size_t dl;
-      krait_dep_name(yyjson_get_str(e), yyjson_get_len(e), &dn, &dl);
-      krait_name_builder_dep(ld->names, id, dn, dl);
-      /* names are lower case by convention; a dependency spelled otherwise
-       * is followed both ways (loading more is harmless, less is not) */
-      char lower[256];
-      bool upper = false;
-      for (size_t i = 0; i < dl && i < sizeof lower; i++) {
-        lower[i] = dn[i] >= 'A' && dn[i] <= 'Z' ? (char)(dn[i] - 'A' + 'a') : dn[i];
-        upper |= lower[i] != dn[i];
-      }
-      if (upper && dl <= sizeof lower)
-        krait_name_builder_dep(ld->names, id, lower, dl);
-    }
+    if (yyjson_is_arr(v) && (key_is(k, "depends", 7) || key_is(k, "requires", 8)))
+      index_depends(ld, id, v);
   }
 }
 
@@ -908,6 +936,7 @@ static void split_start(loader *ld, const char *path) {
   sp->start = start;
   if (pthread_create(&sp->thread, NULL, scan_second_half, sp) != 0) {
     free(sp->ld.w.buf);
+    free(sp->ld.w.alc_block);
     free(sp);
     return;
   }
@@ -994,6 +1023,8 @@ static void finish(loader *ld) {
    * file-name table alone is tens of MB at conda-forge size */
   free(ld->w.buf);
   ld->w.buf = NULL;
+  free(ld->w.alc_block);
+  ld->w.alc_block = NULL;
   stringpool_free(&ld->delayed_fn);
   krait_strmap_free(&ld->fns);
   krait_strmap_free(&ld->deps);
@@ -1047,6 +1078,11 @@ static void loader_init(loader *ld, int fd, const char *path, krait_repo_meta *m
   ld->w.err = err;
   ld->w.cap = WINDOW_MIN;
   ld->w.buf = krait_malloc(ld->w.cap + YYJSON_PADDING_SIZE);
+  ld->w.alc_block = krait_malloc(ALC_BLOCK);
+  if (!yyjson_alc_pool_init(&ld->w.alc, ld->w.alc_block, ALC_BLOCK)) {
+    free(ld->w.alc_block);
+    ld->w.alc_block = NULL;
+  }
   ld->meta = meta;
   stringpool_init_empty(&ld->delayed_fn);
   queue_init(&ld->delayed);

@@ -81,8 +81,10 @@ uint32_t krait_name_builder_add(krait_name_builder *b, const char *name, size_t 
     b->failed = true;
     return UINT32_MAX;
   }
+  size_t cap = b->recs_cap;
   b->recs = grow_array(b->recs, &b->recs_cap, b->n_recs + 1, sizeof *b->recs);
-  b->rec_name = krait_realloc(b->rec_name, b->recs_cap * sizeof *b->rec_name);
+  if (cap != b->recs_cap)
+    b->rec_name = krait_realloc(b->rec_name, b->recs_cap * sizeof *b->rec_name);
   b->recs[b->n_recs] = *rec;
   b->rec_name[b->n_recs++] = id;
   return id;
@@ -125,7 +127,8 @@ static void add_pair(krait_name_builder *b, uint32_t of, uint32_t d) {
     return;
   size_t cap = b->pairs_cap;
   b->pair_name = grow_array(b->pair_name, &cap, b->n_pairs + 1, sizeof *b->pair_name);
-  b->pair_dep = krait_realloc(b->pair_dep, cap * sizeof *b->pair_dep);
+  if (cap != b->pairs_cap)
+    b->pair_dep = krait_realloc(b->pair_dep, cap * sizeof *b->pair_dep);
   b->pairs_cap = cap;
   b->pair_name[b->n_pairs] = of;
   b->pair_dep[b->n_pairs++] = d;
@@ -143,8 +146,10 @@ void krait_name_builder_merge(krait_name_builder *into, const krait_name_builder
     map[i] = name_id(into, from->names.arena + from->name_key[i] - 1 + sizeof l, l);
   }
   for (size_t r = 0; r < from->n_recs && !into->failed; r++) {
+    size_t cap = into->recs_cap;
     into->recs = grow_array(into->recs, &into->recs_cap, into->n_recs + 1, sizeof *into->recs);
-    into->rec_name = krait_realloc(into->rec_name, into->recs_cap * sizeof *into->rec_name);
+    if (cap != into->recs_cap)
+      into->rec_name = krait_realloc(into->rec_name, into->recs_cap * sizeof *into->rec_name);
     into->recs[into->n_recs] = from->recs[r];
     into->rec_name[into->n_recs++] = map[from->rec_name[r]];
   }
