@@ -338,11 +338,7 @@ static void write_file(const krait_ctx *ctx, const krait_name_index *idx, const 
   krait_jw_init(&w, &hdr, 0);
   krait_jw_obj_begin(&w);
   krait_jw_kint(&w, "krait_names", INDEX_FORMAT);
-  krait_jw_kstr(&w, "source", stamp->text);
-  krait_jw_kstr(&w, "sha256", sha256);
-  krait_jw_kstr(&w, "base_url", idx->meta.base_url);
-  krait_jw_kbool(&w, "base_is_channel", idx->meta.base_is_channel);
-  krait_jw_kstr(&w, "subdir", idx->meta.subdir);
+  krait_cache_header_put(&w, stamp, sha256, &idx->meta);
   krait_jw_kstr(&w, "solv_subdir", idx->solv_subdir);
   krait_jw_kint(&w, "solv_subdir_at", (int64_t)idx->solv_subdir_at);
   /* the blob is contiguous from the head on, whether built or mapped */
@@ -371,15 +367,9 @@ static void write_file(const krait_ctx *ctx, const krait_name_index *idx, const 
 
 void krait_name_index_write(const krait_ctx *ctx, const krait_name_index *idx, const char *index_path, int json_fd,
                             const char *json_path, const krait_solv_stamp *stamp) {
-  krait_solv_stamp after;
-  if (!krait_solv_stamp_of(json_path, &after) || strcmp(after.text, stamp->text) != 0) {
-    krait_debug(ctx, "not caching %s: %s changed while it was read", index_path, json_path);
-    return;
-  }
-  char hex[65] = "";
-  if (krait_solv_stamp_racy(stamp) && !krait_file_sha256_fd(json_fd, hex))
-    return;
-  write_file(ctx, idx, index_path, stamp, hex);
+  char hex[65];
+  if (krait_solv_stamp_cacheable(ctx, index_path, json_fd, json_path, stamp, hex))
+    write_file(ctx, idx, index_path, stamp, hex);
 }
 
 bool krait_name_index_read(const krait_ctx *ctx, const char *index_path, int json_fd, const krait_solv_stamp *stamp,

@@ -10,6 +10,7 @@
 
 #include "krait/ctx.h"
 #include "krait/err.h"
+#include "krait/json.h"
 #include "krait/net.h"
 #include "krait/record.h"
 #include "krait/repodata.h"
@@ -93,6 +94,18 @@ bool krait_solv_stamp_of_fd(int fd, const char *path, krait_solv_stamp *out);
 bool krait_solv_stamp_racy(const krait_solv_stamp *stamp);
 /* sha256 in hex of the file open at fd, read in blocks from its start. */
 bool krait_file_sha256_fd(int fd, char hex[65]);
+
+/* Whether a cache built from the JSON open at fd (json_path), which had
+ * `stamp` before it was read, may be written to cache_path: not when the
+ * file changed meanwhile (a debug message says so). hex gets the JSON's
+ * sha256 when the stamp is racy, else "". */
+bool krait_solv_stamp_cacheable(const krait_ctx *ctx, const char *cache_path, int json_fd, const char *json_path,
+                                const krait_solv_stamp *stamp, char hex[65]);
+
+/* The members every cache header of a JSON has (.solv, name index): its
+ * stamp, its sha256 ("" unless racy), base_url, base_is_channel, subdir. */
+void krait_cache_header_put(krait_jw *w, const krait_solv_stamp *stamp, const char *sha256,
+                            const krait_repo_meta *meta);
 
 /* .solv cache: reads `solv_path` into `repo` if it was written for the JSON
  * open at json_fd in the state `stamp` (returns true and fills *meta), else false (leaving

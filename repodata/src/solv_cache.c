@@ -170,17 +170,22 @@ out:
   return ok;
 }
 
-void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, int json_fd,
-                            const char *json_path, const krait_solv_stamp *stamp, const krait_repo_meta *meta) {
+bool krait_solv_stamp_cacheable(const krait_ctx *ctx, const char *cache_path, int json_fd, const char *json_path,
+                                const krait_solv_stamp *stamp, char hex[65]) {
+  hex[0] = '\0';
   krait_solv_stamp after;
   if (!krait_solv_stamp_of(json_path, &after) || strcmp(after.text, stamp->text) != 0) {
-    krait_debug(ctx, "not caching %s: %s changed while it was read", solv_path, json_path);
-    return;
+    krait_debug(ctx, "not caching %s: %s changed while it was read", cache_path, json_path);
+    return false;
   }
-  char hex[65] = "";
-  if (krait_solv_stamp_racy(stamp) && !krait_file_sha256_fd(json_fd, hex))
-    return;
-  write_cache(ctx, repo, solv_path, stamp, hex, meta);
+  return !krait_solv_stamp_racy(stamp) || krait_file_sha256_fd(json_fd, hex);
+}
+
+void krait_solv_cache_write(const krait_ctx *ctx, Repo *repo, const char *solv_path, int json_fd,
+                            const char *json_path, const krait_solv_stamp *stamp, const krait_repo_meta *meta) {
+  char hex[65];
+  if (krait_solv_stamp_cacheable(ctx, solv_path, json_fd, json_path, stamp, hex))
+    write_cache(ctx, repo, solv_path, stamp, hex, meta);
 }
 
 /* Which attributes go to the .solv's paged ("vertical") area: besides
@@ -210,6 +215,15 @@ static bool write_solv(Repo *repo, FILE *fp) {
   return ok;
 }
 
+void krait_cache_header_put(krait_jw *w, const krait_solv_stamp *stamp, const char *sha256,
+                            const krait_repo_meta *meta) {
+  krait_jw_kstr(w, "source", stamp->text);
+  krait_jw_kstr(w, "sha256", sha256);
+  krait_jw_kstr(w, "base_url", meta->base_url);
+  krait_jw_kbool(w, "base_is_channel", meta->base_is_channel);
+  krait_jw_kstr(w, "subdir", meta->subdir);
+}
+
 static void write_cache(const krait_ctx *ctx, Repo *repo, const char *solv_path, const krait_solv_stamp *stamp,
                         const char *sha256, const krait_repo_meta *meta) {
   krait_buf hdr = KRAIT_BUF_INIT;
@@ -218,11 +232,7 @@ static void write_cache(const krait_ctx *ctx, Repo *repo, const char *solv_path,
   krait_jw_obj_begin(&w);
   krait_jw_kint(&w, "krait_solv", KRAIT_SOLV_CACHE_FORMAT);
   krait_jw_kstr(&w, "libsolv", LIBSOLV_VERSION_STRING);
-  krait_jw_kstr(&w, "source", stamp->text);
-  krait_jw_kstr(&w, "sha256", sha256);
-  krait_jw_kstr(&w, "base_url", meta->base_url);
-  krait_jw_kbool(&w, "base_is_channel", meta->base_is_channel);
-  krait_jw_kstr(&w, "subdir", meta->subdir);
+  krait_cache_header_put(&w, stamp, sha256, meta);
   krait_jw_obj_end(&w);
   krait_buf_putc(&hdr, '\n');
 

@@ -119,6 +119,20 @@ static char *dump_repo(Pool *pool, Repo *repo, const krait_repo_meta *meta, int 
   return krait_buf_steal(&out);
 }
 
+/* Two dumps of path's pool must be equal; else the first record that differs is named. */
+static void check_same_dump(const char *path, const char *what_a, const char *da, const char *what_b, const char *db) {
+  const char *a = da, *b = db;
+  while (*a && *a == *b)
+    a++, b++;
+  if (!*a && !*b) {
+    CHECK(1, "%s", path);
+    return;
+  }
+  while (a > da && a[-1] != '\n')
+    a--, b--;
+  CHECK(0, "%s: pools differ\n  %s %.600s\n  %s %.600s", path, what_a, a, what_b, b);
+}
+
 /* The way a solve loads path: indexed by name, then the records the roots
  * reach, here every name the full load found, so the pool must be the
  * loader's line for line (a file the loader rejects, the index rejects too). */
@@ -159,14 +173,9 @@ static void compare_reachable(const char *path, Pool *full_pool, Repo *full, con
     CHECK(rc == KRAIT_OK, "%s: reachable records: %s", path, rc ? err.msg : "");
     char *dump = dump_repo(pool, repo, &meta, krait_repo_info(repo)->json_fd, path);
     /* a record without a name is never reached (nothing can ask for it) */
-    if (all_named && strcmp(dump, full_dump) != 0) {
-      const char *a = full_dump, *b = dump;
-      while (*a && *a == *b)
-        a++, b++;
-      while (a > full_dump && a[-1] != '\n')
-        a--, b--;
-      CHECK(0, "%s: reachable load differs\n  loader:    %.600s\n  reachable: %.600s", path, a, b);
-    } else if (!all_named)
+    if (all_named)
+      check_same_dump(path, "loader:   ", full_dump, "reachable:", dump);
+    else
       CHECK(repo->nsolvables < full->nsolvables, "%s: a nameless record was loaded", path);
     free(dump);
     krait_strv_free(&roots);
@@ -203,16 +212,7 @@ static int compare_file(const char *path) {
     if (fd >= 0)
       close(fd);
     compare_reachable(path, pb, rb, db, true, NULL);
-    if (strcmp(da, db) != 0) {
-      /* name the first record that differs */
-      const char *a = da, *b = db;
-      while (*a && *a == *b)
-        a++, b++;
-      while (a > da && a[-1] != '\n')
-        a--, b--;
-      CHECK(0, "%s: pools differ\n  libsolv: %.600s\n  loader:  %.600s", path, a, b);
-    } else
-      CHECK(1, "%s", path);
+    check_same_dump(path, "libsolv:", da, "loader: ", db);
     g_records += ra->nsolvables;
     ra_n = ra->nsolvables;
     free(da);
