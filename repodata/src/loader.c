@@ -11,9 +11,11 @@
  * info/metadata are read for base_url and subdir on the way.
  *
  * Memory: the window (grown only for a single value larger than it), one
- * record's yyjson document at a time, and the pool itself: never the file. */
+ * record's yyjson document at a time, and the pool itself: never the file.
+ *
+ * The same walk also builds a name index (loader_scan.c) and adds single
+ * records by their spans (loader_spans.c); loader_int.h is what they share. */
 #include <errno.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -33,31 +35,10 @@
 
 #include "krait/buf.h"
 #include "krait/record.h"
-#include "name_index.h"
-#include "repodata_int.h"
-#include "strmap.h"
+#include "loader_int.h"
 
 #define WINDOW_MIN (4u << 20) /* bytes read at a time */
 #define ALC_BLOCK (256u << 10) /* yyjson's documents: a record's takes a few KB */
-
-/* ---- the read window ---- */
-
-typedef struct window {
-  int fd;
-  const char *path;
-  char *buf;    /* [0, len) valid, then YYJSON_PADDING_SIZE bytes of room */
-  size_t cap;   /* allocated, excluding the padding */
-  size_t len;
-  size_t pos;   /* cursor */
-  size_t base;  /* file offset of buf[0] (for error messages) */
-  bool eof;
-  krait_err *err;
-  krait_code rc; /* first I/O or parse error */
-  /* each record's yyjson document comes from one reused block: malloc,
-   * realloc and free per record were a few % of a scan */
-  yyjson_alc alc;
-  void *alc_block;
-} window;
 
 /* libsolv's tokenizer rejects a "\u0000" escape anywhere in the file (it
  * keeps NUL-terminated strings); so does the loader, checked as bytes arrive. */
@@ -150,7 +131,7 @@ static krait_code fail(window *w, const char *what) {
   return w->rc;
 }
 
-static size_t skip_ws(const char *s, size_t i, size_t n) {
+size_t krait_ld_skip_ws(const char *s, size_t i, size_t n) {
   while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
     i++;
   return i;
@@ -159,7 +140,7 @@ static size_t skip_ws(const char *s, size_t i, size_t n) {
 /* Skips whitespace; returns the next byte or -1 at the end of the file. */
 static int peek(window *w) {
   for (;;) {
-    w->pos = skip_ws(w->buf, w->pos, w->len);
+    w->pos = krait_ld_skip_ws(w->buf, w->pos, w->len);
     if (w->pos < w->len)
       return (unsigned char)w->buf[w->pos];
     if (!refill(w))
@@ -170,7 +151,7 @@ static int peek(window *w) {
 /* Index just past the string starting at s[i] == '"', or n if it does not
  * end before n: memchr to each quote, then an odd run of backslashes before
  * it means escaped. (A bytes-at-a-time scan was a tenth of a cold load.) */
-static size_t skip_string(const char *s, size_t i, size_t n) {
+size_t krait_ld_skip_string(const char *s, size_t i, size_t n) {
   size_t from = i + 1;
   for (;;) {
     const char *q = from < n ? memchr(s + from, '"', n - from) : NULL;
@@ -191,7 +172,7 @@ static size_t skip_json_value(const char *s, size_t i, size_t n) {
   if (i >= n)
     return n;
   if (s[i] == '"')
-    return skip_string(s, i, n);
+    return krait_ld_skip_string(s, i, n);
   if (s[i] != '{' && s[i] != '[') {
     while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']')
       i++;
@@ -201,7 +182,7 @@ static size_t skip_json_value(const char *s, size_t i, size_t n) {
   while (i < n) {
     char c = s[i];
     if (c == '"') {
-      i = skip_string(s, i, n);
+      i = krait_ld_skip_string(s, i, n);
       continue;
     }
     if (c == '{' || c == '[')
@@ -251,13 +232,6 @@ static bool reread_tail(window *w) {
  * scanned for its end first and then parsed (that scan was a tenth of a
  * cold load). Its strings point into the window, so nothing may refill the
  * window before parsed_done(). */
-typedef struct parsed {
-  yyjson_doc *doc;
-} parsed;
-
-#define PARSE_FLAGS                                                                                            \
-  (YYJSON_READ_INSITU | YYJSON_READ_STOP_WHEN_DONE | YYJSON_READ_NUMBER_AS_RAW | YYJSON_READ_ALLOW_INVALID_UNICODE)
-
 static yyjson_val *parse_value(window *w, parsed *pv) {
   for (;;) {
     memset(w->buf + w->len, 0, YYJSON_PADDING_SIZE); /* yyjson's in-place contract: zeros after the input */
@@ -334,30 +308,6 @@ static bool next_member(window *w, int close) {
     fail(w, "expected ',' or a closing bracket");
   return false;
 }
-
-/* ---- the parse state (mirrors repo_conda.c's struct parsedata) ---- */
-
-typedef struct loader {
-  window w;
-  Pool *pool;
-  Repo *repo;
-  Repodata *data;
-  char *subdir;       /* first info.subdir (libsolv's pd->subdir) */
-  int nsubdirmismatch;
-  char *subdirmismatchfn;
-  krait_strmap fns;   /* file name without extension -> a: type (1 .tar.bz2, 2 .conda), b: solvable */
-  Queue delayed;      /* solvable, fn-id pairs whose location waits for info.subdir */
-  Stringpool delayed_fn;
-  krait_strmap deps;  /* distinct dependency strings seen so far -> a: pool_conda_matchspec's Id */
-  krait_repo_meta *meta;
-  Id k_span_offset, k_span_length;
-  /* a scan for the name index (name_index.h) instead of a load: */
-  krait_name_builder *names;
-  size_t subdir_at; /* file offset just past the info that gave subdir */
-  char *subdir_final; /* loading spans: the file's subdir (borrowed), known from its index */
-  struct split *split; /* a scan: the second half of the records, read by another thread */
-  int halves;          /* 2 once the second half's records were taken */
-} loader;
 
 /* The .conda/.tar.bz2 pairing entry of a file name (NULL for another
  * extension, or when the table cannot grow). */
@@ -574,7 +524,7 @@ static const field_def *field_of(yyjson_val *k) {
 
 /* repo_conda.c's parse_package, member for member. kfn: the record's key in
  * `packages` (NULL for the array form); span_*: where its text is in the file. */
-static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned long long span_offset,
+void krait_ld_add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned long long span_offset,
                        unsigned long long span_length) {
   Pool *pool = ld->pool;
   Repodata *data = ld->data;
@@ -696,81 +646,6 @@ static void add_record(loader *ld, yyjson_val *obj, const char *kfn, unsigned lo
   fndata->b = handle;
 }
 
-/* The members a scan reads, by length first (field_of knows every member
- * add_record reads and was 7 % of a scan). */
-static bool key_is(yyjson_val *k, const char *name, size_t len) {
-  return yyjson_get_len(k) == len && memcmp(yyjson_get_str(k), name, len) == 0;
-}
-
-/* A record's name as add_record sets it: the last "name" member that is a
- * string (a member of another type is skipped, as libsolv's reader does). */
-static yyjson_val *record_name(yyjson_val *obj) {
-  yyjson_val *name = NULL, *k;
-  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
-  while ((k = yyjson_obj_iter_next(&it))) {
-    yyjson_val *v = yyjson_obj_iter_get_val(k);
-    if (yyjson_is_str(v) && key_is(k, "name", 4))
-      name = v;
-  }
-  return name;
-}
-
-static void index_depends(loader *ld, uint32_t id, yyjson_val *arr) {
-  yyjson_val *e;
-  yyjson_arr_iter ai = yyjson_arr_iter_with(arr);
-  while ((e = yyjson_arr_iter_next(&ai))) {
-    if (!yyjson_is_str(e))
-      continue;
-    const char *dn;
-    size_t dl;
-    krait_dep_name(yyjson_get_str(e), yyjson_get_len(e), &dn, &dl);
-    krait_name_builder_dep(ld->names, id, dn, dl);
-    /* names are lower case by convention; a dependency spelled otherwise
-     * is followed both ways (loading more is harmless, less is not) */
-    char lower[256];
-    bool upper = false;
-    for (size_t i = 0; i < dl && i < sizeof lower; i++) {
-      lower[i] = dn[i] >= 'A' && dn[i] <= 'Z' ? (char)(dn[i] - 'A' + 'a') : dn[i];
-      upper |= lower[i] != dn[i];
-    }
-    if (upper && dl <= sizeof lower)
-      krait_name_builder_dep(ld->names, id, lower, dl);
-  }
-}
-
-/* A record seen by a scan for the name index: where it is, its name, and
- * the names its depends mention, from every depends/requires member as
- * add_record takes them (records without a string name are never reached
- * by a name, so they are not indexed). One pass over the members, unless a
- * record has more dependency arrays than kept here (then a second). */
-static void index_record(loader *ld, yyjson_val *obj, size_t key_back, size_t span_offset, size_t span_length) {
-  yyjson_val *name = NULL, *deps[4], *k;
-  size_t n_deps = 0;
-  yyjson_obj_iter it = yyjson_obj_iter_with(obj);
-  while ((k = yyjson_obj_iter_next(&it))) {
-    yyjson_val *v = yyjson_obj_iter_get_val(k);
-    if (yyjson_is_str(v) && key_is(k, "name", 4))
-      name = v;
-    else if (yyjson_is_arr(v) && (key_is(k, "depends", 7) || key_is(k, "requires", 8)))
-      deps[n_deps < 4 ? n_deps : 3] = v, n_deps++;
-  }
-  if (!name || key_back > UINT32_MAX || span_length > UINT32_MAX)
-    return;
-  krait_name_rec rec = {.val_off = span_offset, .val_len = (uint32_t)span_length, .key_back = (uint32_t)key_back};
-  uint32_t id = krait_name_builder_add(ld->names, yyjson_get_str(name), yyjson_get_len(name), &rec);
-  if (n_deps <= 4) {
-    for (size_t i = 0; i < n_deps; i++)
-      index_depends(ld, id, deps[i]);
-    return;
-  }
-  it = yyjson_obj_iter_with(obj);
-  while ((k = yyjson_obj_iter_next(&it))) {
-    yyjson_val *v = yyjson_obj_iter_get_val(k);
-    if (yyjson_is_arr(v) && (key_is(k, "depends", 7) || key_is(k, "requires", 8)))
-      index_depends(ld, id, v);
-  }
-}
-
 /* ---- the top level (repo_conda.c's parse_main) ---- */
 
 /* info/metadata: libsolv's subdir (first info.subdir string; a different
@@ -810,11 +685,9 @@ static bool take_info(loader *ld, yyjson_val *obj) {
   return true;
 }
 
-static bool split_take(loader *ld, size_t key_start);
-
 /* The members of a records object or array from the first one on; true when
  * its closing bracket ended them (consumed). */
-static bool parse_members(loader *ld, bool array) {
+bool krait_ld_parse_members(loader *ld, bool array) {
   window *w = &ld->w;
   int close = array ? ']' : '}';
   bool closed = false;
@@ -822,7 +695,7 @@ static bool parse_members(loader *ld, bool array) {
   do {
     size_t key_start = (peek(w), w->base + w->pos);
     /* where the second half of a split scan starts: its records are taken whole */
-    if (ld->split && !array && split_take(ld, key_start)) {
+    if (ld->split && !array && krait_ld_split_take(ld, key_start)) {
       closed = true;
       break;
     }
@@ -837,9 +710,9 @@ static bool parse_members(loader *ld, bool array) {
       if (!rec)
         break;
       if (ld->names)
-        index_record(ld, rec, array ? 0 : start - key_start, start, w->base + w->pos - start);
+        krait_ld_index_record(ld, rec, array ? 0 : start - key_start, start, w->base + w->pos - start);
       else
-        add_record(ld, rec, array ? NULL : krait_buf_str(&kfn), start, w->base + w->pos - start);
+        krait_ld_add_record(ld, rec, array ? NULL : krait_buf_str(&kfn), start, w->base + w->pos - start);
       parsed_done(&pv);
     } else if (!skip_value(w))
       break;
@@ -860,118 +733,7 @@ static void parse_records(loader *ld, bool array) {
     w->pos++;
     return;
   }
-  parse_members(ld, array);
-}
-
-/* ---- a scan in two halves (the name index of a large file) ----
- * A second thread indexes the records from a guessed record boundary near
- * the middle of the file to the end of their object while this one reads
- * up to there. The guess is only used when this thread's own parse arrives
- * at exactly that offset as a record key of a records object; otherwise
- * (or when the second half met any error) its work is dropped and this
- * thread reads on alone, so the result and the errors are those of one
- * sequential scan. */
-
-static void finish(loader *ld);
-static void loader_init(loader *ld, int fd, const char *path, krait_repo_meta *meta, krait_err *err);
-
-#define SPLIT_MIN_BYTES (4u << 20)
-#define SPLIT_PROBE (256u << 10) /* bytes searched for a record boundary */
-
-typedef struct split {
-  pthread_t thread;
-  loader ld;
-  krait_repo_meta meta;
-  krait_name_builder names;
-  krait_err err;
-  size_t start; /* file offset of the record key the second half starts at */
-  size_t end;   /* just past the bracket that closed its records object */
-  bool ok;
-} split;
-
-static void *scan_second_half(void *arg) {
-  split *sp = arg;
-  sp->ok = parse_members(&sp->ld, false) && !sp->ld.w.rc;
-  sp->end = sp->ld.w.base + sp->ld.w.pos;
-  return NULL;
-}
-
-/* The offset of the first `, "<name>.conda" : {` or `.tar.bz2` key at or
- * after `from` (its opening quote), or 0. */
-static size_t find_record_key(int fd, size_t from) {
-  char *buf = krait_malloc(SPLIT_PROBE);
-  ssize_t n = pread(fd, buf, SPLIT_PROBE, (off_t)from);
-  size_t found = 0;
-  for (size_t i = 0; n > 0 && i < (size_t)n && !found; i++) {
-    if (buf[i] != ',')
-      continue;
-    size_t q = skip_ws(buf, i + 1, (size_t)n);
-    if (q >= (size_t)n || buf[q] != '"')
-      continue;
-    size_t end = skip_string(buf, q, (size_t)n);
-    if (end >= (size_t)n)
-      break;
-    size_t colon = skip_ws(buf, end, (size_t)n);
-    size_t brace = colon < (size_t)n && buf[colon] == ':' ? skip_ws(buf, colon + 1, (size_t)n) : (size_t)n;
-    bool pkg = (end - q > 8 && !memcmp(buf + end - 7, ".conda\"", 7)) ||
-               (end - q > 10 && !memcmp(buf + end - 9, ".tar.bz2\"", 9));
-    if (pkg && brace < (size_t)n && buf[brace] == '{')
-      found = from + q;
-  }
-  free(buf);
-  return found;
-}
-
-static void split_start(loader *ld, const char *path) {
-  struct stat sb;
-  if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || fstat(ld->w.fd, &sb) != 0 || sb.st_size < SPLIT_MIN_BYTES)
-    return;
-  size_t start = find_record_key(ld->w.fd, (size_t)sb.st_size / 2);
-  if (!start)
-    return;
-  split *sp = krait_calloc(1, sizeof *sp);
-  loader_init(&sp->ld, ld->w.fd, path, &sp->meta, &sp->err);
-  sp->ld.w.base = start;
-  sp->ld.names = &sp->names;
-  sp->start = start;
-  if (pthread_create(&sp->thread, NULL, scan_second_half, sp) != 0) {
-    free(sp->ld.w.buf);
-    free(sp->ld.w.alc_block);
-    free(sp);
-    return;
-  }
-  ld->split = sp;
-}
-
-/* Joins the second half; frees it; true when its records were taken. */
-static bool split_finish(loader *ld, bool take) {
-  split *sp = ld->split;
-  ld->split = NULL;
-  pthread_join(sp->thread, NULL);
-  take = take && sp->ok;
-  if (take) {
-    ld->halves = 2;
-    krait_name_builder_merge(ld->names, &sp->names);
-    /* on from the end of the second half's object */
-    window *w = &ld->w;
-    w->base = sp->end;
-    w->len = w->pos = 0;
-    w->eof = false;
-  }
-  sp->ld.names = NULL;
-  finish(&sp->ld);
-  solv_free(sp->ld.subdirmismatchfn);
-  free(sp->ld.subdir);
-  krait_repo_meta_free(&sp->meta);
-  krait_name_builder_free(&sp->names);
-  free(sp);
-  return take;
-}
-
-static bool split_take(loader *ld, size_t key_start) {
-  if (key_start < ld->split->start)
-    return false;
-  return split_finish(ld, key_start == ld->split->start);
+  krait_ld_parse_members(ld, array);
 }
 
 static void parse_root(loader *ld) {
@@ -1007,7 +769,7 @@ static void parse_root(loader *ld) {
   krait_buf_free(&key);
 }
 
-static void finish(loader *ld) {
+void krait_ld_finish(loader *ld) {
   if (ld->nsubdirmismatch)
     /* only a warning: the records were kept under info.subdir (libsolv's words) */
     pool_debug(ld->pool, SOLV_WARN,
@@ -1067,7 +829,7 @@ krait_code krait_repo_add_json_file(Repo *repo, const char *path, krait_repo_met
 }
 
 /* The loader state for the JSON open at fd, read from its current offset. */
-static void loader_init(loader *ld, int fd, const char *path, krait_repo_meta *meta, krait_err *err) {
+void krait_ld_init(loader *ld, int fd, const char *path, krait_repo_meta *meta, krait_err *err) {
   memset(meta, 0, sizeof(*meta));
   memset(ld, 0, sizeof(*ld));
   ld->w.fd = fd;
@@ -1088,7 +850,7 @@ static void loader_init(loader *ld, int fd, const char *path, krait_repo_meta *m
   queue_init(&ld->delayed);
 }
 
-static void loader_start_pool(loader *ld, Repo *repo) {
+void krait_ld_start_pool(loader *ld, Repo *repo) {
   ld->pool = repo->pool;
   ld->repo = repo;
   ld->data = repo_add_repodata(repo, 0);
@@ -1097,12 +859,12 @@ static void loader_start_pool(loader *ld, Repo *repo) {
 }
 
 /* The whole file, then what only the parse needed is released. */
-static krait_code loader_run(loader *ld) {
+krait_code krait_ld_run(loader *ld) {
   if (peek(&ld->w) < 0 && !ld->w.rc)
     krait_err_set(ld->w.err, KRAIT_E_PARSE, "%s: empty repodata file", ld->w.path), ld->w.rc = KRAIT_E_PARSE;
   else
     parse_root(ld);
-  finish(ld);
+  krait_ld_finish(ld);
   solv_free(ld->subdirmismatchfn);
   if (ld->w.rc)
     krait_repo_meta_free(ld->meta);
@@ -1111,160 +873,11 @@ static krait_code loader_run(loader *ld) {
 
 krait_code krait_repo_add_json_fd(Repo *repo, int fd, const char *path, krait_repo_meta *meta, krait_err *err) {
   loader ld;
-  loader_init(&ld, fd, path, meta, err);
-  loader_start_pool(&ld, repo);
+  krait_ld_init(&ld, fd, path, meta, err);
+  krait_ld_start_pool(&ld, repo);
   presize(&ld);
-  krait_code rc = loader_run(&ld);
+  krait_code rc = krait_ld_run(&ld);
   free(ld.subdir);
   return rc;
 }
 
-krait_code krait_repodata_scan_names(int fd, const char *path, krait_name_index *idx, krait_err *err) {
-  memset(idx, 0, sizeof(*idx));
-  loader ld;
-  krait_name_builder b = {0};
-  loader_init(&ld, fd, path, &idx->meta, err);
-  ld.names = &b;
-  ld.halves = 1;
-  split_start(&ld, path);
-  krait_code rc = loader_run(&ld);
-  if (ld.split) /* never reached (a wrong guess, or an error before it) */
-    split_finish(&ld, false);
-  int halves = ld.halves;
-  if (rc == KRAIT_OK && !krait_name_builder_finish(&b, idx))
-    rc = krait_err_set(err, KRAIT_E_NOMEM, "%s: too large to index", path);
-  krait_name_builder_free(&b);
-  if (rc == KRAIT_OK) {
-    idx->solv_subdir = ld.subdir;
-    idx->solv_subdir_at = ld.subdir_at;
-    idx->halves = halves;
-  } else {
-    free(ld.subdir);
-    krait_name_index_free(idx);
-  }
-  return rc;
-}
-
-/* ---- the records a solve reaches (reachable.c), by their spans ---- */
-
-#define CHUNK_GAP (64u << 10)  /* records closer than this are read in one pread */
-#define CHUNK_MAX (16u << 20)
-
-static krait_code span_changed(loader *ld, const krait_name_rec *r) {
-  ld->w.rc = krait_err_set(ld->w.err, KRAIT_E_PARSE,
-                           "%s: the record at byte %llu is not where krait's name index of the file says: the file "
-                           "was changed while krait was reading it; run the command again",
-                           ld->w.path, (unsigned long long)r->val_off);
-  return ld->w.rc;
-}
-
-static bool pread_all(int fd, char *buf, size_t len, uint64_t at) {
-  while (len) {
-    ssize_t n = pread(fd, buf, len, (off_t)at);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    buf += n, len -= (size_t)n, at += (uint64_t)n;
-  }
-  return true;
-}
-
-/* One record of a chunk read at file offset `base`: its key, then its value,
- * each checked to be where the index says, then added as a full load would. */
-static krait_code add_span(loader *ld, char *buf, size_t len, uint64_t base, const krait_span_pick *pk,
-                           krait_buf *kfn) {
-  const krait_name_rec *r = pk->rec;
-  size_t v = (size_t)(r->val_off - base), k = v - r->key_back;
-  const char *key = NULL;
-  if (r->key_back) {
-    size_t end = buf[k] == '"' ? skip_string(buf, k, v) : v;
-    size_t after = skip_ws(buf, end, v);
-    if (end >= v || after >= v || buf[after] != ':' || skip_ws(buf, after + 1, v) != v)
-      return span_changed(ld, r);
-    krait_buf_clear(kfn);
-    if (!memchr(buf + k + 1, '\\', end - k - 2))
-      krait_buf_append(kfn, buf + k + 1, end - k - 2);
-    else {
-      yyjson_doc *d = yyjson_read(buf + k, end - k, YYJSON_READ_ALLOW_INVALID_UNICODE);
-      yyjson_val *root = d ? yyjson_doc_get_root(d) : NULL;
-      if (root && yyjson_is_str(root))
-        krait_buf_append(kfn, yyjson_get_str(root), yyjson_get_len(root));
-      yyjson_doc_free(d);
-      if (!root)
-        return span_changed(ld, r);
-    }
-    key = krait_buf_str(kfn);
-  }
-  yyjson_read_err e;
-  yyjson_doc *doc = yyjson_read_opts(buf + v, len - v, PARSE_FLAGS, NULL, &e);
-  yyjson_val *rec = doc ? yyjson_doc_get_root(doc) : NULL;
-  yyjson_val *name = rec && yyjson_is_obj(rec) ? record_name(rec) : NULL;
-  bool same = rec && yyjson_is_obj(rec) && yyjson_doc_get_read_size(doc) == r->val_len && name &&
-              yyjson_get_len(name) == pk->name_len && memcmp(yyjson_get_str(name), pk->name, pk->name_len) == 0;
-  if (same) {
-    /* a record read before info.subdir in the file did not know it yet */
-    ld->subdir = r->val_off > ld->subdir_at ? ld->subdir_final : NULL;
-    add_record(ld, rec, key, r->val_off, r->val_len);
-  }
-  yyjson_doc_free(doc);
-  return same ? KRAIT_OK : span_changed(ld, r);
-}
-
-krait_code krait_repo_add_json_spans(Repo *repo, int fd, const char *path, const krait_name_index *idx,
-                                     const krait_span_pick *picks, size_t n, krait_err *err) {
-  krait_repo_meta unused;
-  loader ld;
-  loader_init(&ld, fd, path, &unused, err);
-  free(ld.w.buf); /* chunks are read into a buffer of their own */
-  ld.w.buf = NULL;
-  loader_start_pool(&ld, repo);
-  ld.subdir_final = idx->solv_subdir;
-  ld.subdir_at = idx->solv_subdir_at;
-  /* the index is a cache file: every span must lie inside the JSON before
-   * any offset arithmetic trusts it */
-  struct stat sb;
-  uint64_t size = fstat(fd, &sb) == 0 && sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
-  for (size_t i = 0; i < n && !ld.w.rc; i++) {
-    const krait_name_rec *r = picks[i].rec;
-    if (r->key_back > r->val_off || r->val_off > size || r->val_len > size - r->val_off ||
-        (i && r->val_off - r->key_back < picks[i - 1].rec->val_off + picks[i - 1].rec->val_len))
-      span_changed(&ld, r);
-  }
-  char *buf = NULL;
-  size_t cap = 0;
-  krait_buf kfn = KRAIT_BUF_INIT;
-  for (size_t i = 0; i < n && !ld.w.rc;) {
-    /* the chunk: from this record's key to the end of the last record near enough */
-    uint64_t start = picks[i].rec->val_off - picks[i].rec->key_back, end = picks[i].rec->val_off + picks[i].rec->val_len;
-    size_t j = i + 1;
-    for (; j < n; j++) {
-      const krait_name_rec *r = picks[j].rec;
-      if (r->val_off - r->key_back > end + CHUNK_GAP || r->val_off + r->val_len - start > CHUNK_MAX)
-        break;
-      if (r->val_off + r->val_len > end)
-        end = r->val_off + r->val_len;
-    }
-    size_t len = (size_t)(end - start);
-    if (len + YYJSON_PADDING_SIZE > cap) {
-      cap = len + YYJSON_PADDING_SIZE;
-      free(buf);
-      buf = krait_malloc(cap);
-    }
-    if (!pread_all(fd, buf, len, start)) {
-      ld.w.rc = krait_err_set(err, KRAIT_E_PARSE, "%s: the file is shorter than krait's name index of it says: it "
-                              "was changed while krait was reading it; run the command again", path);
-      break;
-    }
-    memset(buf + len, 0, YYJSON_PADDING_SIZE);
-    for (; i < j && !ld.w.rc; i++)
-      add_span(&ld, buf, len, start, &picks[i], &kfn);
-  }
-  free(buf);
-  krait_buf_free(&kfn);
-  ld.subdir = ld.subdir_final; /* the delayed locations get the file's subdir */
-  finish(&ld);
-  ld.subdir = NULL; /* borrowed from idx */
-  solv_free(ld.subdirmismatchfn);
-  return ld.w.rc;
-}
