@@ -8,7 +8,11 @@
  * must be rejected by the other. Then the window edge cases the shared files
  * cannot reach (a record straddling the read window, a value larger than it,
  * escapes in keys, the legacy .tar.bz2/.conda pairing in both orders, a
- * subdir only known after the packages). */
+ * subdir only known after the packages). Every file is also loaded the way a
+ * solve loads it (name index, then the records of every name by their
+ * spans: repodata/src/reachable.c), which must give the loader's pool line
+ * for line and reject what it rejects in the same words, including files
+ * large enough for the two-thread scan (loader_scan.c). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,7 +280,7 @@ static void record(krait_buf *b, const char *fn, const char *name, int i, const 
 }
 
 /* A file past the size where the name index is scanned by two threads
- * (loader.c), `n` records, each with `extra` inside and with the key
+ * (loader_scan.c), `n` records, each with `extra` inside and with the key
  * `fn_fmt` (printf: name index, record index); `bad` (if not NULL) replaces
  * one record's build_number in the second half. */
 static char *big_file(int n, const char *fn_fmt, const char *extra, const char *bad) {
