@@ -10,6 +10,7 @@
  * The fields are taken exactly as the loader used to store them: the first
  * member of each name; depends and constrains as written. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,34 +95,38 @@ typedef struct record_text {
   yyjson_val *name, *version;
 } record_text;
 
-static void take(yyjson_val **slot, yyjson_val *v) {
-  if (!*slot)
-    *slot = v;
-}
+/* The members kept as first written, by name. */
+static const struct {
+  const char *key;
+  size_t at; /* offset of the slot in record_text */
+} FIRST_OF[] = {
+    {"depends", offsetof(record_text, depends)},       {"constrains", offsetof(record_text, constrains)},
+    {"noarch", offsetof(record_text, noarch)},         {"timestamp", offsetof(record_text, timestamp)},
+    {"license_family", offsetof(record_text, license_family)}, {"features", offsetof(record_text, features)},
+    {"python_site_packages_path", offsetof(record_text, site)},
+};
 
 static void read_members(yyjson_val *obj, record_text *t) {
   yyjson_val *k, *v;
   yyjson_obj_iter it = yyjson_obj_iter_with(obj);
   while ((k = yyjson_obj_iter_next(&it))) {
     v = yyjson_obj_iter_get_val(k);
-    if (yyjson_equals_str(k, "depends"))
-      take(&t->depends, v);
-    else if (yyjson_equals_str(k, "constrains"))
-      take(&t->constrains, v);
-    else if (yyjson_equals_str(k, "noarch"))
-      take(&t->noarch, v);
-    else if (yyjson_equals_str(k, "timestamp"))
-      take(&t->timestamp, v);
-    else if (yyjson_equals_str(k, "license_family"))
-      take(&t->license_family, v);
-    else if (yyjson_equals_str(k, "features"))
-      take(&t->features, v);
-    else if (yyjson_equals_str(k, "python_site_packages_path"))
-      take(&t->site, v);
-    else if (yyjson_equals_str(k, "name") && yyjson_is_str(v))
+    if (yyjson_equals_str(k, "name") && yyjson_is_str(v)) {
       t->name = v;
-    else if (yyjson_equals_str(k, "version") && yyjson_is_str(v))
+      continue;
+    }
+    if (yyjson_equals_str(k, "version") && yyjson_is_str(v)) {
       t->version = v;
+      continue;
+    }
+    for (size_t i = 0; i < sizeof FIRST_OF / sizeof FIRST_OF[0]; i++) {
+      yyjson_val **slot = (yyjson_val **)((char *)t + FIRST_OF[i].at);
+      if (yyjson_equals_str(k, FIRST_OF[i].key)) {
+        if (!*slot)
+          *slot = v;
+        break;
+      }
+    }
   }
 }
 
