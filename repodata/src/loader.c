@@ -269,6 +269,24 @@ static bool skip_value(window *w) {
   return end != 0;
 }
 
+bool krait_ld_decode_string(const char *s, size_t len, krait_buf *out) {
+  krait_buf_clear(out);
+  if (len < 2 || s[0] != '"' || s[len - 1] != '"')
+    return false;
+  if (!memchr(s + 1, '\\', len - 2)) {
+    krait_buf_append(out, s + 1, len - 2);
+    return true;
+  }
+  /* decode escapes like libsolv's tokenizer (rare: a copy is fine) */
+  yyjson_doc *d = yyjson_read(s, len, YYJSON_READ_ALLOW_INVALID_UNICODE);
+  yyjson_val *r = d ? yyjson_doc_get_root(d) : NULL;
+  bool ok = r && yyjson_is_str(r);
+  if (ok)
+    krait_buf_append(out, yyjson_get_str(r), yyjson_get_len(r));
+  yyjson_doc_free(d);
+  return ok;
+}
+
 /* Reads a member name at the cursor (after '{' or ','), decoded, into key,
  * and the ':' after it. */
 static bool read_key(window *w, krait_buf *key) {
@@ -277,19 +295,8 @@ static bool read_key(window *w, krait_buf *key) {
   size_t end = value_span(w);
   if (!end)
     return false;
-  krait_buf_clear(key);
-  const char *raw = w->buf + w->pos + 1;
-  size_t raw_len = end - w->pos - 2;
-  if (!memchr(raw, '\\', raw_len))
-    krait_buf_append(key, raw, raw_len);
-  else { /* decode escapes like libsolv's tokenizer (rare: a copy is fine) */
-    yyjson_doc *d = yyjson_read(w->buf + w->pos, end - w->pos, YYJSON_READ_ALLOW_INVALID_UNICODE);
-    if (!d)
-      return fail(w, "bad member name"), false;
-    yyjson_val *r = yyjson_doc_get_root(d);
-    krait_buf_append(key, yyjson_get_str(r), yyjson_get_len(r));
-    yyjson_doc_free(d);
-  }
+  if (!krait_ld_decode_string(w->buf + w->pos, end - w->pos, key))
+    return fail(w, "bad member name"), false;
   w->pos = end;
   if (peek(w) != ':')
     return fail(w, "expected ':'"), false;

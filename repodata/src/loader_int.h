@@ -80,6 +80,10 @@ size_t krait_ld_skip_ws(const char *s, size_t i, size_t n);
 /* Index just past the string starting at s[i] == '"', or n if it does not end before n. */
 size_t krait_ld_skip_string(const char *s, size_t i, size_t n);
 
+/* The JSON string literal s[0..len) (quotes included), unescaped, into out;
+ * false when it is not one. */
+bool krait_ld_decode_string(const char *s, size_t len, krait_buf *out);
+
 /* The loader state for the JSON open at fd, read from its current offset
  * (path names it in errors; *meta gets info/metadata); nothing in a pool yet. */
 void krait_ld_init(loader *ld, int fd, const char *path, krait_repo_meta *meta, krait_err *err);

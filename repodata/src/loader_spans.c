@@ -47,22 +47,14 @@ static krait_code add_span(loader *ld, char *buf, size_t len, uint64_t base, con
     size_t after = krait_ld_skip_ws(buf, end, v);
     if (end >= v || after >= v || buf[after] != ':' || krait_ld_skip_ws(buf, after + 1, v) != v)
       return span_changed(ld, r);
-    krait_buf_clear(kfn);
-    if (!memchr(buf + k + 1, '\\', end - k - 2))
-      krait_buf_append(kfn, buf + k + 1, end - k - 2);
-    else {
-      yyjson_doc *d = yyjson_read(buf + k, end - k, YYJSON_READ_ALLOW_INVALID_UNICODE);
-      yyjson_val *root = d ? yyjson_doc_get_root(d) : NULL;
-      if (root && yyjson_is_str(root))
-        krait_buf_append(kfn, yyjson_get_str(root), yyjson_get_len(root));
-      yyjson_doc_free(d);
-      if (!root)
-        return span_changed(ld, r);
-    }
+    if (!krait_ld_decode_string(buf + k, end - k, kfn))
+      return span_changed(ld, r);
     key = krait_buf_str(kfn);
   }
   yyjson_read_err e;
-  yyjson_doc *doc = yyjson_read_opts(buf + v, len - v, PARSE_FLAGS, NULL, &e);
+  yyjson_doc *doc = yyjson_read_opts(buf + v, len - v, PARSE_FLAGS, ld->w.alc_block ? &ld->w.alc : NULL, &e);
+  if (!doc && e.code == YYJSON_READ_ERROR_MEMORY_ALLOCATION) /* a record larger than the block */
+    doc = yyjson_read_opts(buf + v, len - v, PARSE_FLAGS, NULL, &e);
   yyjson_val *rec = doc ? yyjson_doc_get_root(doc) : NULL;
   yyjson_val *name = rec && yyjson_is_obj(rec) ? krait_ld_record_name(rec) : NULL;
   bool same = rec && yyjson_is_obj(rec) && yyjson_doc_get_read_size(doc) == r->val_len && name &&
