@@ -746,6 +746,28 @@ static void parse_records(loader *ld, bool array) {
   krait_ld_parse_members(ld, array);
 }
 
+static bool is_records_key(const char *k) { return strcmp(k, "packages") == 0 || strcmp(k, "packages.conda") == 0; }
+
+bool krait_ld_parse_later_records(loader *ld, size_t *stop) {
+  window *w = &ld->w;
+  krait_buf key = KRAIT_BUF_INIT;
+  for (;;) {
+    int c = peek(w);
+    *stop = w->base + w->pos;
+    if (c != ',')
+      break; /* the root's '}', or what is wrong there, is the caller's */
+    w->pos++;
+    c = read_key(w, &key) ? peek(w) : -1;
+    if (w->rc || !is_records_key(krait_buf_str(&key)) || (c != '{' && c != '['))
+      break;
+    parse_records(ld, c == '[');
+    if (w->rc)
+      break;
+  }
+  krait_buf_free(&key);
+  return !w->rc;
+}
+
 static void parse_root(loader *ld) {
   window *w = &ld->w;
   if (peek(w) != '{') {
@@ -761,8 +783,7 @@ static void parse_root(loader *ld) {
       break;
     const char *k = krait_buf_str(&key);
     int c = peek(w);
-    bool pkgs = strcmp(k, "packages") == 0 || strcmp(k, "packages.conda") == 0;
-    if (pkgs && (c == '{' || c == '['))
+    if (is_records_key(k) && (c == '{' || c == '['))
       parse_records(ld, c == '[');
     else if (c == '{' && (strcmp(k, "info") == 0 || strcmp(k, "metadata") == 0)) {
       bool is_info = k[0] == 'i';

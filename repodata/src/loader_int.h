@@ -72,6 +72,7 @@ typedef struct loader {
   char *subdir_final; /* loading spans: the file's subdir (borrowed), known from its index */
   struct split *split; /* a scan: the second half of the records, read by another thread */
   int halves;          /* 2 once the second half's records were taken */
+  size_t second_end;   /* then where the second half ended */
 } loader;
 
 
@@ -96,6 +97,11 @@ void krait_ld_finish(loader *ld);
 /* The members of a records object (or array) from the first one on; true
  * when its closing bracket ended them (consumed). */
 bool krait_ld_parse_members(loader *ld, bool array);
+/* After a records object of the root: the records objects ("packages",
+ * "packages.conda") that follow it among the root's members, up to the
+ * first other member or the root's end; *stop: the file offset of the ','
+ * before that member (or of what ended the root). False on an error. */
+bool krait_ld_parse_later_records(loader *ld, size_t *stop);
 /* repo_conda.c's parse_package, member for member: obj into the pool. kfn:
  * the record's key in `packages` (NULL for the array form); span_*: where
  * its text is in the file. */

@@ -89,8 +89,10 @@ void krait_ld_index_record(loader *ld, yyjson_val *obj, size_t key_back, size_t 
 
 /* ---- a scan in two halves (the name index of a large file) ----
  * A second thread indexes the records from a guessed record boundary near
- * the middle of the file to the end of their object while this one reads
- * up to there. The guess is only used when this thread's own parse arrives
+ * the middle of the file to the end of their object, and on through the
+ * records objects that follow it (conda-forge's "packages.conda" after
+ * "packages": stopping at the end of the first object left a fifth of the
+ * file to this thread alone), while this one reads up to there. The guess is only used when this thread's own parse arrives
  * at exactly that offset as a record key of a records object; otherwise
  * (or when the second half met any error) its work is dropped and this
  * thread reads on alone, so the result and the errors are those of one
@@ -109,14 +111,15 @@ typedef struct split {
   krait_name_builder names;
   krait_err err;
   size_t start; /* file offset of the record key the second half starts at */
-  size_t end;   /* just past the bracket that closed its records object */
+  size_t end;   /* where the first thread reads on: after its records objects */
   bool ok;
 } split;
 
 static void *scan_second_half(void *arg) {
   split *sp = arg;
-  sp->ok = krait_ld_parse_members(&sp->ld, false) && !sp->ld.w.rc;
-  sp->end = sp->ld.w.base + sp->ld.w.pos;
+  /* on through the records objects after this one ("packages.conda" after
+   * "packages"): the first thread reads on from where this one stops */
+  sp->ok = krait_ld_parse_members(&sp->ld, false) && !sp->ld.w.rc && krait_ld_parse_later_records(&sp->ld, &sp->end);
   return NULL;
 }
 
@@ -175,8 +178,9 @@ static bool split_finish(loader *ld, bool take) {
   take = take && sp->ok;
   if (take) {
     ld->halves = 2;
+    ld->second_end = sp->end;
     krait_name_builder_merge(ld->names, &sp->names);
-    /* on from the end of the second half's object */
+    /* on from where the second half stopped */
     window *w = &ld->w;
     w->base = sp->end;
     w->len = w->pos = 0;
@@ -210,6 +214,7 @@ krait_code krait_repodata_scan_names(int fd, const char *path, krait_name_index 
   if (ld.split) /* never reached (a wrong guess, or an error before it) */
     split_finish(&ld, false);
   int halves = ld.halves;
+  size_t second_end = ld.second_end;
   if (rc == KRAIT_OK && !krait_name_builder_finish(&b, idx))
     rc = krait_err_set(err, KRAIT_E_NOMEM, "%s: too large to index", path);
   krait_name_builder_free(&b);
@@ -217,6 +222,7 @@ krait_code krait_repodata_scan_names(int fd, const char *path, krait_name_index 
     idx->solv_subdir = ld.subdir;
     idx->solv_subdir_at = ld.subdir_at;
     idx->halves = halves;
+    idx->second_end = second_end;
   } else {
     free(ld.subdir);
     krait_name_index_free(idx);

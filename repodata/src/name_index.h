@@ -54,6 +54,7 @@ typedef struct krait_name_index {
   size_t map_len;
   char *owned;            /* the blob built by a scan, or NULL */
   int halves;             /* a scan: 2 when a second thread's half was used (loader_scan.c), else 1 */
+  size_t second_end;      /* ...and then the file offset where the second half ended and the first read on */
 } krait_name_index;
 
 /* Collects an index while the loader scans a file. */

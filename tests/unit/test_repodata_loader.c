@@ -38,6 +38,7 @@
 
 static int g_files, g_rejected, g_records;
 static int g_expect_halves; /* the next reachable load's index must come from this many scan threads (0: any) */
+static size_t g_expect_second_end; /* ...and the second thread must have stopped at this file offset (0: any) */
 
 static Pool *new_pool(void) {
   Pool *pool = pool_create();
@@ -159,6 +160,10 @@ static void compare_reachable(const char *path, Pool *full_pool, Repo *full, con
   if (rc == KRAIT_OK && g_expect_halves)
     CHECK(krait_repo_info(repo)->name_index->halves == g_expect_halves, "%s: scanned in %d halves, want %d", path,
           krait_repo_info(repo)->name_index->halves, g_expect_halves);
+  if (rc == KRAIT_OK && g_expect_second_end)
+    CHECK(krait_repo_info(repo)->name_index->second_end == g_expect_second_end,
+          "%s: the second scan thread stopped at %zu, want %zu", path, krait_repo_info(repo)->name_index->second_end,
+          g_expect_second_end);
   if (rc == KRAIT_OK && full_ok) {
     krait_repo_meta meta = {0};
     const krait_name_index *idx = krait_repo_info(repo)->name_index;
@@ -282,8 +287,9 @@ static void record(krait_buf *b, const char *fn, const char *name, int i, const 
 /* A file past the size where the name index is scanned by two threads
  * (loader_scan.c), `n` records, each with `extra` inside and with the key
  * `fn_fmt` (printf: name index, record index); `bad` (if not NULL) replaces
- * one record's build_number in the second half. */
-static char *big_file(int n, const char *fn_fmt, const char *extra, const char *bad) {
+ * one record's build_number in the second half; `tail` (if not NULL): the
+ * root's members after "packages" (see conda_records). */
+static char *big_file(int n, const char *fn_fmt, const char *extra, const char *bad, const char *tail) {
   krait_buf b = KRAIT_BUF_INIT;
   krait_buf_puts(&b, "{\"info\":{\"subdir\":\"linux-64\"},\"packages\":{");
   char fn[96];
@@ -296,31 +302,97 @@ static char *big_file(int n, const char *fn_fmt, const char *extra, const char *
                      i ? "," : "", fn, i % 700, i, i, bad && i == n * 3 / 4 ? bad : "0", (i + 1) % 700, 1000 + i,
                      extra, i);
   }
-  krait_buf_puts(&b, "}}");
+  krait_buf_printf(&b, "}%s}", tail ? tail : "");
   return krait_buf_steal(&b);
 }
 
+/* `key`:{ `n` .conda records } (or [ ] when `array`), for big_file's tail;
+ * `bad` (if not NULL) replaces the last one's build_number. */
+static void conda_records(krait_buf *b, const char *key, int n, bool array, const char *bad) {
+  krait_buf_printf(b, ",\"%s\":%c", key, array ? '[' : '{');
+  for (int i = 0; i < n; i++) {
+    if (!array)
+      krait_buf_printf(b, "%s\"c%d-2.%d-h_0.conda\":", i ? "," : "", i % 50, i);
+    else if (i)
+      krait_buf_putc(b, ',');
+    krait_buf_printf(b, "{\"name\":\"c%d\",\"version\":\"2.%d\",\"build\":\"h_0\",\"build_number\":%s,"
+                        "\"depends\":[\"n%d\"],\"subdir\":\"linux-64\",\"fn\":\"c%d-2.%d-h_0.conda\"}",
+                     i % 50, i, bad && i == n - 1 ? bad : "1", i % 700, i % 50, i);
+  }
+  krait_buf_putc(b, array ? ']' : '}');
+}
+
+/* The second thread of a split scan goes on through the records objects
+ * after its own ("packages.conda" after "packages") and stops at any other
+ * member, where the first thread reads on: the same pool, and the same
+ * error, whatever follows. */
+static void split_tails(void) {
+  static const struct {
+    const char *file;
+    int records;        /* -1: rejected */
+    const char *stop_at; /* where the second thread stops: this text's offset, NULL: the root's '}' */
+  } cases[] = {
+      {"tail-conda.json", 10000 + 300, NULL},                  /* packages.conda: read by the second thread */
+      {"tail-array.json", 10000 + 300, NULL},                  /* packages.conda as an array */
+      {"tail-info.json", 10000 + 300 + 300, ",\"info\""},       /* info between two packages.conda */
+      {"tail-null.json", 10000, ",\"packages.conda\":null"},   /* not records: the first thread skips it */
+      {"tail-bad.json", -1, NULL},                             /* a bad record after the split's object */
+      {"tail-badkey.json", -1, NULL},                          /* a member name that is not a string */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    krait_buf tail = KRAIT_BUF_INIT;
+    const char *f = cases[i].file;
+    if (strcmp(f, "tail-conda.json") == 0)
+      conda_records(&tail, "packages.conda", 300, false, NULL);
+    else if (strcmp(f, "tail-array.json") == 0)
+      conda_records(&tail, "packages.conda", 300, true, NULL);
+    else if (strcmp(f, "tail-info.json") == 0) {
+      conda_records(&tail, "packages.conda", 300, false, NULL);
+      krait_buf_puts(&tail, ",\"info\":{\"subdir\":\"linux-64\",\"base_url\":\"https://example.org/x\"}");
+      conda_records(&tail, "packages.conda", 300, false, NULL);
+    } else if (strcmp(f, "tail-null.json") == 0)
+      krait_buf_puts(&tail, ",\"packages.conda\":null,\"repodata_version\":1");
+    else if (strcmp(f, "tail-bad.json") == 0)
+      conda_records(&tail, "packages.conda", 300, false, "\"x\"y");
+    else {
+      conda_records(&tail, "packages.conda", 300, false, NULL);
+      krait_buf_puts(&tail, ",7:1");
+    }
+    char *text = big_file(10000, "n%d-1.%d-h_0.tar.bz2", "{}", NULL, krait_buf_str(&tail));
+    g_expect_halves = cases[i].records < 0 ? 0 : 2;
+    const char *stop = cases[i].stop_at ? strstr(text, cases[i].stop_at) : NULL;
+    g_expect_second_end = cases[i].records < 0 ? 0 : stop ? (size_t)(stop - text) : strlen(text) - 1;
+    int n = compare_text(f, text);
+    CHECK(n == cases[i].records, "%s: %d records, want %d", f, n, cases[i].records);
+    free(text);
+    krait_buf_free(&tail);
+  }
+  g_expect_halves = 0;
+  g_expect_second_end = 0;
+}
+
 static void split_scans(void) {
-  char *text = big_file(10000, "n%d-1.%d-h_0.tar.bz2", "{}", NULL);
+  char *text = big_file(10000, "n%d-1.%d-h_0.tar.bz2", "{}", NULL, NULL);
   CHECK(strlen(text) > (4u << 20), "big file: %zu bytes", strlen(text));
   g_expect_halves = 2;
   CHECK(compare_text("split.json", text) == 10000, "split.json");
   free(text);
   /* the boundary guessed near the middle is a key inside a record: the
    * second half is dropped and the first thread reads on */
-  text = big_file(10000, "n%d-1.%d-h_0.whl", "{\"k\":0,\"q-1.conda\":{\"k\":1}}", NULL);
+  text = big_file(10000, "n%d-1.%d-h_0.whl", "{\"k\":0,\"q-1.conda\":{\"k\":1}}", NULL, NULL);
   g_expect_halves = 1;
   CHECK(compare_text("split-guess.json", text) == 10000, "split-guess.json");
   free(text);
   /* a bad value in the second half: rejected in the words of one thread */
-  text = big_file(10000, "n%d-1.%d-h_0.tar.bz2", "{}", "12x");
+  text = big_file(10000, "n%d-1.%d-h_0.tar.bz2", "{}", "12x", NULL);
   g_expect_halves = 0;
   CHECK(compare_text("split-bad.json", text) == -1, "split-bad.json");
   free(text);
+  split_tails();
 }
 
 static void edge_cases(void) {
-  /* more than one window (4 MB) of records, one record larger than a window,
+  /* more than one window (1 MB) of records, one record larger than a window,
    * and subdir given only after the packages (locations set at the end) */
   krait_buf b = KRAIT_BUF_INIT;
   char *big = krait_calloc(5u << 20, 1);
