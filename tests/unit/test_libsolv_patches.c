@@ -12,7 +12,8 @@
  *  0007: solver_unifyrules' own sort leaves the package rules of a real
  *        conda-forge solve (~475,000 before unification) strictly increasing
  *        by libsolv's rule comparator, i.e. sorted and without duplicates, as
- *        the full sort did (the order is unique for that comparator).
+ *        the full sort did (the order is unique for that comparator); and so
+ *        do rules made in a shuffled order, with duplicates far apart.
  *  0009: a .solv's relations, read in blocks with their hash slots prefetched,
  *        get the ids the one-at-a-time reader gave: relations the pool already
  *        has keep theirs, none is added twice, each names what was written,
@@ -331,6 +332,76 @@ static void test_unified_rules_sorted(void) {
   free(noarch);
 }
 
+/* Package rules in the orders the real slice does not guarantee: one
+ * package requiring 300 others in a shuffled order (so its run of rules has
+ * many short stretches: the merge sort, not the stretch merge), some of them
+ * twice far apart (duplicates only unification removes), and a name with 60
+ * builds (descending stretches of same-name conflicts). The rules must come
+ * out strictly increasing, and every requirement of hub must still have its
+ * rule. */
+static void test_unified_rules_shuffled(void) {
+  enum { N = 300, BUILDS = 60 };
+  int order[N + 20];
+  for (int i = 0; i < N; i++)
+    order[i] = i;
+  unsigned x = 12345;
+  for (int i = N - 1; i > 0; i--) { /* a fixed shuffle (an LCG), the same every run */
+    x = x * 1103515245u + 12345u;
+    int j = (int)((x >> 8) % (unsigned)(i + 1)), t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  for (int i = 0; i < 20; i++)
+    order[N + i] = order[i * 7]; /* the same requirement again, far from its first */
+  krait_buf js = KRAIT_BUF_INIT;
+  krait_buf_puts(&js, "{\"info\":{\"subdir\":\"linux-64\"},\"packages\":{\"hub-1-0.tar.bz2\":{\"name\":\"hub\","
+                      "\"version\":\"1\",\"build\":\"0\",\"build_number\":0,\"depends\":[\"fam\"");
+  for (int i = 0; i < N + 20; i++)
+    krait_buf_printf(&js, ",\"d%d\"", order[i]);
+  krait_buf_puts(&js, "]}");
+  for (int i = 0; i < N; i++)
+    krait_buf_printf(&js, ",\"d%d-1-0.tar.bz2\":{\"name\":\"d%d\",\"version\":\"1\",\"build\":\"0\",\"build_number\":0}",
+                     i, i);
+  for (int i = 0; i < BUILDS; i++)
+    krait_buf_printf(&js, ",\"fam-1.%d-0.tar.bz2\":{\"name\":\"fam\",\"version\":\"1.%d\",\"build\":\"0\",\"build_number\":0}",
+                     i, i);
+  krait_buf_puts(&js, "}}");
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  Repo *repo = NULL;
+  CHECK(load_conda_json(pool, "shuffled", js.data, js.len, &repo) == 0, "load: %s", pool_errstr(pool));
+  pool_addfileprovides(pool);
+  pool_createwhatprovides(pool);
+  Queue job;
+  queue_init(&job);
+  queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_PROVIDES, pool_conda_matchspec(pool, "hub"));
+  Solver *solv = solver_create(pool);
+  CHECK(solver_solve(solv, &job) == 0, "hub is installable");
+  int bad = 0, found = 0;
+  Id hub = 0, p;
+  Solvable *s;
+  FOR_REPO_SOLVABLES(repo, p, s)
+    if (!strcmp(pool_id2str(pool, s->name), "hub"))
+      hub = p;
+  for (Id rid = 1; rid < solv->pkgrules_end; rid++) {
+    Rule *r = solv->rules + rid;
+    if (rid > 1 && solver_rulecmp(solv, r - 1, r) >= 0)
+      bad++;
+    if (r->p == -hub && r->d == 0 && r->w2 > 0 && !strncmp(pool_id2str(pool, pool->solvables[r->w2].name), "d", 1))
+      found++;
+  }
+  CHECK(bad == 0, "%d package rules are not strictly after their predecessor", bad);
+  CHECK(found == N, "%d rules \"hub requires dN\", want %d (one each)", found, N);
+  int fam = 0;
+  for (Id rid = 1; rid < solv->pkgrules_end; rid++) /* the 60 builds conflict pairwise: 60 * 59 / 2 */
+    fam += solv->rules[rid].d == 0 && solv->rules[rid].p < 0 && solv->rules[rid].w2 < 0;
+  CHECK(fam == BUILDS * (BUILDS - 1) / 2, "%d same-name conflicts, want %d", fam, BUILDS * (BUILDS - 1) / 2);
+  solver_free(solv);
+  queue_free(&job);
+  pool_free(pool);
+  krait_buf_free(&js);
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -488,6 +559,7 @@ int main(void) {
   test_idarray_relations_read_back();
   test_batched_relation_reads();
   test_unified_rules_sorted();
+  test_unified_rules_shuffled();
   test_bounded_regex();
   test_info_nested_values();
   test_subdir_mismatch_kept();
