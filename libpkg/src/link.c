@@ -17,6 +17,14 @@
 #include "dirset.h"
 #include "link_exec.h"
 
+/* A directory held open for linkat(): a hard link by two full paths walks
+ * every component of both, for every file; that walk was a third of a warm
+ * install's time. */
+typedef struct held_dir {
+  char *path; /* NULL: none held */
+  int fd;
+} held_dir;
+
 struct krait_linker {
   krait_ctx *ctx;
   char *prefix;
@@ -25,7 +33,58 @@ struct krait_linker {
   char *real_prefix;           /* realpath of prefix, once it exists */
   krait_dirset dirs;           /* directories known to resolve inside the prefix (see make_parents) */
   bool prefix_made;            /* the prefix directory exists */
+  /* the last source (package cache) and destination directories of a fast
+   * hard link (place_file); let go with l->dirs (forget_dirs) */
+  held_dir src_dir, dst_dir;
 };
+
+static void held_dir_close(held_dir *h) {
+  if (h->path && h->fd >= 0)
+    close(h->fd);
+  free(h->path);
+  h->path = NULL;
+  h->fd = -1;
+}
+
+/* The directory path[0, len) opened (or still open), or -1. */
+static int held_dir_fd(held_dir *h, const char *path, size_t len) {
+  if (h->path && strlen(h->path) == len && memcmp(h->path, path, len) == 0)
+    return h->fd;
+  held_dir_close(h);
+#ifdef O_PATH
+  int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+#else
+  int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+#endif
+  char *dir = krait_strndup(path, len);
+  int fd = open(dir, flags);
+  if (fd < 0) {
+    free(dir);
+    return -1;
+  }
+  h->path = dir;
+  h->fd = fd;
+  return fd;
+}
+
+/* What make_parents verified, and the directories held open, are let go
+ * whenever the tree may have changed under them: a directory renamed away
+ * and made again must not be linked into through its old descriptor. */
+static void forget_dirs(krait_linker *l) {
+  krait_dirset_clear(&l->dirs);
+  held_dir_close(&l->src_dir);
+  held_dir_close(&l->dst_dir);
+}
+
+/* link(src, dst) through the held directories (same result, same errno). */
+static int link_held(krait_linker *l, const char *src, const char *dst) {
+  const char *ss = strrchr(src, '/'), *ds = strrchr(dst, '/');
+  int sfd = ss ? held_dir_fd(&l->src_dir, src, (size_t)(ss - src)) : -1;
+  int dfd = sfd >= 0 && ds ? held_dir_fd(&l->dst_dir, dst, (size_t)(ds - dst)) : -1;
+  if (dfd < 0)
+    return link(src, dst);
+  return linkat(sfd, ss + 1, dfd, ds + 1, 0);
+}
 
 /* ---- journal-aware filesystem changes ---- */
 
@@ -155,7 +214,7 @@ static krait_code take_away(krait_linker *l, const char *rel, bool *removed, kra
     rc = krait_err_errno(err, KRAIT_E_IO, "remove %s", full);
   *removed = rc == KRAIT_OK;
   if (*removed) /* what make_parents verified may be gone */
-    krait_dirset_clear(&l->dirs);
+    forget_dirs(l);
   free(full);
   return rc;
 }
@@ -175,6 +234,7 @@ void krait_link_result_free(krait_link_result *r) {
 krait_linker *krait_linker_new(krait_ctx *ctx, const char *prefix, const krait_link_opts *opts) {
   krait_linker *l = krait_calloc(1, sizeof *l);
   l->ctx = ctx;
+  l->src_dir.fd = l->dst_dir.fd = -1;
   l->prefix = krait_strdup(prefix);
   if (opts)
     l->opts = *opts;
@@ -188,7 +248,7 @@ void krait_linker_free(krait_linker *l) {
     return;
   free(l->prefix);
   free(l->real_prefix);
-  krait_dirset_clear(&l->dirs);
+  forget_dirs(l);
   krait_strv_free(&l->no_hardlink_dirs);
   free(l);
 }
@@ -555,7 +615,7 @@ static krait_code place_file(link_job *j, const krait_path_entry *pe, const char
     } else {
       bool copy = pe->no_link || l->opts.always_copy || krait_strv_contains(&l->no_hardlink_dirs, j->pkgs_dir);
       if (!copy) {
-        int linked = link(src, dst);
+        int linked = fast ? link_held(l, src, dst) : link(src, dst);
         if (linked != 0 && errno == EEXIST && fast) {
           rc = handle_clobber(j, rel, dst, false, &skip, err);
           if (rc || skip)
@@ -1069,7 +1129,7 @@ krait_code krait_linker_link(krait_linker *l, const char *pkg_dir, const krait_r
   const char *pkg_bin = noarch_py ? "python-scripts" : "bin";
   if (l->opts.run_scripts && (rc = run_script(l, rec, "pre-link", pkg_dir, pkg_bin, false, &out->messages, err)) != 0)
     goto done;
-  krait_dirset_clear(&l->dirs); /* the previous package (and its scripts) may have changed the tree */
+  forget_dirs(l); /* the previous package (and its scripts) may have changed the tree */
   for (size_t i = 0; i < pkg.len && rc == KRAIT_OK; i++) {
     char *rel = noarch_py ? krait_noarch_python_path(pkg.items[i].path, sp) : krait_strdup(pkg.items[i].path);
     if (strcmp(rel, "conda-meta") == 0 || strncmp(rel, "conda-meta/", 11) == 0)
