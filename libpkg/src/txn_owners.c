@@ -24,12 +24,16 @@ void txn_owners_free(txn_owners *m) {
   }
   free(m->keys);
   free(m->values);
+  free(m->hashes);
   memset(m, 0, sizeof *m);
 }
 
-static size_t slot_of(const txn_owners *m, const char *path) {
-  size_t i = (size_t)(hash_str(path) & (m->cap - 1));
-  while (m->keys[i] && strcmp(m->keys[i], path) != 0)
+/* The slot of path (hash h): its own, or the empty one it would take. The
+ * keys of a prefix share long prefixes ("lib/python3.12/..."), so a string
+ * compared on every probe step was most of a warm install's lookups. */
+static size_t slot_of(const txn_owners *m, const char *path, uint64_t h) {
+  size_t i = (size_t)(h & (m->cap - 1));
+  while (m->keys[i] && (m->hashes[i] != h || strcmp(m->keys[i], path) != 0))
     i = (i + 1) & (m->cap - 1);
   return i;
 }
@@ -40,25 +44,30 @@ static void grow(txn_owners *m) {
   m->len = 0;
   m->keys = krait_calloc(m->cap, sizeof *m->keys);
   m->values = krait_calloc(m->cap, sizeof *m->values);
+  m->hashes = krait_calloc(m->cap, sizeof *m->hashes);
   for (size_t i = 0; i < old.cap; i++)
     if (old.keys[i]) {
-      size_t s = slot_of(m, old.keys[i]);
+      size_t s = slot_of(m, old.keys[i], old.hashes[i]);
       m->keys[s] = old.keys[i];
       m->values[s] = old.values[i];
+      m->hashes[s] = old.hashes[i];
       m->len++;
     }
   free(old.keys);
   free(old.values);
+  free(old.hashes);
 }
 
 void txn_owners_set(txn_owners *m, const char *path, const char *dist) {
   if ((m->len + 1) * 2 > m->cap)
     grow(m);
-  size_t s = slot_of(m, path);
+  uint64_t h = hash_str(path);
+  size_t s = slot_of(m, path, h);
   if (m->keys[s]) {
     free(m->values[s]);
   } else {
     m->keys[s] = krait_strdup(path);
+    m->hashes[s] = h;
     m->len++;
   }
   m->values[s] = krait_strdup(dist);
@@ -67,14 +76,14 @@ void txn_owners_set(txn_owners *m, const char *path, const char *dist) {
 const char *txn_owners_get(const txn_owners *m, const char *path) {
   if (!m->cap)
     return NULL;
-  size_t s = slot_of(m, path);
+  size_t s = slot_of(m, path, hash_str(path));
   return m->keys[s] ? m->values[s] : NULL;
 }
 
 void txn_owners_remove(txn_owners *m, const char *path) {
   if (!m->cap)
     return;
-  size_t i = slot_of(m, path);
+  size_t i = slot_of(m, path, hash_str(path));
   if (!m->keys[i])
     return;
   free(m->keys[i]);
@@ -83,11 +92,12 @@ void txn_owners_remove(txn_owners *m, const char *path) {
   m->len--;
   /* backshift the cluster after i so lookups never stop at the hole */
   for (size_t j = (i + 1) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
-    size_t home = (size_t)(hash_str(m->keys[j]) & (m->cap - 1));
+    size_t home = (size_t)(m->hashes[j] & (m->cap - 1));
     bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
     if (!between) {
       m->keys[i] = m->keys[j];
       m->values[i] = m->values[j];
+      m->hashes[i] = m->hashes[j];
       m->keys[j] = m->values[j] = NULL;
       i = j;
     }

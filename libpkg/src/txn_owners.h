@@ -4,10 +4,12 @@
 #define KRAIT_TXN_OWNERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct txn_owners {
   char **keys;
   char **values;
+  uint64_t *hashes; /* of keys[i]: a probe compares these before the strings */
   size_t cap;
   size_t len;
 } txn_owners;
