@@ -79,14 +79,21 @@ void krait_buf_puts(krait_buf *b, const char *s) { krait_buf_append(b, s, strlen
 void krait_buf_putc(krait_buf *b, char c) { krait_buf_append(b, &c, 1); }
 
 void krait_buf_vprintf(krait_buf *b, const char *fmt, va_list ap) {
+  /* formatted once into the room there is; a second time only when it
+   * did not fit */
+  krait_buf_reserve(b, 64);
   va_list ap2;
   va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap2);
+  int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap2);
   va_end(ap2);
-  if (n < 0)
+  if (n < 0) {
+    b->data[b->len] = '\0';
     return;
-  krait_buf_reserve(b, (size_t)n);
-  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  }
+  if ((size_t)n >= b->cap - b->len) {
+    krait_buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  }
   b->len += (size_t)n;
 }
 

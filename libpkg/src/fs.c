@@ -164,8 +164,13 @@ char *krait_path_join(const char *a, const char *b) {
     return krait_strdup(b);
   if (b[0] == '/')
     return krait_strdup(b);
-  size_t la = strlen(a);
-  return krait_asprintf("%s%s%s", a, a[la - 1] == '/' ? "" : "/", b);
+  /* by hand, not asprintf: an install joins two paths per file */
+  size_t la = strlen(a), lb = strlen(b), sep = a[la - 1] == '/' ? 0 : 1;
+  char *out = krait_malloc(la + sep + lb + 1);
+  memcpy(out, a, la);
+  out[la] = '/';
+  memcpy(out + la + sep, b, lb + 1);
+  return out;
 }
 
 char *krait_path_dirname(const char *path) {

@@ -9,6 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* 1 for the bytes JSON strings cannot hold as they are: the control
+ * characters, '"' and '\\'. A table lookup per byte instead of a switch: the
+ * files list of conda-meta is most of what an install writes. */
+static const unsigned char needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
 void krait_json_escape(krait_buf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   krait_buf_reserve(b, n + 2);
@@ -16,8 +25,10 @@ void krait_json_escape(krait_buf *b, const char *s, size_t n) {
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    const char *rep = NULL;
+    if (!needs_escape[c])
+      continue;
     char u[7];
+    const char *rep = u;
     switch (c) {
     case '"': rep = "\\\""; break;
     case '\\': rep = "\\\\"; break;
@@ -27,16 +38,11 @@ void krait_json_escape(krait_buf *b, const char *s, size_t n) {
     case '\b': rep = "\\b"; break;
     case '\f': rep = "\\f"; break;
     default:
-      if (c < 0x20) {
-        u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = 0;
-        rep = u;
-      }
+      u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = 0;
     }
-    if (rep) {
-      krait_buf_append(b, s + run, i - run);
-      krait_buf_puts(b, rep);
-      run = i + 1;
-    }
+    krait_buf_append(b, s + run, i - run);
+    krait_buf_puts(b, rep);
+    run = i + 1;
   }
   krait_buf_append(b, s + run, n - run);
   krait_buf_putc(b, '"');
