@@ -38,19 +38,21 @@ static void index_depends(loader *ld, uint32_t id, yyjson_val *arr) {
     if (!yyjson_is_str(e))
       continue;
     const char *dn;
-    size_t dl;
-    krait_dep_name(yyjson_get_str(e), yyjson_get_len(e), &dn, &dl);
+    size_t dl, cut;
+    unsigned how = krait_dep_name(yyjson_get_str(e), yyjson_get_len(e), &dn, &dl, &cut);
     krait_name_builder_dep(ld->names, id, dn, dl);
-    /* names are lower case by convention; a dependency spelled otherwise
-     * is followed both ways (loading more is harmless, less is not) */
+    if (how & KRAIT_DEP_CUT)
+      krait_name_builder_dep(ld->names, id, dn, cut);
+    /* libsolv lower-cases the name; a dependency spelled otherwise is
+     * followed both ways (loading more is harmless, less is not) */
     char lower[256];
-    bool upper = false;
-    for (size_t i = 0; i < dl && i < sizeof lower; i++) {
-      lower[i] = dn[i] >= 'A' && dn[i] <= 'Z' ? (char)(dn[i] - 'A' + 'a') : dn[i];
-      upper |= lower[i] != dn[i];
-    }
-    if (upper && dl <= sizeof lower)
+    if ((how & KRAIT_DEP_UPPER) && dl <= sizeof lower) {
+      for (size_t i = 0; i < dl; i++)
+        lower[i] = dn[i] >= 'A' && dn[i] <= 'Z' ? (char)(dn[i] - 'A' + 'a') : dn[i];
       krait_name_builder_dep(ld->names, id, lower, dl);
+      if (how & KRAIT_DEP_CUT)
+        krait_name_builder_dep(ld->names, id, lower, cut);
+    }
   }
 }
 

@@ -73,10 +73,40 @@ static uint32_t name_id(krait_name_builder *b, const char *name, size_t len) {
   return b->n_names++;
 }
 
+/* name[0, len) is the name of index id */
+static bool is_name(const krait_name_builder *b, uint32_t id, const char *name, size_t len) {
+  const char *key = b->names.arena + b->name_key[id] - 1; /* a uint32_t length, then the bytes */
+  uint32_t l;
+  memcpy(&l, key, sizeof l);
+  return l == len && memcmp(key + sizeof l, name, len) == 0;
+}
+
+static void dep_names_push(krait_dep_names *d, const char *name, size_t len) {
+  if (d->len + len > UINT32_MAX)
+    return; /* not remembered: the next record looks its names up */
+  size_t cap = d->cap;
+  d->text = grow_array(d->text, &cap, d->len + len, 1);
+  d->cap = cap;
+  cap = d->n_cap;
+  d->end = grow_array(d->end, &cap, (size_t)d->n + 1, sizeof *d->end);
+  d->n_cap = (uint32_t)cap;
+  memcpy(d->text + d->len, name, len);
+  d->len += len;
+  d->end[d->n++] = (uint32_t)d->len;
+}
+
+static bool dep_names_at(const krait_dep_names *d, uint32_t i, const char *name, size_t len) {
+  if (i >= d->n)
+    return false;
+  uint32_t from = i ? d->end[i - 1] : 0;
+  return d->end[i] - from == len && memcmp(d->text + from, name, len) == 0;
+}
+
 uint32_t krait_name_builder_add(krait_name_builder *b, const char *name, size_t len, const krait_name_rec *rec) {
   if (b->failed)
     return UINT32_MAX;
-  uint32_t id = name_id(b, name, len);
+  bool same = b->have_last && is_name(b, b->last_id, name, len);
+  uint32_t id = same ? b->last_id : name_id(b, name, len);
   if (id == UINT32_MAX || b->n_recs >= UINT32_MAX - 1) {
     b->failed = true;
     return UINT32_MAX;
@@ -87,6 +117,13 @@ uint32_t krait_name_builder_add(krait_name_builder *b, const char *name, size_t 
     b->rec_name = krait_realloc(b->rec_name, b->recs_cap * sizeof *b->rec_name);
   b->recs[b->n_recs] = *rec;
   b->rec_name[b->n_recs++] = id;
+  b->have_last = true;
+  b->last_id = id;
+  b->same_as_before = same;
+  b->cur ^= 1;
+  b->deps_of[b->cur].len = 0;
+  b->deps_of[b->cur].n = 0;
+  b->dep_at = 0;
   return id;
 }
 
@@ -95,6 +132,15 @@ static void add_pair(krait_name_builder *b, uint32_t of, uint32_t d);
 void krait_name_builder_dep(krait_name_builder *b, uint32_t of, const char *dep, size_t len) {
   if (b->failed || of == UINT32_MAX || !len)
     return;
+  if (b->have_last && of == b->last_id) {
+    /* the record before, of the same name, had this dependency name at the
+     * same place: it was recorded then (or before that) */
+    bool seen = b->same_as_before && dep_names_at(&b->deps_of[b->cur ^ 1], b->dep_at, dep, len);
+    b->dep_at++;
+    dep_names_push(&b->deps_of[b->cur], dep, len);
+    if (seen)
+      return;
+  }
   uint32_t d = name_id(b, dep, len);
   if (d != UINT32_MAX)
     add_pair(b, of, d);
@@ -167,6 +213,10 @@ void krait_name_builder_free(krait_name_builder *b) {
   free(b->pair_name);
   free(b->pair_dep);
   free(b->last_of);
+  for (int i = 0; i < 2; i++) {
+    free(b->deps_of[i].text);
+    free(b->deps_of[i].end);
+  }
   memset(b, 0, sizeof *b);
 }
 
@@ -298,20 +348,32 @@ const krait_name_ent *krait_name_index_find(const krait_name_index *idx, const c
   return NULL;
 }
 
-void krait_dep_name(const char *dep, size_t len, const char **name, size_t *name_len) {
-  const char *end = dep + len, *colon = memchr(dep, ':', len); /* "channel::" is rare: no byte loop without it */
-  for (const char *p = colon; p && p + 1 < end; p++)
-    if (p[0] == ':' && p[1] == ':')
-      dep = p + 2;
-  while (dep < end && *dep == ' ')
+unsigned krait_dep_name(const char *dep, size_t len, const char **name, size_t *name_len, size_t *cut_len) {
+  /* pool_conda_matchspec's name: after the last ':' of the string, up to
+   * the first space or operator */
+  const char *end = dep + len, *colon = memrchr(dep, ':', len);
+  if (colon)
+    dep = colon + 1;
+  while (dep < end && *dep == ' ') /* (an empty name to libsolv: following more is harmless) */
     dep++;
-  static const unsigned char stops[256] = {[' '] = 1, ['='] = 1, ['<'] = 1, ['>'] = 1, ['!'] = 1,
-                                           ['~'] = 1, ['['] = 1, [';'] = 1};
-  size_t n = 0;
-  while (dep + n < end && !stops[(unsigned char)dep[n]])
+  /* 1: the name ends here; 2: an upper-case letter; 4: '[' or ';' */
+  static const unsigned char kind[256] = {
+      [' '] = 1, ['='] = 1, ['<'] = 1, ['>'] = 1, ['!'] = 1, ['~'] = 1, ['['] = 4, [';'] = 4,
+      ['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2, ['F'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2,
+      ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2,
+      ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2};
+  size_t n = 0, cut = 0;
+  unsigned seen = 0, k;
+  while (dep + n < end && (k = kind[(unsigned char)dep[n]]) != 1) {
+    if (k == 4 && !(seen & 4))
+      cut = n;
+    seen |= k;
     n++;
+  }
   *name = dep;
   *name_len = n;
+  *cut_len = seen & 4 ? cut : n;
+  return seen & 6;
 }
 
 void krait_name_index_free(krait_name_index *idx) {

@@ -57,7 +57,15 @@ typedef struct krait_name_index {
   size_t second_end;      /* ...and then the file offset where the second half ended and the first read on */
 } krait_name_index;
 
-/* Collects an index while the loader scans a file. */
+/* The dependency names one record gave, back to back (name_index.c). */
+typedef struct krait_dep_names {
+  char *text;
+  size_t len, cap;
+  uint32_t *end; /* per name: where it ends in text */
+  uint32_t n, n_cap;
+} krait_dep_names;
+
+/* Collects an index while the loader scans a file. All zero is empty. */
 typedef struct krait_name_builder {
   krait_strmap names;   /* name -> a: index */
   uint32_t *name_key;   /* per name index: its key in names' arena */
@@ -71,6 +79,15 @@ typedef struct krait_name_builder {
   uint32_t *last_of;    /* per dep name: the last name recorded as depending on it */
   size_t last_of_cap;
   bool failed;          /* a table passed its size limit: no index */
+  /* The records of a name are next to each other and mostly depend on the
+   * same names: the last record's name and dependency names, recognized by a
+   * compare instead of two hash lookups each (a tenth of a scan). */
+  bool have_last;
+  uint32_t last_id;           /* the last record's name */
+  bool same_as_before;        /* it has the name of the record before it */
+  krait_dep_names deps_of[2]; /* [cur]: the last record's, [cur ^ 1]: the one before */
+  int cur;
+  uint32_t dep_at;            /* dependencies of the last record so far */
 } krait_name_builder;
 
 /* Adds a record of `name` at `rec`; returns the name's index (for the dep
@@ -94,9 +111,15 @@ static inline const char *krait_name_of(const krait_name_index *idx, const krait
   return idx->strings + e->name_off;
 }
 
-/* The name a dependency string is on: after any "channel::", up to the first
- * space, operator or bracket. */
-void krait_dep_name(const char *dep, size_t len, const char **name, size_t *name_len);
+/* The name a dependency string is on, as libsolv's pool_conda_matchspec
+ * takes it (after the last ':', up to the first space or operator), in
+ * *name and *name_len; *cut_len: its length up to a '[' or ';' in it (the
+ * name a "name[version=...]" or "name; marker" means, followed as well).
+ * Returns KRAIT_DEP_UPPER when the name has an upper-case ASCII letter,
+ * KRAIT_DEP_CUT when *cut_len < *name_len. */
+#define KRAIT_DEP_UPPER 2u
+#define KRAIT_DEP_CUT 4u
+unsigned krait_dep_name(const char *dep, size_t len, const char **name, size_t *name_len, size_t *cut_len);
 
 /* Maps index_path if it was written for the JSON open at json_fd in the
  * state `stamp` (see solv_cache.c) and is well formed; false otherwise. */

@@ -108,6 +108,10 @@ static void expect_loaded(krait_ctx *ctx, const char *const *paths, size_t n, co
 static void walks(void) {
   krait_buf l = KRAIT_BUF_INIT, n = KRAIT_BUF_INIT;
   rec(&l, "a", "1", "\"b >=1\",\"conda-forge::c\",\"__glibc >=2.17\"", NULL);
+  rec(&l, "m", "1", "\"chan:n\",\"o; extra == 'x'\",\"p >=1 ::q\"", NULL); /* libsolv: after the last ':' */
+  rec(&l, "n", "1", "", NULL);
+  rec(&l, "o", "1", "", NULL);
+  rec(&l, "q", "1", "", NULL);
   rec(&l, "b", "1", "\"D\"", NULL);                                   /* followed lower-cased too */
   rec(&l, "c", "1", "", ",\"constrains\":[\"e <2\"]");                /* constrains are not followed */
   rec(&l, "d", "1", "", NULL);
@@ -131,9 +135,10 @@ static void walks(void) {
   expect_loaded(ctx, pp, 2, "F", "a-1 b-1 c-1 d-1 f-1"); /* a root spelled in capitals */
   expect_loaded(ctx, pp, 2, "nothing", "");
   expect_loaded(ctx, pp, 2, "twice", "d-1 e-1 twice-1");
+  expect_loaded(ctx, pp, 2, "m", "m-1 n-1 o-1 q-1");
   expect_loaded(ctx, pp, 2, "k", "");
   expect_loaded(ctx, pp, 2, "py*", /* a glob reaches names only a full list can tell */
-                "a-1 b-1 c-1 d-1 e-1 f-1 g-1 h-1 i-1 j-1 noarch-only-1 pip-23 python-3.9.0 twice-1");
+                "a-1 b-1 c-1 d-1 e-1 f-1 g-1 h-1 i-1 j-1 m-1 n-1 noarch-only-1 o-1 pip-23 python-3.9.0 q-1 twice-1");
   krait_ctx_free(ctx);
   ctx = test_ctx(false, true); /* add_pip_as_python_dependency: the solver makes python need pip */
   expect_loaded(ctx, pp, 2, "python", "pip-23 python-3.9.0");
