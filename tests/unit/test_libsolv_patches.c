@@ -18,12 +18,17 @@
  *        get the ids the one-at-a-time reader gave: relations the pool already
  *        has keep theirs, none is added twice, each names what was written,
  *        also when it names another of its own block (a nested relation).
+ *  0012: a conda glob of literal characters and '*' matches, in versions
+ *        (ignoring ASCII case) and builds, exactly what the regex libsolv
+ *        builds from it matches (checked against regcomp/regexec here,
+ *        with globs that take the plain scan and globs that do not).
  *  0011: ids read back from repodata (an idarray such as constrains, whose
  *        relations carry the top bit) are the ids stored, without shifting
  *        into int's sign bit (UBSan in the sanitized build; found by
  *        fuzz_repodata through a record's constrains read back).
  * This test talks to libsolv directly (not through krait's solver module) on
  * purpose: it pins the behaviour of the patched library itself. */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +407,92 @@ static void test_unified_rules_shuffled(void) {
   krait_buf_free(&js);
 }
 
+/* What libsolv's globmatch made of a glob before 0012 (and still does for
+ * any other glob), run through regcomp/regexec here: the reference. */
+static int glob_by_regex(const char *glob, const char *s, int icase) {
+  krait_buf re = KRAIT_BUF_INIT;
+  krait_buf_putc(&re, '^');
+  for (const char *p = glob; *p; p++) {
+    if (*p == '.' || *p == '+' || *p == '*')
+      krait_buf_putc(&re, *p == '*' ? '.' : '\\');
+    krait_buf_putc(&re, *p);
+  }
+  krait_buf_putc(&re, '$');
+  regex_t reg;
+  int r = 0;
+  if (regcomp(&reg, krait_buf_str(&re), REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0)) == 0) {
+    r = regexec(&reg, s, 0, NULL, 0) == 0;
+    regfree(&reg);
+  }
+  krait_buf_free(&re);
+  return r;
+}
+
+static void test_plain_globs(void) {
+  static const char *const subjects[] = {
+      "1.2.3", "1.X.3", "1.x.3", "1.23", "1+2.3", "1a2b3", "py39h1234_0", "py39_cp39", "PY39_CP39", "_cp39",
+      "cp39", "abc", "aXbXc", "ab", "", "3.9.7", "3.10.1", "1.2.3.4.3", "x.y", "a*b", "a.b+c", "h(1)", "1.2é3"};
+  static const char *const globs[] = {
+      "*_cp39", "py39*_0", "py*", "*3", "1.*.3", "1*3", "*", "**", "a*b*c", "A*B*C", "*.*", "1+*", "*+2*",
+      "1.2.*3", "*X*", "3.*.*", "h(*)", "1.[2]*3", "a?b*", "1.2*3$", "*é*", "a*b", "*b+c"};
+  Pool *pool = pool_create();
+  pool_setdisttype(pool, DISTTYPE_CONDA);
+  Repo *repo = repo_create(pool, "globs");
+  Repodata *data = repo_add_repodata(repo, 0);
+  size_t n = sizeof subjects / sizeof *subjects;
+  Id ver[64], bld[64]; /* a solvable per subject as its version, and one per subject as its build */
+  for (size_t i = 0; i < n; i++) {
+    ver[i] = repo_add_solvable(repo);
+    Solvable *s = pool_id2solvable(pool, ver[i]);
+    s->name = pool_str2id(pool, "v", 1);
+    s->arch = ARCH_NOARCH; /* (no arch: not installable, never a provider) */
+    s->evr = pool_str2id(pool, subjects[i], 1);
+    s->provides = repo_addid_dep(repo, s->provides, pool_rel2id(pool, s->name, s->evr, REL_EQ, 1), 0);
+    bld[i] = repo_add_solvable(repo);
+    s = pool_id2solvable(pool, bld[i]);
+    s->name = pool_str2id(pool, "b", 1);
+    s->arch = ARCH_NOARCH;
+    s->evr = pool_str2id(pool, "1", 1);
+    s->provides = repo_addid_dep(repo, s->provides, pool_rel2id(pool, s->name, s->evr, REL_EQ, 1), 0);
+    repodata_set_str(data, bld[i], SOLVABLE_BUILDFLAVOR, subjects[i]);
+  }
+  repo_internalize(repo);
+  pool_createwhatprovides(pool);
+  int checked = 0, bad = 0, matched = 0;
+  for (size_t g = 0; g < sizeof globs / sizeof *globs; g++) {
+    const char *glob = globs[g];
+    /* a version glob reaches globmatch when a '*' is followed by more (a
+     * trailing '*' is a prefix match, done without it) and it is not a
+     * version expression ("(", ",", "|") */
+    const char *star = strchr(glob, '*');
+    bool version_glob = star && star[strspn(star, "*")] != '\0' && !strpbrk(glob, "(),|");
+    for (int as_version = 0; as_version < (version_glob ? 2 : 1); as_version++) {
+      char spec[128];
+      snprintf(spec, sizeof spec, as_version ? "v %s" : "b * %s", glob);
+      /* what the solver sees: the providers of the spec */
+      Map hit;
+      map_init(&hit, pool->nsolvables);
+      Id p, pp, dep = pool_conda_matchspec(pool, spec);
+      FOR_PROVIDES(p, pp, dep)
+        MAPSET(&hit, p);
+      for (size_t i = 0; i < n; i++, checked++) {
+        Id sid = as_version ? ver[i] : bld[i];
+        int want = glob_by_regex(glob, subjects[i], as_version);
+        matched += want;
+        if (!!MAPTST(&hit, sid) != !!want) {
+          bad++;
+          CHECK(0, "%s %s against \"%s\": libsolv %d, regex %d", as_version ? "version" : "build", subjects[i],
+                glob, !want, want);
+        }
+      }
+      map_free(&hit);
+    }
+  }
+  CHECK(bad == 0 && checked > 500 && matched > 50, "%d of %d glob matches differ from the regex (%d matched)", bad,
+        checked, matched);
+  pool_free(pool);
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -561,6 +652,7 @@ int main(void) {
   test_unified_rules_sorted();
   test_unified_rules_shuffled();
   test_bounded_regex();
+  test_plain_globs();
   test_info_nested_values();
   test_subdir_mismatch_kept();
   test_index4_expected();
