@@ -22,6 +22,7 @@
  * install's time. */
 typedef struct held_dir {
   char *path; /* NULL: none held */
+  size_t len; /* strlen(path): compared once per file */
   int fd;
 } held_dir;
 
@@ -43,12 +44,13 @@ static void held_dir_close(held_dir *h) {
     close(h->fd);
   free(h->path);
   h->path = NULL;
+  h->len = 0;
   h->fd = -1;
 }
 
 /* The directory path[0, len) opened (or still open), or -1. */
 static int held_dir_fd(held_dir *h, const char *path, size_t len) {
-  if (h->path && strlen(h->path) == len && memcmp(h->path, path, len) == 0)
+  if (h->path && h->len == len && memcmp(h->path, path, len) == 0)
     return h->fd;
   held_dir_close(h);
 #ifdef O_PATH
@@ -63,6 +65,7 @@ static int held_dir_fd(held_dir *h, const char *path, size_t len) {
     return -1;
   }
   h->path = dir;
+  h->len = len;
   h->fd = fd;
   return fd;
 }
