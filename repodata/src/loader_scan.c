@@ -94,11 +94,11 @@ void krait_ld_index_record(loader *ld, yyjson_val *obj, size_t key_back, size_t 
  * the middle of the file to the end of their object, and on through the
  * records objects that follow it (conda-forge's "packages.conda" after
  * "packages": stopping at the end of the first object left a fifth of the
- * file to this thread alone), while this one reads up to there. The guess is only used when this thread's own parse arrives
- * at exactly that offset as a record key of a records object; otherwise
- * (or when the second half met any error) its work is dropped and this
- * thread reads on alone, so the result and the errors are those of one
- * sequential scan. */
+ * file to this thread alone), while this one reads up to there. The guess
+ * is only used when this thread's own parse arrives at exactly that offset
+ * as a record key of a records object; otherwise (or when the second half
+ * met any error) its work is dropped and this thread reads on alone, so the
+ * result and the errors are those of one sequential scan. */
 
 void krait_ld_finish(loader *ld);
 void krait_ld_init(loader *ld, int fd, const char *path, krait_repo_meta *meta, krait_err *err);
